@@ -1,0 +1,78 @@
+"""The Python API: every CLI verb is a call here, over one Store.
+
+    from storydesk import api
+    with api.open_store("news.db") as store:
+        report = api.ingest(["feeds/"], store)
+        api.analyze(store)
+        stories = api.cluster(store)
+        dossier = api.dossier(store, stories[0].id)
+
+Stage modules are imported inside the functions so that a light command (``articles``)
+does not pay for loading spaCy or the embedding model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .models import IngestReport, Story
+from .store import DEFAULT_DB, Store
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    return Store(path or DEFAULT_DB)
+
+
+def ingest(paths: Sequence[str], store: Store, progress: bool | None = None) -> IngestReport:
+    """Read files, folders or ``-`` (JSON lines on stdin) into clean stored articles."""
+    from .ingest import ingest_paths
+
+    return ingest_paths(paths, store, progress=progress)
+
+
+def analyze(store: Store, ids: Sequence[str] | None = None, progress: bool | None = None) -> int:
+    """Analyze new or changed articles; return how many were analyzed."""
+    from .analyze import analyze_store
+
+    return analyze_store(store, ids=ids, progress=progress)
+
+
+def cluster(store: Store, progress: bool | None = None) -> list[Story]:
+    """Find copies and group articles into stories; return all stories."""
+    from .cluster import cluster_store
+
+    return cluster_store(store, progress=progress)
+
+
+def dossier(store: Store, story_id: str) -> dict[str, Any]:
+    """The reconciled dossier of one story (built, or read back if its articles did not change)."""
+    from .reconcile import dossier_for
+
+    return dossier_for(store, story_id)
+
+
+@dataclass
+class RunResult:
+    report: IngestReport
+    stories: list[Story] = field(default_factory=list)
+    out_dir: Path | None = None
+
+
+def run(paths: Sequence[str], out_dir: str | Path, db: str | Path | None = None,
+        progress: bool | None = None) -> RunResult:
+    """One shot: ingest, analyze, cluster, reconcile and write every report into ``out_dir``."""
+    from .report import write_outputs
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with open_store(db or out / "storydesk.db") as store:
+        report = ingest(paths, store, progress=progress)
+        stories: list[Story] = []
+        if report.read:
+            analyze(store, progress=progress)
+            stories = cluster(store, progress=progress)
+            write_outputs(store, stories, report, out, progress=progress)
+    return RunResult(report=report, stories=stories, out_dir=out)

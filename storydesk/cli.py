@@ -1,0 +1,183 @@
+"""Command line: a thin click layer over storydesk.api, one verb per pipeline entry point."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from . import api
+from .errors import StorydeskError
+from .store import DEFAULT_DB
+
+db_option = click.option(
+    "--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+    help="SQLite database file.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _fail(exc: StorydeskError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def _print_rejections(report) -> None:
+    for r in report.rejected:
+        click.echo(f"rejected: {r.path}: {r.reason}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="storydesk")
+def cli() -> None:
+    """storydesk: read many outlets' reports of the same events and reconcile them, story by story."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@json_option
+def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
+    """Add articles from files, folders or - (JSON lines on stdin) to the database.
+
+    Reads plain text, HTML, JSON lines / JSON arrays, RSS/Atom feeds and WARC files.
+    Bad inputs are skipped with a one-line reason; everything else is kept.
+
+    Example: storydesk ingest news/ feed.xml --db news.db
+    """
+    try:
+        with api.open_store(db) as store:
+            report = api.ingest(list(paths), store)
+    except StorydeskError as exc:
+        _fail(exc)
+    _print_rejections(report)
+    if as_json:
+        click.echo(json.dumps({"added": report.added, "unchanged": report.unchanged,
+                               "rejected": [asdict(r) for r in report.rejected]}, indent=2))
+    else:
+        click.echo(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
+                   f"{len(report.rejected)} rejected -> {db}")
+    sys.exit(0 if report.read else 1)
+
+
+@cli.command()
+@db_option
+@json_option
+def articles(db: str, as_json: bool) -> None:
+    """List the stored articles.
+
+    Example: storydesk articles --db news.db --json
+    """
+    with api.open_store(db) as store:
+        rows = [
+            {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
+             "copy_of": a.copy_of}
+            for a in store.iter_articles()
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{r['title'] or ''}")
+
+
+@cli.command()
+@click.argument("article_id")
+@db_option
+@json_option
+@click.option("--analysis", is_flag=True, help="Show the stored analysis (entities, quotes, numbers, ...).")
+def article(article_id: str, db: str, as_json: bool, analysis: bool) -> None:
+    """Show one article: metadata, clean text, and what cleaning removed.
+
+    Example: storydesk article 000_e1b6c507393c21c7 --analysis
+    """
+    from .report.article import article_as_text, article_payload
+
+    try:
+        with api.open_store(db) as store:
+            payload = article_payload(store, article_id, analysis)
+    except StorydeskError as exc:
+        _fail(exc)
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else article_as_text(payload))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the reports.")
+@click.option("--db", "db", default=None, type=click.Path(dir_okay=False),
+              help="Database file (default: OUT/storydesk.db).")
+def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
+    """One shot: read, analyze, cluster, reconcile and write reports to OUT.
+
+    Writes OUT/index.json, OUT/index.html and OUT/stories/<id>.{json,md,html}.
+
+    Example: storydesk analyze samples/ --out out/
+    """
+    try:
+        result = api.run(list(paths), out, db=db)
+    except StorydeskError as exc:
+        _fail(exc)
+    _print_rejections(result.report)
+    if not result.report.read:
+        click.echo("error: no article could be read; check the paths and the reasons above", err=True)
+        sys.exit(1)
+    click.echo(f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
+               f"{len(result.stories)} stories -> {out}/index.html")
+
+
+@cli.command()
+@db_option
+@json_option
+def stories(db: str, as_json: bool) -> None:
+    """List stories (clustering new articles first).
+
+    Example: storydesk stories --db news.db
+    """
+    with api.open_store(db) as store:
+        api.analyze(store)
+        found = api.cluster(store)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
+        return
+    for s in found:
+        click.echo(f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
+                   f"{len(s.sources)} sources\t{s.title}")
+
+
+@cli.command()
+@click.argument("story_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
+def dossier(story_id: str, db: str, fmt: str) -> None:
+    """Print the reconciled dossier of one story as JSON, Markdown or HTML.
+
+    Example: storydesk dossier s-1a2b3c4d --format md
+    """
+    from .report import render
+
+    try:
+        with api.open_store(db) as store:
+            doc = api.dossier(store, story_id)
+    except StorydeskError as exc:
+        _fail(exc)
+    click.echo(render(doc, fmt))
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(db: str, host: str, port: int) -> None:
+    """Browse stories and dossiers in a local web app.
+
+    Example: storydesk serve --db news.db --port 8000
+    """
+    from .web import serve as run_server
+
+    run_server(db, host, port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,416 @@
+"""Store: the SQLite system of record, with named migrations and upserts keyed on stable ids.
+
+Every stage reads its input from here and writes its output here, so any stage can re-run alone.
+The file opens in Datasette; table and column names are meant to be read by people.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .errors import NotFoundError, StoreError
+from .models import (
+    Analysis,
+    Article,
+    DateRef,
+    Mention,
+    Quantity,
+    Quote,
+    Rejection,
+    Removal,
+    Role,
+    Sentence,
+    Statement,
+    Story,
+)
+
+DEFAULT_DB = "storydesk.db"
+
+# Named migrations, applied in order, each once. Never edit one that has shipped: add a new one.
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_articles",
+        """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            title TEXT,
+            published TEXT,
+            url TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            language TEXT,
+            path TEXT,
+            format TEXT,
+            words INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            copy_of TEXT,
+            ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE TABLE removals (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (article_id, idx)
+        );
+        CREATE TABLE rejections (
+            path TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            rejected_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """,
+    ),
+    (
+        "0002_analysis",
+        """
+        CREATE TABLE analyses (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            content_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            analyzed_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE TABLE sentences (
+            article_id TEXT NOT NULL, "index" INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+            text TEXT NOT NULL, paragraph INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, "index")
+        );
+        CREATE TABLE mentions (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            label TEXT NOT NULL, sentence INTEGER NOT NULL DEFAULT 0, norm TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (article_id, start, "end")
+        );
+        CREATE TABLE roles (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            person TEXT NOT NULL, person_start INTEGER NOT NULL, person_end INTEGER NOT NULL,
+            PRIMARY KEY (article_id, start, "end", person_start)
+        );
+        CREATE TABLE quotes (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            kind TEXT NOT NULL, cue TEXT, speaker TEXT, speaker_text TEXT,
+            speaker_start INTEGER, speaker_end INTEGER, sentence INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, start, "end")
+        );
+        CREATE TABLE quantities (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            value REAL, unit TEXT, noun TEXT, approx TEXT, ordinal INTEGER NOT NULL DEFAULT 0,
+            sentence INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, start, "end")
+        );
+        CREATE TABLE statements (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            sentence INTEGER NOT NULL DEFAULT 0, stance TEXT NOT NULL, holder TEXT, cue TEXT,
+            PRIMARY KEY (article_id, start, "end")
+        );
+        CREATE TABLE dates (
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+            resolved TEXT, granularity TEXT, sentence INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, start, "end")
+        );
+        """,
+    ),
+    (
+        "0003_stories",
+        """
+        CREATE TABLE embeddings (
+            article_id TEXT NOT NULL, model TEXT NOT NULL, content_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL, vector BLOB NOT NULL,   -- float32, little-endian
+            PRIMARY KEY (article_id, model)
+        );
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL,
+            first_published TEXT, last_published TEXT,
+            article_count INTEGER NOT NULL, source_count INTEGER NOT NULL,
+            updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE TABLE story_articles (
+            article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL
+        );
+        CREATE INDEX story_articles_story ON story_articles(story_id);
+        CREATE TABLE dossiers (
+            story_id TEXT PRIMARY KEY, input_hash TEXT NOT NULL, json TEXT NOT NULL,
+            built_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """,
+    ),
+]
+
+ANALYSIS_TABLES: dict[str, type] = {
+    "sentences": Sentence,
+    "mentions": Mention,
+    "roles": Role,
+    "quotes": Quote,
+    "quantities": Quantity,
+    "statements": Statement,
+    "dates": DateRef,
+}
+
+_ARTICLE_COLUMNS = [
+    "id", "source", "title", "published", "url", "authors", "language", "path", "format",
+    "words", "content_hash", "text", "copy_of",
+]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+class Store:
+    """One SQLite database. Open with ``Store(path)``; ``":memory:"`` works for tests."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
+        self.path = str(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error as exc:  # pragma: no cover - depends on the file system
+            raise StoreError(f"cannot open database {self.path}: {exc}; check the path and permissions") from exc
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrate()
+
+    # ---- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not yet applied; return their names."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+        )
+        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if done - known:
+            raise StoreError(
+                f"{self.path} was written by a newer storydesk (migrations {sorted(done - known)}); upgrade storydesk"
+            )
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.conn:
+                self.conn.executescript(f"BEGIN; {sql}; INSERT INTO _migrations(name) VALUES ('{name}'); COMMIT;")
+            applied.append(name)
+        return applied
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- articles --------------------------------------------------------------------------
+
+    def upsert_articles(self, articles: Iterable[Article]) -> None:
+        """Insert or replace articles (and their removals) in one transaction."""
+        cols = ", ".join(_q(c) for c in _ARTICLE_COLUMNS)
+        marks = ", ".join("?" for _ in _ARTICLE_COLUMNS)
+        updates = ", ".join(f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of"))
+        with self.conn:
+            for a in articles:
+                row = [a.id, a.source, a.title, a.published, a.url, json.dumps(a.authors), a.language,
+                       a.path, a.format, a.words, a.content_hash, a.text, a.copy_of]
+                self.conn.execute(
+                    f"INSERT INTO articles ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}", row
+                )
+                self.conn.execute("DELETE FROM removals WHERE article_id = ?", (a.id,))
+                self.conn.executemany(
+                    "INSERT INTO removals (article_id, idx, kind, text, reason) VALUES (?, ?, ?, ?, ?)",
+                    [(a.id, i, r.kind, r.text, r.reason) for i, r in enumerate(a.removed)],
+                )
+
+    def _article_from_row(self, row: sqlite3.Row, with_removals: bool = True) -> Article:
+        d = dict(row)
+        d.pop("ingested_at", None)
+        d["authors"] = json.loads(d["authors"] or "[]")
+        art = Article(**d)
+        if with_removals:
+            art.removed = [
+                Removal(kind=r["kind"], text=r["text"], reason=r["reason"])
+                for r in self.conn.execute(
+                    "SELECT kind, text, reason FROM removals WHERE article_id = ? ORDER BY idx", (art.id,)
+                )
+            ]
+        return art
+
+    def get_article(self, article_id: str) -> Article:
+        row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article {article_id!r} in {self.path}; list them with `storydesk articles`")
+        return self._article_from_row(row)
+
+    def iter_articles(self, ids: Iterable[str] | None = None, with_removals: bool = False) -> Iterator[Article]:
+        """Articles in id order, streamed (never the whole corpus in memory)."""
+        if ids is None:
+            cur = self.conn.execute("SELECT * FROM articles ORDER BY id")
+            for row in cur:
+                yield self._article_from_row(row, with_removals)
+            return
+        for aid in ids:
+            yield self.get_article(aid) if with_removals else self._article_from_row(
+                self.conn.execute("SELECT * FROM articles WHERE id = ?", (aid,)).fetchone()
+            )
+
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+
+    def id_for_hash(self, content_hash: str) -> str | None:
+        row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
+        return row[0] if row else None
+
+    def article_meta(self, article_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT id, path, content_hash FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+
+    def set_copy_of(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        with self.conn:
+            self.conn.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", [(c, a) for a, c in pairs])
+
+    def record_rejections(self, rejections: Iterable[Rejection]) -> None:
+        with self.conn:
+            self.conn.executemany(
+                "INSERT INTO rejections (path, reason) VALUES (?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET reason=excluded.reason, rejected_at=datetime('now')",
+                [(r.path, r.reason) for r in rejections],
+            )
+
+    def clear_rejection(self, path: str) -> None:
+        self.conn.execute("DELETE FROM rejections WHERE path = ?", (path,))
+
+    # ---- analysis --------------------------------------------------------------------------
+
+    def analysis_state(self) -> dict[str, tuple[str, str]]:
+        """article id -> (content hash, analysis version) of what is stored."""
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT article_id, content_hash, version FROM analyses")}
+
+    def save_analysis(self, analysis: Analysis, content_hash: str, version: str) -> None:
+        """Replace everything stored for one article's analysis, atomically."""
+        aid = analysis.article_id
+        with self.conn:
+            for table, cls in ANALYSIS_TABLES.items():
+                self.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
+                items = getattr(analysis, table)
+                if not items:
+                    continue
+                names = [f.name for f in fields(cls)]
+                sql = (
+                    f"INSERT OR REPLACE INTO {table} ({', '.join(_q(n) for n in names)}) "
+                    f"VALUES ({', '.join('?' for _ in names)})"
+                )
+                self.conn.executemany(sql, [[getattr(it, n) for n in names] for it in items])
+            self.conn.execute(
+                "INSERT INTO analyses (article_id, content_hash, version) VALUES (?, ?, ?) "
+                "ON CONFLICT(article_id) DO UPDATE SET content_hash=excluded.content_hash, "
+                "version=excluded.version, analyzed_at=datetime('now')",
+                (aid, content_hash, version),
+            )
+
+    def load_analysis(self, article_id: str) -> Analysis:
+        out = Analysis(article_id=article_id)
+        for table, cls in ANALYSIS_TABLES.items():
+            names = [f.name for f in fields(cls)]
+            order = '"index"' if table == "sentences" else "start, \"end\""
+            rows = self.conn.execute(
+                f"SELECT {', '.join(_q(n) for n in names)} FROM {table} WHERE article_id = ? ORDER BY {order}",
+                (article_id,),
+            )
+            items = [cls(**dict(zip(names, r, strict=True))) for r in rows]
+            if table == "quantities":
+                for q in items:
+                    q.ordinal = bool(q.ordinal)
+            setattr(out, table, items)
+        return out
+
+    # ---- embeddings ------------------------------------------------------------------------
+
+    def save_embeddings(self, model: str, rows: Iterable[tuple[str, str, bytes, int]]) -> None:
+        """rows: (article_id, content_hash, float32 bytes, dim)."""
+        with self.conn:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (article_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)",
+                [(a, model, h, d, v) for a, h, v, d in rows],
+            )
+
+    def load_embeddings(self, model: str, ids: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+        """article id -> (content hash, float32 bytes) for the ids that have one."""
+        out = {}
+        for aid in ids:
+            row = self.conn.execute(
+                "SELECT content_hash, vector FROM embeddings WHERE article_id = ? AND model = ?", (aid, model)
+            ).fetchone()
+            if row:
+                out[aid] = (row[0], row[1])
+        return out
+
+    # ---- stories ---------------------------------------------------------------------------
+
+    def save_stories(self, stories: Iterable[Story], replace_all: bool = False) -> None:
+        with self.conn:
+            if replace_all:
+                self.conn.execute("DELETE FROM stories")
+                self.conn.execute("DELETE FROM story_articles")
+            for s in stories:
+                self.conn.execute(
+                    "INSERT INTO stories (id, title, first_published, last_published, article_count, source_count) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
+                    "first_published=excluded.first_published, last_published=excluded.last_published, "
+                    "article_count=excluded.article_count, source_count=excluded.source_count, updated_at=datetime('now')",
+                    (s.id, s.title, s.first_published, s.last_published, len(s.article_ids), len(s.sources)),
+                )
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO story_articles (article_id, story_id) VALUES (?, ?)",
+                    [(a, s.id) for a in s.article_ids],
+                )
+
+    def delete_stories(self, ids: Iterable[str]) -> None:
+        with self.conn:
+            for sid in ids:
+                self.conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
+                self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
+                self.conn.execute("DELETE FROM dossiers WHERE story_id = ?", (sid,))
+
+    def list_stories(self) -> list[Story]:
+        out = []
+        for r in self.conn.execute("SELECT * FROM stories ORDER BY first_published, id"):
+            ids = [x[0] for x in self.conn.execute(
+                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],))]
+            sources = sorted({x[0] for x in self.conn.execute(
+                "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
+                "WHERE s.story_id = ? AND a.copy_of IS NULL", (r["id"],))})
+            out.append(Story(r["id"], r["title"], ids, sources, r["first_published"], r["last_published"]))
+        return out
+
+    def get_story(self, story_id: str) -> Story:
+        for s in self.list_stories():
+            if s.id == story_id:
+                return s
+        raise NotFoundError(f"no story {story_id!r} in {self.path}; list them with `storydesk stories`")
+
+    def story_of(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT article_id, story_id FROM story_articles")}
+
+    # ---- dossiers --------------------------------------------------------------------------
+
+    def save_dossier(self, story_id: str, input_hash: str, dossier: dict[str, Any]) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) ON CONFLICT(story_id) DO UPDATE "
+                "SET input_hash=excluded.input_hash, json=excluded.json, built_at=datetime('now')",
+                (story_id, input_hash, json.dumps(dossier, ensure_ascii=False)),
+            )
+
+    def load_dossier(self, story_id: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.conn.execute("SELECT input_hash, json FROM dossiers WHERE story_id = ?", (story_id,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None

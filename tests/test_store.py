@@ -1,0 +1,49 @@
+from storydesk.models import Analysis, Article, Mention, Quantity, Removal, Sentence, Story
+from storydesk.store import MIGRATIONS, Store
+
+
+def _article(aid: str = "a1", text: str = "Hello world.") -> Article:
+    return Article(id=aid, text=text, source="Example Times", title="T", published="2025-01-02",
+                   authors=["Ann Writer"], words=2, content_hash="h-" + aid,
+                   removed=[Removal("caption", "Photo: X/AP", "credit line")])
+
+
+def test_migrations_apply_once(tmp_path):
+    path = tmp_path / "x.db"
+    first = Store(path)
+    assert first.migrate() == []
+    names = [r[0] for r in first.conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == [n for n, _ in MIGRATIONS]
+    first.close()
+    assert Store(path).migrate() == []
+
+
+def test_article_round_trip_and_upsert(store):
+    store.upsert_articles([_article()])
+    store.upsert_articles([_article()])
+    got = store.get_article("a1")
+    assert got.authors == ["Ann Writer"]
+    assert got.removed[0].kind == "caption"
+    assert store.article_ids() == ["a1"]
+    assert store.id_for_hash("h-a1") == "a1"
+
+
+def test_analysis_round_trip_replaces(store):
+    store.upsert_articles([_article()])
+    an = Analysis("a1", sentences=[Sentence("a1", 0, 12, "Hello world.", index=0)],
+                  mentions=[Mention("a1", 6, 11, "world", label="LOC")],
+                  quantities=[Quantity("a1", 0, 1, "5", value=5.0, ordinal=True)])
+    store.save_analysis(an, "h-a1", "v1")
+    store.save_analysis(an, "h-a1", "v1")
+    back = store.load_analysis("a1")
+    assert back.sentences == an.sentences and back.mentions == an.mentions
+    assert back.quantities[0].ordinal is True
+    assert store.analysis_state() == {"a1": ("h-a1", "v1")}
+
+
+def test_stories_round_trip(store):
+    store.upsert_articles([_article("a1"), _article("a2")])
+    store.save_stories([Story("s1", "Title", ["a1", "a2"], ["Example Times"], "2025-01-02", "2025-01-02")])
+    (s,) = store.list_stories()
+    assert s.article_ids == ["a1", "a2"] and s.sources == ["Example Times"]
+    assert store.story_of() == {"a1": "s1", "a2": "s1"}
