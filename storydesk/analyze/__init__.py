@@ -1,0 +1,1 @@
+"""analyze stage (filled in by its developer)."""

@@ -1,0 +1,1 @@
+"""reconcile stage (filled in by its developer)."""
