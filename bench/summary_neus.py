@@ -1,0 +1,166 @@
+"""Bench: storydesk's extractive summary vs a LexRank baseline on NeuS (AllSides) stories, ROUGE-1/2/L F.
+
+Each line of {split}.source is one story: three outlets' excerpts joined by " [SEP] ", each
+"TITLE=> ... ARTICLE=> ...". Each line of {split}.target is "TITLE=> headline. ARTICLE=> summary";
+the reference is the ARTICLE part only (the headline is stripped: neither system writes one).
+
+    .venv/bin/python bench/summary_neus.py                 # val, both systems
+    .venv/bin/python bench/summary_neus.py --split train --limit 600 --tune
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from storydesk import embed  # noqa: E402
+from storydesk.models import Article  # noqa: E402
+from storydesk.reconcile import summary  # noqa: E402
+
+NEUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "neus"
+# What the tuning on NeuS train chose (see --tune); the dossier default stays 8 sentences.
+NEUS_SENTENCES = 3
+NEUS_WORDS = 75
+LEXRANK_SENTENCES = 3
+LEXRANK_WORDS = 75
+
+_SPLIT = re.compile(r"TITLE=>\s*(.*?)\s*ARTICLE=>\s*(.*)", re.S)
+
+
+def parse_excerpt(part: str) -> tuple[str, str]:
+    m = _SPLIT.match(part.strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m else ("", part.strip())
+
+
+def load(split: str, limit: int | None = None) -> list[tuple[list[Article], str]]:
+    src = (NEUS / f"{split}.source").read_text(encoding="utf-8").splitlines()
+    tgt = (NEUS / f"{split}.target").read_text(encoding="utf-8").splitlines()
+    stories = []
+    for n, (s, t) in enumerate(zip(src, tgt, strict=True)):
+        if limit is not None and n >= limit:
+            break
+        arts = []
+        for k, part in enumerate(s.split(" [SEP] ")):
+            title, body = parse_excerpt(part)
+            arts.append(Article(id=f"{n}-{k}", text=body, source=f"outlet{k}", title=title or None))
+        stories.append((arts, parse_excerpt(t)[1]))
+    return stories
+
+
+def _cut(texts: list[str], max_sentences: int, max_words: int) -> list[str]:
+    out, words = [], 0
+    for t in texts:
+        n = len(t.split())
+        if len(out) >= max_sentences or (out and words + n > max_words):
+            continue
+        out.append(t)
+        words += n
+    return out
+
+
+def lexrank(articles: list[Article], max_sentences: int = LEXRANK_SENTENCES,
+            max_words: int = LEXRANK_WORDS, threshold: float = 0.1, damping: float = 0.85) -> list[str]:
+    """LexRank (Erkan & Radev 2004): TF-IDF cosine graph, thresholded, PageRank by power iteration."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    sents = [s.text for a in articles for s in summary.split_sentences(a) if len(s.text.split()) >= 4]
+    if not sents:
+        return []
+    tfidf = TfidfVectorizer(stop_words="english").fit_transform(sents)
+    sim = (tfidf @ tfidf.T).toarray()
+    adj = (sim >= threshold).astype(float)
+    np.fill_diagonal(adj, 1.0)  # every sentence links to itself (also keeps all-stopword rows valid)
+    adj /= adj.sum(1, keepdims=True)
+    n = len(sents)
+    p = np.full(n, 1.0 / n)
+    for _ in range(100):
+        q = (1 - damping) / n + damping * adj.T @ p
+        if np.abs(q - p).sum() < 1e-8:
+            p = q
+            break
+        p = q
+    ranked = sorted(range(n), key=lambda i: (-p[i], i))
+    chosen = _cut([sents[i] for i in ranked], max_sentences, max_words)
+    return [s for s in sents if s in chosen]  # in source order, as LexRank's output usually is
+
+
+def ours(articles: list[Article], max_sentences: int = NEUS_SENTENCES, max_words: int = NEUS_WORDS,
+         weights: summary.Weights = summary.DEFAULT_WEIGHTS) -> list[str]:
+    items = summary.summarize(articles, {}, [], max_sentences=max_sentences, max_words=max_words,
+                              weights=weights)
+    return [it["text"] for it in items]
+
+
+def rouge(preds: list[str], refs: list[str]) -> tuple[float, float, float]:
+    from rouge_score import rouge_scorer
+
+    sc = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    tot = np.zeros(3)
+    for p, r in zip(preds, refs, strict=True):
+        s = sc.score(r, p)
+        tot += [s["rouge1"].fmeasure, s["rouge2"].fmeasure, s["rougeL"].fmeasure]
+    return tuple(100 * tot / max(1, len(preds)))
+
+
+def cache_embeddings() -> None:
+    """Memoise encode() so a tuning grid embeds each sentence once."""
+    memo: dict[str, np.ndarray] = {}
+    original = embed.encode
+
+    def encode(texts, batch_size: int = embed.BATCH):
+        missing = sorted({t for t in texts if t not in memo})
+        if missing:
+            for t, v in zip(missing, original(missing, batch_size), strict=True):
+                memo[t] = v
+        return np.stack([memo[t] for t in texts]) if texts else original([])
+
+    embed.encode = encode
+
+
+def evaluate(stories, system) -> tuple[float, float, float]:
+    return rouge([" ".join(system(arts)) for arts, _ in stories], [ref for _, ref in stories])
+
+
+def tune(stories) -> None:
+    cache_embeddings()
+    for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
+        r = evaluate(stories, lambda a, k=k, w=w: lexrank(a, k, w))
+        print(f"lexrank k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
+    for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
+        r = evaluate(stories, lambda a, k=k, w=w: ours(a, k, w))
+        print(f"ours k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
+    for pos, sup, quo in itertools.product([0.0, 0.2, 0.35, 0.6, 1.0], [0.0, 0.3, 0.6], [0.0, 0.25]):
+        wt = summary.Weights(position=pos, support=sup, quote_penalty=quo)
+        r = evaluate(stories, lambda a, wt=wt: ours(a, weights=wt))
+        print(f"ours position={pos} support={sup} quote={quo}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}",
+              flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", default="val", choices=["train", "val"])
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--tune", action="store_true", help="grid over lengths and weights (use on train)")
+    args = ap.parse_args()
+    stories = load(args.split, args.limit)
+    print(f"NeuS {args.split}: {len(stories)} stories; reference = target summary without its headline")
+    if args.tune:
+        tune(stories)
+        return
+    for name, system in [("lexrank", lexrank), ("storydesk", ours)]:
+        t = time.perf_counter()
+        r = evaluate(stories, system)
+        print(f"{name:10s} ROUGE-1 {r[0]:.2f}  ROUGE-2 {r[1]:.2f}  ROUGE-L {r[2]:.2f}  "
+              f"({time.perf_counter() - t:.1f}s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""Reconcile stage: an extractive multi-source summary, each sentence verbatim and cited.
+
+Sentences are scored by how central they are *across outlets* (the best match each other
+article offers), by how early they stand in their article (news puts the gist first), and by
+how many independent sources carry them (embeddings, plus the dossier's claims when given).
+A greedy pick skips near-duplicates; the pick is ordered lead-first. Every item cites each
+article holding a sentence close enough to count as the same statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models import Analysis, Article, Sentence
+
+SAME_STATEMENT = 0.80  # cosine at which two sentences are taken to state the same thing (cite both)
+NEAR_DUPLICATE = 0.72  # cosine above which a candidate repeats a sentence already picked
+MIN_WORDS = 6
+MAX_WORDS = 70
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the score mixes its parts; tuned on NeuS train (bench/summary_neus.py)."""
+
+    centrality: float = 1.0
+    position: float = 0.35
+    support: float = 0.3
+    claim: float = 0.15
+    quote_penalty: float = 0.25
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Candidate:
+    article: str
+    source: str
+    index: int  # position of the sentence in its article
+    rel: float  # index / sentence count: 0 = lead
+    start: int
+    end: int
+    text: str
+    quote_share: float
+    status: str | None = None  # claim status of an overlapping dossier claim
+    claim_sources: set[str] = field(default_factory=set)
+
+
+# ---- sentence splitting (only when no analysis is given) ---------------------------------------
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt", "st", "jr", "sr",
+    "inc", "corp", "co", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "d.c", "a.m", "p.m", "etc", "e.g", "i.e", "approx", "ft",
+}
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\S)")
+
+
+def split_sentences(article: Article) -> list[Sentence]:
+    """A light regex splitter: breaks at end punctuation before a capital, and at line ends."""
+    text = article.text
+    cuts = [0]
+    for m in _BOUNDARY.finditer(text):
+        if text[m.start()] == ".":
+            word = re.search(r"([\w.]+)\.$", text[cuts[-1] : m.start() + 1])
+            token = word.group(1).lower() if word else ""
+            # An abbreviation or an initial ("J. Smith") does not end a sentence.
+            if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+                continue
+        cuts.append(m.end())
+    cuts.append(len(text))
+    out: list[Sentence] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg.rstrip())
+        if trail <= lead:
+            continue
+        out.append(Sentence(article.id, a + lead, a + trail, seg[lead:trail], index=len(out)))
+    return out
+
+
+# ---- what may stand in a summary ---------------------------------------------------------------
+
+_CAPTION = re.compile(
+    r"(getty images|/afp|afp via|reuters/|/reuters|ap photo|/pool|\bphoto(graph)?:|\bfile photo\b|"
+    r"\bpictured\b|\bin this (pool )?(photo|image|picture)|\bimage:|\bcredit:|click here|sign up|"
+    r"subscribe|read more|\bwatch:|\blisten:|all rights reserved|copyright)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+_END = re.compile(r"[.!][\"'”’)\]]*$")
+
+
+def quote_share(text: str) -> float:
+    """Share of the characters that stand inside quotation marks."""
+    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
+    return inside / max(1, len(text))
+
+
+def usable(text: str) -> bool:
+    """A statement fit for a summary: a full sentence, not a caption, question or bare quote."""
+    words = text.split()
+    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+        return False
+    if not _END.search(text) or text.rstrip("\"'”’)] ").endswith("?"):
+        return False  # headlines, subheads, questions
+    if _CAPTION.search(text):
+        return False
+    if text.lstrip()[:1] in "\"“‘'" and quote_share(text) > 0.8:
+        return False  # a quote with no one saying it
+    if text[:1].islower():
+        return False  # a fragment cut from the middle of a sentence
+    return True
+
+
+# ---- candidates --------------------------------------------------------------------------------
+
+
+def _sentences(article: Article, analysis: Analysis | None) -> list[Sentence]:
+    if analysis and analysis.sentences:
+        return sorted(analysis.sentences, key=lambda s: s.start)
+    return split_sentences(article)
+
+
+def _source_of(article: Article, by_id: dict[str, Article]) -> str:
+    """Independent source: a syndicated copy counts as its original's outlet."""
+    seen = set()
+    while article.copy_of and article.copy_of in by_id and article.copy_of not in seen:
+        seen.add(article.copy_of)
+        article = by_id[article.copy_of]
+    return article.source or article.id
+
+
+def _claim_index(claims: list[dict]) -> dict[str, list[tuple[int, int, str, str, set[str]]]]:
+    """article id -> spans of claim occurrences (start, end, text, status, sources)."""
+    idx: dict[str, list[tuple[int, int, str, str, set[str]]]] = {}
+    for c in claims or []:
+        for occ in c.get("occurrences", []):
+            idx.setdefault(occ["article"], []).append(
+                (occ.get("start", -1), occ.get("end", -1), occ.get("text", ""), c.get("status", ""),
+                 set(c.get("sources", [])))
+            )
+    return idx
+
+
+def _attach_claims(cand: Candidate, spans: list[tuple[int, int, str, str, set[str]]]) -> None:
+    for start, end, text, status, sources in spans:
+        hit = (start >= 0 and start < cand.end and end > cand.start) or (text and text in cand.text)
+        if not hit:
+            continue
+        cand.claim_sources |= sources
+        if status == "disputed":
+            cand.status = "disputed"
+
+
+def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: list[dict]) -> list[Candidate]:
+    by_id = {a.id: a for a in articles}
+    claim_spans = _claim_index(claims)
+    out: list[Candidate] = []
+    for art in sorted(articles, key=lambda a: a.id):
+        sents = _sentences(art, analyses.get(art.id))
+        n = max(1, len(sents))
+        for i, s in enumerate(sents):
+            raw = art.text[s.start : s.end]
+            text = raw.strip()
+            if not usable(text):
+                continue
+            start = s.start + (len(raw) - len(raw.lstrip()))
+            c = Candidate(art.id, _source_of(art, by_id), i, i / n, start, start + len(text), text,
+                          quote_share(text))
+            _attach_claims(c, claim_spans.get(art.id, []))
+            out.append(c)
+    return out
+
+
+# ---- scoring and choice ------------------------------------------------------------------------
+
+
+def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights) -> np.ndarray:
+    arts = sorted({c.article for c in cands})
+    col = {a: i for i, a in enumerate(arts)}
+    owner = np.array([col[c.article] for c in cands])
+    # best match of each sentence in each article: [n_cands, n_articles]
+    best = np.full((len(cands), len(arts)), -1.0, dtype=np.float32)
+    for j in range(len(arts)):
+        mask = owner == j
+        best[:, j] = sim[:, mask].max(axis=1)
+    best[np.arange(len(cands)), owner] = np.nan
+    if len(arts) > 1:
+        centrality = np.nanmean(np.clip(best, 0, None), axis=1)
+    else:  # one article: plain within-article centrality
+        centrality = (sim.sum(1) - 1) / max(1, len(cands) - 1)
+    support = np.array([len(_carriers(i, cands, sim)[1]) for i in range(len(cands))], dtype=np.float32)
+    support_share = (support - 1) / max(1, n_sources - 1)
+    position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
+    claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
+    quote = np.array([c.quote_share for c in cands], dtype=np.float32)
+    return (w.centrality * centrality + w.position * position + w.support * support_share
+            + w.claim * claim - w.quote_penalty * quote)
+
+
+def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int], set[str]]:
+    """Indices of the best same-statement sentence in each other article, and their sources."""
+    best: dict[str, int] = {cands[i].article: i}
+    for j in np.nonzero(sim[i] >= SAME_STATEMENT)[0]:
+        a = cands[j].article
+        if a not in best or sim[i, j] > sim[i, best[a]]:
+            best[a] = int(j)
+    idx = sorted(best.values(), key=lambda j: (j != i, cands[j].article))
+    return idx, {cands[j].source for j in idx}
+
+
+def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, claims: list[dict] | None,
+              max_sentences: int = 8, max_words: int | None = None,
+              weights: Weights = DEFAULT_WEIGHTS) -> list[dict]:
+    """Pick up to ``max_sentences`` verbatim sentences (and at most ``max_words`` words when given).
+
+    Each item: {"text", "articles": [origin first, then every other carrier], "occurrences": [...]},
+    plus "status": "disputed" when a dossier claim it overlaps is disputed.
+    """
+    from ..embed import encode
+
+    cands = candidates(articles, analyses or {}, claims or [])
+    if not cands:
+        return []
+    vecs = encode([c.text for c in cands])
+    sim = vecs @ vecs.T
+    n_sources = len({c.source for c in cands})
+    score = _scores(cands, sim, n_sources, weights)
+    # ties broken by position then id, so the same input always gives the same summary
+    order = sorted(range(len(cands)), key=lambda i: (-round(float(score[i]), 6), cands[i].rel, cands[i].article))
+    picked: list[int] = []
+    words = 0
+    for i in order:
+        if len(picked) >= max_sentences:
+            break
+        if any(sim[i, j] >= NEAR_DUPLICATE for j in picked):
+            continue
+        n = len(cands[i].text.split())
+        if max_words is not None and picked and words + n > max_words:
+            continue
+        picked.append(i)
+        words += n
+    return [_item(i, cands, sim) for i in _lead_first(picked, cands, sim)]
+
+
+def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> list[int]:
+    """Order by the earliest place any carrying article gives the statement."""
+    def key(i: int) -> tuple[float, int, str]:
+        idx, _ = _carriers(i, cands, sim)
+        return (min(cands[j].rel for j in idx), cands[i].index, cands[i].article)
+
+    return sorted(picked, key=key)
+
+
+def _item(i: int, cands: list[Candidate], sim: np.ndarray) -> dict:
+    idx, _ = _carriers(i, cands, sim)
+    item: dict = {
+        "text": cands[i].text,
+        "articles": [cands[j].article for j in idx],
+        "occurrences": [
+            {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
+            for j in idx
+        ],
+    }
+    if cands[i].status == "disputed":
+        item["status"] = "disputed"
+    return item
