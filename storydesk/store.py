@@ -141,6 +141,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0004_cluster_state",
+        """
+        CREATE TABLE copy_signatures (
+            article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL,
+            shingles INTEGER NOT NULL, signature BLOB NOT NULL   -- MinHash hash values, uint64 little-endian
+        );
+        CREATE TABLE copy_bands (
+            key INTEGER NOT NULL, article_id TEXT NOT NULL,      -- one LSH band key of an article
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE cluster_state (
+            name TEXT PRIMARY KEY, version TEXT NOT NULL, articles INTEGER NOT NULL,
+            state BLOB NOT NULL,                                  -- the incremental clustering state
+            saved_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        """,
+    ),
 ]
 
 ANALYSIS_TABLES: dict[str, type] = {
@@ -400,6 +418,59 @@ class Store:
 
     def story_of(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT article_id, story_id FROM story_articles")}
+
+    # ---- copies and clustering state (cluster stage) ------------------------------------
+
+    def copy_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT copy_of FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def copies_of(self, article_id: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,))]
+
+    def save_copy_signatures(self, rows: Iterable[tuple[str, str, int, bytes, list[int]]]) -> None:
+        """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
+        with self.conn:
+            for aid, chash, n, sig, keys in rows:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
+                    "VALUES (?, ?, ?, ?)", (aid, chash, n, sig))
+                self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
+                self.conn.executemany("INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
+                                      [(k, aid) for k in keys])
+
+    def copy_candidates(self, keys: list[int]) -> list[str]:
+        """Articles sharing an LSH band key with ``keys``."""
+        if not keys:
+            return []
+        marks = ", ".join("?" for _ in keys)
+        return [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys)]
+
+    def copy_signature(self, article_id: str):
+        """(LeanMinHash, shingle count) stored for an article, or None."""
+        row = self.conn.execute(
+            "SELECT shingles, signature FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        import numpy as np
+        from datasketch import LeanMinHash
+
+        hv = np.frombuffer(row[1], dtype=np.uint64)
+        return LeanMinHash(seed=1, hashvalues=hv), row[0]
+
+    def save_cluster_state(self, name: str, version: str, articles: int, state: bytes) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO cluster_state (name, version, articles, state) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET version=excluded.version, articles=excluded.articles, "
+                "state=excluded.state, saved_at=datetime('now')", (name, version, articles, state))
+
+    def load_cluster_state(self, name: str, version: str) -> bytes | None:
+        row = self.conn.execute(
+            "SELECT state FROM cluster_state WHERE name = ? AND version = ?", (name, version)).fetchone()
+        return bytes(row[0]) if row else None
 
     # ---- dossiers --------------------------------------------------------------------------
 
