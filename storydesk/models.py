@@ -182,6 +182,8 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    # input id -> stored id, for articles not stored because the same text is stored under another id
+    duplicates: dict[str, str] = field(default_factory=dict)
 
     @property
     def read(self) -> int:

@@ -287,6 +287,12 @@ class Store:
         row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
         return row[0] if row else None
 
+    def articles_with_hash(self, content_hash: str) -> list[sqlite3.Row]:
+        """(id, source, path) of every stored article whose clean text has this hash."""
+        return self.conn.execute(
+            "SELECT id, source, path FROM articles WHERE content_hash = ? ORDER BY id", (content_hash,)
+        ).fetchall()
+
     def article_meta(self, article_id: str) -> sqlite3.Row | None:
         return self.conn.execute(
             "SELECT id, path, content_hash FROM articles WHERE id = ?", (article_id,)

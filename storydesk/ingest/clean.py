@@ -1,0 +1,258 @@
+"""Ingest stage, cleaning: one raw record in, one clean Article out (a pure function).
+
+What is taken out of the body, and recorded in ``Article.removed`` with a reason:
+photo captions and credit lines, a title repeated at the top, repeated paragraphs, trailing tag
+lists and stray labels, share/subscribe/newsletter furniture and syndication notes, bylines and
+contributor lines (their names go to ``authors``), lone timestamp lines (to ``published`` when
+the record has no date), the seeds' leading `` date YYYY-MM-DD `` marker, and a headline-shaped
+first line when the record has no title (it becomes the title).
+
+Subheadings inside the body are kept: they are the article's own structure and words. They stay
+paragraphs of their own, so later stages can tell them from sentences by their missing final stop.
+
+The clean text has one paragraph per input paragraph, separated by a blank line; a block of
+hard-wrapped lines is joined back into one paragraph first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from ..errors import InputError
+from ..models import Article, RawRecord, Removal
+from . import rules
+from .html import fragment_text, page_text
+from .meta import content_hash, find_date, guess_language, is_timestamp_line, short_hash, to_iso, url_host
+
+MIN_WORDS = 20  # fewer words than this after cleaning is not an article (a teaser, a stub, a page shell)
+MAX_CHARS = 20_000_000  # text of one article above this is rejected as oversized
+_HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
+
+_SPACE_TABLE = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
+_SPACE_TABLE.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
+_SPACE_TABLE.update({c: None for c in range(0, 32) if c not in (9, 10, 11, 12, 13)})
+_SPACE_TABLE[0x7F] = None
+_SPACE_TABLE[0x2028] = "\n"
+_SPACE_TABLE[0x2029] = "\n"
+_MULTISPACE_RE = re.compile(r" {2,}")
+_DATE_MARKER_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|$)")
+
+
+@dataclass
+class _Para:
+    text: str
+    block: int  # which blank-line separated block of the input it came from
+    kind: str | None = None  # set when cleaning removes it
+    reason: str = ""
+
+
+@dataclass
+class _Meta:
+    title: str | None = None
+    published: str | None = None
+    url: str | None = None
+    source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    """NFC, one kind of line ending, spaces folded inside lines, lines stripped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_SPACE_TABLE)
+    return "\n".join(_MULTISPACE_RE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def _wrapped(lines: list[str]) -> bool:
+    """A block of hard-wrapped lines (one paragraph broken at a fixed width), not one paragraph a line."""
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]
+    if max(len(x) for x in body) > 100 or min(len(x) for x in body) < 30:
+        return False
+    return sum(rules.ends_sentence(x) for x in body) / len(body) < 0.4
+
+
+def split_paragraphs(text: str) -> list[_Para]:
+    out: list[_Para] = []
+    for b, block in enumerate(re.split(r"\n\s*\n", text)):
+        lines = [x for x in block.split("\n") if x]
+        if not lines:
+            continue
+        if _wrapped(lines):
+            out.append(_Para(" ".join(lines), b))
+        else:
+            out.extend(_Para(x, b) for x in lines)
+    return out
+
+
+def _body_and_meta(raw: RawRecord) -> tuple[str, _Meta]:
+    """The record's body text (HTML turned to text) and the metadata the record or page gives."""
+    meta = _Meta(title=(raw.title or "").strip() or None, published=to_iso(raw.published),
+                 url=(raw.url or "").strip() or None, source=(raw.source or "").strip() or None,
+                 authors=list(raw.authors))
+    if raw.text is not None and raw.text.strip():
+        return raw.text, meta
+    if raw.html is None or not raw.html.strip():
+        raise InputError(raw.origin, "no text: the record has neither text nor html")
+    if raw.fmt == "feed":
+        return fragment_text(raw.html), meta
+    page = page_text(raw.html, meta.url)
+    meta.title = meta.title or page.title
+    meta.published = meta.published or to_iso(page.published)
+    meta.url = meta.url or page.url
+    meta.source = meta.source or page.source
+    meta.authors = meta.authors or page.authors
+    return page.text, meta
+
+
+def _mark(p: _Para, kind: str, reason: str) -> None:
+    p.kind, p.reason = kind, reason
+
+
+def _classify(paras: list[_Para], meta: _Meta) -> None:
+    """Mark every paragraph that is not the article's own words, line by line."""
+    for i, p in enumerate(paras):
+        t = p.text
+        names = rules.byline_names(t)
+        if names is not None:
+            meta.authors += [n for n in names if n not in meta.authors]
+            _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named"))
+            continue
+        if is_timestamp_line(t):
+            when = find_date(t) or to_iso(t)
+            if meta.published is None and when:
+                meta.published = when
+                _mark(p, "dateline", f"timestamp line read as the published time {when}")
+            else:
+                _mark(p, "dateline", "timestamp line (the record already has a published date)")
+            continue
+        names = rules.contributor_names(t)
+        if names is not None:
+            meta.authors += [n for n in names if n not in meta.authors]
+            _mark(p, "byline", "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""))
+            continue
+        if rules.is_tag_line(t):
+            _mark(p, "tags", "tag list or tag label")
+            continue
+        why = rules.furniture_reason(t)
+        if why:
+            _mark(p, "furniture", why)
+            continue
+        credit = rules.credit_tail(t)
+        if credit:
+            if credit.strip() == t.strip():
+                _mark(p, "credit", "photo credit line (names with slashes: photographer/agency)")
+            else:
+                _mark(p, "caption", f"photo caption ending in the credit {credit.strip()!r}")
+            continue
+        if rules.has_photo_cue(t) and rules.words(t) <= 80:
+            _mark(p, "caption", "photo caption (describes a photo)")
+            continue
+        if rules.is_lone_credit(t):
+            _mark(p, "credit", "line naming only a photo agency or photographer")
+            prev = paras[i - 1] if i else None
+            if prev is not None and prev.kind is None and rules.looks_like_caption(prev.text, prev.block == p.block):
+                _mark(prev, "caption", f"photo caption: the line before the credit {t!r}")
+
+
+def _similar(a: str, b: str) -> bool:
+    ka, kb = rules.key(a), rules.key(b)
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    short, long_ = sorted((ka, kb), key=len)
+    # "Title | Site" against "Title": the same words plus an outlet's name.
+    if long_.startswith(short) and len(long_.split()) - len(short.split()) <= 5 and len(short.split()) >= 3:
+        return True
+    return fuzz.ratio(ka, kb) >= 92
+
+
+def _title(paras: list[_Para], meta: _Meta) -> None:
+    """Take a headline-shaped top line as the title when the record has none; drop the title's repeats."""
+    kept = [p for p in paras if p.kind is None]
+    header: list[_Para] = []
+    for p in kept[:_HEADER_SPAN]:
+        if rules.words(p.text) >= 25:
+            break
+        header.append(p)
+    if meta.title is None:
+        for p in header:
+            if rules.is_headline(p.text):
+                meta.title = p.text
+                _mark(p, "title", "headline-shaped line at the top (no final stop) taken as the title")
+                break
+    if meta.title:
+        for p in kept[:_HEADER_SPAN + 2]:
+            if p.kind is None and rules.words(p.text) <= 40 and _similar(p.text, meta.title):
+                _mark(p, "repeated_title", "the title repeated in the body")
+
+
+def _repeats_and_tail(paras: list[_Para]) -> None:
+    seen: set[str] = set()
+    for p in paras:
+        if p.kind is not None:
+            continue
+        k = rules.key(p.text)
+        if k in seen:
+            _mark(p, "repeated_paragraph", "the same paragraph already stands earlier in the article")
+        seen.add(k)
+    for p in reversed(paras):
+        if p.kind is not None:
+            continue
+        if rules.is_tag_line(p.text):
+            _mark(p, "tags", "tag list or tag label")
+        elif rules.is_trailing_fragment(p.text):
+            _mark(p, "tags", "short line without a final stop after the last paragraph (tag or label)")
+        else:
+            break
+
+
+def clean(raw: RawRecord) -> Article:
+    """Clean one record into an Article; raises InputError when no usable article text is left."""
+    body, meta = _body_and_meta(raw)
+    if len(body) > MAX_CHARS:
+        raise InputError(raw.origin, f"oversized: {len(body) / 1e6:.1f} MB of text, the limit is 20 MB")
+    text = normalise(body)
+    m = _DATE_MARKER_RE.match(text)
+    if m:
+        when = to_iso(m[1])
+        if meta.published is None:
+            meta.published = when
+        meta.removed.append(Removal("dateline", m.group(0).strip(), f"leading date marker read as published {when}"))
+        text = text[m.end():]
+    paras = split_paragraphs(text)
+    _classify(paras, meta)
+    _title(paras, meta)
+    _repeats_and_tail(paras)
+    meta.removed += [Removal(p.kind, p.text, p.reason) for p in paras if p.kind is not None]
+    clean_text = "\n\n".join(p.text for p in paras if p.kind is None)
+    n = rules.words(clean_text)
+    if n < MIN_WORDS:
+        what = "no text" if n == 0 else f"only {n} words"
+        raise InputError(raw.origin, f"{what} left after cleaning, fewer than {MIN_WORDS}; not an article")
+    aid = raw.id or raw.stem or short_hash(raw.text or raw.html or "", 16)
+    authors = _dedupe_authors(meta.authors)
+    return Article(
+        id=aid, text=clean_text, source=meta.source or url_host(meta.url) or aid, title=meta.title,
+        published=meta.published, url=meta.url, authors=authors, language=guess_language(clean_text),
+        path=raw.origin, format=raw.fmt, words=n, content_hash=content_hash(clean_text), removed=meta.removed,
+    )
+
+
+def _dedupe_authors(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for n in names:
+        k = rules.key(n)
+        if k and k not in seen:
+            seen.add(k)
+            out.append(n)
+    return out

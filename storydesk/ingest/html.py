@@ -1,0 +1,76 @@
+"""Ingest stage, HTML: a page's main text and metadata (trafilatura, htmldate), or a fragment's text."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li blockquote section article header footer tr pre dd dt ul ol table".split()
+)
+_DROP_TAGS = ("script", "style", "noscript", "figure", "figcaption", "iframe", "nav", "aside", "form", "button")
+_FULL_PAGE_RE = re.compile(r"<(?:html|body|head)\b", re.I)
+
+
+@dataclass
+class PageText:
+    """The main text of a page, paragraphs one a line, with what the page says about itself."""
+
+    text: str
+    title: str | None = None
+    published: str | None = None
+    source: str | None = None
+    url: str | None = None
+    authors: list[str] = field(default_factory=list)
+
+
+def fragment_text(html: str) -> str:
+    """Text of an HTML fragment (a feed item's content), one block element a line; figures dropped."""
+    from lxml import etree
+    from lxml import html as lh
+
+    try:
+        root = lh.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return re.sub(r"<[^>]+>", " ", html)
+    for bad in list(root.iter(*_DROP_TAGS)):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "br" or el.tag in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+            if el.tag != "br":
+                el.text = "\n" + (el.text or "")
+    return root.text_content()
+
+
+def page_text(html: str, url: str | None = None) -> PageText:
+    """Main text and metadata of a whole page; a fragment (no <html>/<body>) is read as a fragment."""
+    if not _FULL_PAGE_RE.search(html[:5000]):
+        return PageText(fragment_text(html), url=url)
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its warnings are not the user's business
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        include_images=False, deduplicate=False,
+    )
+    if doc is None or not (doc.text or "").strip():
+        text = _baseline(html)
+        return PageText(text, url=url)
+    authors = [a.strip() for a in re.split(r";|\|", doc.author or "") if a.strip()]
+    return PageText(
+        text=doc.text, title=doc.title or None, published=doc.date or None,
+        source=doc.sitename or None, url=doc.url or url, authors=authors,
+    )
+
+
+def _baseline(html: str) -> str:
+    """trafilatura's simple fallback for pages its main extractor finds nothing in."""
+    from trafilatura import baseline
+
+    _, text, _ = baseline(html)
+    return text or ""

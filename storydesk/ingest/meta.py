@@ -1,0 +1,273 @@
+"""Ingest stage, metadata: dates, outlets from URLs, authors, language, ids and content hashes.
+
+Pure helpers with no I/O; every regex is compiled once at import because the text path runs
+them on every article of a large corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from datetime import date, datetime
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+# ---- dates -------------------------------------------------------------------------------
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
+_TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.]\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?"
+_ISO_RE = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
+)
+# "December 2, 2025", "Dec. 2 2025", "2 December 2025", with an optional weekday and time around it.
+_MDY_RE = re.compile(rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I)
+_DMY_RE = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
+_TIME_RE = re.compile(rf"\b{_TIME}", re.I)
+_ANY_DATE_RE = re.compile(
+    rf"(?:{_MDY_RE.pattern}|{_DMY_RE.pattern.replace('?P<', '?P<x')}|\b\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b)",
+    re.I,
+)
+# Words that may stand next to a date on a timestamp line and carry no content of their own.
+_DATE_FILLER_RE = re.compile(
+    rf"\b(?:{_WEEKDAY}|{_MONTH}|updated|published|posted|last|modified|first|on|at|am|pm|a\.m|p\.m|"
+    r"utc|gmt|et|est|edt|ct|cst|cdt|pt|pst|pdt|bst|cet|cest|eet|eest|msk|ist|jst|aest|aedt|z|st|nd|rd|th|"
+    r"hours?|hrs?|mins?|minutes?|ago|read|time)\b\.?",
+    re.I,
+)
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return 1900 <= y <= 2100
+
+
+def find_date(text: str) -> str | None:
+    """The first calendar date written in ``text`` as ISO (with the time when one is written next to it)."""
+    for rx in (_MDY_RE, _DMY_RE):
+        m = rx.search(text)
+        if m:
+            y, mon, d = int(m["y"]), _MONTHS[m["mon"].lower()[:3]], int(m["d"])
+            if not _valid(y, mon, d):
+                continue
+            out = f"{y:04d}-{mon:02d}-{d:02d}"
+            t = _TIME_RE.search(text)
+            if t:
+                h, mi = int(t["h"]), int(t["mi"])
+                ampm = (t["ampm"] or "").lower().replace(".", "")
+                if ampm == "pm" and h < 12:
+                    h += 12
+                elif ampm == "am" and h == 12:
+                    h = 0
+                if h < 24 and mi < 60:
+                    out += f"T{h:02d}:{mi:02d}:00"
+            return out
+    m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
+    if m and _valid(int(m[1]), int(m[2]), int(m[3])):
+        return m.group(0)
+    return None
+
+
+def is_timestamp_line(line: str) -> bool:
+    """True for a short line that only gives a date and time ("December 2, 2025, 12:10 PM")."""
+    if len(line) > 90 or not _ANY_DATE_RE.search(line):
+        return False
+    rest = _ANY_DATE_RE.sub(" ", line)
+    rest = _TIME_RE.sub(" ", rest)
+    rest = _DATE_FILLER_RE.sub(" ", rest)
+    return not re.search(r"[^\W\d_]", rest)
+
+
+def to_iso(value: object) -> str | None:
+    """A published value from a record or a page (ISO, RFC 822, prose, struct_time) as ISO 8601."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, time.struct_time):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):  # seconds since the epoch
+        try:
+            return datetime.utcfromtimestamp(float(value)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (OverflowError, OSError, ValueError):
+            return None
+    s = str(value).strip()
+    m = _ISO_RE.match(s)
+    if m and _valid(int(m["y"]), int(m["m"]), int(m["d"])):
+        return s.replace(" ", "T", 1)
+    found = find_date(s)
+    if found:
+        return found
+    # Without a four-digit year dateparser guesses ("10 March" -> 2010); better no date than a wrong one.
+    return _dateparser(s[:100]) if re.search(r"\b\d{4}\b", s) else None
+
+
+@lru_cache(maxsize=4096)
+def _dateparser(s: str) -> str | None:
+    """Slow path for unusual date strings; dateparser is imported only when needed."""
+    import dateparser
+
+    try:
+        # Absolute dates only: "yesterday" must not become the day of the run.
+        dt = dateparser.parse(s, settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first",
+                                           "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
+                                           "REQUIRE_PARTS": ["year", "month"]})
+    except Exception:  # dateparser raises many kinds of errors on odd strings
+        return None
+    if dt is None or not 1900 <= dt.year <= 2100:
+        return None
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") if (dt.hour or dt.minute) else dt.strftime("%Y-%m-%d")
+
+
+# ---- outlets and URLs ------------------------------------------------------------------------
+
+
+def url_host(url: str | None) -> str | None:
+    """The host of a URL without a leading ``www.`` ("https://www.bbc.co.uk/x" -> "bbc.co.uk")."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str, limit: int = 48) -> str:
+    return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-")
+
+
+def short_hash(text: str | bytes, n: int = 12) -> str:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:n]
+
+
+def url_id(url: str) -> str:
+    """A readable, stable id for an article known by its URL: host, last path words, short hash."""
+    host = url_host(url) or "url"
+    path = urlsplit(url).path.rstrip("/")
+    last = path.rsplit("/", 1)[-1] if path else ""
+    last = re.sub(r"\.(?:s?html?|php|aspx?)$", "", last)
+    parts = [slug(host, 40), slug(last, 40), short_hash(url, 8)]
+    return "-".join(p for p in parts if p)
+
+
+_ID_OK_RE = re.compile(r"^[\w.:@+-]{1,80}$")
+
+
+def usable_id(value: object) -> str | None:
+    """A record's own id when it can serve as ours (short, no spaces or slashes)."""
+    if value is None or isinstance(value, bool):
+        return None
+    s = str(value).strip()
+    return s if _ID_OK_RE.match(s) else None
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the clean text with white space folded, so paragraphing alone does not change it."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---- authors -------------------------------------------------------------------------------
+
+_PARTICLE = r"(?:de|da|das|do|dos|du|van|von|der|den|del|della|di|la|le|al|el|bin|ibn|y|ter|ten)"
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
+_NAME_WORD = rf"[{_UP}][\w'’.\-]*"
+NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{1,3}}")
+_ROLE_WORDS = {
+    "correspondent", "reporter", "writer", "editor", "staff", "contributor", "columnist", "producer",
+    "desk", "bureau", "chief", "senior", "news", "reporters", "writers", "editors", "team", "service",
+    "analyst", "photographer", "press", "agency", "wire", "media", "times", "post", "journal", "daily",
+}
+
+
+_POSSESSIVE_RE = re.compile(r"^.*['’]s?\s+(?=\S)")
+
+
+def person_names(text: str) -> list[str]:
+    """Person-shaped names (two to four capitalised words) in a byline or contributor line."""
+    text = re.sub(rf"\bin\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*", " ", text)  # "Jane Doe in London" places
+    out = []
+    for part in re.split(r"\s*(?:,|;|\||\band\b|&|\+|\bwith\b)\s*", text):
+        part = _POSSESSIVE_RE.sub("", part)  # "ABC News' Jane Doe" -> "Jane Doe"
+        for m in NAME_RE.finditer(part):
+            name = m.group(0).strip(" .")
+            words = name.lower().replace(".", "").split()
+            if any(w in _ROLE_WORDS for w in words):
+                continue
+            out.append(name)
+    return out
+
+
+def split_authors(value: object) -> list[str]:
+    """A record's authors field (a list, or one string with separators) as a list of names."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = re.split(r"\s*(?:;|\||,\s*(?=\S+\s+\S)|\band\b|&)\s*", value)
+    elif isinstance(value, (list, tuple)):
+        items = []
+        for v in value:
+            if isinstance(v, dict):
+                v = v.get("name") or v.get("author") or ""
+            items.append(str(v))
+    else:
+        return []
+    out = []
+    for it in items:
+        it = re.sub(r"^\s*by\s+", "", it.strip(), flags=re.I).strip(" ,.")
+        if it and it not in out:
+            out.append(it)
+    return out
+
+
+# ---- language --------------------------------------------------------------------------------
+
+_STOPWORDS: dict[str, frozenset[str]] = {
+    "en": frozenset("the of and to in a is that for on with as was by it at from his her said have has be are "
+                    "were this which an not but they their will".split()),
+    "de": frozenset("der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es "
+                    "an werden aus er hat dass sie nach wird bei".split()),
+    "fr": frozenset("le la les de des et en un une du est que qui dans pour pas sur au par il elle a ont été "
+                    "avec ce se sont aux".split()),
+    "es": frozenset("el la los las de del y en un una que es por con para se su al lo como más pero sus ha "
+                    "fue este dijo".split()),
+    "it": frozenset("il lo la gli le di del della e in un una che è per con non si da al sono ha nel alla "
+                    "anche come".split()),
+    "pt": frozenset("o a os as de do da dos das e em um uma que é para com não se por no na ao foi mais "
+                    "como disse".split()),
+    "nl": frozenset("de het een en van in is dat op te zijn met voor niet aan er die als door ook bij heeft "
+                    "werd wordt naar".split()),
+    "ru": frozenset("и в не на что с по как это он она они из за к у от о так но его был было для "
+                    "также".split()),
+}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def guess_language(text: str, sample_words: int = 400) -> str | None:
+    """ISO 639-1 code by stop-word share over the first words; None when no language is clear."""
+    words = _WORD_RE.findall(text[:4000].lower())[:sample_words]
+    if len(words) < 5:
+        return None
+    best, best_hits = None, 0
+    for lang, stop in _STOPWORDS.items():
+        hits = sum(1 for w in words if w in stop)
+        if hits > best_hits:
+            best, best_hits = lang, hits
+    return best if best_hits / len(words) >= 0.12 else None

@@ -1,0 +1,261 @@
+"""Ingest stage, cleaning rules: what a line that is not the article's own words looks like.
+
+Every rule works from the shape of a line (length, final punctuation, capitalisation, slashes in a
+photo credit, photo wording, repetition), never from the words of particular articles. Agency and
+stock-photo names below are general vocabulary that only adds evidence to a shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .meta import NAME_RE, person_names
+
+UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
+_WORD = rf"[{UP}][\w'’.&-]*"
+_PARTICLE = r"(?:de|da|do|dos|du|van|von|der|den|del|di|la|le|al|el|bin|y)"
+_CHUNK = rf"{_WORD}(?:[ -](?:{_WORD}|{_PARTICLE})){{0,4}}"
+_CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*:?\s*)?"
+# "Name Surname/POOL/AFP via Getty Images", "REUTERS/Name Surname", "(AP Photo/Name)", "Name/Agency".
+_CREDIT = rf"[(\[]?{_CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?[)\]]?"
+CREDIT_TAIL_RE = re.compile(rf"(?:^|(?<=[\s.!?,;:)\"”’]))(?P<credit>{_CREDIT})\s*$")
+_VIA_RE = re.compile(rf"^{_CHUNK}\s+via\s+{_CHUNK}$")
+
+AGENCIES = frozenset(
+    "ap afp reuters getty getty images epa efe epa-efe xinhua tass sputnik anadolu bloomberg shutterstock "
+    "alamy pa dpa ansa kyodo yonhap upi zuma imago nurphoto sopa lightrocket pool handout file "
+    "associated press the associated press agence france-presse afp photo ap photo reuters photo "
+    "pa media pa wire zuma press sopa images ria novosti interfax ukrinform unian bernama jiji press "
+    "abaca abacapress polaris redux magnum corbis wireimage filmmagic nbcuniversal cnn bbc".split(" ")
+) | frozenset({"getty images", "associated press", "the associated press", "agence france-presse",
+               "afp photo", "ap photo", "reuters photo", "pa media", "pa wire", "zuma press", "sopa images",
+               "ria novosti", "jiji press", "anadolu agency", "ap images"})
+_AGENCY_TAIL_RE = re.compile(r"\b(?:images|photos?|pictures|press|agency|wire|photography|pool)$", re.I)
+
+TERMINAL = ".!?…"
+_CLOSERS = "\"'”’»)]"
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def ends_sentence(text: str) -> bool:
+    """True when a line ends as a sentence does (a final stop, possibly inside a closing quote)."""
+    t = text.rstrip(_CLOSERS + " ")
+    return bool(t) and t[-1] in TERMINAL
+
+
+def is_headline(text: str) -> bool:
+    """A title-shaped line: a few words, starts with a capital, no final sentence punctuation."""
+    n = words(text)
+    if not 3 <= n <= 20 or ends_sentence(text) or text.rstrip()[-1:] in ",;:-–—":
+        return False
+    first = text.lstrip("\"'“‘«(")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def key(text: str) -> str:
+    """A comparison key: case folded, letters and digits only."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+# ---- credits and captions ----------------------------------------------------------------------
+
+
+def _agency_like(part: str) -> bool:
+    p = part.strip(" ()[]©").strip()
+    low = p.lower()
+    if low in AGENCIES or _AGENCY_TAIL_RE.search(p):
+        return True
+    return len(p) >= 2 and p.replace("-", "").replace(" ", "").isalpha() and p.isupper() and len(p) <= 12
+
+
+def _credit_has_evidence(credit: str) -> bool:
+    """A slash credit must name an agency, a pool, an all-caps outlet or a person plus an outlet."""
+    inner = re.sub(_CREDIT_PREFIX, "", credit.strip("()[] "), count=1)
+    parts = [p.strip() for p in re.split(r"/|\s+via\s+", inner) if p.strip()]
+    if " via " in inner or any(_agency_like(p) for p in parts):
+        return True
+    names = [p for p in parts if NAME_RE.fullmatch(p)]
+    return bool(names) and len(parts) >= 2
+
+
+def credit_tail(text: str) -> str | None:
+    """The photo credit a line ends with, if any ("...Dec. 1, 2025.Name Surname/POOL/AFP via Getty Images")."""
+    if "/" not in text or ends_sentence(text):
+        return None
+    m = CREDIT_TAIL_RE.search(text)
+    if not m or not _credit_has_evidence(m["credit"]):
+        return None
+    return m["credit"]
+
+
+def is_lone_credit(text: str) -> bool:
+    """A line that only names an agency or photographer ("Reuters", "AFP via Getty Images", "© AP")."""
+    t = text.strip()
+    if words(t) > 7 or ends_sentence(t):
+        return False
+    t = re.sub(r"^(?:©|\(c\)|copyright|photo(?:graph)?s?|pictures?|images?|credit|source|foto)\s*:?\s*", "",
+               t, flags=re.I).strip(" ()[]")
+    if not t:
+        return False
+    if "/" in t:
+        return credit_tail(t) == t or bool(CREDIT_TAIL_RE.fullmatch(t) and _credit_has_evidence(t))
+    if _VIA_RE.match(t):
+        return True
+    return t.lower() in AGENCIES or (bool(_AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split()))
+
+
+_PHOTO_CUE_RE = re.compile(
+    r"^[(\[]?(?:"
+    r"(?:file\s+)?(?:photo|photograph|picture|image|pictured|caption)\s*(?::|-|–|—|\)|\|)"
+    r"|(?:file\s+)?(?:photo|photograph|picture)\s+by\b"
+    r"|in\s+this\s+(?:[\w-]+\s+){0,4}(?:photo|photograph|image|picture|handout|screengrab|screen\s+grab|still|frame)\b"
+    r"|(?:an?\s+|the\s+)?(?:handout\s+|file\s+|undated\s+)?(?:photo|picture|image|still|screengrab)\s+"
+    r"(?:taken|released|provided|distributed|obtained|shows|showing|made\s+available|from)\b"
+    r"|file\s+photo\b|image\s+(?:source|caption)\b"
+    r")",
+    re.I,
+)
+_DATE_END_RE = re.compile(
+    r"(?:\b\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|\b[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\b\d{4}-\d{2}-\d{2})"
+    r"\s*[.)]?\s*$"
+)
+
+
+def has_photo_cue(text: str) -> bool:
+    return bool(_PHOTO_CUE_RE.match(text))
+
+
+def looks_like_caption(text: str, same_block: bool) -> bool:
+    """A line just before a lone credit is its caption when it reads like one: photo wording, a place
+    and full date at its end (as agencies write captions), or a short line set in the credit's block."""
+    n = words(text)
+    if n > 80:
+        return False
+    return has_photo_cue(text) or bool(_DATE_END_RE.search(text)) or (same_block and n <= 60)
+
+
+# ---- bylines, contributors, furniture, tags ----------------------------------------------------
+
+_BYLINE_RE = re.compile(
+    r"^(?:(?:written|words|story|text|reported)\s+by|by|author(?:s)?\s*:|reporter\s*:|byline\s*:)\s+(?P<rest>.+)$",
+    re.I,
+)
+_BYLINE_CONNECTORS = frozenset(
+    "and & , | - – — with in of the for at de da van von der del di la le al bin y".split()
+)
+
+
+def byline_names(text: str) -> list[str] | None:
+    """Names of a byline ("By Jane Doe and John Roe, Example News"); None when the line is no byline."""
+    if words(text) > 16 or text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith(" Jr."):
+        return None
+    m = _BYLINE_RE.match(text.strip())
+    if not m or not text.lstrip()[:1].isupper():
+        return None
+    rest = m["rest"].strip()
+    toks = re.findall(r"[\w'’.-]+", rest)
+    # Every word of a byline is part of a name or an outlet, so capitalised ("By the numbers" is not one).
+    if not toks or any(t[:1].isalpha() and not t[:1].isupper() and t.lower() not in _BYLINE_CONNECTORS
+                       for t in toks):
+        return None
+    names = person_names(rest)
+    if names or _agency_like(rest) or rest.lower() in AGENCIES:
+        return names
+    return None
+
+
+_CONTRIB_RE = re.compile(
+    r"(?:^(?:with\s+)?(?:additional\s+)?(?:reporting|writing|research|editing|edited|compiled|reported|"
+    r"produced)\s+(?:by|from)\b"
+    r"|\bcontributed\s+(?:to\s+)?(?:this|the)\s+(?:report|story|article|reporting|coverage)"
+    r"|^this\s+(?:report|story|article)\s+(?:was\s+)?(?:written|reported|compiled)\s+(?:by|with)\b)",
+    re.I,
+)
+
+
+def contributor_names(text: str) -> list[str] | None:
+    """Names from a contributor line ("Reporting by A in X; Editing by B", "C contributed to this report.")."""
+    if words(text) > 60 or not _CONTRIB_RE.search(text):
+        return None
+    names: list[str] = []
+    for seg in re.split(r"\s*;\s*", text):
+        if re.match(r"^\s*(?:editing|edited|graphics|design)\b", seg, re.I):
+            continue  # editors and designers are not the authors
+        seg = re.sub(r"\bcontributed\b.*$", "", seg, flags=re.I)
+        seg = re.sub(r"^.*?\b(?:by|from)\s+", "", seg, flags=re.I)
+        names += [n for n in person_names(seg) if n not in names]
+    return names
+
+
+_SOCIAL = r"(?:facebook|twitter|x|email|e-mail|mail|whatsapp|linkedin|reddit|print|copy\s+link|messenger|" \
+          r"telegram|bluesky|threads|pinterest|flipboard|sms|link)"
+_FURNITURE_RE = re.compile(
+    r"^(?:"
+    rf"share(?:\s+(?:this|the)\s+(?:article|story|page|post|video))?(?:\s+(?:on|via|to)\s+\w+)?\s*:?\s*(?:{_SOCIAL}\W*)*"
+    rf"|(?:{_SOCIAL}\W*){{1,}}"
+    r"|(?:click|tap)\s+here\b.*"
+    r"|(?:subscribe|sign\s*up|sign-up|register|join\s+(?:us|our|the)|unsubscribe|log\s*in|sign\s+in)\b.*"
+    r"|follow\s+(?:us|@|\w+\s+on)\b.*"
+    r"|(?:read|see)\s+(?:more|also|next|the\s+full|our)\b.*"
+    r"|(?:related|recommended|more\s+from|more\s+on|more\s+stories|most\s+(?:read|popular|viewed|shared)|trending"
+    r"|top\s+stories|latest\s+news|you\s+may\s+also\s+like|don'?t\s+miss|also\s+read)\b.*"
+    r"|advertisements?|advert|sponsored(?:\s+content)?|ad|promoted"
+    r"|(?:listen|watch)(?:\s+to\s+this\s+(?:article|story))?\s*(?::.*|\(\d.*\))?"
+    r"|(?:continue\s+reading|story\s+continues|scroll\s+(?:down\s+)?to\s+continue|article\s+continues)\b.*"
+    r"|(?:copyright|©|\(c\))\s.*|all\s+rights\s+reserved.*"
+    r"|\d+\s+min(?:ute)?s?\s+(?:read|listen)"
+    r"|comments?|\d+\s+comments?|leave\s+a\s+comment.*|view\s+comments"
+    r"|image|photo|video|gallery|audio|loading\W*|close|menu|skip\s+to\s+(?:main\s+)?content|back\s+to\s+top"
+    r"|our\s+standards\s*:.*|(?:the\s+)?thomson\s+reuters\s+trust\s+principles\.?"
+    r")\W*$",
+    re.I,
+)
+_NEWSLETTER_RE = re.compile(
+    r"\bnewsletters?\b.*\b(?:sign\s*up|subscribe|inbox|delivered|receive|get)\b"
+    r"|\b(?:sign\s*up|subscribe|get|receive)\b.*\bnewsletters?\b"
+    r"|\bdelivered\s+(?:straight\s+)?to\s+your\s+inbox\b",
+    re.I,
+)
+_SYNDICATION_RE = re.compile(
+    r"^(?:this\s+(?:article|story|report|piece)\s+(?:was|is|has\s+been)\s+(?:first|originally)?\s*"
+    r"(?:published|posted|appeared|written|reproduced|republished|reprinted)\b"
+    r"|(?:first|originally)\s+(?:published|appeared)\s+(?:by|in|on|at)\b"
+    r"|(?:republished|reprinted)\s+(?:with|by|from|under)\b)",
+    re.I,
+)
+
+
+def furniture_reason(text: str) -> str | None:
+    """Why a short line is page furniture (share buttons, newsletter and subscription calls, ads...)."""
+    n = words(text)
+    if n <= 25 and _FURNITURE_RE.match(text):
+        return "page furniture (share, subscribe, related links, ads or copyright)"
+    if n <= 35 and _NEWSLETTER_RE.search(text):
+        return "newsletter or subscription call"
+    if n <= 35 and _SYNDICATION_RE.match(text):
+        return "syndication note (where the article was first published)"
+    return None
+
+
+_TAG_LABEL_RE = re.compile(
+    r"^(?:tags?|tagged|topics?|related\s+topics|keywords|filed\s+under|categories|category|subjects?|more\s+on)"
+    r"\b\s*(?::\s*(?P<rest>.*)|$)",
+    re.I,
+)
+
+
+def is_tag_line(text: str) -> bool:
+    """A tag label alone ("Tags") or a tag list ("Tags: A, B | C"), not a sentence."""
+    m = _TAG_LABEL_RE.match(text.strip())
+    if not m:
+        return False
+    rest = m["rest"] or ""
+    return words(text) <= 40 and not ends_sentence(rest) if rest else True
+
+
+def is_trailing_fragment(text: str) -> bool:
+    """A short line without final punctuation, as tag lists and stray labels at an article's end are."""
+    return words(text) <= 5 and not ends_sentence(text)
