@@ -1,1 +1,44 @@
-"""reconcile stage (filled in by its developer)."""
+"""Reconcile stage: turn one story's articles and analyses into a dossier, cached by its inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Story
+from ..store import Store
+from .common import short_hash
+from .dossier import SCHEMA, assemble
+
+# Bump when reconciliation changes what it writes: cached dossiers are rebuilt.
+VERSION = "reconcile-1"
+
+__all__ = ["SCHEMA", "VERSION", "build_dossier", "dossier_for", "input_hash"]
+
+
+def input_hash(store: Store, story: Story) -> str:
+    """Hash of what a dossier depends on: article ids, content hashes, copies and analysis versions."""
+    state = store.analysis_state()
+    parts = [VERSION]
+    for a in store.iter_articles(sorted(story.article_ids)):
+        version = state.get(a.id, ("", ""))
+        parts.append(f"{a.id}|{a.content_hash}|{a.copy_of or ''}|{version[0]}|{version[1]}")
+    return short_hash(story.id, story.title, *parts, n=20)
+
+
+def build_dossier(store: Store, story: Story) -> dict[str, Any]:
+    """Build a story's dossier from the stored articles and analyses (no cache)."""
+    articles = list(store.iter_articles(sorted(story.article_ids)))
+    analyses = {a.id: store.load_analysis(a.id) for a in articles}
+    return assemble(story, articles, analyses)
+
+
+def dossier_for(store: Store, story_id: str) -> dict[str, Any]:
+    """The story's dossier: read back when its inputs did not change, else rebuilt and stored."""
+    story = store.get_story(story_id)
+    key = input_hash(store, story)
+    cached = store.load_dossier(story_id)
+    if cached and cached[0] == key:
+        return cached[1]
+    dossier = build_dossier(store, story)
+    store.save_dossier(story_id, key, dossier)
+    return dossier

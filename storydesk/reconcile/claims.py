@@ -1,0 +1,262 @@
+"""Reconcile stage: statements of fact aligned across articles, with their sources, status and denials.
+
+A claim is one statement as several articles word it. Two sentences are the same statement when
+their embeddings are very close, or close and they share entities or numbers; one claim takes at
+most one sentence from each article. A claim is disputed when another party or outlet contradicts it:
+a denial, a negation or an opposite outcome ("took" against "still hold") about the same place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .common import Context, is_credit, quote_share, short_hash, trim_span
+from .entities import PLACE, EntityIndex
+
+SAME = 0.80  # cosine: the same statement
+RELATED = 0.68  # cosine: the same statement only with shared entities or numbers
+TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
+MIN_WORDS = 6
+MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
+
+NEGATION = re.compile(
+    r"\b(?:no|not|never|neither|nor|none|deny|denies|denied|reject(?:s|ed)?|dismiss(?:es|ed)?|"
+    r"dispute[sd]?|false|untrue|unfounded)\b|n['’]t\b", re.IGNORECASE)
+CONTRAST = re.compile(r"\b(?:however|but|still|although|though|contrary|countered|insisted)\b", re.IGNORECASE)
+CLAIM_CUE = re.compile(
+    r"\b(?:claim(?:s|ed)?|said|says|insist(?:s|ed)?|assert(?:s|ed)?|announc(?:e|es|ed)|"
+    r"celebrat(?:e|es|ed)|reiterat(?:e|es|ed)|told|declared?|reported|according to)\b", re.IGNORECASE)
+# outcomes that exclude each other: taking something against still holding it
+GAIN = re.compile(r"\b(?:captur(?:e|es|ed|ing)|t(?:ake|aken|ook|aking)|seiz(?:e|es|ed|ing)|f(?:all|ell|allen)|"
+                  r"control(?:s|led)?|occup(?:y|ies|ied)|liberat(?:e|es|ed)|w(?:in|on))\b", re.IGNORECASE)
+HOLD = re.compile(r"\b(?:h(?:old|olds|eld|olding)|retain(?:s|ed)?|repel(?:s|led)?|defend(?:s|ed)?|"
+                  r"remain(?:s|ed)? in (?:their|its|our) hands|counter-?attack(?:s|ed)?|push(?:ed)? back)\b",
+                  re.IGNORECASE)
+# a sentence that points back at the previous one's place ("the city", "neither settlement")
+ANAPHORA = re.compile(r"\b(?:the|that|this|such|neither|either|both)\s+(?:city|town|village|settlement|"
+                      r"region|area|place|claim|report|towns|cities|settlements)\b|\bno such\b", re.IGNORECASE)
+_SENT_END = re.compile(r"[.!][\"'”’)\]]*$")
+
+
+@dataclass
+class Unit:
+    """One statement in one article."""
+
+    article: str
+    start: int
+    end: int
+    text: str
+    sentence: int
+    stance: str = "assert"
+    holder: str | None = None
+    entities: list[str] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    numbers: set[float] = field(default_factory=set)
+
+    @property
+    def negated(self) -> bool:
+        return bool(NEGATION.search(self.text))
+
+
+def usable(text: str) -> bool:
+    """A statement of fact: a whole sentence, not a question, caption, heading or bare quote."""
+    words = text.split()
+    if len(words) < MIN_WORDS or not _SENT_END.search(text.rstrip()):
+        return False
+    if is_credit(text) or quote_share(text) > MAX_QUOTE_SHARE:
+        return False
+    return not text[:1].islower()
+
+
+def units(ctx: Context, index: EntityIndex) -> list[Unit]:
+    """The candidate statements of every article, in story order."""
+    out: list[Unit] = []
+    for a in ctx.articles:
+        an = ctx.analyses[a.id]
+        spans = [(s.start, s.end, s.sentence, s.stance, s.holder) for s in an.statements] or \
+                [(s.start, s.end, s.index, "assert", None) for s in ctx.sentences(a.id)]
+        seen: set[tuple[int, int]] = set()
+        for start, end, sent, stance, holder in sorted(spans):
+            start, end = trim_span(a.text, start, end)
+            text = a.text[start:end]
+            if (start, end) in seen or not usable(text):
+                continue
+            seen.add((start, end))
+            ents = index.in_span(a.id, start, end)
+            places = {e for e in ents if index.by_id[e].type in PLACE}
+            nums = {q.value for q in an.quantities if q.value is not None and start <= q.start < end}
+            out.append(Unit(a.id, start, end, text, sent, stance, index.resolve(a.id, holder) if holder else None,
+                            ents, places, nums))
+    return out
+
+
+def align(ctx: Context, us: list[Unit]) -> list[list[int]]:
+    """Group units into claims: greedy on similarity, one sentence per article per claim."""
+    if not us:
+        return []
+    vecs = ctx.vectors([u.text for u in us])
+    sim = vecs @ vecs.T
+    pairs = []
+    for i in range(len(us)):
+        for j in range(i + 1, len(us)):
+            if us[i].article == us[j].article or sim[i, j] < RELATED:
+                continue
+            s = float(sim[i, j])
+            shared_ents = len(set(us[i].entities) & set(us[j].entities))
+            shared_nums = len(us[i].numbers & us[j].numbers)
+            if s < SAME and shared_ents < 2 and not shared_nums:
+                continue
+            if us[i].negated != us[j].negated and s < 0.9:
+                continue  # one says it, the other says it is not so
+            pairs.append((-(s + 0.02 * min(shared_ents, 3) + 0.03 * min(shared_nums, 2)), i, j))
+    pairs.sort()
+    group = list(range(len(us)))
+    members: dict[int, set[int]] = {i: {i} for i in range(len(us))}
+    for _score, i, j in pairs:
+        gi, gj = group[i], group[j]
+        if gi == gj:
+            continue
+        arts_i = {us[k].article for k in members[gi]}
+        arts_j = {us[k].article for k in members[gj]}
+        if arts_i & arts_j:
+            continue
+        # every member must be at least related to every other (no chains of drifting meaning)
+        if any(sim[a, b] < RELATED for a in members[gi] for b in members[gj]):
+            continue
+        keep, drop = min(gi, gj), max(gi, gj)
+        members[keep] |= members.pop(drop)
+        for k in members[keep]:
+            group[k] = keep
+    return [sorted(m, key=lambda k: (ctx.order(us[k].article), us[k].start)) for _g, m in sorted(members.items())]
+
+
+def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]) -> list[tuple[int, int, str]]:
+    """Pairs (claim unit, counter unit, subject place entity) where one contradicts the other."""
+    group_of = {k: gi for gi, g in enumerate(groups) for k in g}
+    # a place named in many statements is the story's setting, not the subject of a denial
+    freq = Counter(p for u in us for p in u.places)
+    rare = {p for p, c in freq.items() if c <= max(3, len(us) // 8)}
+    by_sentence = {(u.article, u.sentence): u for u in us}
+    places = {}
+    follows: dict[int, int] = {}  # unit -> the unit it answers in the same article
+    index_of = {id(u): k for k, u in enumerate(us)}
+    for k, u in enumerate(us):
+        own = u.places & rare
+        prev = by_sentence.get((u.article, u.sentence - 1))
+        if prev and (ANAPHORA.search(u.text) or CONTRAST.search(u.text[:40])):
+            own = own | (prev.places & rare)
+            follows[k] = index_of[id(prev)]
+        places[k] = own
+    if not us:
+        return []
+    vecs = ctx.vectors([u.text for u in us])
+    out = []
+    for a, ua in enumerate(us):
+        if ua.negated or not (CLAIM_CUE.search(ua.text) or ua.stance == "claim") or not GAIN.search(ua.text):
+            continue
+        for b, ub in enumerate(us):
+            if a == b or group_of[a] == group_of[b] or (ua.article == ub.article and ub.start < ua.start):
+                continue
+            shared = places[a] & places[b]
+            # the sentence right after a claim that points back at it needs no topic check
+            if not shared or (follows.get(b) != a and float(vecs[a] @ vecs[b]) < TOPIC):
+                continue
+            if ua.holder and ua.holder == ub.holder:
+                continue
+            opposed = ub.stance in {"deny", "dispute"} or (ub.negated and GAIN.search(ub.text)) or \
+                (HOLD.search(ub.text) and CONTRAST.search(ub.text))
+            if opposed:
+                subject = min(shared, key=lambda p: (freq[p], index.by_id[p].name))  # the most specific place
+                out.append((a, b, subject))
+    return out
+
+
+def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict], list[Unit], list[list[int]]]:
+    """Claims (dicts for the dossier), denial conflicts, and the units and groups behind them."""
+    us = units(ctx, index)
+    groups = align(ctx, us)
+    denials = find_denials(ctx, index, us, groups)
+    disputed_groups = {next(gi for gi, g in enumerate(groups) if a in g) for a, _b, _s in denials}
+    claims = []
+    for gi, g in enumerate(groups):
+        claims.append(_claim(ctx, us, g, gi in disputed_groups))
+    claims.sort(key=lambda c: (-len(c["sources"]), _first(ctx, c), c["id"]))
+    conflicts = _denial_conflicts(ctx, index, us, denials)
+    return claims, conflicts, us, groups
+
+
+def claim_id(u: Unit) -> str:
+    return "c-" + short_hash(u.article, u.start, u.end)
+
+
+def _first(ctx: Context, c: dict) -> tuple:
+    o = c["occurrences"][0]
+    return (ctx.order(o["article"]), o["start"])
+
+
+def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> dict:
+    first = us[g[0]]
+    sources = ctx.sources({us[k].article for k in g})
+    holders = Counter(us[k].holder for k in g if us[k].holder)
+    status = "disputed" if disputed else ("corroborated" if len(sources) >= 2 else "single_source")
+    return {
+        "id": claim_id(first),
+        "text": first.text,
+        "status": status,
+        "attributed_to": min(holders, key=lambda h: (-holders[h], h)) if holders else None,
+        "occurrences": [{"article": us[k].article, "text": us[k].text, "start": us[k].start, "end": us[k].end}
+                        for k in g],
+        "sources": sources,
+    }
+
+
+def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]) -> list[dict]:
+    """One conflict per connected set of claims and the statements that contest them."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b, _s in denials:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    comps: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for d in denials:
+        comps[find(d[0])].append(d)
+    out = []
+    for _root, pairs in sorted(comps.items()):
+        countered = {b for _a, b, _s in pairs}
+        claimed = {a for a, _b, _s in pairs} - countered
+        if not claimed or not countered:
+            continue
+        subjects = Counter(s for _a, _b, s in pairs)
+        subject = min(subjects, key=lambda s: (-subjects[s], index.by_id[s].name))
+        positions = [_position(ctx, index, us, sorted(side, key=lambda k: (ctx.order(us[k].article), us[k].start)),
+                               verb) for side, verb in ((claimed, "asserted"), (countered, "contested"))]
+        out.append({"id": "x-" + short_hash("denial", subject, *(p["evidence"][0] for p in positions)),
+                    "kind": "denial", "subject": index.by_id[subject].name, "positions": positions})
+    return out
+
+
+def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> dict:
+    holders = [index.by_id[us[k].holder].name for k in side if us[k].holder]
+    who = ", ".join(dict.fromkeys(holders))
+    value = f"{verb} by {who}" if who else verb
+    return {"value": f"{value}: {us[side[0]].text}",
+            "articles": sorted({us[k].article for k in side}, key=ctx.order),
+            "evidence": list(dict.fromkeys(us[k].text for k in side))}
+
+
+def unique_by_source(claims: list[dict]) -> dict[str, list[str]]:
+    """source -> ids of the claims that only this source carries."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for c in claims:
+        if len(c["sources"]) == 1:
+            out[c["sources"][0]].append(c["id"])
+    return {s: sorted(ids) for s, ids in sorted(out.items())}

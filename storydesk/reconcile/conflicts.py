@@ -1,0 +1,332 @@
+"""Reconcile stage: where outlets disagree — numbers, dates and roles (denials come from claims.py).
+
+A number conflict needs the same measure (unit and counted noun, once normalised), the same topic
+(close sentences) and values that cannot both hold: approximations that overlap agree, a percentage
+never contradicts an absolute number, "the sixth meeting" agrees with "met five times before", and
+a value both articles mention somewhere is agreed. A role conflict is one person given a title as
+current in some articles and as past ("former") in others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..models import Quantity
+from .claims import Unit
+from .common import Context, is_credit, short_hash, trim_span
+from .entities import EntityIndex, normalise_role
+
+TOPIC = 0.50  # cosine of two sentences about the same thing
+SAME_VALUE = 1e-6
+
+_UNITS = [
+    (re.compile(r"^(?:%|percent|per cent|pct)$", re.I), "%"),
+    (re.compile(r"^percentage points?$", re.I), "pp"),
+    (re.compile(r"^(?:sq\.? ?km|square kilomet(?:er|re)s?|km2|km²)$", re.I), "km2"),
+    (re.compile(r"^(?:sq\.? ?mi(?:les?)?|square miles?)$", re.I), "mi2"),
+    (re.compile(r"^(?:km|kilomet(?:er|re)s?)$", re.I), "km"),
+    (re.compile(r"^(?:mi|miles?)$", re.I), "mi"),
+    (re.compile(r"^(?:\$|usd|dollars?|us\$)$", re.I), "usd"),
+    (re.compile(r"^(?:€|eur|euros?)$", re.I), "eur"),
+    (re.compile(r"^(?:£|gbp|pounds?)$", re.I), "gbp"),
+]
+# nouns that count the parts of a plan, a list or a text: one measure however an outlet words it
+_PARTS = {"point", "item", "step", "clause", "provision", "article", "plank", "action"}
+_APPROX_BAND = {
+    "about": (0.9, 1.1), "around": (0.9, 1.1), "roughly": (0.9, 1.1), "approximately": (0.9, 1.1),
+    "some": (0.9, 1.1), "almost": (0.85, 1.0), "nearly": (0.85, 1.0), "up to": (0.0, 1.0),
+    "over": (1.0, 10.0), "more than": (1.0, 10.0), "at least": (1.0, 10.0), "above": (1.0, 10.0),
+    "less than": (0.0, 1.0), "under": (0.0, 1.0), "fewer than": (0.0, 1.0), "at most": (0.0, 1.0),
+}
+_TIMES_BEFORE = re.compile(r"^\W*times?\s+(?:before|previously|already|earlier|so far)", re.I)
+_NEXT_WORD = re.compile(r"^[\s-]*([A-Za-z][A-Za-z-]*)(?:\s+([A-Za-z][A-Za-z-]*))?")
+_FILLER = {"of", "the", "a", "an", "more", "other", "new", "such", "distinct", "separate", "different", "u", "s"}
+
+
+@dataclass
+class Num:
+    article: str
+    value: float
+    unit: str
+    noun: str
+    lo: float
+    hi: float
+    ordinal: bool
+    sentence: str
+    start: int
+    end: int
+
+
+_TIME = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|century)s?$", re.I)
+
+
+def _unit(q: Quantity) -> str:
+    """A unit of measure ("%", "km2", "usd", "year"); "" when the number counts things."""
+    u = (q.unit or "").strip()
+    for rx, name in _UNITS:
+        if rx.match(u):
+            return name
+    if "%" in q.text or re.search(r"\bper ?cent\b", q.text, re.I):
+        return "%"
+    if _TIME.match(u):
+        return _lemma(u)
+    return ""
+
+
+def _lemma(word: str) -> str:
+    w = word.lower().strip("-")
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _noun(q: Quantity, text: str) -> str:
+    """What is counted, as a lemma; parts of a plan fold into one measure."""
+    noun = q.noun or ""
+    if q.unit and not _unit(q):
+        noun = q.unit  # "19-point plan": what is counted is the points
+    if not noun:
+        m = _NEXT_WORD.match(text[q.end : q.end + 40])
+        if m:
+            words = [w for w in m.groups() if w and w.lower() not in _FILLER]
+            noun = words[0] if words else ""
+    parts = [_lemma(w) for w in re.split(r"[\s-]+", noun) if w]
+    if not parts:
+        return ""
+    if any(p in _PARTS for p in parts):
+        return "part"
+    return parts[-1]
+
+
+def numbers(ctx: Context) -> list[Num]:
+    out = []
+    for a in ctx.articles:
+        for q in ctx.analyses[a.id].quantities:
+            if q.value is None:
+                continue
+            sent = ctx.sentence_at(a.id, q.start)
+            if sent is None:
+                continue
+            s, e = trim_span(a.text, sent.start, sent.end)
+            text = a.text[s:e]
+            if is_credit(text):
+                continue
+            value, ordinal = float(q.value), q.ordinal
+            unit, noun = _unit(q), _noun(q, a.text)
+            if not ordinal and _TIMES_BEFORE.match(a.text[q.end : q.end + 30]):
+                value, ordinal, noun = value + 1, True, "occurrence"  # n times before: this is the n+1th
+            if not unit and not noun:
+                continue
+            if not unit and not ordinal and 1900 <= value <= 2100 and value == int(value) and noun in {"", "year"}:
+                continue  # a year, not a count
+            lo_f, hi_f = _APPROX_BAND.get((q.approx or "").lower(), (1.0, 1.0))
+            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e))
+    return out
+
+
+def _comparable(x: Num, y: Num) -> bool:
+    if x.unit != y.unit:
+        return False  # also percentages against absolute numbers
+    if x.ordinal != y.ordinal:
+        return False
+    if x.ordinal:
+        return True  # ordinals of events: compared only on topic ("sixth meeting", "five times before")
+    return bool(x.noun) and x.noun == y.noun
+
+
+def _agree(x: Num, y: Num) -> bool:
+    return x.lo - SAME_VALUE <= y.hi and y.lo - SAME_VALUE <= x.hi
+
+
+def number_conflicts(ctx: Context) -> list[dict]:
+    """Different values for one measure of one thing, from different sources."""
+    nums = numbers(ctx)
+    if len(nums) < 2:
+        return []
+    vecs = ctx.vectors([n.sentence for n in nums])
+    sim = vecs @ vecs.T
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i, n in enumerate(nums):
+        by_article[n.article].append(i)
+    edges: list[tuple[int, int]] = []
+    for i, x in enumerate(nums):
+        for j in range(i + 1, len(nums)):
+            y = nums[j]
+            if ctx.source_of(x.article) == ctx.source_of(y.article) or not _comparable(x, y):
+                continue
+            if sim[i, j] < TOPIC or _agree(x, y):
+                continue
+            # a value the other article also gives for this measure is agreed, not contested
+            if any(_comparable(nums[k], x) and _agree(nums[k], x) for k in by_article[y.article]):
+                continue
+            if any(_comparable(nums[k], y) and _agree(nums[k], y) for k in by_article[x.article]):
+                continue
+            edges.append((i, j))
+    return [_number_conflict(ctx, nums, comp) for comp in _components(len(nums), edges)]
+
+
+def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for a, b in edges:
+        for k in (a, b):
+            if k not in comps[find(k)]:
+                comps[find(k)].append(k)
+    return [sorted(c) for _r, c in sorted(comps.items())]
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if v == int(v) else f"{v:g}"
+
+
+def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
+    by_value: dict[str, list[Num]] = defaultdict(list)
+    for k in comp:
+        n = nums[k]
+        by_value[_fmt(n.value) + (f" {n.unit}" if n.unit else "")].append(n)
+    positions = []
+    for value, ns in sorted(by_value.items(), key=lambda kv: min((ctx.order(n.article), n.start) for n in kv[1])):
+        ns = sorted(ns, key=lambda n: (ctx.order(n.article), n.start))
+        positions.append({"value": value, "articles": list(dict.fromkeys(n.article for n in ns)),
+                          "evidence": list(dict.fromkeys(n.sentence for n in ns))})
+    first = nums[comp[0]]
+    subject = f"number of {first.noun}s" if first.noun and first.noun not in {"part", "occurrence"} else (
+        "number of parts" if first.noun == "part" else "count")
+    if first.unit:
+        subject = f"amount in {first.unit}"
+    return {"id": "x-" + short_hash("number", *(p["value"] for p in positions), positions[0]["evidence"][0]),
+            "kind": "number", "subject": subject, "positions": positions}
+
+
+# ---- dates -----------------------------------------------------------------------------------------
+
+
+def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> list[dict]:
+    """Aligned statements (one claim) that put the event on different days."""
+    out = []
+    for g in groups:
+        dated: dict[str, list[Unit]] = defaultdict(list)
+        for k in g:
+            u = us[k]
+            days = {d.resolved for d in ctx.analyses[u.article].dates
+                    if d.granularity == "day" and d.resolved and u.start <= d.start < u.end}
+            if len(days) == 1:
+                dated[next(iter(days))].append(u)
+        if len(dated) < 2:
+            continue
+        sources = {day: {ctx.source_of(u.article) for u in units} for day, units in dated.items()}
+        if len(set().union(*sources.values())) < 2:
+            continue
+        positions = [{"value": day, "articles": list(dict.fromkeys(u.article for u in units)),
+                      "evidence": list(dict.fromkeys(u.text for u in units))}
+                     for day, units in sorted(dated.items())]
+        out.append({"id": "x-" + short_hash("date", us[g[0]].article, us[g[0]].start), "kind": "date",
+                    "subject": "date of: " + us[g[0]].text[:80], "positions": positions})
+    return out
+
+
+# ---- roles -----------------------------------------------------------------------------------------
+
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(former|ex-|then-|late|outgoing|acting|interim|incoming)\s+)?"
+    r"((?:[A-Z][\w.]*\s+)?(?:President|Prime Minister|Premier|Chancellor|Minister|Secretary(?: of State)?|"
+    r"Senator|Sen\.|Governor|Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Chairman|Chairwoman|Chair|CEO|"
+    r"General|Gen\.|Ambassador|Envoy|Speaker|Leader|Spokesman|Spokeswoman|Spokesperson|Justice|Judge|"
+    r"Commissioner|Representative|Rep\.|Vice President|Director|Coach|Captain|Chief)|"
+    r"(?:president|prime minister|chancellor|minister|secretary|senator|governor|mayor|king|queen|"
+    r"ambassador|envoy|speaker|spokesman|spokeswoman|spokesperson|director|coach|captain|chief))\s+$")
+
+
+_TITLE_WORDS = {
+    "president", "prime", "premier", "chancellor", "minister", "secretary", "senator", "sen.", "governor",
+    "gov.", "mayor", "king", "queen", "prince", "princess", "pope", "chairman", "chairwoman", "chair", "ceo",
+    "general", "gen.", "ambassador", "envoy", "speaker", "leader", "spokesman", "spokeswoman",
+    "spokesperson", "justice", "judge", "commissioner", "representative", "rep.", "vice", "director",
+    "coach", "captain", "chief", "head",
+}
+
+
+def _base_title(role: str) -> tuple[str, bool]:
+    """(title from its first title word on, lowercased; whether it is given as a past title)."""
+    r = normalise_role(role)
+    past = bool(re.search(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile)\b", r, re.I))
+    words = re.sub(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile)\b", " ", r, flags=re.I).split()
+    for i, w in enumerate(words):
+        if w.lower() in _TITLE_WORDS:
+            return " ".join(x.lower() for x in words[i:]), past
+    return " ".join(x.lower() for x in words), past
+
+
+def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
+    """One person called by a title as current in some articles and as past in others."""
+    seen: dict[str, dict[str, dict[bool, dict[str, list[str]]]]] = defaultdict(
+        lambda: defaultdict(lambda: {True: defaultdict(list), False: defaultdict(list)}))
+    for eid, aid, role, start in _role_evidence(ctx, index):
+        base, past = _base_title(role)
+        if not base:
+            continue
+        sent = ctx.sentence_at(aid, start)
+        if sent is None:
+            continue
+        s, e = trim_span(ctx.by_id[aid].text, sent.start, sent.end)
+        text = ctx.by_id[aid].text[s:e]
+        if is_credit(text):
+            continue
+        seen[eid][base][past][aid].append(text)
+    out = []
+    for eid, bases in sorted(seen.items()):
+        for base, sides in sorted(bases.items()):
+            if not sides[True] or not sides[False]:
+                continue
+            pos_arts = {a for a in sides[False]}
+            past_arts = {a for a in sides[True]}
+            if not ctx.sources(pos_arts - past_arts) or not ctx.sources(past_arts - pos_arts):
+                continue
+            positions = []
+            for past in (False, True):
+                arts = sorted(sides[past], key=ctx.order)
+                if past:
+                    arts = [a for a in arts if a not in pos_arts] or arts
+                else:
+                    arts = [a for a in arts if a not in past_arts] or arts
+                ev = [t for a in arts for t in sides[past][a]]
+                positions.append({"value": ("former " if past else "") + base, "articles": arts,
+                                  "evidence": list(dict.fromkeys(ev))})
+            name = index.by_id[eid].name
+            out.append({"id": "x-" + short_hash("role", eid, base), "kind": "role",
+                        "subject": f"{name}: {base}", "positions": positions})
+    return out
+
+
+def _role_evidence(ctx: Context, index: EntityIndex) -> list[tuple[str, str, str, int]]:
+    """(entity, article, role text, position) from the analysis' roles and titles written before names."""
+    out = []
+    for a in ctx.articles:
+        for r in ctx.analyses[a.id].roles:
+            eid = index.at(a.id, r.person_start, r.person_end) or index.resolve(a.id, r.person)
+            if eid and index.by_id[eid].type == "PERSON":
+                out.append((eid, a.id, r.text, r.start))
+        # a title written right before a person's name, with its "former" if any
+        for (aid, s, _e), eid in sorted(index.of_mention.items()):
+            if aid != a.id or index.by_id[eid].type != "PERSON":
+                continue
+            m = _TITLE_BEFORE.search(a.text[max(0, s - 60):s])
+            if m:
+                role = " ".join(x for x in m.groups() if x)
+                out.append((eid, a.id, role, s - len(m.group(0))))
+    return sorted(set(out))

@@ -1,0 +1,62 @@
+"""Reconcile stage: assemble one story's dossier (storydesk.dossier/1) from its articles and analyses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Analysis, Article, Story
+from .claims import build_claims, unique_by_source
+from .common import Context
+from .conflicts import date_conflicts, number_conflicts, role_conflicts
+from .entities import attach_roles, resolve_entities
+from .quotes import reconcile_quotes
+from .timeline import build_timeline
+
+SCHEMA = "storydesk.dossier/1"
+_KIND_ORDER = {"denial": 0, "number": 1, "date": 2, "role": 3, "entity": 4, "quote": 5}
+
+
+def _article(a: Article) -> dict[str, Any]:
+    return {"id": a.id, "source": a.source or a.id, "title": a.title, "published": a.published, "url": a.url,
+            "path": a.path, "words": a.words or len(a.text.split()), "copy_of": a.copy_of}
+
+
+def _summary(ctx: Context, claims: list[dict]) -> list[dict]:
+    """The summary writer's pick (reconcile/summary.py), cited by article."""
+    try:
+        from .summary import summarize
+    except ImportError:  # the summary stage is not installed: the dossier stays valid without it
+        return []
+    return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8)
+
+
+def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> dict[str, Any]:
+    """The dossier of one story: same input, same dossier (everything sorted by stable keys)."""
+    ctx = Context(list(articles), dict(analyses))
+    index = resolve_entities(ctx)
+    attach_roles(ctx, index, [r for a in ctx.articles for r in ctx.analyses[a.id].roles])
+    quotes, quote_conflicts = reconcile_quotes(ctx, index)
+    claims, denials, units, groups = build_claims(ctx, index)
+    conflicts = denials + number_conflicts(ctx) + date_conflicts(ctx, units, groups) + \
+        role_conflicts(ctx, index) + quote_conflicts
+    conflicts.sort(key=lambda c: (_KIND_ORDER[c["kind"]], c["subject"], c["id"]))
+    published = sorted(a.published for a in ctx.articles if a.published)
+    return {
+        "schema": SCHEMA,
+        "story": {
+            "id": story.id,
+            "title": story.title,
+            "first_published": published[0] if published else None,
+            "last_published": published[-1] if published else None,
+            "article_count": len(ctx.articles),
+            "source_count": len(ctx.sources([a.id for a in ctx.articles])),
+        },
+        "articles": [_article(a) for a in ctx.articles],
+        "entities": [e.to_dict() for e in index.entities],
+        "quotes": quotes,
+        "claims": claims,
+        "conflicts": conflicts,
+        "timeline": build_timeline(ctx),
+        "summary": _summary(ctx, claims),
+        "unique": unique_by_source(claims),
+    }

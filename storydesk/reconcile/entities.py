@@ -1,0 +1,371 @@
+"""Reconcile stage: cross-document entity resolution (one entity per real-world entity, all spellings).
+
+Evidence, strongest first: the same folded spelling; for people, a fuzzy surname (transliterations)
+with a compatible first name (same initial and close, or one a short form of the other); for other
+names, acronyms and near-identical spellings. A lone surname joins a full name only when exactly one
+full name fits, in the story or else in its own article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import jellyfish
+
+from ..models import Mention, Role
+from .common import Context, ascii_fold, short_hash
+
+NAMED = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+PLACE = {"GPE", "LOC", "FAC"}
+# Labels spaCy often gives a person's bare surname by mistake.
+PERSON_CONFUSABLE = {"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART"}
+_HONORIFIC = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "rev"}
+_SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_LABEL_ORDER = ["PERSON", "GPE", "ORG", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "LANGUAGE"]
+
+
+def display(text: str) -> str:
+    """A surface form without a trailing possessive and a leading article."""
+    t = _POSSESSIVE.sub("", text.strip())
+    return re.sub(r"^(?:the|The)\s+", "", t).strip()
+
+
+def norm_name(text: str) -> str:
+    """Folded key: ascii, lowercase, no possessive, no leading article, no dots in acronyms."""
+    t = ascii_fold(display(text))
+    t = re.sub(r"(?<=\b\w)\.", "", t)  # u.s. -> us
+    t = re.sub(r"[^\w\s-]", "", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def name_parts(norm: str) -> list[str]:
+    parts = [p for p in re.split(r"[\s]+", norm) if p]
+    while parts and parts[0] in _HONORIFIC:
+        parts = parts[1:]
+    while len(parts) > 1 and parts[-1] in _SUFFIX:
+        parts = parts[:-1]
+    return parts
+
+
+def surname_match(a: str, b: str) -> float:
+    """1 for the same surname, 0.5 for a transliteration-close one, 0 otherwise."""
+    if a == b:
+        return 1.0
+    if min(len(a), len(b)) < 4 or a[0] != b[0]:
+        return 0.0
+    dist = jellyfish.levenshtein_distance(a, b)
+    if dist <= max(1, min(len(a), len(b)) // 4) and jellyfish.jaro_winkler_similarity(a, b) >= 0.9:
+        return 0.5
+    return 0.0
+
+
+def first_name_compatible(a: str, b: str) -> bool:
+    """Same first name as spelled, an initial, a short form (Steve/Steven) or a transliteration."""
+    a, b = a.rstrip("."), b.rstrip(".")
+    if a == b:
+        return True
+    if not a or not b or a[0] != b[0]:
+        return False
+    if len(a) == 1 or len(b) == 1:
+        return True
+    if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
+        return True
+    return jellyfish.levenshtein_distance(a, b) <= 1 + (min(len(a), len(b)) >= 6) and \
+        jellyfish.jaro_winkler_similarity(a, b) >= 0.85
+
+
+def acronym_of(short: str, long_parts: list[str]) -> bool:
+    words = [p for p in long_parts if p not in {"of", "the", "and", "for", "de"}]
+    return len(short) >= 2 and len(words) >= 2 and "".join(w[0] for w in words) == short
+
+
+@dataclass
+class Entity:
+    id: str
+    name: str
+    type: str
+    variants: list[str]
+    articles: list[str]
+    mentions: int
+    roles: list[dict] = field(default_factory=list)
+    surnames: set[str] = field(default_factory=set)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "type": self.type, "variants": self.variants,
+                "articles": self.articles, "mentions": self.mentions, "roles": self.roles}
+
+
+class EntityIndex:
+    """The story's entities and which mention belongs to which."""
+
+    def __init__(self, entities: list[Entity], of_mention: dict[tuple[str, int, int], str],
+                 texts: dict[tuple[str, int, int], str]) -> None:
+        self.entities = entities
+        self.of_mention = of_mention
+        self.by_id = {e.id: e for e in entities}
+        self._spans: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+        for (aid, s, e), eid in sorted(of_mention.items()):
+            self._spans[aid].append((s, e, eid, norm_name(texts[(aid, s, e)])))
+        story: dict[str, set[str]] = defaultdict(set)
+        for ent in entities:
+            for v in ent.variants:
+                story[norm_name(v)].add(ent.id)
+        self._story_names = {k: next(iter(ids)) for k, ids in story.items() if len(ids) == 1}
+
+    def at(self, article_id: str, start: int, end: int) -> str | None:
+        """The entity of the mention at (or most overlapping) a span."""
+        hit = self.of_mention.get((article_id, start, end))
+        if hit:
+            return hit
+        best, best_len = None, 0
+        for s, e, eid, _n in self._spans.get(article_id, []):
+            overlap = min(e, end) - max(s, start)
+            if overlap > best_len:
+                best, best_len = eid, overlap
+        return best
+
+    def in_span(self, article_id: str, start: int, end: int) -> list[str]:
+        """Entities mentioned inside a span, in order of first mention."""
+        out: list[str] = []
+        for s, e, eid, _n in self._spans.get(article_id, []):
+            if s >= start and e <= end and eid not in out:
+                out.append(eid)
+        return out
+
+    def resolve(self, article_id: str, name: str | None) -> str | None:
+        """The entity a name as written in an article refers to (a holder, a speaker)."""
+        if not name:
+            return None
+        key = norm_name(name)
+        matches = [eid for _s, _e, eid, n in self._spans.get(article_id, []) if n == key]
+        if matches:
+            return Counter(matches).most_common(1)[0][0]
+        return self._story_names.get(key)
+
+
+def _mentions(ctx: Context) -> list[Mention]:
+    out = []
+    for a in ctx.articles:
+        for m in ctx.analyses[a.id].mentions:
+            if m.label in NAMED and norm_name(m.text) and any(ch.isalpha() for ch in m.text):
+                out.append(m)
+    return sorted(out, key=lambda m: (ctx.order(m.article_id), m.start, m.end))
+
+
+class _UF:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _node_type(labels: Counter) -> str:
+    top = max(labels.values())
+    return next(lab for lab in _LABEL_ORDER + sorted(labels) if labels.get(lab) == top)
+
+
+def resolve_entities(ctx: Context) -> EntityIndex:
+    """Group every named mention of the story into entities."""
+    mentions = _mentions(ctx)
+    # 1. one node per folded spelling (within one story the same spelling is the same entity)
+    nodes: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        nodes[norm_name(m.text)].append(m)
+    ntype = {k: _node_type(Counter(m.label for m in ms)) for k, ms in nodes.items()}
+    parts = {k: name_parts(k) for k in nodes}
+    upper = {k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in ms) for k, ms in nodes.items()}
+    uf = _UF()
+    keys = sorted(nodes)
+    labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
+    lone_people = {parts[k][0] for k in keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
+    # A full name is a person's when any mention of it is tagged PERSON, or its surname is used alone as one
+    full_people = [k for k in keys if len(parts[k]) >= 2 and ntype[k] in PERSON_CONFUSABLE
+                   and ("PERSON" in labels[k] or parts[k][-1] in lone_people)]
+    for k in full_people:
+        ntype[k] = "PERSON"
+    # 2. full names of people: fuzzy surname plus a compatible first name
+    for i, a in enumerate(full_people):
+        for b in full_people[i + 1:]:
+            pa, pb = parts[a], parts[b]
+            if surname_match(pa[-1], pb[-1]) and first_name_compatible(pa[0], pb[0]):
+                uf.union(a, b)
+    # 3. other names: acronyms, near-identical spellings, same words in another order
+    others = [k for k in keys if ntype[k] != "PERSON"]
+    for i, a in enumerate(others):
+        for b in others[i + 1:]:
+            if _same_other(a, b, parts, upper, ntype):
+                uf.union(a, b)
+    # 4. lone surnames (and people mislabelled as organisations) join one full name when unambiguous
+    assign: dict[tuple[str, int, int], str] = {}
+    person_groups = defaultdict(set)
+    for k in full_people:
+        person_groups[uf.find(k)].add(k)
+    in_article: dict[str, set[str]] = defaultdict(set)
+    for k in full_people:
+        for m in nodes[k]:
+            in_article[m.article_id].add(uf.find(k))
+    for k in keys:
+        if len(parts[k]) != 1 or ntype[k] not in PERSON_CONFUSABLE or k in full_people:
+            continue
+        story_best = _surname_candidates(parts[k][0], person_groups, parts)
+        if len(story_best) == 1:
+            uf.union(k, next(iter(story_best)))
+            continue
+        if not story_best:
+            continue
+        for m in nodes[k]:  # ambiguous in the story: decide per article
+            local = _surname_candidates(parts[k][0], {g: person_groups[g] for g in in_article[m.article_id]},
+                                        parts)
+            if len(local) == 1:
+                assign[(m.article_id, m.start, m.end)] = next(iter(local))
+    # 5. build the entities
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for k in keys:
+        for m in nodes[k]:
+            root = assign.get((m.article_id, m.start, m.end)) or uf.find(k)
+            groups[uf.find(root)].append(m)
+    return _build(ctx, groups, parts, ntype)
+
+
+def _surname_candidates(token: str, groups: dict[str, set[str]], parts: dict[str, list[str]]) -> set[str]:
+    """Person groups whose surname fits a lone token; exact spellings beat transliterations."""
+    scored: dict[str, float] = {}
+    for root, members in groups.items():
+        s = max((surname_match(token, parts[m][-1]) for m in members), default=0.0)
+        if s:
+            scored[root] = s
+    if not scored:
+        return set()
+    top = max(scored.values())
+    return {r for r, s in scored.items() if s == top}
+
+
+def _same_other(a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]) -> bool:
+    pa, pb = parts[a], parts[b]
+    if not pa or not pb:
+        return False
+    if sorted(pa) == sorted(pb):
+        return True
+    if len(pa) == 1 and upper[a] and acronym_of(pa[0], pb):
+        return True
+    if len(pb) == 1 and upper[b] and acronym_of(pb[0], pa):
+        return True
+    if ntype[a] != ntype[b] or len(pa) != len(pb):
+        return False
+    # near-identical spellings of one place or body (transliteration, a typo)
+    sa, sb = " ".join(pa), " ".join(pb)
+    if min(len(sa), len(sb)) < 6 or sa[:2] != sb[:2]:
+        return False
+    return jellyfish.levenshtein_distance(sa, sb) <= max(1, len(sa) // 10) and \
+        jellyfish.jaro_winkler_similarity(sa, sb) >= 0.93
+
+
+def _build(ctx: Context, groups: dict[str, list[Mention]], parts: dict[str, list[str]],
+           ntype: dict[str, str]) -> EntityIndex:
+    entities: list[Entity] = []
+    of_mention: dict[tuple[str, int, int], str] = {}
+    texts: dict[tuple[str, int, int], str] = {}
+    used: set[str] = set()
+    ordered = sorted(groups.values(), key=lambda ms: (-len(ms), min(ctx.order(m.article_id) for m in ms),
+                                                      min(m.start for m in ms)))
+    for ms in ordered:
+        etype = _node_type(Counter(m.label for m in ms))
+        if any(ntype.get(norm_name(m.text)) == "PERSON" and len(parts.get(norm_name(m.text), [])) >= 2
+               for m in ms):
+            etype = "PERSON"
+        name = _canonical(ctx, ms)
+        eid = "e-" + short_hash(etype, norm_name(name))
+        n = 2
+        while eid in used:  # two entities with one name (kept apart): still distinct ids
+            eid = "e-" + short_hash(etype, norm_name(name), n)
+            n += 1
+        used.add(eid)
+        variants = sorted({m.text.strip() for m in ms})
+        arts = sorted({m.article_id for m in ms}, key=ctx.order)
+        surnames = {name_parts(norm_name(m.text))[-1] for m in ms if name_parts(norm_name(m.text))}
+        entities.append(Entity(eid, name, etype, variants, arts, len(ms), surnames=surnames))
+        for m in ms:
+            of_mention[(m.article_id, m.start, m.end)] = eid
+            texts[(m.article_id, m.start, m.end)] = m.text
+    entities.sort(key=lambda e: (-len(e.articles), -e.mentions, e.name, e.id))
+    return EntityIndex(entities, of_mention, texts)
+
+
+def _canonical(ctx: Context, ms: list[Mention]) -> str:
+    """The most complete common spelling: most name parts, then most articles, then most mentions."""
+    forms: dict[str, list[Mention]] = defaultdict(list)
+    for m in ms:
+        forms[display(m.text)].append(m)
+
+    # a spelling's weight counts every mention spelled its way, the bare surname included
+    last = Counter(_last(m.text) for m in ms)
+    last_arts: dict[str, set[str]] = defaultdict(set)
+    for m in ms:
+        last_arts[_last(m.text)].add(m.article_id)
+
+    def key(f: str) -> tuple:
+        n_parts = min(len(name_parts(norm_name(f))), 3)
+        return (-n_parts, -len(last_arts[_last(f)]), -last[_last(f)], -len(forms[f]), f)
+
+    return sorted(forms, key=key)[0]
+
+
+def _last(text: str) -> str:
+    p = name_parts(norm_name(text))
+    return p[-1] if p else ""
+
+
+# ---- roles ---------------------------------------------------------------------------------------
+
+_DETERMINER = re.compile(r"^(?:the|a|an|his|her|their|its|our)\s+", re.IGNORECASE)
+_POSS_PREFIX = re.compile(r"^(.+?)(?:'s|’s)\s+(.+)$")
+# Roles that only mean something with their anchor ("X's son-in-law"): keep the owner then.
+_RELATIONAL = re.compile(
+    r"^(?:son|daughter|wife|husband|spouse|father|mother|brother|sister|son-in-law|daughter-in-law|"
+    r"father-in-law|mother-in-law|brother-in-law|sister-in-law|partner|widow|nephew|niece|cousin|"
+    r"uncle|aunt|grandson|granddaughter|child|children|family)$",
+    re.IGNORECASE,
+)
+
+
+def normalise_role(text: str) -> str:
+    """A role without determiners, and without another entity's possessive when it stays meaningful."""
+    t = re.sub(r"\s+", " ", text.strip(" ,;:-—–"))
+    t = _DETERMINER.sub("", t)
+    m = _POSS_PREFIX.match(t)
+    if m and not _RELATIONAL.match(m.group(2).strip()) and len(m.group(2).split()) >= 1:
+        t = m.group(2).strip()
+    return t
+
+
+def attach_roles(ctx: Context, index: EntityIndex, roles: list[Role]) -> None:
+    """Give each person entity its roles as the articles word them."""
+    by_entity: dict[str, dict[str, tuple[str, set[str]]]] = defaultdict(dict)
+    for r in roles:
+        eid = index.at(r.article_id, r.person_start, r.person_end) or index.resolve(r.article_id, r.person)
+        if not eid:
+            continue
+        text = normalise_role(r.text)
+        if not text or not any(ch.isalpha() for ch in text):
+            continue
+        key = ascii_fold(text).replace(".", "")
+        form, arts = by_entity[eid].get(key, (text, set()))
+        arts.add(r.article_id)
+        by_entity[eid][key] = (form, arts)
+    for e in index.entities:
+        items = by_entity.get(e.id, {})
+        e.roles = [{"text": form, "articles": sorted(arts, key=ctx.order)}
+                   for _k, (form, arts) in sorted(items.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))]

@@ -1,0 +1,229 @@
+"""Reconcile stage: one quote per thing said, with every outlet that carries it and its rewordings.
+
+Two quotes are the same when their words match once quote marks and punctuation are folded: one
+contains the other (partial quotation) or their token sets nearly agree. A rewording by the same
+speaker (close sentence embeddings) joins as a variant; when outlets carry a quote in different
+words, that is also a conflict of kind "quote".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ..models import Quote
+from .common import Context, ascii_fold, is_credit, short_hash, trim_span
+from .entities import EntityIndex
+
+MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
+SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
+VARIANT_COSINE = 0.78  # embedding cosine at which the same speaker's quotes are one, reworded
+CONFLICT_COSINE = 0.62  # same speaker, same topic, overlapping words: the outlets quote differently
+CONFLICT_OVERLAP = 45  # partial token ratio that counts as overlapping words
+
+
+@dataclass
+class QuoteOcc:
+    article: str
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    kind: str
+    key: str
+
+    @property
+    def words(self) -> int:
+        return len(self.key.split())
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", ascii_fold(text))).strip()
+
+
+def collect(ctx: Context, index: EntityIndex) -> list[QuoteOcc]:
+    """Every quote of the story, cut to its exact text and given its speaker entity."""
+    out: list[QuoteOcc] = []
+    for a in ctx.articles:
+        seen: set[tuple[int, int]] = set()
+        for q in sorted(ctx.analyses[a.id].quotes, key=lambda q: (q.start, q.end)):
+            occ = _occurrence(ctx, index, q)
+            if occ and (occ.start, occ.end) not in seen:
+                seen.add((occ.start, occ.end))
+                out.append(occ)
+    return out
+
+
+def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
+    text = ctx.by_id[q.article_id].text
+    start, end = trim_span(text, q.start, q.end)
+    # quote marks and trailing commas are not part of what was said
+    while start < end and text[start] in "\"'“”‘’«» ":
+        start += 1
+    while end > start and text[end - 1] in "\"'“”‘’«», ":
+        end -= 1
+    body = text[start:end]
+    key = _key(body)
+    if not key or is_credit(body):
+        return None
+    speaker = None
+    if q.speaker_start is not None and q.speaker_end is not None:
+        speaker = index.at(q.article_id, q.speaker_start, q.speaker_end)
+    speaker = speaker or index.resolve(q.article_id, q.speaker)
+    if speaker and index.by_id[speaker].type != "PERSON" and index.by_id[speaker].type not in {"ORG", "GPE", "NORP"}:
+        speaker = None
+    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key)
+
+
+def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
+    if a.speaker and b.speaker and a.speaker != b.speaker:
+        return False
+    if a.key == b.key:
+        return True
+    if min(a.words, b.words) < MIN_WORDS:
+        return False
+    short, long = sorted((a.key, b.key), key=len)
+    if f" {short} " in f" {long} ":
+        return True
+    return fuzz.token_set_ratio(a.key, b.key) >= SAME_TOKENS and fuzz.partial_ratio(short, long) >= SAME_TOKENS
+
+
+class _UF:
+    def __init__(self, n: int) -> None:
+        self.p = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.p[x] != x:
+            self.p[x] = self.p[self.p[x]]
+            x = self.p[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.p[max(ra, rb)] = min(ra, rb)
+
+
+def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict]]:
+    """The story's quotes and the "quote" conflicts (outlets quoting one speaker differently)."""
+    occs = collect(ctx, index)
+    if not occs:
+        return [], []
+    uf = _UF(len(occs))
+    for i in range(len(occs)):
+        for j in range(i + 1, len(occs)):
+            if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
+                uf.union(i, j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(occs)):
+        groups[uf.find(i)].append(i)
+    cores = [sorted(g) for _r, g in sorted(groups.items())]
+    speaker = [_group_speaker(occs, g) for g in cores]
+    # rewordings: same speaker, close meaning, different words
+    # two groups are as close as their closest pair of sentences (a reworded sentence of a long quote)
+    pieces = [[p for k in g for p in _pieces(occs[k].text)] for g in cores]
+    vec = dict(zip(sorted({p for ps in pieces for p in ps}),
+                   ctx.vectors(sorted({p for ps in pieces for p in ps})), strict=True))
+    sim = [[max(float(vec[a] @ vec[b]) for a in pi for b in pj) for pj in pieces] for pi in pieces]
+    parent = list(range(len(cores)))
+    conflicts: list[dict] = []
+    for i in range(len(cores)):
+        for j in range(i + 1, len(cores)):
+            if not speaker[i] or speaker[i] != speaker[j]:
+                continue
+            ai = {occs[k].article for k in cores[i]}
+            aj = {occs[k].article for k in cores[j]}
+            if ai == aj:
+                continue  # one article quoting twice is not a rewording by another outlet
+            if sim[i][j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
+                parent[j] = i
+            if sim[i][j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
+                conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], speaker[i]))
+    quotes = []
+    for i, g in enumerate(cores):
+        if parent[i] != i:
+            continue
+        variants = [j for j in range(len(cores)) if j != i and parent[j] == i]
+        quotes.append(_quote(ctx, index, occs, g, [cores[j] for j in variants], speaker[i]))
+    quotes.sort(key=lambda q: (-len({o["article"] for o in q["occurrences"]}), _first(ctx, q), q["id"]))
+    return quotes, _dedupe(conflicts)
+
+
+def _pieces(text: str) -> list[str]:
+    """The sentences of a quote (the whole quote when it is one)."""
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if len(p.split()) >= MIN_WORDS]
+    return parts or [text]
+
+
+def _overlap(occs: list[QuoteOcc], a: list[int], b: list[int]) -> bool:
+    ta, tb = _longest(occs, a).key, _longest(occs, b).key
+    return fuzz.partial_ratio(ta, tb) >= CONFLICT_OVERLAP and not _same_words(_longest(occs, a), _longest(occs, b))
+
+
+def _longest(occs: list[QuoteOcc], g: list[int]) -> QuoteOcc:
+    return max((occs[k] for k in g), key=lambda o: (o.words, o.kind == "direct", -o.start))
+
+
+def _group_speaker(occs: list[QuoteOcc], g: list[int]) -> str | None:
+    c = Counter(occs[k].speaker for k in g if occs[k].speaker)
+    return min(c, key=lambda s: (-c[s], s)) if c else None
+
+
+def _occ_dict(o: QuoteOcc) -> dict:
+    return {"article": o.article, "text": o.text, "start": o.start, "end": o.end}
+
+
+def _first(ctx: Context, q: dict) -> tuple:
+    o = q["occurrences"][0]
+    return (ctx.order(o["article"]), o["start"])
+
+
+def _quote(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], core: list[int],
+           variant_groups: list[list[int]], speaker: str | None) -> dict:
+    members = sorted(core + [k for g in variant_groups for k in g],
+                     key=lambda k: (ctx.order(occs[k].article), occs[k].start))
+    main = _longest(occs, core)
+    variants = sorted({_longest(occs, g).text for g in variant_groups} - {main.text})
+    out = {
+        "id": "q-" + short_hash(main.article, main.start, main.end),
+        "speaker": speaker,
+        "speaker_name": index.by_id[speaker].name if speaker else None,
+        "text": main.text,
+        "occurrences": [_occ_dict(occs[k]) for k in members],
+    }
+    if variants:
+        out["variants"] = variants
+    return out
+
+
+def _quote_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int],
+                    speaker: str) -> dict:
+    positions = []
+    for g in sorted((a, b), key=lambda g: min((ctx.order(occs[k].article), occs[k].start) for k in g)):
+        main = _longest(occs, g)
+        arts = sorted({occs[k].article for k in g}, key=ctx.order)
+        evidence = [_sentence_text(ctx, occs[k]) for k in sorted(g, key=lambda k: (ctx.order(occs[k].article),
+                                                                                      occs[k].start))]
+        positions.append({"value": main.text, "articles": arts, "evidence": list(dict.fromkeys(evidence))})
+    name = index.by_id[speaker].name
+    return {"id": "x-" + short_hash("quote", *(p["value"] for p in positions)), "kind": "quote",
+            "subject": f"what {name} said", "positions": positions}
+
+
+def _sentence_text(ctx: Context, o: QuoteOcc) -> str:
+    s = ctx.sentence_at(o.article, o.start)
+    if s is None:
+        return o.text
+    text = ctx.by_id[o.article].text
+    start, end = trim_span(text, min(s.start, o.start), max(s.end, o.end))
+    return text[start:end]
+
+
+def _dedupe(conflicts: list[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for c in conflicts:
+        seen.setdefault(c["id"], c)
+    return [seen[k] for k in sorted(seen)]

@@ -1,0 +1,149 @@
+"""Cross-document entities: spellings merge, different people stay apart (sentences from the seeds)."""
+
+from __future__ import annotations
+
+import pytest
+from reconcile_kit import article, mentions, role
+
+from storydesk.reconcile.common import Context
+from storydesk.reconcile.entities import (
+    attach_roles,
+    first_name_compatible,
+    normalise_role,
+    resolve_entities,
+    surname_match,
+)
+
+A = [
+    "Ukraine \"will be waiting for signals from the American delegation after its meetings in Russia,\" "
+    "Ukrainian President Volodymyr Zelenskyy said in a post on X.",
+    "Taoiseach Micheal Martin, center left, speaks to Ukrainian President Volodymyr Zelenskyy and first lady "
+    "Olena Zelenska as they arrive at Dublin Airport.",
+    "Zelenskyy landed on Tuesday in Dublin, where he's expected to meet with Taoiseach Micheal Martin.",
+    "Russia's President Vladimir Putin, accompanied by Kremlin economic envoy Kirill Dmitriev and Kremlin aide "
+    "Yuri Ushakov, meets with special envoy Steve Witkoff.",
+    "Earlier, Kremlin spokesperson Dmitry Peskov said the meeting had no time limit.",
+]
+B = [
+    "Ukrainian President Volodymyr Zelensky said on Tuesday he was ready to move forward with peace negotiations "
+    "if Witkoff made progress with Putin.",
+    "According to the Kremlin, Putin was joined at his meeting with Witkoff and Kushner by Yury Ushakov and "
+    "Kirill Dmitriev, the Russian president's foreign policy and economic aides, respectively.",
+    "\"We have no doubt that this will be a very important step towards peace and a peaceful settlement,\" "
+    "Peskov said.",
+    "Their last encounter, in August 2025, was described as \"very productive\" by President Trump.",
+]
+C = [
+    "Trump has frequently stated he wants to end the war, despite earlier meetings with Putin in Alaska and with "
+    "Ukrainian President Volodymyr Zelenskiy.",
+    "In Florida on Sunday, Steven Witkoff, Jared Kushner, and U.S. Secretary of State Marco Rubio met Rustem "
+    "Umerov.",
+    "U.S. President Donald Trump and first lady Melania Trump hosted a dinner in Washington.",
+    "Melania Trump spoke first, and the United States delegation left for NATO talks.",
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    arts = []
+    a, an_a = article("a", A)
+    mentions(a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Olena Zelenska", "Vladimir Putin",
+             "Kirill Dmitriev", "Yuri Ushakov", "Steve Witkoff", "Dmitry Peskov", "Micheal Martin")
+    mentions(a, an_a, "GPE", "Ukraine", "Russia", "Dublin")
+    role(a, an_a, "Kremlin spokesperson", "Dmitry Peskov")
+    role(a, an_a, "Ukrainian President", "Volodymyr Zelenskyy")
+    b, an_b = article("b", B)
+    mentions(b, an_b, "PERSON", "Volodymyr Zelensky", "Putin", "Yury Ushakov", "Kirill Dmitriev", "Peskov", "Trump")
+    mentions(b, an_b, "ORG", "Witkoff", "Kushner")  # the small model's usual mistake
+    mentions(b, an_b, "ORG", "Kremlin")
+    role(b, an_b, "Ukrainian President", "Volodymyr Zelensky")
+    c, an_c = article("c", C)
+    mentions(c, an_c, "PERSON", "Volodymyr Zelenskiy", "Putin", "Steven Witkoff", "Jared Kushner", "Marco Rubio",
+             "Rustem Umerov", "Donald Trump", "Melania Trump")
+    mentions(c, an_c, "PERSON", "Trump")
+    mentions(c, an_c, "GPE", "U.S.", "United States", "Washington", "Alaska", "Florida")
+    mentions(c, an_c, "ORG", "NATO")
+    arts = [a, b, c]
+    ctx = Context(arts, {"a": an_a, "b": an_b, "c": an_c})
+    idx = resolve_entities(ctx)
+    attach_roles(ctx, idx, an_a.roles + an_b.roles + an_c.roles)
+    return idx
+
+
+def _entity_of(idx, variant: str):
+    hits = [e for e in idx.entities if variant in e.variants]
+    assert len(hits) == 1, (variant, [(e.name, e.variants) for e in hits])
+    return hits[0]
+
+
+SAME = [
+    ("Volodymyr Zelenskyy", "Volodymyr Zelensky", "Volodymyr Zelenskiy", "Zelenskyy"),
+    ("Yuri Ushakov", "Yury Ushakov"),
+    ("Steve Witkoff", "Steven Witkoff", "Witkoff"),
+    ("Dmitry Peskov", "Peskov"),
+    ("Vladimir Putin", "Putin"),
+    ("Jared Kushner", "Kushner"),
+    ("U.S.", "United States"),
+]
+APART = [
+    ("Donald Trump", "Melania Trump"),
+    ("Volodymyr Zelenskyy", "Olena Zelenska"),
+    ("Vladimir Putin", "Volodymyr Zelenskyy"),
+    ("Kirill Dmitriev", "Dmitry Peskov"),
+]
+
+
+@pytest.mark.parametrize("names", SAME)
+def test_spellings_merge(index, names):
+    ids = {_entity_of(index, n).id for n in names}
+    assert len(ids) == 1, names
+
+
+@pytest.mark.parametrize("pair", APART)
+def test_different_people_stay_apart(index, pair):
+    assert _entity_of(index, pair[0]).id != _entity_of(index, pair[1]).id
+
+
+def test_lone_surname_ambiguous_in_story_stays_with_its_article(index):
+    # "Trump" alone: the story has two Trumps (c), but article b only knows the president's title
+    donald = _entity_of(index, "Donald Trump")
+    melania = _entity_of(index, "Melania Trump")
+    trump_mentions = [k for k, v in index.of_mention.items() if v in (donald.id, melania.id)]
+    assert all(index.of_mention[k] != melania.id for k in trump_mentions if k[0] == "b")
+
+
+def test_entity_fields(index):
+    z = _entity_of(index, "Zelenskyy")
+    assert z.type == "PERSON"
+    assert z.name == "Volodymyr Zelenskyy"  # most complete, most common spelling
+    assert z.articles == ["a", "b", "c"]
+    assert z.id.startswith("e-")
+    assert {"text": "Ukrainian President", "articles": ["a", "b"]} in z.roles
+    assert _entity_of(index, "Dmitry Peskov").roles == [{"text": "Kremlin spokesperson", "articles": ["a"]}]
+    assert _entity_of(index, "Kushner").type == "PERSON"
+
+
+@pytest.mark.parametrize(("a", "b", "ok"), [
+    ("steve", "steven", True), ("yuri", "yury", True), ("volodymyr", "volodymyr", True), ("d", "donald", True),
+    ("donald", "melania", False), ("olena", "volodymyr", False), ("kirill", "dmitry", False),
+])
+def test_first_names(a, b, ok):
+    assert first_name_compatible(a, b) is ok
+
+
+@pytest.mark.parametrize(("a", "b", "ok"), [
+    ("zelenskyy", "zelensky", True), ("zelenskyy", "zelenskiy", True), ("ushakov", "ushakov", True),
+    ("trump", "rubio", False), ("putin", "peskov", False),
+])
+def test_surnames(a, b, ok):
+    assert bool(surname_match(a, b)) is ok
+
+
+@pytest.mark.parametrize(("raw", "norm"), [
+    ("the Kremlin spokesman", "Kremlin spokesman"),
+    ("Trump's son-in-law", "Trump's son-in-law"),  # a relation keeps its anchor
+    ("President Donald Trump’s special envoy", "special envoy"),
+    ("Russia's President", "President"),
+])
+def test_normalise_role(raw, norm):
+    assert normalise_role(raw) == norm

@@ -1,0 +1,153 @@
+"""Quotes carried by several outlets, rewordings, and claims aligned with their sources and disputes."""
+
+from __future__ import annotations
+
+import pytest
+from reconcile_kit import article, mentions, quote, statements
+
+from storydesk.reconcile.claims import build_claims
+from storydesk.reconcile.common import Context
+from storydesk.reconcile.entities import resolve_entities
+from storydesk.reconcile.quotes import reconcile_quotes
+
+Z1 = ("Ukraine \"will be waiting for signals from the American delegation after its meetings in Russia,\" Ukrainian "
+      "President Volodymyr Zelenskyy said in a post on X, while the discussions with Witkoff and Putin were ongoing.")
+Z2 = ("\"The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
+      "depend on those signals,\" Zelenskyy said, adding that he is \"ready for a meeting\" with Trump.")
+Z3 = ("“Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The U.S. "
+      "delegation intends to brief us directly immediately after those meetings. The next steps will depend on "
+      "those signals,” Zelensky said.")
+Z4 = "“The next steps will depend on the signals we receive,” he told Volodymyr Zelenskyy's reporters in Dublin."
+P1 = ("\"We have no doubt that this will be a very important step towards peace and a peaceful settlement,\" "
+      "Peskov told reporters in Moscow on Tuesday.")
+P2 = "“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” Peskov said."
+
+
+@pytest.fixture(scope="module")
+def story():
+    a, an_a = article("abc", [Z1, Z2, P1])
+    mentions(a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Peskov", "Witkoff", "Putin", "Trump")
+    quote(a, an_a, "will be waiting for signals from the American delegation after its meetings in Russia",
+          "Volodymyr Zelenskyy", "partial")
+    quote(a, an_a, "The U.S. delegation intends to brief us directly immediately after those meetings. The next "
+          "steps will depend on those signals", "Zelenskyy")
+    quote(a, an_a, "ready for a meeting", "Zelenskyy", "partial")
+    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
+          "settlement", "Peskov")
+    b, an_b = article("nypost", [Z3, P2])
+    mentions(b, an_b, "PERSON", "Zelensky", "Peskov")
+    quote(b, an_b, "Ukraine will be waiting for signals from the American delegation after its meetings in Russia. "
+          "The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
+          "depend on those signals", "Zelensky")
+    quote(b, an_b, "We have no doubt that this will be a very important step towards peace and a peaceful "
+          "settlement", "Peskov")
+    c, an_c = article("bbc", [Z4])
+    mentions(c, an_c, "PERSON", "Volodymyr Zelenskyy")
+    quote(c, an_c, "The next steps will depend on the signals we receive", "Volodymyr Zelenskyy")
+    ctx = Context([a, b, c], {"abc": an_a, "nypost": an_b, "bbc": an_c})
+    idx = resolve_entities(ctx)
+    return ctx, idx, reconcile_quotes(ctx, idx)
+
+
+@pytest.mark.slow
+def test_shared_quote_is_one_quote_with_every_occurrence(story):
+    _ctx, idx, (quotes, _c) = story
+    zq = [q for q in quotes if "waiting for signals" in q["text"]]
+    assert len(zq) == 1
+    q = zq[0]
+    assert q["speaker_name"] == "Volodymyr Zelenskyy"
+    assert q["speaker"] == idx.by_id[q["speaker"]].id
+    assert {o["article"] for o in q["occurrences"]} == {"abc", "nypost", "bbc"}
+    assert q["variants"] == ["The next steps will depend on the signals we receive"]
+    peskov = [q for q in quotes if q["text"].startswith("We have no doubt")]
+    assert len(peskov) == 1 and [o["article"] for o in peskov[0]["occurrences"]] == ["abc", "nypost"]
+
+
+@pytest.mark.slow
+def test_short_partial_quote_stays_alone(story):
+    _ctx, _idx, (quotes, _c) = story
+    short = [q for q in quotes if q["text"] == "ready for a meeting"]
+    assert len(short) == 1 and len(short[0]["occurrences"]) == 1
+
+
+@pytest.mark.slow
+def test_rewording_by_another_outlet_is_a_quote_conflict(story):
+    _ctx, _idx, (_q, conflicts) = story
+    assert [c["kind"] for c in conflicts] == ["quote"]
+    values = [p["value"] for p in conflicts[0]["positions"]]
+    assert "The next steps will depend on the signals we receive" in values
+
+
+# ---- claims ------------------------------------------------------------------------------------
+
+CAP_A = ("Meanwhile, Russian officials claimed to have captured the strategic towns of Pokrovsk and Vovshansk in "
+         "eastern Ukraine.")
+CAP_B = ("Ukrainian officials have made no such confirmation, and open-source monitoring groups report that neither "
+         "settlement is fully under Russian control.")
+CAP_C = ("On the eve of the meeting, Putin celebrated what he said was the capture of Pokrovsk in eastern Ukraine "
+         "following a prolonged campaign.")
+CAP_D = ("Ukraine, however, said its forces still held the northern part of the city and had launched "
+         "counter-attacks in the south.")
+MEET_1 = ("Russian President Vladimir Putin met U.S. envoys Steve Witkoff and Jared Kushner in the Kremlin on "
+          "Tuesday, marking the highest-level contact yet.")
+MEET_2 = ("President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, "
+          "met with Russian President Vladimir Putin in Moscow on Tuesday.")
+ONLY = ("A Bombardier Global 7500 jet previously used by Witkoff was tracked entering Russian airspace before "
+        "landing in Moscow, according to Interfax.")
+QUESTION = "Will the talks in Moscow finally bring the war in Ukraine to an end?"
+
+
+@pytest.fixture(scope="module")
+def claims():
+    a, an_a = article("ibt", [CAP_A, CAP_B, MEET_1])
+    mentions(a, an_a, "GPE", "Pokrovsk", "Vovshansk", "Ukraine")
+    mentions(a, an_a, "PERSON", "Vladimir Putin", "Steve Witkoff", "Jared Kushner")
+    statements(an_a, {"Meanwhile": ("claim", None), "Ukrainian officials": ("deny", None)})
+    b, an_b = article("reuters", [CAP_C, CAP_D, MEET_2, ONLY, QUESTION])
+    mentions(b, an_b, "GPE", "Pokrovsk", "Ukraine", "Moscow")
+    mentions(b, an_b, "PERSON", "Putin", "Vladimir Putin", "Steve Witkoff", "Witkoff", "Jared Kushner", "Donald Trump")
+    statements(an_b, {"On the eve": ("claim", "Putin"), "Ukraine, however": ("dispute", "Ukraine")})
+    c, an_c = article("reuters-copy", [MEET_2, ONLY], source="wire-reprint", copy_of="reuters")
+    ctx = Context([a, b, c], {"ibt": an_a, "reuters": an_b, "reuters-copy": an_c})
+    idx = resolve_entities(ctx)
+    return build_claims(ctx, idx), idx
+
+
+def _claim(claims, text):
+    hits = [c for c in claims if any(o["text"] == text for o in c["occurrences"])]
+    assert len(hits) == 1, text
+    return hits[0]
+
+
+@pytest.mark.slow
+def test_same_statement_from_two_outlets_is_corroborated(claims):
+    (cl, _d, _u, _g), _idx = claims
+    c = _claim(cl, MEET_1)
+    assert c["status"] == "corroborated"
+    assert {o["article"] for o in c["occurrences"]} == {"ibt", "reuters", "reuters-copy"}
+    assert c["sources"] == ["ibt", "reuters"]
+
+
+@pytest.mark.slow
+def test_copy_counts_once(claims):
+    (cl, _d, _u, _g), _idx = claims
+    c = _claim(cl, ONLY)
+    assert c["status"] == "single_source" and c["sources"] == ["reuters"]
+
+
+@pytest.mark.slow
+def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
+    (cl, denials, _u, _g), idx = claims
+    assert _claim(cl, CAP_A)["status"] == "disputed"
+    assert _claim(cl, CAP_C)["status"] == "disputed"
+    assert _claim(cl, CAP_C)["attributed_to"] == next(e.id for e in idx.entities if e.name == "Vladimir Putin")
+    assert len(denials) == 1 and denials[0]["subject"] == "Pokrovsk"
+    asserted, contested = denials[0]["positions"]
+    assert set(asserted["evidence"]) == {CAP_A, CAP_C}
+    assert set(contested["evidence"]) == {CAP_B, CAP_D}
+
+
+@pytest.mark.slow
+def test_questions_are_not_claims(claims):
+    (cl, _d, _u, _g), _idx = claims
+    assert not [c for c in cl if any(o["text"] == QUESTION for o in c["occurrences"])]
