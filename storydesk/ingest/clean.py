@@ -38,6 +38,7 @@ _SPACE_TABLE.update({c: None for c in range(0, 32) if c not in (9, 10, 11, 12, 1
 _SPACE_TABLE[0x7F] = None
 _SPACE_TABLE[0x2028] = "\n"
 _SPACE_TABLE[0x2029] = "\n"
+_ODD_CHARS_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _SPACE_TABLE) + "]")
 _MULTISPACE_RE = re.compile(r" {2,}")
 _DATE_MARKER_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|$)")
 
@@ -65,8 +66,11 @@ def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = text.translate(_SPACE_TABLE)
-    return "\n".join(_MULTISPACE_RE.sub(" ", line).strip() for line in text.split("\n"))
+    if _ODD_CHARS_RE.search(text):  # translate is slow; most texts have none of these characters
+        text = text.translate(_SPACE_TABLE)
+    if "  " in text:
+        text = _MULTISPACE_RE.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))
 
 
 def _wrapped(lines: list[str]) -> bool:
@@ -117,15 +121,21 @@ def _mark(p: _Para, kind: str, reason: str) -> None:
 
 
 def _classify(paras: list[_Para], meta: _Meta) -> None:
-    """Mark every paragraph that is not the article's own words, line by line."""
+    """Mark every paragraph that is not the article's own words, line by line.
+
+    Each rule only applies to lines short enough to be what it removes; the length gates also keep
+    the text path fast, since most paragraphs are long enough to skip all but the credit test.
+    """
     for i, p in enumerate(paras):
         t = p.text
-        names = rules.byline_names(t)
-        if names is not None:
-            meta.authors += [n for n in names if n not in meta.authors]
-            _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named"))
-            continue
-        if is_timestamp_line(t):
+        n = len(t.split())
+        if n <= 16:
+            names = rules.byline_names(t)
+            if names is not None:
+                meta.authors += [x for x in names if x not in meta.authors]
+                _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named"))
+                continue
+        if len(t) <= 90 and is_timestamp_line(t):
             when = find_date(t) or to_iso(t)
             if meta.published is None and when:
                 meta.published = when
@@ -133,15 +143,16 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
             else:
                 _mark(p, "dateline", "timestamp line (the record already has a published date)")
             continue
-        names = rules.contributor_names(t)
-        if names is not None:
-            meta.authors += [n for n in names if n not in meta.authors]
-            _mark(p, "byline", "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""))
-            continue
-        if rules.is_tag_line(t):
+        if n <= 60:
+            names = rules.contributor_names(t)
+            if names is not None:
+                meta.authors += [x for x in names if x not in meta.authors]
+                _mark(p, "byline", "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""))
+                continue
+        if n <= 40 and rules.is_tag_line(t):
             _mark(p, "tags", "tag list or tag label")
             continue
-        why = rules.furniture_reason(t)
+        why = rules.furniture_reason(t) if n <= 35 else None
         if why:
             _mark(p, "furniture", why)
             continue
@@ -152,10 +163,10 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
             else:
                 _mark(p, "caption", f"photo caption ending in the credit {credit.strip()!r}")
             continue
-        if rules.has_photo_cue(t) and rules.words(t) <= 80:
+        if n <= 80 and rules.has_photo_cue(t):
             _mark(p, "caption", "photo caption (describes a photo)")
             continue
-        if rules.is_lone_credit(t):
+        if n <= 7 and rules.is_lone_credit(t):
             _mark(p, "credit", "line naming only a photo agency or photographer")
             prev = paras[i - 1] if i else None
             if prev is not None and prev.kind is None and rules.looks_like_caption(prev.text, prev.block == p.block):
@@ -190,8 +201,9 @@ def _title(paras: list[_Para], meta: _Meta) -> None:
                 _mark(p, "title", "headline-shaped line at the top (no final stop) taken as the title")
                 break
     if meta.title:
+        tw = rules.words(meta.title)
         for p in kept[:_HEADER_SPAN + 2]:
-            if p.kind is None and rules.words(p.text) <= 40 and _similar(p.text, meta.title):
+            if p.kind is None and abs(rules.words(p.text) - tw) <= tw // 2 + 5 and _similar(p.text, meta.title):
                 _mark(p, "repeated_title", "the title repeated in the body")
 
 
@@ -200,7 +212,7 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
     for p in paras:
         if p.kind is not None:
             continue
-        k = rules.key(p.text)
+        k = " ".join(p.text.casefold().split())
         if k in seen:
             _mark(p, "repeated_paragraph", "the same paragraph already stands earlier in the article")
         seen.add(k)

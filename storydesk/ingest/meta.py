@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -77,9 +78,12 @@ def find_date(text: str) -> str | None:
     return None
 
 
+_HAS_DIGIT_RE = re.compile(r"\d")
+
+
 def is_timestamp_line(line: str) -> bool:
     """True for a short line that only gives a date and time ("December 2, 2025, 12:10 PM")."""
-    if len(line) > 90 or not _ANY_DATE_RE.search(line):
+    if len(line) > 90 or not _HAS_DIGIT_RE.search(line) or not _ANY_DATE_RE.search(line):
         return False
     rest = _ANY_DATE_RE.sub(" ", line)
     rest = _TIME_RE.sub(" ", rest)
@@ -260,14 +264,22 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def guess_language(text: str, sample_words: int = 400) -> str | None:
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _stop in _STOPWORDS.items():
+    for _w in _stop:
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
+
+
+def guess_language(text: str, sample_words: int = 250) -> str | None:
     """ISO 639-1 code by stop-word share over the first words; None when no language is clear."""
-    words = _WORD_RE.findall(text[:4000].lower())[:sample_words]
+    words = _WORD_RE.findall(text[:2000].lower())[:sample_words]
     if len(words) < 5:
         return None
-    best, best_hits = None, 0
-    for lang, stop in _STOPWORDS.items():
-        hits = sum(1 for w in words if w in stop)
-        if hits > best_hits:
-            best, best_hits = lang, hits
-    return best if best_hits / len(words) >= 0.12 else None
+    hits: dict[str, int] = {}
+    for w, k in Counter(words).items():
+        for lang in _LANGS_OF.get(w, ()):
+            hits[lang] = hits.get(lang, 0) + k
+    if not hits:
+        return None
+    best = max(hits, key=hits.__getitem__)
+    return best if hits[best] / len(words) >= 0.12 else None

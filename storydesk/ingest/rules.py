@@ -178,6 +178,8 @@ _CONTRIB_RE = re.compile(
 
 def contributor_names(text: str) -> list[str] | None:
     """Names from a contributor line ("Reporting by A in X; Editing by B", "C contributed to this report.")."""
+    if "by" not in text and "contribut" not in text and "By" not in text:  # cheap test before the regex
+        return None
     if words(text) > 60 or not _CONTRIB_RE.search(text):
         return None
     names: list[str] = []
@@ -228,14 +230,29 @@ _SYNDICATION_RE = re.compile(
 )
 
 
+_PUNCT = "\"'“”‘’«»()[]:;,.!?-–—|©"
+# First words a furniture line can start with: a set test skips the big regex for ordinary sentences.
+_FURNITURE_FIRST = frozenset(
+    "share facebook twitter x email e-mail mail whatsapp linkedin reddit print copy messenger telegram bluesky "
+    "threads pinterest flipboard sms link click tap subscribe sign sign-up signup register join unsubscribe log "
+    "login follow read see related recommended more most trending top latest you don't dont also advertisement "
+    "advertisements advert sponsored ad promoted listen watch continue story scroll article copyright (c) all "
+    "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson"
+    .split() + [str(i) for i in range(10)]
+) | {""}
+_SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
+
+
 def furniture_reason(text: str) -> str | None:
     """Why a short line is page furniture (share buttons, newsletter and subscription calls, ads...)."""
     n = words(text)
-    if n <= 25 and _FURNITURE_RE.match(text):
+    low = text[:400].lower()
+    first = low.split(None, 1)[0].strip(_PUNCT) if low.strip() else ""
+    if n <= 25 and (n <= 3 or first in _FURNITURE_FIRST) and _FURNITURE_RE.match(text):
         return "page furniture (share, subscribe, related links, ads or copyright)"
-    if n <= 35 and _NEWSLETTER_RE.search(text):
+    if n <= 35 and ("newsletter" in low or "inbox" in low) and _NEWSLETTER_RE.search(text):
         return "newsletter or subscription call"
-    if n <= 35 and _SYNDICATION_RE.match(text):
+    if n <= 35 and first in _SYNDICATION_FIRST and _SYNDICATION_RE.match(text):
         return "syndication note (where the article was first published)"
     return None
 
