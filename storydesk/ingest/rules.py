@@ -73,7 +73,10 @@ def _agency_like(part: str) -> bool:
 
 def _credit_has_evidence(credit: str) -> bool:
     """A slash credit must name an agency, a pool, an all-caps outlet or a person plus an outlet."""
-    inner = re.sub(_CREDIT_PREFIX, "", credit.strip("()[] "), count=1)
+    stripped = credit.strip("()[] ")
+    inner = re.sub(_CREDIT_PREFIX, "", stripped, count=1)
+    if inner != stripped:  # "AP Photo/...", "Photo: ...", "Credit: ..." say it outright
+        return True
     parts = [p.strip() for p in re.split(r"/|\s+via\s+", inner) if p.strip()]
     if " via " in inner or any(_agency_like(p) for p in parts):
         return True

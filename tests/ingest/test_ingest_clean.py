@@ -1,0 +1,222 @@
+"""Cleaning rules on hand-written articles of several shapes: what must go, what must stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from storydesk.errors import InputError
+from storydesk.ingest.clean import clean, normalise
+from storydesk.models import RawRecord
+
+P1 = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+      "broke its banks, the regional governor said in a statement.")
+P2 = ("More than 3,000 people have been moved to schools and sports halls, and the army has sent boats and "
+      "field kitchens to the worst-hit towns along the lower river.")
+P3 = ("Forecasters expect more rain over the weekend, and officials warned residents not to return to their "
+      "homes until engineers have inspected the dikes.")
+
+
+def _clean(text: str, **kw) -> object:
+    return clean(RawRecord(origin="t.txt", fmt="txt", text=text, stem="t", **kw))
+
+
+def _with(line: str, where: str = "middle") -> str:
+    if where == "top":
+        return f"{line}\n\n{P1}\n\n{P2}\n\n{P3}"
+    if where == "end":
+        return f"{P1}\n\n{P2}\n\n{P3}\n\n{line}"
+    return f"{P1}\n\n{line}\n\n{P2}\n\n{P3}"
+
+
+REMOVED = [
+    # photo captions and credits
+    ("Volunteers fill sandbags in Brenn on Tuesday, May 5, 2026.Ola Marsh/POOL/AFP via Getty Images", "middle", "caption"),
+    ("Volunteers fill sandbags in Brenn on Tuesday. REUTERS/Ola Marsh", "middle", "caption"),
+    ("Volunteers fill sandbags in Brenn on Tuesday. (AP Photo/Ola Marsh)", "middle", "caption"),
+    ("A boat moves along a flooded street in Brenn, May 5, 2026. Ola Marsh/Valley News/Pressfoto", "middle", "caption"),
+    ("Volunteers fill sandbags in Brenn. NORTHSTAR/Ola Marsh", "middle", "caption"),
+    ("Photo: Ola Marsh/AFP", "middle", "credit"),
+    ("Photo: Ola Marsh/dpa", "middle", "caption"),
+    ("Ola Marsh/AP", "middle", "credit"),
+    ("In this handout photograph released by the ministry, soldiers carry sandbags to a dike near Brenn.", "middle", "caption"),
+    ("File photo: a dike near Brenn in 2019", "middle", "caption"),
+    # bylines, contributors, timestamps
+    ("By Jane Doe", "top", "byline"),
+    ("By Jane Doe and Omar Haddad, Valley News", "top", "byline"),
+    ("BY JANE DOE", "top", "byline"),
+    ("Reporting by Ana Lima in Brenn; Editing by Tom Reed", "end", "byline"),
+    ("Valley News' Piet Aalders contributed to this report.", "end", "byline"),
+    ("March 10, 2026, 9:40 AM", "top", "dateline"),
+    ("Updated 9:40 AM EST, Tue March 10, 2026", "top", "dateline"),
+    ("10 March 2026 14.05 GMT", "top", "dateline"),
+    # furniture
+    ("Share this article: Facebook Twitter Email", "end", "furniture"),
+    ("Share", "middle", "furniture"),
+    ("Sign up for our newsletter to get the day's top stories.", "end", "furniture"),
+    ("Get the latest headlines delivered to your inbox with our free newsletter.", "middle", "furniture"),
+    ("Advertisement", "middle", "furniture"),
+    ("Read more: Storm cuts power to the coast", "middle", "furniture"),
+    ("This story was originally published by the Valley Post.", "end", "furniture"),
+    ("© 2026 Valley News. All rights reserved.", "end", "furniture"),
+    ("Subscribe to our newsletter for daily updates.", "end", "furniture"),
+    # tags
+    ("Tags: floods, Aster valley, weather", "end", "tags"),
+    ("Tags", "end", "tags"),
+    ("Topics\nWeather\nAster valley", "end", "tags"),
+    ("Filed under: Weather | Floods", "end", "tags"),
+]
+
+
+@pytest.mark.parametrize(("line", "where", "kind"), REMOVED)
+def test_line_is_removed_and_recorded(line, where, kind):
+    art = _clean(_with(line, where))
+    first = line.split("\n")[0]
+    assert first not in art.text
+    assert any(r.kind == kind and first in r.text for r in art.removed), [(r.kind, r.text) for r in art.removed]
+    assert all(r.reason for r in art.removed)
+    for p in (P1, P2, P3):
+        assert p in art.text
+
+
+KEPT = [
+    "By the numbers",  # a subheading, not a byline
+    "Share prices of the insurers fell sharply on Monday after the floods.",
+    "Subscribers to the water company's alert service rose to 40,000 this week, it said.",
+    "The AP/NORC poll showed support for the dike programme falling to 41% in May.",
+    "Reuters reported that the talks on compensation had stalled.",
+    "The newsletter of the farmers' union said 200 farms were under water.",
+    "What comes next for the valley",  # a subheading inside the body is kept (policy)
+    "\u201cWe lost everything,\u201d said Mara Quell, a baker in Brenn.",
+    "Tagged animals from the nature reserve were moved to higher ground.",
+]
+
+
+@pytest.mark.parametrize("line", KEPT)
+def test_article_words_are_kept(line):
+    art = _clean(_with(line, "middle"))
+    assert line in art.text, [(r.kind, r.text) for r in art.removed]
+    assert not art.removed
+
+
+def test_caption_before_lone_agency_line_goes_with_it():
+    text = (f"{P1}\n\nSoldiers carry sandbags to a dike near Brenn, 5 May 2026.\nReuters\n\n{P2}\n\n{P3}")
+    art = _clean(text)
+    kinds = [r.kind for r in art.removed]
+    assert kinds == ["caption", "credit"]
+    assert "Reuters" not in art.text.split("\n")
+
+
+def test_body_paragraph_before_a_lone_credit_is_kept():
+    art = _clean(f"{P1}\n\n{P2}\n\nGetty Images\n\n{P3}")
+    assert P2 in art.text and "Getty Images" not in art.text
+    assert [r.kind for r in art.removed] == ["credit"]
+
+
+def test_bylines_and_contributors_become_authors():
+    text = f"By Jane Doe and Omar Haddad\n\n{P1}\n\n{P2}\n\n{P3}\n\nValley News' Piet Aalders contributed to this report."
+    art = _clean(text)
+    assert art.authors == ["Jane Doe", "Omar Haddad", "Piet Aalders"]
+
+
+def test_timestamp_line_gives_published_only_when_missing():
+    text = f"March 10, 2026, 9:40 AM\n\n{P1}\n\n{P2}\n\n{P3}"
+    assert _clean(text).published == "2026-03-10T09:40:00"
+    assert _clean(text, published="2026-03-11").published == "2026-03-11"
+
+
+def test_date_marker_is_the_published_date_and_leaves_the_text():
+    art = _clean(f" date 2026-05-06 {P1}\n\n{P2}\n\n{P3}")
+    assert art.published == "2026-05-06"
+    assert art.text.startswith("Rescue teams")
+    assert "date 2026" not in art.text
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "kinds"),
+    [
+        (f"Floods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}", "Floods reach the Aster valley", ["title"]),
+        (f"Floods reach the Aster valley\n\nFloods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}",
+         "Floods reach the Aster valley", ["title", "repeated_title"]),
+        (f"{P1}\n\n{P2}\n\n{P3}", None, []),  # no headline-shaped first line: no title
+    ],
+)
+def test_title_from_first_line_and_its_repeat(text, title, kinds):
+    art = _clean(text)
+    assert art.title == title
+    assert [r.kind for r in art.removed] == kinds
+
+
+def test_record_title_repeated_at_top_of_body():
+    art = _clean(f"Floods reach the Aster valley | Valley News\n\n{P1}\n\n{P2}\n\n{P3}",
+                 title="Floods reach the Aster valley")
+    assert art.title == "Floods reach the Aster valley"
+    assert [r.kind for r in art.removed] == ["repeated_title"]
+
+
+def test_repeated_paragraph_is_removed_once():
+    art = _clean(f"{P1}\n\n{P2}\n\n{P1}\n\n{P3}")
+    assert art.text.count(P1) == 1
+    assert [r.kind for r in art.removed] == ["repeated_paragraph"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "must_contain", "must_not_contain"),
+    [
+        (f"{P1}\r\n\r\n{P2}\r\n{P3}", [f"{P1}\n\n{P2}\n\n{P3}"], ["\r"]),
+        (f"  {P1}  \n\n\n\n{P2}\u00a0\t\n{P3}", [f"{P1}\n\n{P2}\n\n{P3}"], ["\n\n\n", "\u00a0", "\t"]),
+        # a hard-wrapped paragraph is joined into one
+        ("Rescue teams reached the flooded villages of the Aster\nvalley on Wednesday, two days after the river broke\n"
+         "its banks, the regional governor said in a statement\nissued late in the evening.\n\n" + P2,
+         ["Aster valley on Wednesday, two days after the river broke its banks"], []),
+    ],
+)
+def test_whitespace_and_paragraphs(raw, must_contain, must_not_contain):
+    art = _clean(raw)
+    for s in must_contain:
+        assert s in art.text
+    for s in must_not_contain:
+        assert s not in art.text
+
+
+def test_metadata_fields():
+    art = clean(RawRecord(origin="r.jsonl:1", fmt="jsonl", text=f"{P1}\n\n{P2}", id="r1",
+                          url="https://www.valley-news.example/a/1", published="Tue, 10 Mar 2026 16:30:00 +0000",
+                          authors=["Jane Doe"]))
+    assert art.id == "r1" and art.source == "valley-news.example"
+    assert art.published == "2026-03-10T16:30:00"
+    assert art.language == "en" and art.words == len(art.text.split())
+    assert len(art.content_hash) == 64
+    assert art.path == "r.jsonl:1" and art.format == "jsonl"
+
+
+def test_record_without_id_gets_a_stable_content_id():
+    a = clean(RawRecord(origin="x:1", fmt="jsonl", text=f"{P1}\n\n{P2}"))
+    b = clean(RawRecord(origin="y:9", fmt="jsonl", text=f"{P1}\n\n{P2}"))
+    assert a.id == b.id and len(a.id) == 16
+
+
+def test_source_falls_back_to_the_id():
+    assert _clean(f"{P1}\n\n{P2}").source == "t"
+
+
+@pytest.mark.parametrize("text", ["", "Too short to be an article.", "Tags\nA\nB"])
+def test_too_little_text_is_rejected(text):
+    with pytest.raises(InputError, match="t.txt"):
+        _clean(text)
+
+
+def test_normalise_keeps_words():
+    assert normalise("a\u200bb  c\r\nd\u00ade") == "ab c\nde"
+
+
+def test_html_record_uses_trafilatura_metadata():
+    html = (
+        "<html><head><title>Floods reach the valley | Valley News</title>"
+        "<meta property='og:site_name' content='Valley News'>"
+        "<meta property='article:published_time' content='2026-05-06T08:00:00Z'></head><body><article>"
+        f"<h1>Floods reach the valley</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></article></body></html>"
+    )
+    art = clean(RawRecord(origin="p.html", fmt="html", html=html, stem="p"))
+    assert art.source == "Valley News" and art.published.startswith("2026-05-06")
+    assert art.title == "Floods reach the valley"
+    assert art.text.startswith("Rescue teams") and P3 in art.text
