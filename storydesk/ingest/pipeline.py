@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import InputError
 from ..models import Article, IngestReport, RawRecord, Rejection
@@ -84,6 +85,14 @@ def _settle_id(art: Article, raw: RawRecord, batch: _Batch) -> _Known | None:
     return known
 
 
+def _own_files(store: Store) -> frozenset[Path]:
+    """The database file and its journals, which a folder being read may hold: never read as input."""
+    if store.path == ":memory:":
+        return frozenset()
+    db = Path(store.path).resolve()
+    return frozenset({db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))})
+
+
 def _progress_bar(progress: bool | None):
     from tqdm import tqdm
 
@@ -98,7 +107,7 @@ def ingest_paths(paths: Sequence[str], store: Store, progress: bool | None = Non
     batch = _Batch(store)
     bar = _progress_bar(progress)
     try:
-        for item in read_paths(list(paths)):
+        for item in read_paths(list(paths), _own_files(store)):
             bar.update(1)
             if isinstance(item, Rejection):
                 report.rejected.append(item)

@@ -42,6 +42,7 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 ]
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_JSON_START_RE = re.compile(r'(?:\{\s*"|\[\s*(?:\{|\]|"|$))')
 _FEED_RE = re.compile(r"<(?:rss|feed|rdf:RDF)\b", re.I)
 _HTML_RE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 
@@ -106,9 +107,15 @@ def detect_encoding(data: bytes) -> str:
             pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
+    results = list(from_bytes(data[:200_000]))
+    if not results:
         raise Unreadable("undecodable: no text encoding fits these bytes")
+    best = results[0]
+    # Short Western texts fit several code pages equally well; Windows-1252 is by far the most common
+    # legacy one (the web's default for Western text), so it wins a near tie.
+    for m in results:
+        if m.encoding in ("cp1252", "latin_1", "iso8859_15") and m.chaos <= best.chaos + 0.1:
+            return "cp1252"
     return best.encoding
 
 
@@ -131,7 +138,7 @@ def sniff(head: str, ext: str) -> str:
     s = head.lstrip("\ufeff \t\r\n")
     if s.startswith("WARC/"):
         return "warc"
-    if s[:1] in "{[" and (ext in _JSON_EXT or ext not in _TEXT_EXT | _HTML_EXT | _FEED_EXT):
+    if _JSON_START_RE.match(s) or (s[:1] in "{[" and ext in _JSON_EXT):
         return "json"
     if s.startswith("<"):
         if _FEED_RE.search(s[:3000]) and not _HTML_RE.match(s):
@@ -450,8 +457,12 @@ def walk(folder: Path) -> Iterator[Path]:
                 yield Path(root) / fn
 
 
-def read_paths(paths: list[str] | tuple[str, ...]) -> Iterator[RawRecord | Rejection]:
-    """RawRecord or Rejection for every article in the given files, folders and ``-`` (stdin JSON lines)."""
+def read_paths(paths: list[str] | tuple[str, ...], skip: frozenset[Path] = frozenset()
+               ) -> Iterator[RawRecord | Rejection]:
+    """RawRecord or Rejection for every article in the given files, folders and ``-`` (stdin JSON lines).
+
+    ``skip``: resolved paths never to read in a folder (the database being written, its journal files).
+    """
     for p in paths:
         if p == "-":
             yield from read_jsonl(sys.stdin.buffer, "-")
@@ -461,6 +472,8 @@ def read_paths(paths: list[str] | tuple[str, ...]) -> Iterator[RawRecord | Rejec
             any_file = False
             for fp in walk(path):
                 any_file = True
+                if skip and fp.resolve() in skip:
+                    continue
                 yield from read_file(fp)
             if not any_file:
                 yield Rejection(p, "empty folder, nothing to read")
