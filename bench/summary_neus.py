@@ -129,18 +129,19 @@ def evaluate(stories, system) -> tuple[float, float, float]:
     return rouge([" ".join(system(arts)) for arts, _ in stories], [ref for _, ref in stories])
 
 
-def tune(stories) -> None:
+def tune(stories, lengths: bool = True) -> None:
     cache_embeddings()
-    for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
-        r = evaluate(stories, lambda a, k=k, w=w: lexrank(a, k, w))
-        print(f"lexrank k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
-    for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
-        r = evaluate(stories, lambda a, k=k, w=w: ours(a, k, w))
-        print(f"ours k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
-    for pos, sup, quo in itertools.product([0.0, 0.2, 0.35, 0.6, 1.0], [0.0, 0.3, 0.6], [0.0, 0.25]):
-        wt = summary.Weights(position=pos, support=sup, quote_penalty=quo)
+    if lengths:
+        for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
+            r = evaluate(stories, lambda a, k=k, w=w: lexrank(a, k, w))
+            print(f"lexrank k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
+        for k, w in itertools.product([2, 3, 4], [50, 65, 75, 90]):
+            r = evaluate(stories, lambda a, k=k, w=w: ours(a, k, w))
+            print(f"ours k={k} words={w}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}", flush=True)
+    for lex, pos, sup in itertools.product([0.0, 0.5, 1.0, 2.0], [0.0, 0.2, 0.4], [0.0, 0.6]):
+        wt = summary.Weights(lexical=lex, position=pos, support=sup)
         r = evaluate(stories, lambda a, wt=wt: ours(a, weights=wt))
-        print(f"ours position={pos} support={sup} quote={quo}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}",
+        print(f"ours lexical={lex} position={pos} support={sup}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}",
               flush=True)
 
 
@@ -149,11 +150,12 @@ def main() -> None:
     ap.add_argument("--split", default="val", choices=["train", "val"])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--tune", action="store_true", help="grid over lengths and weights (use on train)")
+    ap.add_argument("--no-lengths", action="store_true", help="with --tune: skip the length grid")
     args = ap.parse_args()
     stories = load(args.split, args.limit)
     print(f"NeuS {args.split}: {len(stories)} stories; reference = target summary without its headline")
     if args.tune:
-        tune(stories)
+        tune(stories, lengths=not args.no_lengths)
         return
     for name, system in [("lexrank", lexrank), ("storydesk", ours)]:
         t = time.perf_counter()

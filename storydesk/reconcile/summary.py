@@ -17,6 +17,7 @@ import numpy as np
 from ..models import Analysis, Article, Sentence
 
 SAME_STATEMENT = 0.80  # cosine at which two sentences are taken to state the same thing (cite both)
+SUPPORTS = 0.70  # looser: a paraphrase that still backs the statement, for scoring only
 NEAR_DUPLICATE = 0.72  # cosine above which a candidate repeats a sentence already picked
 MIN_WORDS = 6
 MAX_WORDS = 70
@@ -27,10 +28,11 @@ class Weights:
     """How the score mixes its parts; tuned on NeuS train (bench/summary_neus.py)."""
 
     centrality: float = 1.0
-    position: float = 0.35
-    support: float = 0.3
+    lexical: float = 0.0
+    position: float = 0.2
+    support: float = 0.6
     claim: float = 0.15
-    quote_penalty: float = 0.25
+    quote_penalty: float = 0.6
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -65,6 +67,8 @@ def split_sentences(article: Article) -> list[Sentence]:
     text = article.text
     cuts = [0]
     for m in _BOUNDARY.finditer(text):
+        if "\n" not in m.group(0) and _inside_quote(text[cuts[-1] : m.end()].rstrip()):
+            continue  # "...a hundred times. But if..." is one quoted statement, not two sentences
         if text[m.start()] == ".":
             word = re.search(r"([\w.]+)\.$", text[cuts[-1] : m.start() + 1])
             token = word.group(1).lower() if word else ""
@@ -84,6 +88,17 @@ def split_sentences(article: Article) -> list[Sentence]:
     return out
 
 
+def _inside_quote(segment: str) -> bool:
+    """True when a quotation opened in this segment is still open at its end (short segments only)."""
+    if len(segment) > 600:
+        return False  # an unmatched mark must not swallow a paragraph
+    return segment.count('"') % 2 == 1 or segment.count("“") > segment.count("”")
+
+
+def balanced_quotes(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
 # ---- what may stand in a summary ---------------------------------------------------------------
 
 _CAPTION = re.compile(
@@ -92,6 +107,12 @@ _CAPTION = re.compile(
     r"subscribe|read more|\bwatch:|\blisten:|all rights reserved|copyright)",
     re.IGNORECASE,
 )
+# AP/Reuters-style captions end on the picture's date: "..., in Moscow, Russia, December 2, 2025."
+_CAPTION_DATE = re.compile(
+    r",\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\.?$|"
+    r",\s+\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}\.?$"
+)
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'()/-]{1,40}\s(--|—|–)\s+(?=[A-Z“\"])")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _END = re.compile(r"[.!][\"'”’)\]]*$")
 
@@ -109,9 +130,11 @@ def usable(text: str) -> bool:
         return False
     if not _END.search(text) or text.rstrip("\"'”’)] ").endswith("?"):
         return False  # headlines, subheads, questions
-    if _CAPTION.search(text):
+    if _CAPTION.search(text) or _CAPTION_DATE.search(text):
         return False
-    if text.lstrip()[:1] in "\"“‘'" and quote_share(text) > 0.8:
+    if not balanced_quotes(text):
+        return False  # a piece cut out of a longer quotation
+    if text.lstrip()[:1] in "\"“‘'”" and quote_share(text) > 0.8:
         return False  # a quote with no one saying it
     if text[:1].islower():
         return False  # a fragment cut from the middle of a sentence
@@ -158,6 +181,13 @@ def _attach_claims(cand: Candidate, spans: list[tuple[int, int, str, str, set[st
             cand.status = "disputed"
 
 
+def _line(text: str, start: int, end: int) -> str:
+    """The line a sentence stands on: a credit anywhere on it makes the whole line a caption."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return text[a : b if b >= 0 else len(text)]
+
+
 def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: list[dict]) -> list[Candidate]:
     by_id = {a.id: a for a in articles}
     claim_spans = _claim_index(claims)
@@ -168,9 +198,13 @@ def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: l
         for i, s in enumerate(sents):
             raw = art.text[s.start : s.end]
             text = raw.strip()
-            if not usable(text):
+            lead = len(raw) - len(raw.lstrip())
+            dateline = _DATELINE.match(text)
+            if dateline:  # "CITY -- The minister said..." keeps only the statement
+                text, lead = text[dateline.end() :], lead + dateline.end()
+            if not usable(text) or _CAPTION.search(_line(art.text, s.start, s.end)):
                 continue
-            start = s.start + (len(raw) - len(raw.lstrip()))
+            start = s.start + lead
             c = Candidate(art.id, _source_of(art, by_id), i, i / n, start, start + len(text), text,
                           quote_share(text))
             _attach_claims(c, claim_spans.get(art.id, []))
@@ -181,26 +215,42 @@ def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: l
 # ---- scoring and choice ------------------------------------------------------------------------
 
 
-def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights) -> np.ndarray:
+def _cross_centrality(cands: list[Candidate], sim: np.ndarray) -> np.ndarray:
+    """Mean over the other articles of the best match each offers: what the other outlets also say."""
     arts = sorted({c.article for c in cands})
+    if len(arts) == 1:  # one article: plain within-article centrality
+        return (sim.sum(1) - np.diag(sim)) / max(1, len(cands) - 1)
     col = {a: i for i, a in enumerate(arts)}
     owner = np.array([col[c.article] for c in cands])
-    # best match of each sentence in each article: [n_cands, n_articles]
-    best = np.full((len(cands), len(arts)), -1.0, dtype=np.float32)
+    best = np.zeros((len(cands), len(arts)), dtype=np.float32)
     for j in range(len(arts)):
-        mask = owner == j
-        best[:, j] = sim[:, mask].max(axis=1)
-    best[np.arange(len(cands)), owner] = np.nan
-    if len(arts) > 1:
-        centrality = np.nanmean(np.clip(best, 0, None), axis=1)
-    else:  # one article: plain within-article centrality
-        centrality = (sim.sum(1) - 1) / max(1, len(cands) - 1)
-    support = np.array([len(_carriers(i, cands, sim)[1]) for i in range(len(cands))], dtype=np.float32)
+        best[:, j] = np.clip(sim[:, owner == j].max(axis=1), 0, None)
+    best[np.arange(len(cands)), owner] = 0.0
+    return best.sum(1) / (len(arts) - 1)
+
+
+def _lexical_sim(cands: list[Candidate]) -> np.ndarray:
+    """TF-IDF cosine between candidates: shared names, numbers and wording."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform([c.text for c in cands])
+    except ValueError:  # nothing but stop words
+        return np.zeros((len(cands), len(cands)), dtype=np.float32)
+    return (tfidf @ tfidf.T).toarray().astype(np.float32)
+
+
+def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights) -> np.ndarray:
+    centrality = _cross_centrality(cands, sim)
+    lexical = _cross_centrality(cands, _lexical_sim(cands)) if w.lexical else 0.0
+    src = np.array([c.source for c in cands])
+    support = np.array([len(set(src[sim[i] >= SUPPORTS]) | {cands[i].source}) for i in range(len(cands))],
+                       dtype=np.float32)
     support_share = (support - 1) / max(1, n_sources - 1)
     position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
     claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
     quote = np.array([c.quote_share for c in cands], dtype=np.float32)
-    return (w.centrality * centrality + w.position * position + w.support * support_share
+    return (w.centrality * centrality + w.lexical * lexical + w.position * position + w.support * support_share
             + w.claim * claim - w.quote_penalty * quote)
 
 

@@ -1,0 +1,204 @@
+"""Web app: a small local server over the SQLite store (standard library only).
+
+    /                      stories (title, dates, article and source counts)
+    /stories/<id>          the dossier as HTML; .json and .md beside it
+    /articles/<id>         one article's clean text; ?start=&end= highlights an evidence span
+    /api/stories           the story list as JSON
+
+Each request opens its own Store: sqlite3 connections belong to the thread that made them.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import sys
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from .errors import NotFoundError, StorydeskError
+from .report import index_html, render
+from .report.render_html import esc, page, safe_url
+from .store import Store
+
+DossierFn = Callable[[Store, str], dict[str, Any]]
+
+
+def _api_dossier(store: Store, story_id: str) -> dict[str, Any]:
+    from . import api
+
+    return api.dossier(store, story_id)
+
+
+def article_href(article_id: str, start: int | None = None, end: int | None = None) -> str:
+    href = f"/articles/{quote(article_id, safe='')}"
+    if start is not None and end is not None:
+        href += f"?start={int(start)}&end={int(end)}#hl"
+    return href
+
+
+def story_href(story_id: str, ext: str = "") -> str:
+    return f"/stories/{quote(story_id, safe='')}{ext}"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes GET requests; the server carries ``db_path`` and ``dossier_fn``."""
+
+    server: App
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt: str, *args: Any) -> None:  # quiet unless asked: tests and CLI stay readable
+        if self.server.verbose:
+            super().log_message(fmt, *args)
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        try:
+            with Store(self.server.db_path) as store:
+                status, ctype, body = self.route(store, path, query)
+        except NotFoundError as exc:
+            status, ctype, body = HTTPStatus.NOT_FOUND, "text/html", _error_page("Not found", str(exc))
+        except StorydeskError as exc:
+            status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", str(exc))
+        self.send(status, ctype, body)
+
+    def route(self, store: Store, path: str, query: dict[str, str]) -> tuple[HTTPStatus, str, str]:
+        if path in ("/", "/index.html"):
+            return HTTPStatus.OK, "text/html", _with_nav(index_html(store.list_stories(), story_href), home=True)
+        if path == "/api/stories":
+            return HTTPStatus.OK, "application/json", json.dumps(_stories_json(store), indent=2, ensure_ascii=False)
+        if path.startswith("/stories/"):
+            return self.story(store, path.removeprefix("/stories/"))
+        if path.startswith("/articles/"):
+            return HTTPStatus.OK, "text/html", _article_page(store, path.removeprefix("/articles/"), query)
+        raise NotFoundError(f"no page at {path}; start from /")
+
+    def story(self, store: Store, name: str) -> tuple[HTTPStatus, str, str]:
+        for ext, fmt, ctype in ((".json", "json", "application/json"), (".md", "md", "text/markdown")):
+            if name.endswith(ext):
+                doc = self.server.dossier_fn(store, name.removesuffix(ext))
+                return HTTPStatus.OK, ctype, render(doc, fmt)
+        store.get_story(name)  # a clean 404 for an unknown id
+        doc = self.server.dossier_fn(store, name)
+        links = (f'<a href="/">← All stories</a><a href="{esc(story_href(name, ".json"))}">JSON</a>'
+                 f'<a href="{esc(story_href(name, ".md"))}">Markdown</a>')
+        return HTTPStatus.OK, "text/html", _with_nav(render(doc, "html", link=article_href), links=links)
+
+    def send(self, status: HTTPStatus, ctype: str, body: str) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class App(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, addr: tuple[str, int], db_path: str, dossier_fn: DossierFn, verbose: bool) -> None:
+        super().__init__(addr, Handler)
+        self.db_path = db_path
+        self.dossier_fn = dossier_fn
+        self.verbose = verbose
+
+
+def make_server(db: str | Path, host: str = "127.0.0.1", port: int = 8000, dossier_fn: DossierFn | None = None,
+                verbose: bool = False) -> App:
+    """The server, bound but not yet serving (port 0 picks a free port: see ``server.server_address``)."""
+    if not Path(db).exists():
+        raise NotFoundError(f"no database at {db}; create one with `storydesk ingest PATH --db {db}`")
+    return App((host, port), str(db), dossier_fn or _api_dossier, verbose)
+
+
+def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve until interrupted (Ctrl-C)."""
+    if not is_loopback(host):
+        print(f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
+              file=sys.stderr)
+    server = make_server(db_path, host, port, verbose=True)
+    h, p = server.server_address[:2]
+    print(f"storydesk: http://{h}:{p}/  (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def start_in_thread(server: App) -> threading.Thread:
+    """Serve in a daemon thread (tests, notebooks); stop with ``server.shutdown()``."""
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    return t
+
+
+# ---- pages -------------------------------------------------------------------------------------
+
+
+def _stories_json(store: Store) -> list[dict[str, Any]]:
+    return [
+        {"id": s.id, "title": s.title, "first_published": s.first_published, "last_published": s.last_published,
+         "article_count": len(s.article_ids), "source_count": len(s.sources), "articles": s.article_ids,
+         "sources": s.sources, "url": story_href(s.id), "dossier": story_href(s.id, ".json")}
+        for s in sorted(store.list_stories(), key=lambda s: s.id)
+    ]
+
+
+def _with_nav(doc_html: str, home: bool = False, links: str = "") -> str:
+    bar = links if not home else '<a href="/api/stories">API: /api/stories</a>'
+    return doc_html.replace("<main>\n", f'<main>\n<p class="nav">{bar}</p>\n', 1)
+
+
+def _error_page(title: str, message: str) -> str:
+    return page(title, f'<h1>{esc(title)}</h1><p>{esc(message)}</p><p><a href="/">All stories</a></p>', script=False)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
+    art = store.get_article(article_id)
+    text = art.text
+    start, end = _int(query.get("start")), _int(query.get("end"))
+    if start is not None and end is not None and 0 <= start < end <= len(text):
+        body = (f"{html.escape(text[:start])}<mark id=\"hl\">{html.escape(text[start:end])}</mark>"
+                f"{html.escape(text[end:])}")
+    else:
+        body = html.escape(text)
+    story = store.story_of().get(art.id)
+    back = f'<a href="{esc(story_href(story))}">← Story</a>' if story else ""
+    url = safe_url(art.url)
+    meta = [art.source, (art.published or "undated")[:16].replace("T", " "), f"{art.words} words" if art.words else "",
+            f"copy of {art.copy_of}" if art.copy_of else "", art.id]
+    original = f' · <a href="{esc(url)}">original</a>' if url else ""
+    style = ("<style>.text{white-space:pre-wrap;max-width:44em}mark{background:#ffe066;padding:1px 0}"
+             "</style>")
+    content = (f'{style}<p class="nav"><a href="/">All stories</a>{back}</p>'
+               f"<h1>{esc(art.title or art.id)}</h1><p class=\"meta\">{' · '.join(esc(m) for m in meta if m)}"
+               f'{original}</p><div class="text">{body}</div>')
+    return page(art.title or art.id, content, script=False)

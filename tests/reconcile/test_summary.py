@@ -1,0 +1,142 @@
+"""Extractive summary over the five seed reports: verbatim, cited, corroborated first, no junk, stable."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pytest
+
+from conftest import SEEDS
+from storydesk.embed import encode
+from storydesk.models import Analysis, Article
+from storydesk.reconcile.summary import split_sentences, summarize, usable
+
+pytestmark = pytest.mark.slow
+
+
+@lru_cache(maxsize=1)
+def seed_articles() -> tuple[Article, ...]:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/corpus/seeds is not beside this checkout")
+    arts = []
+    for p in sorted(SEEDS.glob("*.txt")):
+        text = re.sub(r"^\s*date \d{4}-\d{2}-\d{2}\s*", "", p.read_text(encoding="utf-8"))
+        arts.append(Article(id=p.stem, text=text, source=p.stem))
+    return tuple(arts)
+
+
+@lru_cache(maxsize=1)
+def seed_summary() -> tuple[dict, ...]:
+    return tuple(summarize(list(seed_articles()), {}, []))
+
+
+def test_length_and_shape() -> None:
+    items = seed_summary()
+    assert 5 <= len(items) <= 8
+    for it in items:
+        assert set(it) <= {"text", "articles", "occurrences", "status"}
+        assert it["articles"] and it["articles"][0] == it["occurrences"][0]["article"]
+
+
+def test_every_sentence_is_verbatim_in_each_article_it_cites() -> None:
+    text = {a.id: a.text for a in seed_articles()}
+    for it in seed_summary():
+        assert it["text"] in text[it["articles"][0]]
+        assert [o["article"] for o in it["occurrences"]] == it["articles"]
+        for o in it["occurrences"]:
+            assert text[o["article"]][o["start"] : o["end"]] == o["text"]
+
+
+def test_prefers_statements_several_outlets_carry() -> None:
+    cited = [len(it["articles"]) for it in seed_summary()]
+    assert max(cited) >= 3
+    assert sum(n >= 2 for n in cited) >= 2
+
+
+def test_every_carrier_is_cited() -> None:
+    """Any article holding a sentence at cosine >= 0.8 to a summary sentence is among its citations."""
+    items = seed_summary()
+    for art in seed_articles():
+        sents = [s.text for s in split_sentences(art) if usable(s.text)]
+        sims = encode([it["text"] for it in items]) @ encode(sents).T
+        for it, row in zip(items, sims, strict=True):
+            if row.max() >= 0.8:
+                assert art.id in it["articles"], (art.id, it["text"])
+
+
+@pytest.mark.parametrize("bad", [r"Getty Images", r"REUTERS/", r"\?$", r"^By [A-Z]", r"^Tags$",
+                                 r"contributed to this report"])
+def test_no_captions_questions_or_furniture(bad: str) -> None:
+    assert [it["text"] for it in seed_summary() if re.search(bad, it["text"])] == []
+
+
+def test_no_near_duplicates() -> None:
+    vecs = encode([it["text"] for it in seed_summary()])
+    sim = vecs @ vecs.T
+    assert (sim[~_eye(len(sim))] < 0.8).all()
+
+
+def _eye(n: int):
+    import numpy as np
+
+    return np.eye(n, dtype=bool)
+
+
+def test_same_input_same_summary_in_any_order() -> None:
+    again = summarize(list(reversed(seed_articles())), {}, [])
+    assert again == list(seed_summary())
+
+
+def test_uses_given_sentences_and_marks_disputed_claims() -> None:
+    arts = list(seed_articles())
+    analyses = {a.id: Analysis(article_id=a.id, sentences=split_sentences(a)) for a in arts}
+    first = seed_summary()[0]
+    occ = first["occurrences"][0]
+    claims = [{"id": "c1", "text": occ["text"], "status": "disputed", "occurrences": [occ],
+               "sources": [occ["article"]]}]
+    items = summarize(arts, analyses, claims)
+    marked = [it for it in items if it.get("status") == "disputed"]
+    assert [it["text"] for it in marked] == [first["text"]]
+    assert all("status" not in it for it in seed_summary())
+
+
+def test_max_sentences_and_words() -> None:
+    items = summarize(list(seed_articles()), {}, [], max_sentences=3, max_words=80)
+    assert 1 <= len(items) <= 3
+    assert sum(len(it["text"].split()) for it in items) <= 80 or len(items) == 1
+
+
+def test_nothing_usable_gives_nothing() -> None:
+    assert summarize([Article(id="x", text="Breaking?", source="x")], {}, []) == []
+
+
+@pytest.mark.parametrize("text,want", [
+    ("U.S. President Joe Smith met Mr. Jones in Washington. They talked.",
+     ["U.S. President Joe Smith met Mr. Jones in Washington.", "They talked."]),
+    ("He said “we will win.” The crowd cheered.", ["He said “we will win.”", "The crowd cheered."]),
+    ("Headline without stop\nFirst line of the body. Second one.",
+     ["Headline without stop", "First line of the body.", "Second one."]),
+    ("J. R. Smith arrived at 3 p.m. Monday.", ["J. R. Smith arrived at 3 p.m. Monday."]),
+])
+def test_split_sentences(text: str, want: list[str]) -> None:
+    sents = split_sentences(Article(id="a", text=text, source="s"))
+    assert [s.text for s in sents] == want
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("The ministry said on Tuesday that talks would resume next week in the capital.", True),
+    ("Will the talks resume next week in the capital of the country?", False),
+    ("Officials walk at the square in the capital on Tuesday. Jane Doe/AP Photo", False),
+    ("A delegation leaves the airport, December 2, 2025. REUTERS/John Smith", False),
+    ("“We will never accept this, not now and not ever,” the foreign minister said.", True),
+    ("“We will never accept this, not now and not ever in our lives.”", False),
+    ("and then the talks resumed in the capital after a long break.", False),
+    ("Talks resume", False),
+    ("Peace talks resume in the capital after a long break", False),
+])
+def test_usable(text: str, ok: bool) -> None:
+    assert usable(text) is ok
+
+
