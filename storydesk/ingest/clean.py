@@ -189,10 +189,14 @@ def _similar(a: str, b: str) -> bool:
 def _title(paras: list[_Para], meta: _Meta) -> None:
     """Take a headline-shaped top line as the title when the record has none; drop the title's repeats."""
     kept = [p for p in paras if p.kind is None]
+    # The header ends where the body clearly starts: a long paragraph, or a second sentence (one
+    # sentence may be a standfirst printed above the headline, as some pages do).
     header: list[_Para] = []
+    sentences = 0
     for p in kept[:_HEADER_SPAN]:
-        if rules.words(p.text) >= 25:
+        if rules.words(p.text) >= 25 or (sentences and rules.ends_sentence(p.text)):
             break
+        sentences += rules.ends_sentence(p.text)
         header.append(p)
     if meta.title is None:
         for p in header:
@@ -216,15 +220,20 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
         if k in seen:
             _mark(p, "repeated_paragraph", "the same paragraph already stands earlier in the article")
         seen.add(k)
-    for p in reversed(paras):
-        if p.kind is not None:
-            continue
+    kept = [p for p in paras if p.kind is None]
+    tail: list[_Para] = []
+    for p in reversed(kept):
+        if rules.is_tag_line(p.text):
+            tail.append(p)
+            break  # a tag label: it and every item after it are the tag list
+        if not rules.is_tag_item(p.text):
+            break
+        tail.append(p)
+    for p in tail:
         if rules.is_tag_line(p.text):
             _mark(p, "tags", "tag list or tag label")
-        elif rules.is_trailing_fragment(p.text):
-            _mark(p, "tags", "short line without a final stop after the last paragraph (tag or label)")
         else:
-            break
+            _mark(p, "tags", "short label-like line after the last paragraph (a tag or stray label)")
 
 
 def clean(raw: RawRecord) -> Article:

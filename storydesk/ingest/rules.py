@@ -15,7 +15,7 @@ UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
 _WORD = rf"[{UP}][\w'’.&-]*"
 _PARTICLE = r"(?:de|da|do|dos|du|van|von|der|den|del|di|la|le|al|el|bin|y)"
 _CHUNK = rf"{_WORD}(?:[ -](?:{_WORD}|{_PARTICLE})){{0,4}}"
-_CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*:?\s*)?"
+_CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*[:.…]*\s*)?"
 # "Name Surname/POOL/AFP via Getty Images", "REUTERS/Name Surname", "(AP Photo/Name)", "Name/Agency".
 _CREDIT = rf"[(\[]?{_CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?[)\]]?"
 CREDIT_TAIL_RE = re.compile(rf"(?:^|(?<=[\s.!?,;:)\"”’]))(?P<credit>{_CREDIT})\s*$")
@@ -172,7 +172,7 @@ def byline_names(text: str) -> list[str] | None:
 
 _CONTRIB_RE = re.compile(
     r"(?:^(?:with\s+)?(?:additional\s+)?(?:reporting|writing|research|editing|edited|compiled|reported|"
-    r"produced)\s+(?:by|from)\b"
+    r"produced)\s+by\b"
     r"|\bcontributed\s+(?:to\s+)?(?:this|the)\s+(?:report|story|article|reporting|coverage)"
     r"|^this\s+(?:report|story|article)\s+(?:was\s+)?(?:written|reported|compiled)\s+(?:by|with)\b)",
     re.I,
@@ -183,7 +183,7 @@ def contributor_names(text: str) -> list[str] | None:
     """Names from a contributor line ("Reporting by A in X; Editing by B", "C contributed to this report.")."""
     if "by" not in text and "contribut" not in text and "By" not in text:  # cheap test before the regex
         return None
-    if words(text) > 60 or not _CONTRIB_RE.search(text):
+    if words(text) > 40 or not _CONTRIB_RE.search(text):
         return None
     names: list[str] = []
     for seg in re.split(r"\s*;\s*", text):
@@ -215,6 +215,9 @@ _FURNITURE_RE = re.compile(
     r"|comments?|\d+\s+comments?|leave\s+a\s+comment.*|view\s+comments"
     r"|image|photo|video|gallery|audio|loading\W*|close|menu|skip\s+to\s+(?:main\s+)?content|back\s+to\s+top"
     r"|our\s+standards\s*:.*|(?:the\s+)?thomson\s+reuters\s+trust\s+principles\.?"
+    r"|source\s*:.*|(?:video|gallery|photos|in\s+pictures|live|explainer|opinion|analysis)\s*:.*"
+    r"|(?:published|updated|posted|last\s+updated)?\s*\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)"
+    r"\s+ago"
     r")\W*$",
     re.I,
 )
@@ -240,7 +243,8 @@ _FURNITURE_FIRST = frozenset(
     "threads pinterest flipboard sms link click tap subscribe sign sign-up signup register join unsubscribe log "
     "login follow read see related recommended more most trending top latest you don't dont also advertisement "
     "advertisements advert sponsored ad promoted listen watch continue story scroll article copyright (c) all "
-    "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson"
+    "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson "
+    "source photos in live explainer opinion analysis published updated posted last"
     .split() + [str(i) for i in range(10)]
 ) | {""}
 _SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
@@ -276,6 +280,9 @@ def is_tag_line(text: str) -> bool:
     return words(text) <= 40 and not ends_sentence(rest) if rest else True
 
 
-def is_trailing_fragment(text: str) -> bool:
-    """A short line without final punctuation, as tag lists and stray labels at an article's end are."""
-    return words(text) <= 5 and not ends_sentence(text)
+_TAG_ITEM_RE = re.compile(rf"^[#{UP}0-9][\w'’&.#+-]*(?: [\w'’&.#+-]+){{0,3}}$")
+
+
+def is_tag_item(text: str) -> bool:
+    """A tag-list item: one to four words, capitalised, no sentence or list punctuation ("Sorrel River")."""
+    return bool(_TAG_ITEM_RE.match(text)) and not ends_sentence(text)

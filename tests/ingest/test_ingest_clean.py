@@ -40,6 +40,10 @@ REMOVED = [
     ("Ola Marsh/AP", "middle", "credit"),
     ("In this handout photograph released by the ministry, soldiers carry sandbags to a dike near Brenn.", "middle", "caption"),
     ("File photo: a dike near Brenn in 2019", "middle", "caption"),
+    ("Photograph: Ola Marsh/AP", "middle", "credit"),
+    ("Credit...Ola Marsh/The Valley Times", "middle", "credit"),
+    ("Image source, Getty Images", "middle", "caption"),
+    ("Image caption, Volunteers fill sandbags in Brenn", "middle", "caption"),
     # bylines, contributors, timestamps
     ("By Jane Doe", "top", "byline"),
     ("By Jane Doe and Omar Haddad, Valley News", "top", "byline"),
@@ -49,6 +53,8 @@ REMOVED = [
     ("March 10, 2026, 9:40 AM", "top", "dateline"),
     ("Updated 9:40 AM EST, Tue March 10, 2026", "top", "dateline"),
     ("10 March 2026 14.05 GMT", "top", "dateline"),
+    ("Last modified on Tue 10 Mar 2026 14.05 GMT", "top", "dateline"),
+    ("Published 3 hours ago", "top", "furniture"),
     # furniture
     ("Share this article: Facebook Twitter Email", "end", "furniture"),
     ("Share", "middle", "furniture"),
@@ -59,6 +65,9 @@ REMOVED = [
     ("This story was originally published by the Valley Post.", "end", "furniture"),
     ("© 2026 Valley News. All rights reserved.", "end", "furniture"),
     ("Subscribe to our newsletter for daily updates.", "end", "furniture"),
+    ("Source: Valley News and news agencies", "end", "furniture"),
+    ("Video: Boats rescue families from rooftops", "middle", "furniture"),
+    ("Our Standards: The Thomson Reuters Trust Principles.", "end", "furniture"),
     # tags
     ("Tags: floods, Aster valley, weather", "end", "tags"),
     ("Tags", "end", "tags"),
@@ -88,6 +97,9 @@ KEPT = [
     "What comes next for the valley",  # a subheading inside the body is kept (policy)
     "\u201cWe lost everything,\u201d said Mara Quell, a baker in Brenn.",
     "Tagged animals from the nature reserve were moved to higher ground.",
+    "Writing from Brenn, the mayor told the minister that the dikes would not hold another week.",
+    "Analysis of the water samples will take two weeks, the laboratory said.",
+    "Source material for the report came from satellite images, the agency said.",
 ]
 
 
