@@ -54,20 +54,33 @@ class Unit:
     entities: list[str] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
+    days: set[str] = field(default_factory=set)
 
     @property
     def negated(self) -> bool:
         return bool(NEGATION.search(self.text))
 
 
-def usable(text: str) -> bool:
-    """A statement of fact: a whole sentence, not a question, caption, heading or bare quote."""
+def usable(text: str, quoted: float = 0.0) -> bool:
+    """A statement of fact: a whole sentence, not a question, caption, heading or bare quote.
+
+    ``quoted`` is the share of the sentence the analysis found inside direct quotes.
+    """
     words = text.split()
     if len(words) < MIN_WORDS or not _SENT_END.search(text.rstrip()):
         return False
-    if is_credit(text) or quote_share(text) > MAX_QUOTE_SHARE:
+    if is_credit(text) or max(quoted, quote_share(text)) > MAX_QUOTE_SHARE:
         return False
-    return not text[:1].islower()
+    return not text[:1].islower() and text[:1] not in "\"“'‘"
+
+
+def quoted_share(ctx: Context, article_id: str, start: int, end: int) -> float:
+    """Share of [start, end) that the analysis found inside direct quotes."""
+    covered = 0
+    for q in ctx.analyses[article_id].quotes:
+        if q.kind != "indirect":
+            covered += max(0, min(end, q.end) - max(start, q.start))
+    return covered / max(1, end - start)
 
 
 def units(ctx: Context, index: EntityIndex) -> list[Unit]:
@@ -81,55 +94,71 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
         for start, end, sent, stance, holder in sorted(spans):
             start, end = trim_span(a.text, start, end)
             text = a.text[start:end]
-            if (start, end) in seen or not usable(text):
+            if (start, end) in seen or not usable(text, quoted_share(ctx, a.id, start, end)):
                 continue
             seen.add((start, end))
             ents = index.in_span(a.id, start, end)
             places = {e for e in ents if index.by_id[e].type in PLACE}
             nums = {q.value for q in an.quantities if q.value is not None and start <= q.start < end}
+            days = {d.resolved[:10] for d in an.dates
+                    if d.granularity == "day" and d.resolved and start <= d.start < end}
             out.append(Unit(a.id, start, end, text, sent, stance, index.resolve(a.id, holder) if holder else None,
-                            ents, places, nums))
+                            ents, places, nums, days))
     return out
 
 
+def _same_statement(a: Unit, b: Unit, s: float) -> float | None:
+    """A score when two statements say the same thing, else None.
+
+    Very close embeddings suffice; in the band below, shared entities and numbers must make up the
+    difference, and the two must not be set in different places or on different days.
+    """
+    if a.article == b.article or s < RELATED:
+        return None
+    if a.negated != b.negated and s < 0.9:
+        return None  # one says it, the other says it is not so
+    shared = 0.03 * min(len(set(a.entities) & set(b.entities)), 4) + 0.05 * min(len(a.numbers & b.numbers), 2)
+    if s >= SAME:
+        return s + shared
+    if s + shared < SAME or _elsewhere(a, b):
+        return None
+    return s + shared
+
+
 def align(ctx: Context, us: list[Unit]) -> list[list[int]]:
-    """Group units into claims: greedy on similarity, one sentence per article per claim."""
+    """Group units into claims: greedy on score, one sentence per article, every pair the same statement."""
     if not us:
         return []
     vecs = ctx.vectors([u.text for u in us])
     sim = vecs @ vecs.T
-    pairs = []
+    ok: dict[tuple[int, int], float] = {}
     for i in range(len(us)):
         for j in range(i + 1, len(us)):
-            if us[i].article == us[j].article or sim[i, j] < RELATED:
-                continue
-            s = float(sim[i, j])
-            shared_ents = len(set(us[i].entities) & set(us[j].entities))
-            shared_nums = len(us[i].numbers & us[j].numbers)
-            if s < SAME and shared_ents < 2 and not shared_nums:
-                continue
-            if us[i].negated != us[j].negated and s < 0.9:
-                continue  # one says it, the other says it is not so
-            pairs.append((-(s + 0.02 * min(shared_ents, 3) + 0.03 * min(shared_nums, 2)), i, j))
-    pairs.sort()
+            score = _same_statement(us[i], us[j], float(sim[i, j]))
+            if score is not None:
+                ok[(i, j)] = ok[(j, i)] = score
+    pairs = sorted((-score, i, j) for (i, j), score in ok.items() if i < j)
     group = list(range(len(us)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(us))}
     for _score, i, j in pairs:
         gi, gj = group[i], group[j]
         if gi == gj:
             continue
-        arts_i = {us[k].article for k in members[gi]}
-        arts_j = {us[k].article for k in members[gj]}
-        if arts_i & arts_j:
+        if {us[k].article for k in members[gi]} & {us[k].article for k in members[gj]}:
             continue
-        # every member must be at least related to every other (no chains of drifting meaning)
-        if any(sim[a, b] < RELATED for a in members[gi] for b in members[gj]):
+        # complete link: no chains of drifting meaning
+        if any((a, b) not in ok for a in members[gi] for b in members[gj]):
             continue
         keep, drop = min(gi, gj), max(gi, gj)
         members[keep] |= members.pop(drop)
         for k in members[keep]:
             group[k] = keep
     return [sorted(m, key=lambda k: (ctx.order(us[k].article), us[k].start)) for _g, m in sorted(members.items())]
+
+
+def _elsewhere(a: Unit, b: Unit) -> bool:
+    """Two statements set in different places or on different days (other meetings, other events)."""
+    return bool(a.places and b.places and not a.places & b.places) or bool(a.days and b.days and not a.days & b.days)
 
 
 def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]) -> list[tuple[int, int, str]]:

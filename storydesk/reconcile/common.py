@@ -66,7 +66,8 @@ class Context:
     _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.articles = sorted(self.articles, key=lambda a: (a.published or "", a.id))
+        # by publication, undated articles last, then by id
+        self.articles = sorted(self.articles, key=lambda a: (a.published is None, a.published or "", a.id))
         self.by_id = {a.id: a for a in self.articles}
         for a in self.articles:
             self.analyses.setdefault(a.id, Analysis(article_id=a.id))

@@ -19,6 +19,7 @@ from .common import Context, is_credit, short_hash, trim_span
 from .entities import EntityIndex, normalise_role
 
 TOPIC = 0.50  # cosine of two sentences about the same thing
+SAME_DATE_EVENT = 0.85  # cosine of statements whose dates are compared
 SAME_VALUE = 1e-6
 
 _UNITS = [
@@ -228,6 +229,11 @@ def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> lis
             if len(days) == 1:
                 dated[next(iter(days))].append(u)
         if len(dated) < 2:
+            continue
+        # only sentences that clearly state the same thing can disagree on its day
+        texts = [u.text for units in dated.values() for u in units]
+        vecs = ctx.vectors(texts)
+        if float((vecs @ vecs.T).min()) < SAME_DATE_EVENT:
             continue
         sources = {day: {ctx.source_of(u.article) for u in units} for day, units in dated.items()}
         if len(set().union(*sources.values())) < 2:

@@ -21,8 +21,9 @@ from .entities import EntityIndex
 MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
 SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
 VARIANT_COSINE = 0.78  # embedding cosine at which the same speaker's quotes are one, reworded
-CONFLICT_COSINE = 0.62  # same speaker, same topic, overlapping words: the outlets quote differently
+CONFLICT_COSINE = 0.78  # same speaker, same topic, overlapping words: the outlets quote differently
 CONFLICT_OVERLAP = 45  # partial token ratio that counts as overlapping words
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class QuoteOcc:
     speaker: str | None
     kind: str
     key: str
+    via_pronoun: bool = False
 
     @property
     def words(self) -> int:
@@ -75,16 +77,20 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
     speaker = speaker or index.resolve(q.article_id, q.speaker)
     if speaker and index.by_id[speaker].type != "PERSON" and index.by_id[speaker].type not in {"ORG", "GPE", "NORP"}:
         speaker = None
-    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key)
+    pronoun = bool(q.speaker_text) and q.speaker_text.strip().lower() in _PRONOUNS
+    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun)
 
 
 def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
-    if a.speaker and b.speaker and a.speaker != b.speaker:
-        return False
-    if a.key == b.key:
+    """The same words, once folded: a long quote matches whoever it is credited to (credits can be wrong)."""
+    if a.key == b.key and (a.words >= MIN_WORDS or a.speaker == b.speaker):
         return True
     if min(a.words, b.words) < MIN_WORDS:
-        return False
+        # a short fragment joins a longer quote that holds it only when one speaker is known to say both
+        short, long = sorted((a.key, b.key), key=len)
+        named = not a.via_pronoun and not b.via_pronoun
+        return bool(a.speaker) and a.speaker == b.speaker and named and len(short.split()) >= 3 and \
+            f" {short} " in f" {long} "
     short, long = sorted((a.key, b.key), key=len)
     if f" {short} " in f" {long} ":
         return True
@@ -129,6 +135,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
                    ctx.vectors(sorted({p for ps in pieces for p in ps})), strict=True))
     sim = [[max(float(vec[a] @ vec[b]) for a in pi for b in pj) for pj in pieces] for pi in pieces]
     parent = list(range(len(cores)))
+    heads: set[int] = set()
     conflicts: list[dict] = []
     for i in range(len(cores)):
         for j in range(i + 1, len(cores)):
@@ -139,8 +146,14 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
             if ai == aj:
                 continue  # one article quoting twice is not a rewording by another outlet
             if sim[i][j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
-                parent[j] = i
-            if sim[i][j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
+                # the wording more articles carry is the quote; the other its variant (one level deep)
+                child, head = (i, j) if len(aj) > len(ai) else (j, i)
+                if child not in heads:
+                    parent[child] = head
+                    heads.add(head)
+            # only words given as verbatim quotation can be misquoted
+            direct = all(any(occs[k].kind == "direct" for k in g) for g in (cores[i], cores[j]))
+            if direct and sim[i][j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
                 conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], speaker[i]))
     quotes = []
     for i, g in enumerate(cores):
@@ -168,7 +181,11 @@ def _longest(occs: list[QuoteOcc], g: list[int]) -> QuoteOcc:
 
 
 def _group_speaker(occs: list[QuoteOcc], g: list[int]) -> str | None:
-    c = Counter(occs[k].speaker for k in g if occs[k].speaker)
+    """The speaker most occurrences name; a speaker found through a pronoun counts half."""
+    c: Counter = Counter()
+    for k in g:
+        if occs[k].speaker:
+            c[occs[k].speaker] += 0.5 if occs[k].via_pronoun else 1.0
     return min(c, key=lambda s: (-c[s], s)) if c else None
 
 

@@ -1,0 +1,135 @@
+"""The seed story through the real pipeline (ingest, spaCy analysis, embeddings, SQLite): what it must show."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from reconcile_kit import assert_grounded, validate
+
+from conftest import SEEDS
+from storydesk.models import Story
+from storydesk.reconcile import dossier_for
+from storydesk.store import Store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def seed_dossier(tmp_path_factory):
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/corpus/seeds is not beside this checkout")
+    from storydesk.analyze import analyze_store
+    from storydesk.ingest import ingest_paths
+
+    store = Store(tmp_path_factory.mktemp("seeds") / "seeds.db")
+    report = ingest_paths([str(SEEDS)], store)
+    assert len(report.added) == 5
+    analyze_store(store)
+    ids = store.article_ids()
+    arts = list(store.iter_articles(ids))
+    store.save_stories([Story("seeds", "seed story", ids, sorted({a.source for a in arts}))])
+    dossier = dossier_for(store, "seeds")
+    texts = {a.id: a.text for a in arts}
+    yield dossier, texts
+    store.close()
+
+
+def _entities_with(d, variant):
+    forms = {variant, variant + "’s", variant + "'s"}
+    return [e for e in d["entities"] if forms & set(e["variants"])]
+
+
+def test_valid_and_grounded(seed_dossier):
+    d, texts = seed_dossier
+    validate(d)
+    assert_grounded(d, texts)
+    assert d["story"]["article_count"] == 5 and d["story"]["source_count"] == 5
+
+
+@pytest.mark.parametrize("variants", [
+    ("Volodymyr Zelenskyy", "Volodymyr Zelensky", "Volodymyr Zelenskiy", "Zelenskyy", "Zelensky", "Zelenskiy"),
+    ("Steve Witkoff", "Steven Witkoff", "Witkoff"),
+    ("Dmitry Peskov", "Peskov"),
+    ("Vladimir Putin", "Putin"),
+])
+def test_spellings_are_one_entity(seed_dossier, variants):
+    d, _ = seed_dossier
+    owners = {e["id"] for v in variants for e in _entities_with(d, v)}
+    assert len(owners) == 1, variants
+
+
+def test_ushakov_is_one_entity(seed_dossier):
+    # the Yuri spelling stands only in photo captions, which ingest removes; what remains is one person
+    d, _ = seed_dossier
+    assert len([e for e in d["entities"] if any("Ushakov" in v for v in e["variants"])]) == 1
+
+
+@pytest.mark.parametrize("pair", [("Vladimir Putin", "Volodymyr Zelenskyy"), ("Vladimir Putin", "Dmitry Peskov"),
+                                  ("Donald Trump", "Jared Kushner"), ("Kirill Dmitriev", "Dmitry Peskov")])
+def test_people_stay_apart(seed_dossier, pair):
+    d, _ = seed_dossier
+    a, b = (_entities_with(d, n) for n in pair)
+    assert a and b and a[0]["id"] != b[0]["id"]
+
+
+def test_plan_points_number_conflict(seed_dossier):
+    d, _ = seed_dossier
+    hits = [c for c in d["conflicts"] if c["kind"] == "number"
+            and {p["value"] for p in c["positions"]} == {"19", "20"}]
+    assert len(hits) == 1
+    by_value = {p["value"]: p["articles"] for p in hits[0]["positions"]}
+    assert by_value["19"][0].startswith("000") and by_value["20"][0].startswith("002")
+
+
+def test_sixth_meeting_is_not_a_conflict(seed_dossier):
+    d, _ = seed_dossier
+    for c in d["conflicts"]:
+        if c["kind"] == "number":
+            assert {p["value"] for p in c["positions"]} != {"5", "6"}
+            assert not any("sixth" in ev for p in c["positions"] for ev in p.get("evidence", []))
+
+
+def test_former_president_role_conflict(seed_dossier):
+    d, _ = seed_dossier
+    hits = [c for c in d["conflicts"] if c["kind"] == "role" and c["subject"].startswith("Donald Trump")]
+    assert len(hits) == 1
+    former = [p for p in hits[0]["positions"] if "former" in p["value"]]
+    assert former and [a[:3] for a in former[0]["articles"]] == ["003"]
+
+
+def test_captured_town_is_disputed(seed_dossier):
+    d, _ = seed_dossier
+    denials = [c for c in d["conflicts"] if c["kind"] == "denial" and c["subject"] == "Pokrovsk"]
+    disputed = [c for c in d["claims"] if c["status"] == "disputed"
+                and any("Pokrovsk" in o["text"] for o in c["occurrences"])]
+    assert denials and disputed
+    contested = denials[0]["positions"][1]["evidence"]
+    assert any("still held" in ev for ev in contested)
+
+
+def test_shared_zelenskyy_quote_is_one_quote(seed_dossier):
+    d, _ = seed_dossier
+    hits = [q for q in d["quotes"] if "will be waiting for signals" in q["text"]
+            or any("will be waiting for signals" in o["text"] for o in q["occurrences"])]
+    assert len(hits) == 1
+    arts = {o["article"][:3] for o in hits[0]["occurrences"]}
+    assert {"000", "002"} <= arts
+    assert hits[0]["speaker_name"] == "Volodymyr Zelenskyy"
+
+
+CREDITS = re.compile(r"Getty Images|/AP\b|/AFP|REUTERS/|Sputnik/|/POOL/|pool photograph|Kilcoyne|Zemlianichenko")
+
+
+def test_no_caption_or_credit_anywhere(seed_dossier):
+    d, _ = seed_dossier
+    assert not CREDITS.search(json.dumps(d, ensure_ascii=False))
+
+
+def test_unique_lists_single_source_claims(seed_dossier):
+    d, _ = seed_dossier
+    by_id = {c["id"]: c for c in d["claims"]}
+    for source, ids in d["unique"].items():
+        assert ids and all(by_id[i]["sources"] == [source] for i in ids)
+    assert any(c["status"] == "corroborated" for c in d["claims"])
