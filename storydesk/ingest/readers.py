@@ -216,7 +216,7 @@ def read_jsonl(f: IO[bytes], name: str, encoding: str = "utf-8") -> Iterator[Raw
             yield Rejection(origin, f"undecodable line as {encoding}: {exc.reason}")
             continue
         except json.JSONDecodeError as exc:
-            yield Rejection(origin, f"malformed JSON line: {exc.msg} (column {exc.colno})")
+            yield Rejection(origin, f"malformed JSON line: {exc.msg.removesuffix(' at')} at column {exc.colno}")
             continue
         yield _record(obj, origin, "jsonl")
 

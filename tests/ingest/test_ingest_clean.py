@@ -232,3 +232,73 @@ def test_html_record_uses_trafilatura_metadata():
     assert art.source == "Valley News" and art.published.startswith("2026-05-06")
     assert art.title == "Floods reach the valley"
     assert art.text.startswith("Rescue teams") and P3 in art.text
+
+
+# Whole articles in the shapes of several kinds of outlets (all invented).
+WIRE = """Dikes hold as Aster river crests
+
+By Ana Lima and Tom Reed
+
+BRENN (Wire) - The dikes along the lower Aster held overnight as the river crested two metres above its usual level, the regional flood office said on Thursday.
+
+Soldiers carry sandbags to a dike near Brenn, May 7, 2026. REUTERS/Ola Marsh
+
+Engineers will inspect every section before residents may return, the office said in a statement.
+
+"We are not out of danger yet," flood office chief Piet Aalders told reporters in Brenn.
+
+Reporting by Ana Lima in Brenn; Editing by Tom Reed
+
+Our Standards: The Thomson Reuters Trust Principles."""
+BROADSHEET = """Last modified on Thu 7 May 2026 09.15 BST
+
+The dikes along the lower Aster held overnight as the river crested two metres above its usual level.
+Soldiers carry sandbags to a dike near Brenn on Wednesday. Photograph: Ola Marsh/AFP/Getty Images
+Engineers will inspect every section before residents may return, the regional flood office said.
+"We are not out of danger yet," said the head of the office, Piet Aalders.
+Explainer: Why the Aster floods every spring
+Sign up to First Edition, our free daily newsletter
+Topics
+Floods
+Aster valley
+Weather"""
+BROADCASTER = """Aster floods: dikes hold as river crests
+
+Image source, Getty Images
+Image caption, Soldiers carried sandbags to the dikes on Wednesday
+
+The dikes along the lower Aster held overnight as the river crested two metres above its usual level, officials said.
+
+Engineers will inspect every section before residents may return, the regional flood office said.
+
+Share
+
+"We are not out of danger yet," the head of the office, Piet Aalders, said on Thursday morning.
+
+Related Topics
+Floods
+Aster valley"""
+
+
+@pytest.mark.parametrize(
+    ("text", "must", "must_not", "title", "authors", "published"),
+    [
+        (WIRE, ["BRENN (Wire) - The dikes", "We are not out of danger yet"],
+         ["REUTERS/", "Soldiers carry", "Reporting by", "Our Standards", "By Ana"],
+         "Dikes hold as Aster river crests", ["Ana Lima", "Tom Reed"], None),
+        (BROADSHEET, ["held overnight", "not out of danger"],
+         ["Photograph:", "Soldiers carry", "Sign up", "Topics", "\nFloods", "Last modified", "Explainer"],
+         None, [], "2026-05-07T09:15:00"),
+        (BROADCASTER, ["held overnight", "not out of danger"],
+         ["Image source", "Image caption", "Share", "Related Topics", "Aster valley"],
+         "Aster floods: dikes hold as river crests", [], None),
+    ],
+    ids=["wire", "broadsheet", "broadcaster"],
+)
+def test_whole_articles_of_several_shapes(text, must, must_not, title, authors, published):
+    art = _clean(text)
+    for s in must:
+        assert s in art.text
+    for s in must_not:
+        assert s not in art.text, s
+    assert (art.title, art.authors, art.published) == (title, authors, published)
