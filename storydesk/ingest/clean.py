@@ -120,6 +120,13 @@ def _mark(p: _Para, kind: str, reason: str) -> None:
     p.kind, p.reason = kind, reason
 
 
+# Cheap prefix tests that let most body paragraphs skip a rule's regex (lower case, first 14 characters).
+_BYLINE_STARTS = ("by ", "written", "words by", "story by", "text by", "reported by", "author", "reporter", "byline")
+_CONTRIB_STARTS = ("reporting", "additional", "with addition", "writing", "research", "editing", "edited",
+                   "compiled", "reported", "produced", "this report", "this story", "this article")
+_TAG_STARTS = ("tag", "topic", "related", "keyword", "filed", "categor", "subject", "more on")
+
+
 def _classify(paras: list[_Para], meta: _Meta) -> None:
     """Mark every paragraph that is not the article's own words, line by line.
 
@@ -128,8 +135,9 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
     """
     for i, p in enumerate(paras):
         t = p.text
-        n = len(t.split())
-        if n <= 16:
+        n = t.count(" ") + 1  # text is normalised: single spaces between words
+        head = t[:14].lower()
+        if n <= 16 and head.startswith(_BYLINE_STARTS):
             names = rules.byline_names(t)
             if names is not None:
                 meta.authors += [x for x in names if x not in meta.authors]
@@ -143,13 +151,13 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
             else:
                 _mark(p, "dateline", "timestamp line (the record already has a published date)")
             continue
-        if n <= 60:
+        if n <= 40 and (head.startswith(_CONTRIB_STARTS) or "ontribut" in t):
             names = rules.contributor_names(t)
             if names is not None:
                 meta.authors += [x for x in names if x not in meta.authors]
                 _mark(p, "byline", "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""))
                 continue
-        if n <= 40 and rules.is_tag_line(t):
+        if n <= 40 and head.startswith(_TAG_STARTS) and rules.is_tag_line(t):
             _mark(p, "tags", "tag list or tag label")
             continue
         why = rules.furniture_reason(t) if n <= 35 else None
@@ -216,7 +224,7 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
     for p in paras:
         if p.kind is not None:
             continue
-        k = " ".join(p.text.casefold().split())
+        k = p.text.casefold()  # text is normalised already: spaces are single
         if k in seen:
             _mark(p, "repeated_paragraph", "the same paragraph already stands earlier in the article")
         seen.add(k)

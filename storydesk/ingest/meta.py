@@ -183,6 +183,18 @@ def usable_id(value: object) -> str | None:
     return s if _ID_OK_RE.match(s) else None
 
 
+def record_id(value: object) -> str | None:
+    """A record's id as ours: kept as is when it is a plain token, else a readable stable form of it
+    (a URL or a long, spaced or slashed id would break file names, links and the command line)."""
+    own = usable_id(value)
+    if own or value is None or isinstance(value, bool) or not str(value).strip():
+        return own
+    s = str(value).strip()
+    if re.match(r"^https?://", s, re.I):
+        return url_id(s)
+    return "-".join(p for p in (slug(s, 40), short_hash(s, 8)) if p)
+
+
 def content_hash(text: str) -> str:
     """sha256 of the clean text with white space folded, so paragraphing alone does not change it."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
@@ -270,9 +282,9 @@ for _lang, _stop in _STOPWORDS.items():
         _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
 
 
-def guess_language(text: str, sample_words: int = 250) -> str | None:
+def guess_language(text: str, sample_chars: int = 1200) -> str | None:
     """ISO 639-1 code by stop-word share over the first words; None when no language is clear."""
-    words = _WORD_RE.findall(text[:2000].lower())[:sample_words]
+    words = _WORD_RE.findall(text[:sample_chars].lower())
     if len(words) < 5:
         return None
     hits: dict[str, int] = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..models import RawRecord, Rejection
-from .meta import split_authors, url_id, usable_id
+from .meta import record_id, split_authors, url_id, usable_id
 
 MAX_BYTES = 20_000_000  # a single article, page or feed above this is rejected as oversized
 _SNIFF = 65536
@@ -178,7 +178,7 @@ def _record(obj: Any, origin: str, fmt: str) -> RawRecord | Rejection:
 
     return RawRecord(
         origin=origin, fmt=fmt, text=text, html=html if not (text or "").strip() else None,
-        id=usable_id(obj.get("id")), title=opt("title", "headline"), source=opt("source", "outlet", "site_name"),
+        id=record_id(obj.get("id")), title=opt("title", "headline"), source=opt("source", "outlet", "site_name"),
         published=opt("published", "date", "published_at", "pubdate"), url=opt("url", "link"),
         authors=split_authors(obj.get("authors", obj.get("author"))),
     )
@@ -330,7 +330,7 @@ def read_feed(data: bytes, name: str) -> Iterator[RawRecord | Rejection]:
             yield Rejection(origin, "feed item has no content or summary")
             continue
         link = e.get("link")
-        guid = usable_id(e.get("id"))
+        guid = usable_id(e.get("id"))  # a URL guid is not kept as is: the link gives a readable id
         authors = [a.get("name", "") for a in e.get("authors", []) if a.get("name")] or split_authors(e.get("author"))
         yield RawRecord(
             origin=origin, fmt="feed", html=body, id=guid or (url_id(link) if link else None),

@@ -11,6 +11,7 @@ from storydesk.ingest.meta import (
     guess_language,
     is_timestamp_line,
     person_names,
+    record_id,
     split_authors,
     to_iso,
     url_host,
@@ -78,6 +79,9 @@ def test_urls_and_ids():
     assert a == url_id("https://www.example.com/world/2026/05/floods-reach-valley.html")
     assert a.startswith("example-com-floods-reach-valley-")
     assert usable_id("abc-1") == "abc-1" and usable_id(17) == "17"
+    assert record_id("abc-1") == "abc-1" and record_id(None) is None
+    assert record_id("https://x.example/a/b-c") == url_id("https://x.example/a/b-c")
+    assert record_id("Story 12 / draft").startswith("story-12-draft-")
     assert usable_id("has space") is None and usable_id("https://x.example/a") is None and usable_id(None) is None
 
 
