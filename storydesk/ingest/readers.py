@@ -95,7 +95,7 @@ def detect_encoding(data: bytes) -> str:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 4 and len(data) >= _SNIFF:  # a character cut at the end of a sample
+        if exc.reason == "unexpected end of data":  # a character cut at the end of a sample
             return "utf-8"
     m = _META_CHARSET_RE.search(data[:4096])
     if m:
@@ -202,8 +202,25 @@ def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         yield n, line
 
 
+def _iter_text_lines(f: IO[bytes], encoding: str) -> Iterator[tuple[int, bytes | str | None]]:
+    """Lines of a stream in an encoding whose newline is not one byte (UTF-16, UTF-32)."""
+    text = io.TextIOWrapper(f, encoding=encoding, errors="strict", newline=None)  # type: ignore[arg-type]
+    for n, line in enumerate(text, 1):
+        yield n, (None if len(line) > MAX_BYTES else line)
+
+
 def read_jsonl(f: IO[bytes], name: str, encoding: str = "utf-8") -> Iterator[RawRecord | Rejection]:
-    for n, line in _iter_lines(f):
+    wide = encoding.replace("_", "-").lower().startswith(("utf-16", "utf-32"))
+    lines = _iter_text_lines(f, encoding) if wide else _iter_lines(f)
+    try:
+        yield from _jsonl_records(lines, name, encoding)
+    except UnicodeDecodeError as exc:
+        yield Rejection(name, f"undecodable as {encoding}: {exc.reason}; the rest of the input is skipped")
+
+
+def _jsonl_records(lines: Iterator[tuple[int, bytes | str | None]], name: str, encoding: str
+                   ) -> Iterator[RawRecord | Rejection]:
+    for n, line in lines:
         origin = f"{name}:{n}"
         if line is None:
             yield Rejection(origin, "oversized line: over 20 MB")
@@ -211,7 +228,7 @@ def read_jsonl(f: IO[bytes], name: str, encoding: str = "utf-8") -> Iterator[Raw
         if not line.strip():
             continue
         try:
-            obj = json.loads(line.decode(encoding))
+            obj = json.loads(line if isinstance(line, str) else line.decode(encoding))
         except UnicodeDecodeError as exc:
             yield Rejection(origin, f"undecodable line as {encoding}: {exc.reason}")
             continue
@@ -465,7 +482,9 @@ def read_paths(paths: list[str] | tuple[str, ...], skip: frozenset[Path] = froze
     """
     for p in paths:
         if p == "-":
-            yield from read_jsonl(sys.stdin.buffer, "-")
+            stdin = sys.stdin.buffer
+            head = stdin.peek(_SNIFF)[:_SNIFF] if hasattr(stdin, "peek") else b""
+            yield from read_jsonl(stdin, "-", detect_encoding(head) if head else "utf-8")
             continue
         path = Path(p)
         if path.is_dir():

@@ -256,3 +256,13 @@ def test_unreadable_file(tmp_path):
     path.chmod(0)
     (item,) = _read(path)
     assert isinstance(item, Rejection) and item.reason.startswith("unreadable")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_json_lines_in_other_encodings(tmp_path, encoding):
+    text = "Caf\u00e9 owners in Brenn said the d\u00e9j\u00e0-vu was complete. " + BODY
+    lines = "".join(json.dumps({"id": f"e{i}", "text": text}, ensure_ascii=False) + "\n" for i in range(3))
+    path = tmp_path / "enc.jsonl"
+    path.write_bytes(lines.encode(encoding))
+    items = _read(path)
+    assert [i.id for i in items] == ["e0", "e1", "e2"] and all(i.text == text for i in items)
