@@ -55,7 +55,8 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
     _print_rejections(report)
     if as_json:
         click.echo(json.dumps({"added": report.added, "unchanged": report.unchanged,
-                               "rejected": [asdict(r) for r in report.rejected]}, indent=2))
+                               "rejected": [asdict(r) for r in report.rejected],
+                               "duplicates": report.duplicates}, indent=2))
     else:
         click.echo(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
                    f"{len(report.rejected)} rejected -> {db}")

@@ -131,3 +131,11 @@ def test_killed_ingest_keeps_committed_batches_and_rerun_completes(tmp_path):
     assert len(data["added"]) == n - kept and len(data["unchanged"]) == kept
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM articles").fetchone() == (n, n)
+
+
+def test_duplicate_texts_are_named_in_json(tmp_path):
+    (tmp_path / "a.txt").write_text(BODY)
+    (tmp_path / "b.txt").write_text(BODY)
+    data = json.loads(_run("ingest", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--db",
+                           str(tmp_path / "x.db"), "--json").stdout)
+    assert data["added"] == ["a"] and data["unchanged"] == ["a"] and data["duplicates"] == {"b": "a"}
