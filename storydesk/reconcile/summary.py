@@ -202,8 +202,10 @@ def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: l
             dateline = _DATELINE.match(text)
             if dateline:  # "CITY -- The minister said..." keeps only the statement
                 text, lead = text[dateline.end() :], lead + dateline.end()
-            if not usable(text) or _CAPTION.search(_line(art.text, s.start, s.end)):
-                continue
+            line_start = art.text.rfind("\n", 0, s.start) + 1
+            if not usable(text) or _CAPTION.search(_line(art.text, s.start, s.end)) \
+                    or not balanced_quotes(art.text[line_start : s.start]):
+                continue  # junk, a caption line, or a sentence that starts inside someone's quotation
             start = s.start + lead
             c = Candidate(art.id, _source_of(art, by_id), i, i / n, start, start + len(text), text,
                           quote_share(text))

@@ -40,7 +40,7 @@ padding:1px 7px;border-radius:10px;vertical-align:2px;white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid var(--line);padding:7px 8px;text-align:left;vertical-align:top}
 thead th{font-weight:600;background:var(--soft);position:sticky;top:0}
-.matrix td.m,.matrix th.m{text-align:center;width:74px;font-size:.8rem}
+.matrix{table-layout:fixed}.matrix td.m,.matrix th.m{text-align:center;font-size:.78rem;overflow-wrap:anywhere}
 .matrix td.m{font-size:1.1rem;color:var(--ink)}.matrix td.m.no{color:#c4c7cc}
 .matrix tr.disputed td{background:var(--warnbg)}.matrix tr.single_source td.claim{color:#333}
 .matrix td.claim{font-family:var(--serif);font-size:.95rem}
@@ -53,32 +53,50 @@ cursor:pointer}.filters button.on{background:var(--ink);color:#fff;border-color:
 .card.disputed{border-left:4px solid var(--warn)}
 .positions{display:grid;grid-template-columns:repeat(auto-fit,minmax(230px,1fr));gap:12px}
 .position{background:var(--soft);border-radius:6px;padding:10px 12px}
-.position .value{font:700 1.05rem/1.3 var(--sans);margin:0 0 4px}
+.position .value{font:700 1.05rem/1.3 var(--sans);margin:0 0 4px}.position .value.long{font:600 .92rem/1.4 var(--sans)}
 blockquote{margin:8px 0;padding:2px 0 2px 12px;border-left:3px solid var(--line);font-size:.93rem;color:#333}
 .chip{display:inline-block;font-size:.78rem;background:#eef2f8;color:#23395d;border-radius:4px;padding:0 6px;
 margin:2px 3px 2px 0;white-space:nowrap}
 .quote{margin:0 0 18px}.quote blockquote{font-size:1.02rem;color:var(--ink);border-left-color:var(--accent)}
 .quote .who{font:600 .9rem var(--sans)}
-.variants{margin:4px 0 0;padding-left:18px;font-size:.9rem;color:#444}
+.variants{margin:4px 0 0;font-size:.9rem;color:#444}.quote>div{font-size:.92rem}
 .timeline{list-style:none;padding:0;margin:0}.timeline li{display:grid;grid-template-columns:120px 1fr;gap:12px;
 padding:6px 0;border-bottom:1px solid var(--line)}.date{font-weight:600;font-size:.9rem}
 .articles{padding-left:1.6em}.articles li{margin:0 0 8px}.articles li:target{background:#fff8c5}
 .src{font:600 .92rem var(--sans)}.copy{color:var(--one)}
-.unique li{margin:0 0 6px}
+.unique li{margin:0 0 6px}details.uniq{margin:0 0 8px}details.uniq summary{font-family:var(--sans)}
+details.more>summary{font:600 .9rem var(--sans);color:var(--accent);margin:8px 0 14px}
+.ents tr.extra{display:none}.ents.all tr.extra{display:table-row}
+button.showall{font:inherit;border:1px solid var(--line);background:#fff;border-radius:14px;padding:2px 12px;
+cursor:pointer}
 a.ev{color:inherit;text-decoration:underline dotted #9aa0a6}a.ev:hover{color:var(--accent)}
 footer{margin-top:48px;color:var(--muted);font:.8rem var(--sans)}
-@media print{body{font-size:11pt}main{max-width:none;padding:0}.nav,.filters{display:none}
+@media print{body{font-size:11pt}main{max-width:none;padding:0}.nav,.filters,button.showall{display:none}
+.matrix tbody tr{display:table-row!important}.ents tr.extra{display:table-row}
 a{color:inherit}h2{break-after:avoid}thead th{position:static}tr,li,.position{break-inside:avoid}}
 """
 
-# Filters the matrix by status; opens every <details> before printing so evidence is on paper.
+# Filters the matrix by status (shared claims first), unfolds the entity table, and opens every
+# <details> before printing so the evidence is on paper.
 JS = """
-document.querySelectorAll('.filters button').forEach(function(b){b.addEventListener('click',function(){
-document.querySelectorAll('.filters button').forEach(function(x){x.classList.toggle('on',x===b)});
+function sdFilter(b){document.querySelectorAll('.filters button').forEach(function(x){x.classList.toggle('on',x===b)});
 var f=b.getAttribute('data-f');document.querySelectorAll('.matrix tbody tr').forEach(function(r){
-r.style.display=(f==='all'||r.classList.contains(f))?'':'none'})})});
+r.style.display=(f==='all'||r.classList.contains(f))?'':'none'})}
+document.querySelectorAll('.filters button').forEach(function(b){b.addEventListener('click',function(){sdFilter(b)})});
+var sdOn=document.querySelector('.filters button.on');if(sdOn){sdFilter(sdOn)}
+document.querySelectorAll('button.showall').forEach(function(b){b.addEventListener('click',function(){
+document.querySelector('table.'+'ents').classList.add('all');b.remove()})});
 window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});
 """
+
+
+TOP_QUOTES = 12
+TOP_ENTITIES = 20
+
+
+def label(source: str, limit: int = 16) -> str:
+    """A column label: outlet names are short; an article id standing in for one is cut."""
+    return source if len(source) <= limit else source[: limit - 4] + "…"
 
 
 def esc(text: Any) -> str:
@@ -119,8 +137,14 @@ class _Html:
                  for n, i in self.r.cite(ids)]
         return f"<sup>[{','.join(marks)}]</sup>" if marks else ""
 
+    def name(self, source: str, short: bool = False) -> str:
+        """An outlet's name; an article id standing in for an unknown outlet reads "article N"."""
+        if source in self.r.number:
+            return f"article {self.r.number[source]}"
+        return label(source) if short else source
+
     def chips(self, ids: list[str]) -> str:
-        return "".join(f'<span class="chip">{esc(s)}</span>' for s in self.r.outlets(ids))
+        return "".join(f'<span class="chip" title="{esc(s)}">{esc(self.name(s))}</span>' for s in self.r.outlets(ids))
 
     def badge(self, status: str) -> str:
         return f'<span class="badge b-{esc(status)}">{esc(STATUS_LABEL.get(status, status))}</span>'
@@ -163,7 +187,8 @@ class _Html:
         if not claims:
             return '<section id="matrix"><h2>Who carries what</h2><p class="small">No claims.</p></section>'
         cols = sources(self.doc)
-        head = "".join(f'<th class="m" scope="col">{esc(c)}</th>' for c in cols)
+        head = "".join(f'<th class="m" scope="col" title="{esc(c)}">{esc(self.name(c, short=True))}</th>'
+                       for c in cols)
         rows = []
         for c in claims:
             have = claim_sources(c, self.r)
@@ -178,28 +203,33 @@ class _Html:
                 else:
                     cells.append('<td class="m no">·</td>')
             occ = "".join(
-                f'<p><span class="chip">{esc(self.r.source.get(o["article"], o["article"]))}</span>'
+                f'<p><span class="chip">{esc(self.name(self.r.source.get(o["article"], o["article"])))}</span>'
                 f'<a class="ev" href="{esc(self.href(o["article"], o.get("start"), o.get("end")))}">{esc(o["text"])}</a></p>'
                 for o in c.get("occurrences", [])
             )
             status = c.get("status", "")
+            shared = " shared" if status in ("disputed", "corroborated") else ""
             rows.append(
-                f'<tr class="{esc(status)}"><td class="claim"><details><summary>{esc(c["text"])}</summary>'
+                f'<tr class="{esc(status)}{shared}"><td class="claim"><details><summary>{esc(c["text"])}</summary>'
                 f'<div class="occ">{occ}</div></details></td><td>{self.badge(status)}</td>{"".join(cells)}</tr>'
             )
-        filters = ('<div class="filters"><button class="on" data-f="all">All</button>'
-                   '<button data-f="disputed">Disputed</button><button data-f="corroborated">Corroborated</button>'
-                   '<button data-f="single_source">One source</button></div>')
+        n = {k: sum(c.get("status") == k for c in claims) for k in STATUS_LABEL}
+        filters = (f'<div class="filters"><button data-f="all">All ({len(claims)})</button>'
+                   f'<button data-f="shared" class="on">Shared or disputed ({n["disputed"] + n["corroborated"]})'
+                   f'</button><button data-f="disputed">Disputed ({n["disputed"]})</button>'
+                   f'<button data-f="single_source">One source ({n["single_source"]})</button></div>')
+        width = max(28, 100 - 8 * len(cols))
         return (f'<section id="matrix"><h2>Who carries what</h2><p class="small">Rows are claims, columns are '
-                f"outlets; ● marks an outlet that carries the claim. Open a claim to read each wording.</p>"
-                f'{filters}<table class="matrix"><thead><tr><th scope="col">Claim</th><th scope="col">Status</th>'
+                f"outlets; ● marks an outlet that carries the claim. Open a claim to read each outlet's wording.</p>"
+                f'{filters}<table class="matrix"><colgroup><col style="width:{width}%"><col style="width:112px">'
+                f'{"<col>" * len(cols)}</colgroup><thead><tr><th scope="col">Claim</th><th scope="col">Status</th>'
                 f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
 
     def conflicts(self) -> str:
         cards = []
         for x in self.doc.get("conflicts", []):
             cols = "".join(
-                f'<div class="position"><p class="value">{esc(p["value"])}</p><div>{self.chips(p["articles"])}'
+                f'<div class="position"><p class="value{" long" if len(p["value"]) > 60 else ""}">{esc(p["value"])}</p><div>{self.chips(p["articles"])}'
                 f'{self.cites(p["articles"])}</div>'
                 + "".join(f"<blockquote>{esc(e)}</blockquote>" for e in p.get("evidence", []))
                 + "</div>"
@@ -207,9 +237,13 @@ class _Html:
             )
             cards.append(f'<div class="card"><h3>{esc(x["subject"])} <span class="badge b-kind">{esc(x["kind"])}'
                          f'</span></h3><div class="positions">{cols}</div></div>')
+        shown = {" ".join(e.split()) for x in self.doc.get("conflicts", []) for p in x.get("positions", [])
+                 for e in p.get("evidence", [])}
         for c in self.doc.get("claims", []):
             if c.get("status") != "disputed":
                 continue
+            if all(" ".join(o["text"].split()) in shown for o in c.get("occurrences", [])):
+                continue  # already laid out, side by side, under a conflict above
             cols = "".join(
                 f'<div class="position"><div>{self.chips([o["article"]])}{self.cites([o["article"]])}</div>'
                 f'<blockquote><a class="ev" href="{esc(self.href(o["article"], o.get("start"), o.get("end")))}">'
@@ -227,42 +261,57 @@ class _Html:
             return ""
         claims = {c["id"]: c for c in self.doc.get("claims", [])}
         blocks = []
-        for src in sorted(unique, key=str.lower):
+        for src in sorted(unique, key=lambda x: (self.r.number.get(x, 0), x.lower())):
             items = "".join(
                 f"<li>{esc(claims[cid]['text'])}{self.cites([o['article'] for o in claims[cid]['occurrences']])}</li>"
                 for cid in unique[src] if cid in claims
             )
-            blocks.append(f'<h3>{esc(src)}</h3><ul class="unique">{items}</ul>')
+            count = len([c for c in unique[src] if c in claims])
+            opened = " open" if count <= 5 else ""
+            blocks.append(f'<details class="uniq"{opened}><summary><b>{esc(self.name(src))}</b> <span class="small">'
+                          f'{count} claim{"s" if count != 1 else ""}</span></summary><ul class="unique">{items}</ul>'
+                          "</details>")
         return f'<section id="unique"><h2>What only one outlet reports</h2>{"".join(blocks)}</section>'
 
     def quotes(self) -> str:
         qs = self.doc.get("quotes", [])
         if not qs:
             return ""
+        order = sorted(qs, key=lambda q: (-len(self.r.outlets([o["article"] for o in q["occurrences"]])),
+                                          -len(q.get("variants", [])), qs.index(q)))
         out = []
-        for q in qs:
+        for n, q in enumerate(order):
+            if n == TOP_QUOTES:
+                out.append(f'<details class="more"><summary>{len(order) - TOP_QUOTES} more quotes</summary>')
             ids = [o["article"] for o in q.get("occurrences", [])]
-            variants = "".join(f"<li>“{esc(v)}”</li>" for v in q.get("variants", []))
-            variants = f'<p class="small">Also worded as:</p><ul class="variants">{variants}</ul>' if variants else ""
+            variants = " · ".join(f"“{esc(v)}”" for v in q.get("variants", []))
+            variants = f'<p class="variants"><span class="small">Also worded:</span> {variants}</p>' if variants else ""
             out.append(f'<div class="quote"><span class="who">{esc(q.get("speaker_name") or "Unattributed")}</span>'
                        f"<blockquote>“{esc(q['text'])}”</blockquote><div>Carried by {self.chips(ids)}"
                        f"{self.cites(ids)}</div>{variants}</div>")
-        return f'<section id="quotes"><h2>Quotes</h2>{"".join(out)}</section>'
+        if len(order) > TOP_QUOTES:
+            out.append("</details>")
+        return (f'<section id="quotes"><h2>Quotes</h2><p class="small">{len(order)} quotations, the most widely '
+                f'carried first.</p>{"".join(out)}</section>')
 
     def entities(self) -> str:
         ents = self.doc.get("entities", [])
         if not ents:
             return ""
+        ents = sorted(ents, key=lambda e: (-len(e.get("articles", [])), -e.get("mentions", 0), e["name"].lower()))
         rows = []
-        for e in ents:
+        for n, e in enumerate(ents):
+            hidden = ' class="extra"' if n >= TOP_ENTITIES else ""
             roles = "<br>".join(f"{esc(ro['text'])}{self.cites(ro['articles'])}" for ro in e.get("roles", []))
-            rows.append(f"<tr><td><b>{esc(e['name'])}</b></td><td>{esc(e['type'])}</td>"
+            rows.append(f"<tr{hidden}><td><b>{esc(e['name'])}</b></td><td>{esc(e['type'])}</td>"
                         f"<td>{esc(', '.join(e.get('variants', [])))}</td><td>{roles}</td>"
                         f"<td>{len(e.get('articles', []))}</td></tr>")
-        return ('<section id="entities"><h2>People, places and organisations</h2><table><thead><tr>'
+        more = (f'<p class="small"><button class="showall" data-t="entities">Show all {len(ents)}</button></p>'
+                if len(ents) > TOP_ENTITIES else "")
+        return ('<section id="entities"><h2>People, places and organisations</h2><table class="ents"><thead><tr>'
                 '<th scope="col">Name</th><th scope="col">Type</th><th scope="col">Written as</th>'
                 '<th scope="col">Roles given</th><th scope="col">Articles</th></tr></thead>'
-                f"<tbody>{''.join(rows)}</tbody></table></section>")
+                f"<tbody>{''.join(rows)}</tbody></table>{more}</section>")
 
     def timeline(self) -> str:
         events = self.doc.get("timeline", [])
