@@ -266,3 +266,13 @@ def test_json_lines_in_other_encodings(tmp_path, encoding):
     path.write_bytes(lines.encode(encoding))
     items = _read(path)
     assert [i.id for i in items] == ["e0", "e1", "e2"] and all(i.text == text for i in items)
+
+
+def test_undecodable_line_after_the_sniffed_head(tmp_path):
+    path = tmp_path / "late.jsonl"
+    good = "".join(json.dumps({"id": f"g{i}", "text": BODY}) + "\n" for i in range(300))  # > 64 KB of UTF-8
+    path.write_bytes(good.encode() + b'{"id": "bad", "text": "caf\xe9 \xff\xfe"}\n' + good.encode().split(b"\n")[0] + b"\n")
+    items = _read(path)
+    bad = [i for i in items if isinstance(i, Rejection)]
+    assert len(items) == 302 and [(b.path, b.reason.split(":")[0]) for b in bad] == [
+        (f"{path}:301", "undecodable line as utf-8")]
