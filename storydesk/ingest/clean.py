@@ -160,7 +160,7 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
         if n <= 40 and head.startswith(_TAG_STARTS) and rules.is_tag_line(t):
             _mark(p, "tags", "tag list or tag label")
             continue
-        why = rules.furniture_reason(t) if n <= 35 else None
+        why = rules.code_reason(t) or (rules.furniture_reason(t) if n <= 35 else None)
         if why:
             _mark(p, "furniture", why)
             continue
@@ -207,8 +207,9 @@ def _title(paras: list[_Para], meta: _Meta) -> None:
         sentences += rules.ends_sentence(p.text)
         header.append(p)
     if meta.title is None:
-        for p in header:
-            if rules.is_headline(p.text):
+        for j, p in enumerate(header):
+            # A title-cased first line counts even with a final stop (some archives add one).
+            if rules.is_headline(p.text, allow_stop=j == 0 and p is kept[0]):
                 meta.title = p.text
                 _mark(p, "title", "headline-shaped line at the top (no final stop) taken as the title")
                 break

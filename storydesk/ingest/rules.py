@@ -17,7 +17,7 @@ _PARTICLE = r"(?:de|da|do|dos|du|van|von|der|den|del|di|la|le|al|el|bin|y)"
 _CHUNK = rf"{_WORD}(?:[ -](?:{_WORD}|{_PARTICLE})){{0,4}}"
 _CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*[:.…]*\s*)?"
 # "Name Surname/POOL/AFP via Getty Images", "REUTERS/Name Surname", "(AP Photo/Name)", "Name/Agency".
-_CREDIT = rf"[(\[]?{_CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?[)\]]?"
+_CREDIT = rf"\(?{_CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?\)?"
 CREDIT_TAIL_RE = re.compile(rf"(?:^|(?<=[\s.!?,;:)\"”’]))(?P<credit>{_CREDIT})\s*$")
 _VIA_RE = re.compile(rf"^{_CHUNK}\s+via\s+{_CHUNK}$")
 
@@ -46,10 +46,26 @@ def ends_sentence(text: str) -> bool:
     return bool(t) and t[-1] in TERMINAL
 
 
-def is_headline(text: str) -> bool:
-    """A title-shaped line: a few words, starts with a capital, no final sentence punctuation."""
+_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into of on or over the to up via vs with is it its be are was".split()
+)
+
+
+def title_cased(text: str) -> bool:
+    """Most content words capitalised, as headlines in title case are ("Wash Post Fact-Check: If It's True")."""
+    ws = [w.strip("\"'“”‘’«»()[]:;,.!?-–—") for w in text.split()]
+    content = [w for w in ws if w and w.lower() not in _SMALL_WORDS and w[:1].isalpha()]
+    # Every content word: names alone make many sentences look mostly capitalised.
+    return len(content) >= 3 and all(w[:1].isupper() for w in content)
+
+
+def is_headline(text: str, allow_stop: bool = False) -> bool:
+    """A title-shaped line: a few words, starts with a capital, no final sentence punctuation
+    (``allow_stop``: a final stop is allowed when the line is in title case)."""
     n = words(text)
-    if not 3 <= n <= 20 or ends_sentence(text) or text.rstrip()[-1:] in ",;:-–—":
+    if not 3 <= n <= 20 or text.rstrip()[-1:] in ",;:-–—":
+        return False
+    if ends_sentence(text) and not (allow_stop and title_cased(text)):
         return False
     first = text.lstrip("\"'“‘«(")[:1]
     return first.isupper() or first.isdigit()
@@ -68,11 +84,12 @@ def _agency_like(part: str) -> bool:
     low = p.lower()
     if low in AGENCIES or _AGENCY_TAIL_RE.search(p):
         return True
-    return len(p) >= 2 and p.replace("-", "").replace(" ", "").isalpha() and p.isupper() and len(p) <= 12
+    return False
 
 
 def _credit_has_evidence(credit: str) -> bool:
-    """A slash credit must name an agency, a pool, an all-caps outlet or a person plus an outlet."""
+    """A slash credit must say "photo", or name an agency or pool, or a person plus an outlet
+    ("Name Surname/Outlet"); two bare acronyms ("IBD/TIPP", a poll's source) are not enough."""
     stripped = credit.strip("()[] ")
     inner = re.sub(_CREDIT_PREFIX, "", stripped, count=1)
     if inner != stripped:  # "AP Photo/...", "Photo: ...", "Credit: ..." say it outright
@@ -248,6 +265,22 @@ _FURNITURE_FIRST = frozenset(
     .split() + [str(i) for i in range(10)]
 ) | {""}
 _SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
+
+
+_NO_WORDS_RE = re.compile(r"^[\W_]*$")
+_CODE_RE = re.compile(
+    r"^(?:<[a-zA-Z][\w:-]*(?:\s[^>]*)?>.*|[.#]?[\w-]+(?:\s+[.#]?[\w-]+)*\s*\{.*|[\w-]+\s*:\s*[^\s;]+(?:\s+[^\s;]+)*\s*;"
+    r"|[{}();]+|(?:var|const|let|function)\s.*[;{]\s*)$"
+)
+
+
+def code_reason(text: str) -> str | None:
+    """Why a line of any length is no prose: a separator, or markup and code left by extraction."""
+    if _NO_WORDS_RE.match(text):
+        return "separator line (no words)"
+    if (text[:1] in "<{}.#;(" or text.endswith((";", "{", "}"))) and _CODE_RE.match(text):
+        return "markup or code left in the text (an embedded post, a style or script line)"
+    return None
 
 
 def furniture_reason(text: str) -> str | None:

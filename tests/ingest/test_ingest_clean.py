@@ -68,6 +68,11 @@ REMOVED = [
     ("Source: Valley News and news agencies", "end", "furniture"),
     ("Video: Boats rescue families from rooftops", "middle", "furniture"),
     ("Our Standards: The Thomson Reuters Trust Principles.", "end", "furniture"),
+    ("___", "middle", "furniture"),
+    ("* * *", "middle", "furniture"),
+    ("width:100%;", "middle", "furniture"),
+    ("}", "middle", "furniture"),
+    ('<tweet id="1" author="@valleynews">Boats are on their way to Brenn. pic.twitter.com/x</tweet>', "middle", "furniture"),
     # tags
     ("Tags: floods, Aster valley, weather", "end", "tags"),
     ("Tags", "end", "tags"),
@@ -100,6 +105,8 @@ KEPT = [
     "Writing from Brenn, the mayor told the minister that the dikes would not hold another week.",
     "Analysis of the water samples will take two weeks, the laboratory said.",
     "Source material for the report came from satellite images, the agency said.",
+    "Support for the dike programme rose to 41% in May, the poll found. [IBD/TIPP]",
+    "(The figures were revised on Friday.)",
 ]
 
 
@@ -150,6 +157,8 @@ def test_date_marker_is_the_published_date_and_leaves_the_text():
         (f"Floods reach the Aster valley\n\nFloods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}",
          "Floods reach the Aster valley", ["title", "repeated_title"]),
         (f"{P1}\n\n{P2}\n\n{P3}", None, []),  # no headline-shaped first line: no title
+        (f"Floods Reach the Aster Valley.\n\n{P1}\n\n{P2}", "Floods Reach the Aster Valley.", ["title"]),
+        (f"Floods reach the Aster valley.\n\n{P1}\n\n{P2}", None, []),  # may be a one-line lede: kept
     ],
 )
 def test_title_from_first_line_and_its_repeat(text, title, kinds):
