@@ -35,7 +35,15 @@ class _Batch:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.articles: dict[str, Article] = {}
+        self.by_hash: dict[str, list[Article]] = {}
         self.rejections: list[Rejection] = []
+
+    def add(self, art: Article) -> None:
+        old = self.articles.get(art.id)
+        if old is not None:  # the same id twice in one batch: the later text replaces the earlier
+            self.by_hash[old.content_hash].remove(old)
+        self.articles[art.id] = art
+        self.by_hash.setdefault(art.content_hash, []).append(art)
 
     def by_id(self, aid: str) -> _Known | None:
         a = self.articles.get(aid)
@@ -53,7 +61,7 @@ class _Batch:
         A different outlet carrying the same text is a syndicated copy: it is stored, and the
         cluster stage marks it as a copy, so the story still shows who ran it.
         """
-        rows = [(a.id, a.source) for a in self.articles.values() if a.content_hash == art.content_hash]
+        rows = [(a.id, a.source) for a in self.by_hash.get(art.content_hash, ())]
         rows += [(r["id"], r["source"]) for r in self.store.articles_with_hash(art.content_hash)]
         for oid, osrc in rows:
             if oid != art.id and (osrc == art.source or osrc == oid or art.source == art.id):
@@ -69,6 +77,7 @@ class _Batch:
             self.store.clear_rejection(a.path or "")
         self.store.upsert_articles(self.articles.values())  # one transaction: the commit point
         self.articles.clear()
+        self.by_hash.clear()
         self.rejections.clear()
 
 
@@ -145,5 +154,5 @@ def _place(art: Article, raw: RawRecord, batch: _Batch, report: IngestReport) ->
         report.unchanged.append(other)
         report.duplicates[art.id] = other
         return
-    batch.articles[art.id] = art
+    batch.add(art)
     report.added.append(art.id)
