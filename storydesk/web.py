@@ -196,7 +196,7 @@ def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
     meta = [art.source, (art.published or "undated")[:16].replace("T", " "), f"{art.words} words" if art.words else "",
             f"copy of {art.copy_of}" if art.copy_of else "", art.id]
     original = f' · <a href="{esc(url)}">original</a>' if url else ""
-    style = ("<style>.text{white-space:pre-wrap;max-width:44em}mark{background:#ffe066;padding:1px 0}"
+    style = ("<style>.text{white-space:pre-wrap;max-width:44em}mark{background:#ffe066;padding:1px 0;scroll-margin-top:30vh}"
              "</style>")
     content = (f'{style}<p class="nav"><a href="/">All stories</a>{back}</p>'
                f"<h1>{esc(art.title or art.id)}</h1><p class=\"meta\">{' · '.join(esc(m) for m in meta if m)}"

@@ -29,6 +29,7 @@ class Weights:
 
     centrality: float = 1.0
     lexical: float = 0.0
+    title: float = 0.0
     position: float = 0.2
     support: float = 0.6
     claim: float = 0.15
@@ -242,7 +243,17 @@ def _lexical_sim(cands: list[Candidate]) -> np.ndarray:
     return (tfidf @ tfidf.T).toarray().astype(np.float32)
 
 
-def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights) -> np.ndarray:
+def _title_affinity(cands: list[Candidate], vecs: np.ndarray, titles: list[str]) -> np.ndarray:
+    """Mean cosine to the outlets' headlines: what every desk chose to lead with."""
+    from ..embed import encode
+
+    if not titles:
+        return np.zeros(len(cands), dtype=np.float32)
+    return (vecs @ encode(titles).T).mean(axis=1)
+
+
+def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights,
+            title: np.ndarray | float = 0.0) -> np.ndarray:
     centrality = _cross_centrality(cands, sim)
     lexical = _cross_centrality(cands, _lexical_sim(cands)) if w.lexical else 0.0
     src = np.array([c.source for c in cands])
@@ -252,7 +263,7 @@ def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights)
     position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
     claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
     quote = np.array([c.quote_share for c in cands], dtype=np.float32)
-    return (w.centrality * centrality + w.lexical * lexical + w.position * position + w.support * support_share
+    return (w.centrality * centrality + w.lexical * lexical + w.title * title + w.position * position + w.support * support_share
             + w.claim * claim - w.quote_penalty * quote)
 
 
@@ -283,7 +294,9 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
     vecs = encode([c.text for c in cands])
     sim = vecs @ vecs.T
     n_sources = len({c.source for c in cands})
-    score = _scores(cands, sim, n_sources, weights)
+    titles = sorted({a.title.strip() for a in articles if a.title and a.title.strip()})
+    title = _title_affinity(cands, vecs, titles) if weights.title else 0.0
+    score = _scores(cands, sim, n_sources, weights, title)
     # ties broken by position then id, so the same input always gives the same summary
     order = sorted(range(len(cands)), key=lambda i: (-round(float(score[i]), 6), cands[i].rel, cands[i].article))
     picked: list[int] = []

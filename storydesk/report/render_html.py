@@ -61,7 +61,7 @@ margin:2px 3px 2px 0;white-space:nowrap}
 .quote .who{font:600 .9rem var(--sans)}
 .variants{margin:4px 0 0;font-size:.9rem;color:#444}.quote>div{font-size:.92rem}
 .timeline{list-style:none;padding:0;margin:0}.timeline li{display:grid;grid-template-columns:120px 1fr;gap:12px;
-padding:6px 0;border-bottom:1px solid var(--line)}.date{font-weight:600;font-size:.9rem}
+padding:6px 0;border-bottom:1px solid var(--line)}.date{font-weight:600;font-size:.9rem;white-space:nowrap}
 .articles{padding-left:1.6em}.articles li{margin:0 0 8px}.articles li:target{background:#fff8c5}
 .src{font:600 .92rem var(--sans)}.copy{color:var(--one)}
 .unique li{margin:0 0 6px}details.uniq{margin:0 0 8px}details.uniq summary{font-family:var(--sans)}

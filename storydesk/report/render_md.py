@@ -41,12 +41,21 @@ def _summary(doc: dict[str, Any], r: Refs) -> list[str]:
     return out + [""] if doc.get("summary") else out + ["_No summary._", ""]
 
 
+def _name(source: str, r: Refs) -> str:
+    """An outlet's name; an article id standing in for an unknown outlet reads "article N"."""
+    return f"article {r.number[source]}" if source in r.number else source
+
+
 def _matrix(doc: dict[str, Any], r: Refs) -> list[str]:
-    claims = claim_order(doc)
-    if not claims:
+    every = claim_order(doc)
+    claims = [c for c in every if c.get("status") != "single_source"]
+    if not every:
         return []
     cols = sources(doc)
-    out = ["## Who carries what", "", "| Claim | Status | " + " | ".join(_cell(c) for c in cols) + " |",
+    single = len(every) - len(claims)
+    note = [f"_{single} claims carried by one outlet only are listed under “What only one outlet reports”._", ""]
+    out = ["## Who carries what", "", *(note if single else []),
+           "| Claim | Status | " + " | ".join(_cell(_name(c, r)) for c in cols) + " |",
            "|---|---|" + "---|" * len(cols)]
     for c in claims:
         have = claim_sources(c, r)
@@ -67,13 +76,14 @@ def _conflicts(doc: dict[str, Any], r: Refs) -> list[str]:
     for x in conflicts:
         out += [f"### {_t(x['subject'])} ({_t(x['kind'])})", ""]
         for p in x["positions"]:
-            out.append(f"- **{_t(p['value'])}** — {_t(', '.join(r.outlets(p['articles'])))} {_cites(p['articles'], r)}")
+            out.append(f"- **{_t(p['value'])}** — {_t(', '.join(_name(o, r) for o in r.outlets(p['articles'])))} {_cites(p['articles'], r)}")
             out += [f"  > {_t(e)}" for e in p.get("evidence", [])]
         out.append("")
     for c in disputed:
         out += [f"### Disputed: {_t(c['text'])}", ""]
         for o in c["occurrences"]:
-            out.append(f"- {_t(r.source.get(o['article'], o['article']))} {_cites([o['article']], r)}: > {_t(o['text'])}")
+            src = _name(r.source.get(o["article"], o["article"]), r)
+            out.append(f"- {_t(src)} {_cites([o['article']], r)}: “{_t(o['text'])}”")
         out.append("")
     return out
 
@@ -84,8 +94,8 @@ def _unique(doc: dict[str, Any], r: Refs) -> list[str]:
         return []
     text = {c["id"]: c for c in doc.get("claims", [])}
     out = ["## What only one outlet reports", ""]
-    for src in sorted(unique, key=str.lower):
-        out.append(f"- **{_t(src)}**")
+    for src in sorted(unique, key=lambda x: (r.number.get(x, 0), x.lower())):
+        out.append(f"- **{_t(_name(src, r))}**")
         for cid in unique[src]:
             c = text.get(cid)
             if c:
@@ -101,7 +111,7 @@ def _quotes(doc: dict[str, Any], r: Refs) -> list[str]:
     for q in quotes:
         ids = [o["article"] for o in q["occurrences"]]
         who = _t(q.get("speaker_name") or "unattributed")
-        out.append(f"- **{who}**: “{_t(q['text'])}” — carried by {_t(', '.join(r.outlets(ids)))} {_cites(ids, r)}")
+        out.append(f"- **{who}**: “{_t(q['text'])}” — carried by {_t(', '.join(_name(o, r) for o in r.outlets(ids)))} {_cites(ids, r)}")
         out += [f"  - also worded: “{_t(v)}”" for v in q.get("variants", [])]
     return out + [""]
 
