@@ -147,3 +147,12 @@ def test_keyboard_interrupt_commits_what_was_read(tmp_path, monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             ingest_paths([str(tmp_path / "big.jsonl")], s, progress=False, batch_size=200)
         assert _count(s) == 50
+
+
+def test_same_record_id_twice_keeps_the_later_text(store, tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({"id": "x", "text": _body(1)}) + "\n" + json.dumps({"id": "x", "text": _body(2)}) + "\n"
+                    + json.dumps({"id": "y", "text": _body(1)}) + "\n")
+    rep = ingest_paths([str(path)], store, progress=False)
+    assert _count(store) == 2 and "number 2." in store.get_article("x").text
+    assert rep.added == ["x", "x", "y"]  # y's text is no longer stored under x, so y is new
