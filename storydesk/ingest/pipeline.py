@@ -6,6 +6,7 @@ re-run adds only what is missing. Only the current batch is held in memory.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def _settle_id(art: Article, raw: RawRecord, batch: _Batch) -> _Known | None:
     """Give a file's article a stable suffixed id when another file already holds its name."""
     known = batch.by_id(art.id)
     if (known is not None and raw.id is None and raw.stem and known.content_hash != art.content_hash
-            and known.path != art.path):
+            and os.path.normpath(known.path or "") != os.path.normpath(art.path or "")):
         old = art.id
         art.id = f"{old}-{short_hash(raw.text or raw.html or '', 8)}"
         if art.source == old:
