@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -417,6 +418,8 @@ def read_file(path: Path, name: str | None = None) -> Iterator[RawRecord | Rejec
             yield from _read_open(f, path, name)
         except Unreadable as exc:
             yield Rejection(name, str(exc))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            yield Rejection(name, f"unreadable: corrupt compressed data ({exc})")
         except OSError as exc:
             yield Rejection(name, f"unreadable: {exc.strerror or exc}")
 

@@ -220,6 +220,8 @@ BAD = [
     ("feed.rss", b"<?xml version='1.0'?><rss><channel><title>x</title></channel></rss>", "feed has no items"),
     ("broken.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: abc\r\n\r\n", "WARC"),
     ("arr.json", b'[{"id": "x", "text": "unterminated', "malformed JSON array"),
+    ("cut.txt.gz", gzip.compress(BODY.encode() * 50)[:300], "corrupt compressed data"),
+    ("sitemap.xml", b"<?xml version='1.0'?><urlset><url><loc>https://x.example/</loc></url></urlset>", "feed has no items"),
 ]
 
 
