@@ -1,4 +1,15 @@
-"""Ingest stage: read inputs into clean, deduplicated articles in the store."""
+"""Ingest stage: read inputs into clean, deduplicated articles in the store.
+
+    from storydesk.ingest import ingest_paths, read_paths, clean
+    report = ingest_paths(["news/", "feed.xml", "-"], store)   # IngestReport: added, unchanged, rejected
+    for item in read_paths(["news/"]):                        # RawRecord, or Rejection with a reason
+        article = clean(item)                                 # pure; raises InputError when nothing is left
+
+Modules: ``readers`` (files, folders, stdin; form told by content and extension; encodings detected),
+``html`` (trafilatura for pages, lxml for feed fragments), ``clean`` and ``rules`` (what is not the
+article, each removal recorded), ``meta`` (dates, outlets, authors, language, ids, hashes),
+``pipeline`` (ids settled, duplicates skipped, one commit per batch).
+"""
 
 from __future__ import annotations
 
