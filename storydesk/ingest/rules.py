@@ -134,7 +134,7 @@ _PHOTO_CUE_RE = re.compile(
     r"|in\s+this\s+(?:[\w-]+\s+){0,4}(?:photo|photograph|image|picture|handout|screengrab|screen\s+grab|still|frame)\b"
     r"|(?:an?\s+|the\s+)?(?:handout\s+|file\s+|undated\s+)?(?:photo|picture|image|still|screengrab)\s+"
     r"(?:taken|released|provided|distributed|obtained|shows|showing|made\s+available|from)\b"
-    r"|file\s+photo\b|image\s+(?:source|caption)\b"
+    r"|file\s+photo\b|image\s+(?:source|caption)\b|file\s*[-–—]\s"
     r")",
     re.I,
 )
@@ -224,7 +224,10 @@ _FURNITURE_RE = re.compile(
     r"|(?:read|see)\s+(?:more|also|next|the\s+full|our)\b.*"
     r"|(?:related|recommended|more\s+from|more\s+on|more\s+stories|most\s+(?:read|popular|viewed|shared)|trending"
     r"|top\s+stories|latest\s+news|you\s+may\s+also\s+like|don'?t\s+miss|also\s+read)\b.*"
-    r"|advertisements?|advert|sponsored(?:\s+content)?|ad|promoted"
+    r"|advertisements?\b.*|advert|sponsored(?:\s+content)?|ad|promoted"
+    r"|(?:photo|image|slide|picture)?\s*\d+\s*(?:of|/)\s*\d+"
+    r"|(?:enlarge\s+this\s+image|toggle\s+caption|hide\s+caption|click\s+to\s+expand|expand)\b.*"
+    r"|(?:contact|e-?mail|write\s+to|reach)\b.*\S+@\S+\.\w+.*"
     r"|(?:listen|watch)(?:\s+to\s+this\s+(?:article|story))?\s*(?::.*|\(\d.*\))?"
     r"|(?:continue\s+reading|story\s+continues|scroll\s+(?:down\s+)?to\s+continue|article\s+continues)\b.*"
     r"|(?:copyright|©|\(c\))\s.*|all\s+rights\s+reserved.*"
@@ -244,6 +247,7 @@ _NEWSLETTER_RE = re.compile(
     r"|\bdelivered\s+(?:straight\s+)?to\s+your\s+inbox\b",
     re.I,
 )
+_RIGHTS_RE = re.compile(r"\bmay\s+not\s+be\s+(?:published|reproduced|redistributed|rewritten|copied)\b", re.I)
 _SYNDICATION_RE = re.compile(
     r"^(?:this\s+(?:article|story|report|piece)\s+(?:was|is|has\s+been)\s+(?:first|originally)?\s*"
     r"(?:published|posted|appeared|written|reproduced|republished|reprinted)\b"
@@ -261,7 +265,8 @@ _FURNITURE_FIRST = frozenset(
     "login follow read see related recommended more most trending top latest you don't dont also advertisement "
     "advertisements advert sponsored ad promoted listen watch continue story scroll article copyright (c) all "
     "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson "
-    "source photos in live explainer opinion analysis published updated posted last"
+    "source photos in live explainer opinion analysis published updated posted last enlarge toggle hide "
+    "expand contact write reach slide picture"
     .split() + [str(i) for i in range(10)]
 ) | {""}
 _SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
@@ -290,6 +295,8 @@ def furniture_reason(text: str) -> str | None:
     first = low.split(None, 1)[0].strip(_PUNCT) if low.strip() else ""
     if n <= 25 and (n <= 3 or first in _FURNITURE_FIRST) and _FURNITURE_RE.match(text):
         return "page furniture (share, subscribe, related links, ads or copyright)"
+    if n <= 35 and "may not be" in low and _RIGHTS_RE.search(text):
+        return "rights notice"
     if n <= 35 and ("newsletter" in low or "inbox" in low) and _NEWSLETTER_RE.search(text):
         return "newsletter or subscription call"
     if n <= 35 and first in _SYNDICATION_FIRST and _SYNDICATION_RE.match(text):

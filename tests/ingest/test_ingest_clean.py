@@ -69,6 +69,13 @@ REMOVED = [
     ("Video: Boats rescue families from rooftops", "middle", "furniture"),
     ("Our Standards: The Thomson Reuters Trust Principles.", "end", "furniture"),
     ("___", "middle", "furniture"),
+    ("1 of 5", "middle", "furniture"),
+    ("Enlarge this image", "middle", "furniture"),
+    ("toggle caption Ola Marsh/AP", "middle", "furniture"),
+    ("Advertisement - Scroll to continue", "middle", "furniture"),
+    ("Write to Jane Doe at jane.doe@valley-news.example", "end", "furniture"),
+    ("This material may not be published, broadcast, rewritten or redistributed.", "end", "furniture"),
+    ("FILE - In this May 5, 2019, file photo, volunteers fill sandbags in Brenn.", "middle", "caption"),
     ("* * *", "middle", "furniture"),
     ("width:100%;", "middle", "furniture"),
     ("}", "middle", "furniture"),
@@ -107,6 +114,9 @@ KEPT = [
     "Source material for the report came from satellite images, the agency said.",
     "Support for the dike programme rose to 41% in May, the poll found. [IBD/TIPP]",
     "(The figures were revised on Friday.)",
+    "Contact with the stranded villages was restored on Thursday, the army said.",
+    "Expanding the dikes will cost 40 million crowns, the ministry said.",
+    "3 of the 5 pumping stations were back in service by noon.",
 ]
 
 
