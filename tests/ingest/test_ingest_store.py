@@ -156,3 +156,24 @@ def test_same_record_id_twice_keeps_the_later_text(store, tmp_path):
     rep = ingest_paths([str(path)], store, progress=False)
     assert _count(store) == 2 and "number 2." in store.get_article("x").text
     assert rep.added == ["x", "x", "y"]  # y's text is no longer stored under x, so y is new
+
+
+def test_quiet_without_a_terminal_and_through_the_api(store, tmp_path, capsys):
+    from storydesk import api
+
+    _jsonl(tmp_path / "a.jsonl", 5)
+    rep = api.ingest([str(tmp_path / "a.jsonl")], store)  # progress=None: a bar only on a terminal
+    assert len(rep.added) == 5
+    assert capsys.readouterr().err == ""
+
+
+def test_clean_is_pure(tmp_path):
+    from dataclasses import asdict
+
+    from storydesk.ingest import clean
+    from storydesk.models import RawRecord
+
+    raw = RawRecord(origin="x", fmt="txt", text="By Jane Doe\n\n" + _body(1), stem="x", authors=["Ann Lee"])
+    before = asdict(raw)
+    first, second = clean(raw), clean(raw)
+    assert asdict(raw) == before and first == second and first.authors == ["Ann Lee", "Jane Doe"]
