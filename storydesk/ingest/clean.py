@@ -141,7 +141,10 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
             names = rules.byline_names(t)
             if names is not None:
                 meta.authors += [x for x in names if x not in meta.authors]
-                _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named"))
+                when = find_date(t) if meta.published is None else None
+                meta.published = meta.published or when
+                _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named")
+                      + (f"; its time {when} read as published" if when else ""))
                 continue
         if len(t) <= 90 and is_timestamp_line(t):
             when = find_date(t) or to_iso(t)

@@ -205,7 +205,7 @@ def content_hash(text: str) -> str:
 _PARTICLE = r"(?:de|da|das|do|dos|du|van|von|der|den|del|della|di|la|le|al|el|bin|ibn|y|ter|ten)"
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
 _NAME_WORD = rf"[{_UP}][\w'’.\-]*"
-NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{1,3}}")
+NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME_WORD}){{1,3}}")
 _ROLE_WORDS = {
     "correspondent", "reporter", "writer", "editor", "staff", "contributor", "columnist", "producer",
     "desk", "bureau", "chief", "senior", "news", "reporters", "writers", "editors", "team", "service",
@@ -223,12 +223,37 @@ def person_names(text: str) -> list[str]:
     for part in re.split(r"\s*(?:,|;|\||\band\b|&|\+|\bwith\b)\s*", text):
         part = _POSSESSIVE_RE.sub("", part)  # "ABC News' Jane Doe" -> "Jane Doe"
         for m in NAME_RE.finditer(part):
-            name = m.group(0).strip(" .")
-            words = name.lower().replace(".", "").split()
-            if any(w in _ROLE_WORDS for w in words):
-                continue
-            out.append(name)
+            for run in _case_runs(m.group(0).strip(" .").split()):
+                name = _name_before_role(run)
+                if name and name not in out:
+                    out.append(name)
     return out
+
+
+def _case_runs(words: list[str]) -> list[list[str]]:
+    """Split where the lettering changes ("JANE DOE Associated Press" -> JANE DOE | Associated Press)."""
+    runs: list[list[str]] = []
+    for w in words:
+        caps = w.isupper() and len(w) > 1
+        if runs and (runs[-1][-1].isupper() and len(runs[-1][-1]) > 1) == caps:
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+    return runs
+
+
+def _name_before_role(words: list[str]) -> str | None:
+    """The person in a run of capitalised words, without an outlet or role after it."""
+    low = [w.lower().replace(".", "") for w in words]
+    if low[0] == "the":  # "The Associated Press", "The Valley Times": an outlet, never a person
+        return None
+    cut = next((i for i, w in enumerate(low) if w in _ROLE_WORDS), None)
+    if cut is not None:
+        # "Jane Doe Associated Press": the outlet's first words are not part of the name
+        words = words[:cut][:2] if cut > 2 else words[:cut]
+    if len([w for w in words if w[:1].isupper()]) < 2:
+        return None
+    return " ".join(words)
 
 
 def split_authors(value: object) -> list[str]:

@@ -163,6 +163,9 @@ _BYLINE_RE = re.compile(
     r"^(?:(?:written|words|story|text|reported)\s+by|by|author(?:s)?\s*:|reporter\s*:|byline\s*:)\s+(?P<rest>.+)$",
     re.I,
 )
+_BYLINE_TAIL_RE = re.compile(
+    r"\s+(?:updated|published|posted)\b|\s+\d|[,|]?\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s", re.I
+)
 _BYLINE_CONNECTORS = frozenset(
     "and & , | - – — with in of the for at de da van von der del di la le al bin y".split()
 )
@@ -175,7 +178,8 @@ def byline_names(text: str) -> list[str] | None:
     m = _BYLINE_RE.match(text.strip())
     if not m or not text.lstrip()[:1].isupper():
         return None
-    rest = m["rest"].strip()
+    # "By Jane Doe Updated 10:00 AM ET, Tue May 5, 2026": the name ends where a timestamp starts
+    rest = _BYLINE_TAIL_RE.split(m["rest"].strip(), maxsplit=1)[0].strip(" ,|-–—")
     toks = re.findall(r"[\w'’.-]+", rest)
     # Every word of a byline is part of a name or an outlet, so capitalised ("By the numbers" is not one).
     if not toks or any(t[:1].isalpha() and not t[:1].isupper() and t.lower() not in _BYLINE_CONNECTORS

@@ -147,6 +147,22 @@ def test_bylines_and_contributors_become_authors():
     assert art.authors == ["Jane Doe", "Omar Haddad", "Piet Aalders"]
 
 
+@pytest.mark.parametrize(
+    ("line", "authors", "published"),
+    [
+        ("By Jane Doe", ["Jane Doe"], None),
+        ("By Jane Doe, CNN Updated 10:05 AM EDT, Tue May 5, 2026", ["Jane Doe"], "2026-05-05T10:05:00"),
+        ("By JANE DOE Associated Press", ["JANE DOE"], None),
+        ("By Jane Doe and Omar Haddad | Valley News", ["Jane Doe", "Omar Haddad"], None),
+        ("By The Associated Press", [], None),
+    ],
+)
+def test_byline_shapes(line, authors, published):
+    art = _clean(f"{line}\n\n{P1}\n\n{P2}")
+    assert (art.authors, art.published) == (authors, published)
+    assert [r.kind for r in art.removed] == ["byline"]
+
+
 def test_timestamp_line_gives_published_only_when_missing():
     text = f"March 10, 2026, 9:40 AM\n\n{P1}\n\n{P2}\n\n{P3}"
     assert _clean(text).published == "2026-03-10T09:40:00"

@@ -93,6 +93,10 @@ def test_urls_and_ids():
         ("Valley News' Piet Aalders", ["Piet Aalders"]),
         ("Ana Lima in Brenn and Tom Reed in New York", ["Ana Lima", "Tom Reed"]),
         ("Ludwig van Beethoven", ["Ludwig van Beethoven"]),
+        ("Maria de la Cruz", ["Maria de la Cruz"]),
+        ("JANE DOE Associated Press", ["JANE DOE"]),
+        ("Jane Doe Associated Press", ["Jane Doe"]),
+        ("The Associated Press", []),
     ],
 )
 def test_person_names(text, names):
