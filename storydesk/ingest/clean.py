@@ -121,7 +121,8 @@ def _mark(p: _Para, kind: str, reason: str) -> None:
 
 
 # Cheap prefix tests that let most body paragraphs skip a rule's regex (lower case, first 14 characters).
-_BYLINE_STARTS = ("by ", "written", "words by", "story by", "text by", "reported by", "author", "reporter", "byline")
+_BYLINE_STARTS = ("by ", "written", "words by", "story by", "text by", "reported by", "author", "reporter", "byline",
+                  "von ", "par ", "por ", "di ", "door ", "av ", "af ")
 _CONTRIB_STARTS = ("reporting", "additional", "with addition", "writing", "research", "editing", "edited",
                    "compiled", "reported", "produced", "this report", "this story", "this article")
 _TAG_STARTS = ("tag", "topic", "related", "keyword", "filed", "categor", "subject", "more on")

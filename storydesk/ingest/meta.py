@@ -220,7 +220,7 @@ def person_names(text: str) -> list[str]:
     """Person-shaped names (two to four capitalised words) in a byline or contributor line."""
     text = re.sub(rf"\bin\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*", " ", text)  # "Jane Doe in London" places
     out = []
-    for part in re.split(r"\s*(?:,|;|\||\band\b|&|\+|\bwith\b)\s*", text):
+    for part in re.split(r"\s*(?:,|;|\||\b(?:and|with|et|und|en|og|och)\b|&|\+)\s*", text):
         part = _POSSESSIVE_RE.sub("", part)  # "ABC News' Jane Doe" -> "Jane Doe"
         for m in NAME_RE.finditer(part):
             for run in _case_runs(m.group(0).strip(" .").split()):

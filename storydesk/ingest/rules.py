@@ -160,14 +160,15 @@ def looks_like_caption(text: str, same_block: bool) -> bool:
 # ---- bylines, contributors, furniture, tags ----------------------------------------------------
 
 _BYLINE_RE = re.compile(
-    r"^(?:(?:written|words|story|text|reported)\s+by|by|author(?:s)?\s*:|reporter\s*:|byline\s*:)\s+(?P<rest>.+)$",
+    r"^(?:(?:written|words|story|text|reported)\s+by|by|author(?:s)?\s*:|reporter\s*:|byline\s*:"
+    r"|von|par|por|di|door|av|af)\s+(?P<rest>.+)$",  # "by" in German, French, Spanish, Italian, Dutch, Nordic
     re.I,
 )
 _BYLINE_TAIL_RE = re.compile(
     r"\s+(?:updated|published|posted)\b|\s+\d|[,|]?\s+(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s", re.I
 )
 _BYLINE_CONNECTORS = frozenset(
-    "and & , | - – — with in of the for at de da van von der del di la le al bin y".split()
+    "and & , | - – — with in of the for at de da van von der del di la le al bin y et und en og och".split()
 )
 
 

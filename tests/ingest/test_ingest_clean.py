@@ -155,6 +155,8 @@ def test_bylines_and_contributors_become_authors():
         ("By JANE DOE Associated Press", ["JANE DOE"], None),
         ("By Jane Doe and Omar Haddad | Valley News", ["Jane Doe", "Omar Haddad"], None),
         ("By The Associated Press", [], None),
+        ("Von Anna Schmidt", ["Anna Schmidt"], None),
+        ("Par Jean Dupont et Marie Curie", ["Jean Dupont", "Marie Curie"], None),
     ],
 )
 def test_byline_shapes(line, authors, published):
