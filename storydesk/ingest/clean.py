@@ -217,6 +217,13 @@ def _title(paras: list[_Para], meta: _Meta) -> None:
                 meta.title = p.text
                 _mark(p, "title", "headline-shaped line at the top (no final stop) taken as the title")
                 break
+    # A label of a word or three above the headline or the first sentence is the section or kicker
+    # ("World", "Floods", "Live"), not part of the story.
+    for p in header:
+        if p.kind is not None or rules.is_headline(p.text) or rules.ends_sentence(p.text):
+            break
+        if rules.words(p.text) <= 3 and p.text[:1].isupper():
+            _mark(p, "furniture", "section or kicker label at the top")
     if meta.title:
         tw = rules.words(meta.title)
         for p in kept[:_HEADER_SPAN + 2]:

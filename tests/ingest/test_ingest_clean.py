@@ -195,6 +195,13 @@ def test_title_from_first_line_and_its_repeat(text, title, kinds):
     assert [r.kind for r in art.removed] == kinds
 
 
+@pytest.mark.parametrize("label", ["Floods", "World news", "LIVE"])
+def test_kicker_label_above_the_headline(label):
+    art = _clean(f"{label}\n\nFloods reach the Aster valley\n\n{P1}\n\n{P2}")
+    assert art.title == "Floods reach the Aster valley" and art.text.startswith("Rescue teams")
+    assert [r.kind for r in art.removed] == ["furniture", "title"]
+
+
 def test_record_title_repeated_at_top_of_body():
     art = _clean(f"Floods reach the Aster valley | Valley News\n\n{P1}\n\n{P2}\n\n{P3}",
                  title="Floods reach the Aster valley")
