@@ -1,0 +1,109 @@
+"""Analyze stage: date expressions resolved against the article's publication date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from dateparser.date import DateDataParser
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .entities import in_spans
+from .numbers import _duration
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Parts of a day and filler that dateparser does not need (and that make it fail).
+_NOISE = re.compile(r"\b(?:morning|afternoon|evening|night|overnight|local time|earlier|later|late|early|"
+                    r"on|in|the|of|by|since|during|until|at|around)\b", re.I)
+_WEEKDAY_ONLY = re.compile(rf"^(?:(this|last|next|past)\s+)?({'|'.join(WEEKDAYS)})$", re.I)
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_FUTURE = frozenset({"will", "shall", "next", "scheduled", "expected", "plans", "planned", "upcoming", "set"})
+
+
+def parse_published(published: str | None) -> dt.datetime | None:
+    if not published:
+        return None
+    try:
+        return dt.datetime.fromisoformat(published.strip()[:10])
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=32)
+def _parser(base: dt.datetime | None, prefer: str) -> DateDataParser:
+    settings = {"PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("’s", "").replace("'s", "")
+    return re.sub(r"\s+", " ", _NOISE.sub(" ", text)).strip(" ,.")
+
+
+@lru_cache(maxsize=4096)
+def resolve_date(text: str, published: str | None, future: bool = False) -> tuple[str | None, str | None]:
+    """(resolved, granularity) of a date expression: YYYY-MM-DD/day, YYYY-MM/month, YYYY/year,
+    YYYY-MM-DD of the week's Monday/week; (None, None) when it cannot be resolved without guessing."""
+    base = parse_published(published)
+    clean = _clean(text)
+    if not clean:
+        return None, None
+    if base is None and not _YEAR.search(clean):
+        return None, None  # a relative date without a publication date would be a guess
+    wk = _WEEKDAY_ONLY.match(clean)
+    if wk and base is not None:
+        # dateparser sends a weekday equal to the base's weekday a week back; news means that same day
+        which, day = (wk.group(1) or "").lower(), WEEKDAYS.index(wk.group(2).lower())
+        delta = (base.weekday() - day) % 7
+        if which in ("", "this") and not future:
+            return (base - dt.timedelta(days=delta)).date().isoformat(), "day"
+        if which == "last":
+            return (base - dt.timedelta(days=delta or 7)).date().isoformat(), "day"
+        if which == "next" or future:
+            return (base + dt.timedelta(days=(day - base.weekday()) % 7 or 7)).date().isoformat(), "day"
+    data = _parser(base, "future" if future else "past").get_date_data(clean)
+    if data is None or data.date_obj is None:
+        return None, None
+    when, period = data.date_obj, data.period or "day"
+    if base is not None and abs(when.year - base.year) > 200:
+        return None, None
+    if period == "year":
+        return f"{when.year:04d}", "year"
+    if period == "month":
+        return f"{when.year:04d}-{when.month:02d}", "month"
+    if period == "week":
+        if "ago" in clean.lower():
+            return when.date().isoformat(), "day"
+        monday = when - dt.timedelta(days=when.weekday())
+        return monday.date().isoformat(), "week"
+    return when.date().isoformat(), "day"
+
+
+def _is_future(ent: Span) -> bool:
+    verb = ent.root.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    words = {t.lower_ for t in verb.children} | {verb.lower_} | {t.lower_ for t in ent}
+    return bool(words & _FUTURE)
+
+
+@Language.component("storydesk_dates")
+def find_dates(doc: Doc) -> Doc:
+    """Reads DATE doc.ents, Doc._.published and Doc._.credits; writes Doc._.dates:
+    [{start, end, text, resolved, granularity}] (char offsets). Durations ("two days") are not dates."""
+    credits = doc._.credits or []
+    out = []
+    for ent in doc.ents:
+        if ent.label_ != "DATE" or in_spans(credits, ent.start_char, ent.end_char) or _duration(ent):
+            continue
+        if any(t.lower_ == "old" for t in ent):
+            continue  # an age ("4-year-old")
+        resolved, gran = resolve_date(ent.text, doc._.published, _is_future(ent))
+        out.append({"start": ent.start_char, "end": ent.end_char, "text": ent.text,
+                    "resolved": resolved, "granularity": gran})
+    doc._.dates = out
+    return doc

@@ -1,0 +1,147 @@
+"""Analyze stage: credit lines, and named entities corrected by evidence within the article."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from anyascii import anyascii
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .lexicon import HONORIFICS, ORG_WORDS, SPEECH_LEMMAS, TITLE_WORDS
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+_CAP = r"[A-Z][\w'’.\-]*"
+# Photo and agency credits: "Jane Doe/POOL/AFP via Getty Images", "REUTERS/Jane Doe", "Jane Doe/AP" at a line end.
+_CREDIT = re.compile(
+    rf"(?:(?<=[.\s])|^)((?:{_CAP}[ \t]){{0,3}}{_CAP}(?:/[A-Za-z][\w'’.\-]*(?:[ \t]{_CAP}){{0,3}})+"
+    rf"(?:[ \t]+via[ \t]+(?:{_CAP}[ \t]?){{1,3}})?)[ \t]*$",
+    re.M,
+)
+_BYLINE = re.compile(rf"^[ \t]*By[ \t]+{_CAP}(?:[ \t]+(?:{_CAP}|and|&|,))*[ \t]*$", re.M)
+_CONTRIB = re.compile(r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?|reporting by|editing by|"
+                      r"writing by)\b[^\n]*$", re.M | re.I)
+_SHORT_LINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’.&\-]*[ \t]?){1,3}[ \t]*$", re.M)
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def fold(text: str) -> str:
+    """The folded form of a name used for matching: ascii, lowercase, no possessive, no leading 'the'."""
+    out = anyascii(text).lower().strip()
+    out = re.sub(r"^the\s+", "", out)
+    out = re.sub(r"'s?$", "", out).strip()
+    return re.sub(r"\s+", " ", out)
+
+
+@Language.component("storydesk_credits")
+def mark_credits(doc: Doc) -> Doc:
+    """Reads doc.text; writes Doc._.credits: [start, end] char spans of photo credits, bylines, agency lines.
+
+    Later components ignore entities, quotes and statements inside these spans.
+    """
+    spans = []
+    for rx in (_CREDIT, _BYLINE, _CONTRIB):
+        spans += [[m.start(), m.end()] for m in rx.finditer(doc.text)]
+    for m in _SHORT_LINE.finditer(doc.text):
+        # A line of at most three capitalised words alone ("Reuters", "Tags") is furniture, not prose.
+        if m.group().strip() and not any(ch in m.group() for ch in ".!?:"):
+            spans.append([m.start(), m.end()])
+    doc._.credits = sorted(spans)
+    return doc
+
+
+def in_spans(spans: list[list[int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _trim(ent: Span) -> Span | None:
+    """Drop a leading determiner and a trailing possessive or punctuation: "the Kremlin's" -> "Kremlin"."""
+    start, end = ent.start, ent.end
+    doc = ent.doc
+    while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
+                           or doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    if start >= end:
+        return None
+    return Span(doc, start, end, label=ent.label_)
+
+
+def _person_votes(ent: Span) -> int:
+    """Evidence from the context that a name is a person's: a title before it, a speech verb after it."""
+    doc = ent.doc
+    votes = 0
+    before = doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and (before.lower_ in TITLE_WORDS or before.lower_ in HONORIFICS):
+        votes += 2
+    root = ent.root
+    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in SPEECH_LEMMAS and len(ent) >= 2:
+        if not any(t.lower_ in ORG_WORDS for t in ent) and ent.label_ not in ("GPE", "NORP"):
+            votes += 1
+    for child in root.children:  # "Name, the secretary of ..."
+        if child.dep_ == "appos" and child.lemma_.lower() in TITLE_WORDS:
+            votes += 2
+    if root.dep_ == "appos" and root.head.lemma_.lower() in TITLE_WORDS and root.head.ent_type_ == "":
+        votes += 2
+    return votes
+
+
+@Language.component("storydesk_entities")
+def fix_entities(doc: Doc) -> Doc:
+    """Reads doc.ents, the parse and Doc._.credits; writes corrected doc.ents.
+
+    Trims determiners and possessives, drops names inside credit lines, gives one type per name by
+    majority and context cues, and labels later bare surnames of a named person as PERSON.
+    """
+    credits = doc._.credits or []
+    ents: list[Span] = []
+    for ent in doc.ents:
+        if in_spans(credits, ent.start_char, ent.end_char):
+            continue
+        if ent.label_ in NAME_LABELS:
+            trimmed = _trim(ent)
+            if trimmed is None:
+                continue
+            ent = trimmed
+        ents.append(ent)
+    named = [e for e in ents if e.label_ in NAME_LABELS]
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for e in named:
+        key = fold(e.text)
+        votes[key][e.label_] += 1
+        cue = _person_votes(Span(doc, e.start, e.end, label=e.label_))
+        if cue:
+            votes[key]["PERSON"] += cue
+    # Surnames of multi-word persons: a later bare "Surname" is the same person.
+    label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
+    surnames = {k.split()[-1]: k for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
+    for k in list(label_of):
+        if len(k.split()) == 1 and k in surnames:
+            label_of[k] = "PERSON"
+    out = []
+    for e in ents:
+        if e.label_ in NAME_LABELS:
+            e = Span(doc, e.start, e.end, label=label_of[fold(e.text)])
+        out.append(e)
+    # Names the model missed in one place but found in another: label the unlabelled occurrences too.
+    taken = {i for e in out for i in range(e.start, e.end)}
+    known = {k: lab for k, lab in label_of.items() if lab == "PERSON"}
+    for k in surnames:
+        known.setdefault(k, "PERSON")
+    for tok in doc:
+        if tok.i in taken or not tok.is_title or tok.pos_ in ("DET", "PRON", "ADP", "CCONJ"):
+            continue
+        key = fold(tok.text)
+        if key in known and not in_spans(credits, tok.idx, tok.idx + len(tok)):
+            # extend to a preceding given name that is part of the same name ("Jared" + "Kushner")
+            start = tok.i
+            while start > 0 and start - 1 not in taken and doc[start - 1].pos_ == "PROPN" and \
+                    fold(doc[start - 1:tok.i + 1].text) in known:
+                start -= 1
+            out.append(Span(doc, start, tok.i + 1, label=known[key]))
+            taken.update(range(start, tok.i + 1))
+    doc.ents = filter_spans(out)
+    return doc

@@ -1,0 +1,413 @@
+"""Analyze stage: direct, partial and indirect quotes with their cue and resolved speaker."""
+
+from __future__ import annotations
+
+import re
+
+from anyascii import anyascii
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from .entities import in_spans
+from .lexicon import BELIEF_LEMMAS, SOURCE_NOUNS, SPEECH_LEMMAS, TITLE_WORDS
+
+OPEN_ONLY = "“„«"
+CLOSE_ONLY = "”»"
+BOTH = '"'
+_MARKS = re.compile(r'[“”„«»"]')
+_OPEN_BEFORE = set(" \t\n([{—–-:/")
+_SUBJ = ("nsubj", "nsubjpass")
+_PRONOUNS = frozenset({"he", "she", "him", "her"})
+# Include attributed beliefs ("officials believe that ...") as indirect speech.
+WITH_BELIEFS = True
+PARTIAL_MAX_WORDS = 12
+# Verbs that frame a quoted phrase without being speech verbs ("called the plan “a mess”").
+NAMING_LEMMAS = frozenset("call label describe dub term brand chant mouth echo read".split())
+_SMALL = frozenset("a an the of and or in on at to for with by is".split())
+
+
+def _norm_tokens(text: str) -> list[str]:
+    return re.sub(r"[’']s$", "", anyascii(text).lower()).replace(".", "").split()
+
+
+def full_name(doc: Doc, short: str) -> str:
+    """The longest PERSON name written in the article that ends with ``short`` ("Putin" -> "Vladimir Putin")."""
+    want = _norm_tokens(short)
+    best = short
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            toks = _norm_tokens(ent.text)
+            if len(toks) > len(_norm_tokens(best)) and toks[-len(want):] == want:
+                best = ent.text
+    return best
+
+
+# ---- direct quotes: quotation marks ------------------------------------------------------------
+
+
+def find_marked(text: str) -> list[tuple[int, int, bool]]:
+    """(open mark offset, close mark offset, closed) for each quotation, paragraph by paragraph.
+
+    A quotation left open at a paragraph's end runs to that end (news style: the next paragraph
+    reopens it). A closing mark used as an opener (”We will ...) counts as an opener.
+    """
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        open_at = None
+        for m in _MARKS.finditer(line):
+            i, ch = m.start(), m.group()
+            prev = line[i - 1] if i > 0 else " "
+            nxt = line[i + 1] if i + 1 < len(line) else " "
+            can_open = (prev in _OPEN_BEFORE or prev.isspace()) and not nxt.isspace()
+            can_close = not prev.isspace() or i == len(line) - 1
+            if open_at is None:
+                if ch in OPEN_ONLY or (can_open and ch in CLOSE_ONLY + BOTH):
+                    open_at = i
+            elif ch in CLOSE_ONLY + BOTH and can_close:
+                out.append((pos + open_at, pos + i, True))
+                open_at = None
+            elif ch in OPEN_ONLY and can_open:
+                out.append((pos + open_at, pos + i, False))  # an opener before a close: cut the first
+                open_at = i
+        if open_at is not None and len(line) - open_at > 2:
+            out.append((pos + open_at, pos + len(line.rstrip()), False))
+        pos += len(line) + 1
+    return out
+
+
+def _title_like(content: str) -> bool:
+    words = re.findall(r"[\w’'-]+", content)
+    return 0 < len(words) <= 6 and all(w[0].isupper() or w.lower() in _SMALL for w in words) and content[-1] not in ".!?"
+
+
+def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
+    start, end = open_at + 1, close_at
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return start, end
+
+
+# ---- speakers ------------------------------------------------------------------------------------
+
+
+def _subject(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ in _SUBJ:
+            return c
+    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i:
+        return _subject(verb.head)
+    return None
+
+
+def _np_bounds(tok: Token) -> tuple[int, int]:
+    """The noun phrase of a subject: its left modifiers and the name it heads, not clauses after a comma."""
+    doc = tok.doc
+    start = tok.left_edge.i
+    for i in range(tok.i - 1, start - 1, -1):
+        if doc[i].text in (",", "—", "–", "(") or doc[i].is_space:
+            start = i + 1
+            break
+    end = tok.i + 1
+    if tok.ent_iob_ in ("B", "I"):
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+    return start, end
+
+
+def _ent_at(doc: Doc, i: int) -> Span | None:
+    for ent in doc.ents:
+        if ent.start <= i < ent.end:
+            return ent
+    return None
+
+
+def _nearest_person(doc: Doc, before_char: int, skip: list[list[int]]) -> Span | None:
+    best = None
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char):
+            best = ent
+    return best
+
+
+def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> str | None | bool:
+    """What "he"/"she" refers to: the nearest earlier subject that is a person or a titled noun phrase,
+    in this sentence or the three before it. False when no subject decides it."""
+    first_sent = pronoun.sent.start
+    for _ in range(3):
+        if first_sent == 0:
+            break
+        first_sent = doc[first_sent - 1].sent.start
+    for tok in reversed(doc[first_sent:pronoun.i]):
+        if tok.dep_ not in _SUBJ or in_spans(skip, tok.idx, tok.idx + 1) or tok.lower_ in _PRONOUNS:
+            continue
+        ent = _ent_at(doc, tok.i)
+        if ent is not None and ent.label_ == "PERSON":
+            return full_name(doc, ent.text)
+        if ent is None and _known_person(doc, tok) is not None:
+            return _known_person(doc, tok)
+        if tok.pos_ == "NOUN" and tok.lower_ in TITLE_WORDS:
+            return _role_holder(doc, tok.lower_, tok.idx) if tok.lower_ != "official" else None
+    return False
+
+
+def _known_person(doc: Doc, tok: Token) -> str | None:
+    """A capitalised word that ends a PERSON name written elsewhere in the article."""
+    if not tok.is_title:
+        return None
+    name = full_name(doc, tok.text)
+    return name if name != tok.text else None
+
+
+def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
+    """The person whose role (as written earlier) contains ``word`` ("the president" -> "Russian President X")."""
+    best = None
+    for r in doc._.roles or []:
+        if r["start"] < before_char and word in doc.text[r["start"]:r["end"]].lower().split():
+            best = doc.text[r["person_start"]:r["person_end"]]
+    return best
+
+
+def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, int, int]:
+    """(resolved named speaker or None, start char, end char of the speaker as written)."""
+    start, end = _np_bounds(subj)
+    s_char, e_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+    ent = _ent_at(doc, subj.i)
+    if ent is None:  # "Kremlin spokesman Dmitry Peskov": the head may be a title with the name beside it
+        ents = [e for e in doc.ents if start <= e.start and e.end <= end and e.label_ == "PERSON"]
+        ent = ents[-1] if ents else None
+    if ent is not None and ent.label_ == "PERSON":
+        return full_name(doc, ent.text), s_char, e_char
+    if ent is not None and ent.label_ in ("ORG", "GPE", "NORP") and subj.pos_ == "PROPN":
+        return ent.text, s_char, e_char
+    if ent is None and (known := _known_person(doc, subj)):
+        return known, s_char, e_char
+    low = subj.lower_
+    if low in _PRONOUNS:
+        found = _antecedent(doc, subj, skip)
+        if found is not False:
+            return found, s_char, e_char
+        person = _nearest_person(doc, s_char, skip)
+        return (full_name(doc, person.text) if person is not None else None), s_char, e_char
+    if low in TITLE_WORDS and subj.pos_ == "NOUN" and any(t.lower_ == "the" for t in doc[start:subj.i]):
+        holder = _role_holder(doc, low, s_char)
+        if holder is None and low in ("president", "leader", "minister", "secretary", "chancellor", "premier"):
+            person = _nearest_person(doc, s_char, skip)
+            holder = person.text if person is not None else None
+        return (full_name(doc, holder) if holder else None), s_char, e_char
+    return None, s_char, e_char
+
+
+def _is_cue(tok: Token, beliefs: bool = False) -> bool:
+    lemmas = SPEECH_LEMMAS | BELIEF_LEMMAS if beliefs else SPEECH_LEMMAS
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in lemmas
+
+
+def _according(tok: Token) -> Token | None:
+    """The source of "according to X" when ``tok`` is "according"."""
+    if tok.lower_ != "according":
+        return None
+    for c in tok.children:
+        if c.lower_ == "to":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    return p
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    if nxt is not None and nxt.lower_ == "to" and nxt.i + 1 < len(tok.doc):
+        return _first_noun(tok.doc, nxt.i + 1)
+    return None
+
+
+def _is_source(tok: Token) -> bool:
+    """Whether "according to X" names a source (a name, a person, a report) rather than a rule or plan."""
+    return bool(tok.ent_type_) or tok.pos_ == "PRON" or tok.lemma_.lower() in SOURCE_NOUNS or tok.lower_ in TITLE_WORDS
+
+
+def _first_noun(doc: Doc, i: int) -> Token | None:
+    for t in doc[i:min(len(doc), i + 8)]:
+        if t.pos_ in ("PROPN", "NOUN", "PRON"):
+            j = t.i
+            while j + 1 < len(doc) and doc[j + 1].pos_ in ("PROPN", "NOUN") and doc[j + 1].head.i != j:
+                j += 1
+            return doc[j]
+    return None
+
+
+def _speaker_record(doc: Doc, cue: Token, subj: Token | None, skip: list[list[int]]) -> dict:
+    rec = {"cue": cue.text if cue.lower_ != "according" else "according to",
+           "cue_start": cue.idx, "speaker": None, "speaker_text": None,
+           "speaker_start": None, "speaker_end": None}
+    if subj is not None:
+        name, s, e = resolve(doc, subj, skip)
+        rec.update(speaker=name, speaker_text=doc.text[s:e], speaker_start=s, speaker_end=e)
+    return rec
+
+
+def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
+    """The speaker after the verb in "..., said Smith" (the parse may not call it nsubj)."""
+    after = [t for t in tokens if t.i > verb.i]
+    for t in after[:6]:
+        if t.pos_ in ("PROPN", "NOUN", "PRON") and t.dep_ not in ("pobj", "npadvmod"):
+            while t.i + 1 < len(t.doc) and t.doc[t.i + 1].pos_ == "PROPN" and t.doc[t.i + 1] in after:
+                t = t.doc[t.i + 1]
+            return t
+        if t.pos_ in ("ADP", "VERB", "PUNCT"):
+            break
+    return None
+
+
+def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token | None] | None:
+    inside = {t.i for t in tokens}
+    cands = []
+    for t in tokens:
+        if _is_cue(t) or (t.pos_ == "VERB" and t.lemma_.lower() in NAMING_LEMMAS):
+            subj = _subject(t)
+            if subj is None or subj.i not in inside:
+                subj = _inverted_subject(t, tokens) or (subj if subj is not None and subj.i in inside else None)
+            cands.append((t, subj))
+        elif t.lower_ == "according":
+            src = _according(t)
+            if src is not None:
+                cands.append((t, src))
+    cands = [c for c in cands if c[1] is not None] or cands
+    if not cands:
+        return None
+    return cands[-1] if last else cands[0]
+
+
+def _sent_tokens(doc: Doc, a: int, b: int, quotes: list[list[int]]) -> list[Token]:
+    """Tokens between two char offsets that are not inside any quotation."""
+    return [t for t in doc if a <= t.idx < b and not in_spans(quotes, t.idx, t.idx + len(t))]
+
+
+def _direct(doc: Doc) -> list[dict]:
+    text = doc.text
+    credits = doc._.credits or []
+    marked = find_marked(text)
+    spans = [[o, c + 1] for o, c, _ in marked]
+    out: list[dict] = []
+    prev: dict | None = None
+    for open_at, close_at, _closed in marked:
+        start, end = _content_bounds(text, open_at, close_at)
+        if end <= start or in_spans(credits, start, end):
+            continue
+        first = doc.char_span(open_at, open_at + 1, alignment_mode="expand")
+        last = doc.char_span(max(close_at - 1, open_at), max(close_at, open_at + 1), alignment_mode="expand")
+        if first is None or last is None:
+            continue
+        s_sent, e_sent = first.sent, last.sent
+        after = _sent_tokens(doc, close_at + 1, e_sent.end_char, spans)
+        nxt_open = [o for o, _, _ in marked if o > close_at]
+        if nxt_open:
+            after = [t for t in after if t.idx < nxt_open[0]]
+        before = _sent_tokens(doc, s_sent.start_char, open_at, spans)
+        lead = text[s_sent.start_char:open_at].rstrip()
+        frames = [(before, True), (after, False)] if lead.endswith(":") else [(after, False), (before, True)]
+        rec = None
+        for toks, use_last in frames:
+            found = _frame_cue(doc, toks, use_last)
+            if found:
+                rec = _speaker_record(doc, found[0], found[1], spans)
+                break
+        n_words = len(text[start:end].split())
+        embedded = bool(lead) and (lead[-1].isalnum() or lead[-1] in "’'") and not lead.endswith(":")
+        kind = "partial" if embedded and n_words <= PARTIAL_MAX_WORDS else "direct"
+        if rec is None and not lead and s_sent.start > 0:
+            # "X said:" ending the paragraph before a quoted paragraph
+            before_sent = doc[s_sent.start - 1].sent
+            if before_sent.text.rstrip().endswith(":"):
+                found = _frame_cue(doc, _sent_tokens(doc, before_sent.start_char, before_sent.end_char, spans), True)
+                if found:
+                    rec = _speaker_record(doc, found[0], found[1], spans)
+        if kind == "partial" and _title_like(text[start:end]):
+            rec = None  # the name of a show, book or slogan ("on CNN's “State of the Union”"), not speech
+        if rec is None and kind == "direct" and (prev is None or lead):
+            kind = "partial"  # no cue and no quotation before it: a title or scare quotes, not speech
+        if rec is None and prev is not None and kind == "direct" and not lead:
+            # a quotation continuing the previous one (next paragraph or after "he said.") keeps its speaker
+            gap = text[prev["end"]:open_at]
+            if gap.count("\n") <= 2 and len(gap) < 200:
+                rec = {k: prev[k] for k in ("cue", "cue_start", "speaker", "speaker_text", "speaker_start",
+                                            "speaker_end")}
+        rec = rec or {"cue": None, "cue_start": None, "speaker": None, "speaker_text": None,
+                      "speaker_start": None, "speaker_end": None}
+        q = {"start": start, "end": end, "kind": kind, **rec}
+        out.append(q)
+        if kind == "direct":
+            prev = q
+    return out
+
+
+# ---- indirect speech -----------------------------------------------------------------------------
+
+
+def _content_of(verb: Token) -> tuple[int, int] | None:
+    for c in verb.children:
+        if c.dep_ == "ccomp":
+            return c.left_edge.i, c.right_edge.i + 1
+    for c in verb.children:
+        if c.dep_ == "xcomp" and c.i > verb.i and any(a.lower_ == "to" for a in c.lefts):
+            return c.left_edge.i, c.right_edge.i + 1
+    if verb.dep_ == "parataxis" and verb.head.i < verb.i:
+        head = verb.head
+        return head.sent.start, verb.left_edge.i
+    return None
+
+
+def _trim_tokens(doc: Doc, a: int, b: int) -> tuple[int, int]:
+    while a < b and (doc[a].is_punct or doc[a].is_space) and doc[a].text not in '“"':
+        a += 1
+    while b > a and (doc[b - 1].is_punct or doc[b - 1].is_space) and doc[b - 1].text not in '”"':
+        b -= 1
+    return a, b
+
+
+def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
+    credits = doc._.credits or []
+    marked = [[o, c + 1] for o, c, _ in find_marked(doc.text)]
+    direct_spans = [[q["start"], q["end"]] for q in direct if q["kind"] == "direct"]
+    out = []
+    for tok in doc:
+        if in_spans(marked, tok.idx, tok.idx + 1) or in_spans(credits, tok.idx, tok.idx + 1):
+            continue
+        if tok.lower_ == "according":
+            src = _according(tok)
+            if src is None or not _is_source(src):
+                continue
+            sent = tok.sent
+            phrase_a, phrase_b = tok.i, max(src.right_edge.i, src.i) + 1
+            if phrase_a - sent.start >= sent.end - phrase_b:
+                a, b = sent.start, phrase_a
+            else:
+                a, b = phrase_b, sent.end
+            subj = src
+        elif _is_cue(tok, WITH_BELIEFS):
+            bounds = _content_of(tok)
+            subj = _subject(tok)
+            if bounds is None or subj is None or subj.lower_ in ("i", "we", "you", "it") or subj.dep_ == "nsubjpass":
+                continue
+            a, b = bounds
+        else:
+            continue
+        a, b = _trim_tokens(doc, a, b)
+        if b - a < 3:
+            continue
+        start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+        covered = sum(min(end, e) - max(start, s) for s, e in direct_spans if s < end and e > start)
+        if covered >= 0.5 * (end - start):
+            continue
+        rec = _speaker_record(doc, tok, subj, marked)
+        out.append({"start": start, "end": end, "kind": "indirect", **rec})
+    return out
+
+
+@Language.component("storydesk_quotes")
+def find_quotes(doc: Doc) -> Doc:
+    """Reads doc.text, sentences, the parse, doc.ents, Doc._.roles and Doc._.credits; writes Doc._.quotes:
+    [{start, end, kind, cue, cue_start, speaker, speaker_text, speaker_start, speaker_end}] (char offsets,
+    content only)."""
+    direct = _direct(doc)
+    doc._.quotes = sorted(direct + _indirect(doc, direct), key=lambda q: (q["start"], q["end"]))
+    return doc
