@@ -454,17 +454,11 @@ class Store:
         return [r[0] for r in self.conn.execute(
             f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys)]
 
-    def copy_signature(self, article_id: str):
-        """(LeanMinHash, shingle count) stored for an article, or None."""
+    def copy_signature(self, article_id: str) -> tuple[bytes, int] | None:
+        """(MinHash hash values as bytes, shingle count) stored for an article, or None."""
         row = self.conn.execute(
-            "SELECT shingles, signature FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
-        if row is None:
-            return None
-        import numpy as np
-        from datasketch import LeanMinHash
-
-        hv = np.frombuffer(row[1], dtype=np.uint64)
-        return LeanMinHash(seed=1, hashvalues=hv), row[0]
+            "SELECT signature, shingles FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
+        return (bytes(row[0]), row[1]) if row else None
 
     def save_cluster_state(self, name: str, version: str, articles: int, state: bytes) -> None:
         with self.conn:

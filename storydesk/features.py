@@ -1,0 +1,201 @@
+"""Clustering features: what tells one event from another in an article (entities, places, dates, numbers, words).
+
+Reads an Article and, when the analysis stage stored one, its Analysis (named mentions with ``norm``,
+resolved dates); without an analysis it falls back to cheap capitalised-phrase entities and regex dates.
+Writes plain term counts (words, ``e:`` entities, ``d:``/``y:`` dates, numbers) and the date that places
+the article in time, which the clustering stage weighs with an incrementally estimated IDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from anyascii import anyascii
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .copies import order_key
+from .models import Analysis, Article
+
+HASH_BITS = 22  # term ids: crc32 folded to 4M buckets (collisions are rare and harmless for similarity)
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+LEAD_CHARS = 600
+DATELINE_CHARS = 300  # a full date this close to the start dates the article when nothing else does
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"])}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MON = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DATE_MDY = re.compile(_MON + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
+_DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MON + r"\.?,?\s+((?:19|20)\d\d)\b", re.I)
+_DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_SEED_DATE = re.compile(r"^\s*date\s+(\d{4}-\d\d-\d\d)\b")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
+# A run of capitalised words, possibly joined by a lowercase particle ("Bank of England").
+_CAPS = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|del|la|van|von|al|bin|the)\s+)?[A-Z][\w'’.-]*[\w])*")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "also", "would", "could", "mr", "mrs", "ms",
+                                         "s", "t", "new", "one", "two", "year", "years", "time", "people"}
+_CAPS_STOP = frozenset(ENGLISH_STOP_WORDS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                      "reuters", "ap", "afp", "cnn", "bbc", "updated", "published", "photo", "image",
+                      "advertisement", "read", "watch", "video", "getty", "images", "edt", "est", "pdt", "pst",
+                      "gmt", "utc", "et", "pm", "am", "i", "it's", "he's", "she's", "we", "they", "us", "mr.",
+                      "mrs.", "ms.", "dr.", "first"} | set(_MONTHS)
+
+
+@dataclass
+class Features:
+    """What the clustering stage needs of one article."""
+
+    id: str
+    key: tuple  # processing order: dated first, by date, then id
+    day: int | None  # ordinal day placing the article in time (published, else a date in its lead)
+    pub_day: int | None  # ordinal day of publication only (the reliable one)
+    title: str
+    lead: str
+    counts: Counter = field(default_factory=Counter)  # term -> weighted count
+    entities: list[str] = field(default_factory=list)  # entity norms, most frequent first
+    lead_entities: list[str] = field(default_factory=list)  # entities of the title and first sentences
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.title}. {self.lead}" if self.title else self.lead
+
+    @property
+    def embed_hash(self) -> str:
+        return hashlib.sha1(self.embed_text.encode()).hexdigest()
+
+
+def term_id(term: str) -> int:
+    """Stable term id (crc32 is deterministic across processes, unlike ``hash``)."""
+    return zlib.crc32(term.encode()) & ((1 << HASH_BITS) - 1)
+
+
+def fold(text: str) -> str:
+    """Matching form of a name: ascii, lowercase, no possessive, single spaces."""
+    t = anyascii(text).lower().strip()
+    t = re.sub(r"['’]s\b", "", t)
+    return re.sub(r"[^a-z0-9]+", " ", t).strip()
+
+
+def to_day(value: str | None) -> int | None:
+    """Ordinal day of an ISO date or datetime ("2025-12-02", "2025-12-02T10:00"), None if unreadable."""
+    if not value or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def text_dates(text: str) -> list[tuple[int, str]]:
+    """Full dates written in a text, as (offset, YYYY-MM-DD)."""
+    out = []
+    for m in _DATE_MDY.finditer(text):
+        out.append((m.start(), _iso(m.group(3), _MONTHS[m.group(1).lower()[:3]], m.group(2))))
+    for m in _DATE_DMY.finditer(text):
+        out.append((m.start(), _iso(m.group(3), _MONTHS[m.group(2).lower()[:3]], m.group(1))))
+    for m in _DATE_ISO.finditer(text):
+        out.append((m.start(), _iso(m.group(1), int(m.group(2)), m.group(3))))
+    return sorted((o, d) for o, d in out if d)
+
+
+def _iso(year: str, month: int, day: str) -> str:
+    try:
+        return dt.date(int(year), month, int(day)).isoformat()
+    except ValueError:
+        return ""
+
+
+def lead_of(text: str, limit: int = LEAD_CHARS) -> str:
+    """The first paragraphs up to ``limit`` characters, cut at a sentence end when there is one."""
+    text = _SEED_DATE.sub("", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(". ", 0, limit), text.rfind("\n", 0, limit))
+    return text[: cut + 1] if cut > limit // 3 else text[:limit]
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    text = _SEED_DATE.sub("", text).strip()
+    line = text.split("\n", 1)[0].strip()
+    m = re.search(r"(?<=[.!?])\s", line)
+    sent = line[: m.start()] if m else line
+    return sent if len(sent) <= limit else sent[: limit].rsplit(" ", 1)[0] + "…"
+
+
+def fallback_entities(text: str) -> list[str]:
+    """Capitalised phrases that are not sentence-start function words: a cheap stand-in for NER."""
+    out = []
+    for m in _CAPS.finditer(text):
+        words = m.group(0).split()
+        # one capitalised word opening a sentence is most often an ordinary word ("Officials said")
+        if len(words) == 1 and re.search(r"(^|[.!?:\n]\s*|[\"“]\s*)$", text[max(0, m.start() - 3):m.start()]):
+            continue
+        while words and fold(words[0]) in _CAPS_STOP:
+            words = words[1:]
+        while words and fold(words[-1]) in _CAPS_STOP:
+            words = words[:-1]
+        if not words:
+            continue
+        norm = fold(" ".join(words))
+        if len(norm) > 2 and norm not in _CAPS_STOP:
+            out.append(norm)
+    return out
+
+
+def analysis_entities(analysis: Analysis) -> list[str]:
+    return [m.norm or fold(m.text) for m in analysis.mentions if m.label in ENTITY_LABELS and (m.norm or m.text)]
+
+
+def words(text: str) -> list[str]:
+    toks = _WORD.findall(anyascii(text).lower())
+    return [t.replace(",", "") for t in toks if t not in _STOP and (len(t) > 2 or t.isdigit())]
+
+
+def article_features(article: Article, analysis: Analysis | None = None, title_boost: float = 2.0,
+                     entity_boost: float = 2.0, lead_chars: int = 300) -> Features:
+    """Term counts and time of one article; uses the stored analysis when there is one."""
+    text = article.text or ""
+    title = (article.title or "").strip()
+    body = _SEED_DATE.sub("", text)
+    counts: Counter = Counter()
+    for w in words(body):
+        counts[w] += 1.0
+    for w in words(title):
+        counts[w] += title_boost
+    if analysis and analysis.mentions:
+        ents = analysis_entities(analysis)
+        lead_ents = [m.norm or fold(m.text) for m in analysis.mentions
+                     if m.label in ENTITY_LABELS and m.start < lead_chars and (m.norm or m.text)]
+    else:
+        ents = fallback_entities(body)
+        lead_ents = fallback_entities(body.lstrip()[:lead_chars])
+    ents += fallback_entities(title)
+    lead_ents = sorted(set(lead_ents + fallback_entities(title)))
+    ent_counts = Counter(ents)
+    for e, c in ent_counts.items():
+        counts["e:" + e] += entity_boost * c
+        # a multi-word name also matches its last word ("Witkoff" for "Steve Witkoff")
+        if " " in e:
+            counts["e:" + e.rsplit(" ", 1)[1]] += entity_boost * c * 0.5
+    resolved = [d.resolved for d in analysis.dates if d.resolved] if analysis and analysis.dates else []
+    found = [d for _, d in text_dates(body)]
+    for d in resolved + found:
+        counts["d:" + d] += 1.0
+        counts["y:" + d[:4]] += 0.5
+    day = pub_day = to_day(article.published)
+    if day is None:
+        m = _SEED_DATE.match(text)
+        lead_dates = [d for o, d in text_dates(body.lstrip()) if o < DATELINE_CHARS]
+        lead_resolved = [d.resolved for d in (analysis.dates if analysis else []) if d.start < DATELINE_CHARS
+                         and d.resolved and len(d.resolved) == 10]
+        day = to_day(m.group(1) if m else (lead_resolved or lead_dates or [None])[0])
+    key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
+    return Features(article.id, key, day, pub_day, title, lead_of(text), counts,
+                    [e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))], lead_ents)
