@@ -18,8 +18,10 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _NOISE = re.compile(r"\b(?:morning|afternoon|evening|night|overnight|local time|earlier|later|late|early|"
                     r"on|in|the|of|by|since|during|until|at|around)\b", re.I)
 _WEEKDAY_ONLY = re.compile(rf"^(?:(this|last|next|past)\s+)?({'|'.join(WEEKDAYS)})$", re.I)
+_AGO = re.compile(r"\b(year|month|week|day)s?\s+ago\b", re.I)
+_APPROX = re.compile(r"\b(?:more than|less than|about|nearly|almost|roughly|around|over|some|just|only)\s+", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_FUTURE = frozenset({"will", "shall", "next", "scheduled", "expected", "plans", "planned", "upcoming", "set"})
+_FUTURE = frozenset({"will", "shall", "'ll", "’ll"})
 
 
 def parse_published(published: str | None) -> dt.datetime | None:
@@ -40,7 +42,7 @@ def _parser(base: dt.datetime | None, prefer: str) -> DateDataParser:
 
 
 def _clean(text: str) -> str:
-    text = text.replace("’s", "").replace("'s", "")
+    text = _APPROX.sub("", text.replace("’s", "").replace("'s", ""))
     return re.sub(r"\s+", " ", _NOISE.sub(" ", text)).strip(" ,.")
 
 
@@ -63,14 +65,19 @@ def resolve_date(text: str, published: str | None, future: bool = False) -> tupl
             return (base - dt.timedelta(days=delta)).date().isoformat(), "day"
         if which == "last":
             return (base - dt.timedelta(days=delta or 7)).date().isoformat(), "day"
-        if which == "next" or future:
+        if which == "next":
             return (base + dt.timedelta(days=(day - base.weekday()) % 7 or 7)).date().isoformat(), "day"
+        if future:  # "will meet on Tuesday" in a Tuesday paper is that day
+            return (base + dt.timedelta(days=(day - base.weekday()) % 7)).date().isoformat(), "day"
     data = _parser(base, "future" if future else "past").get_date_data(clean)
     if data is None or data.date_obj is None:
         return None, None
     when, period = data.date_obj, data.period or "day"
     if base is not None and abs(when.year - base.year) > 200:
         return None, None
+    ago = _AGO.search(clean)
+    if ago:  # "two years ago" is as precise as its unit
+        period = {"year": "year", "month": "month"}.get(ago.group(1).lower(), "day")
     if period == "year":
         return f"{when.year:04d}", "year"
     if period == "month":
@@ -84,11 +91,13 @@ def resolve_date(text: str, published: str | None, future: bool = False) -> tupl
 
 
 def _is_future(ent: Span) -> bool:
+    """Whether the date is what the article looks forward to: "will meet on Tuesday", "next week"."""
+    if {t.lower_ for t in ent} & {"next", "coming", "upcoming"}:
+        return True
     verb = ent.root.head
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
-    words = {t.lower_ for t in verb.children} | {verb.lower_} | {t.lower_ for t in ent}
-    return bool(words & _FUTURE)
+    return any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE for c in verb.children)
 
 
 @Language.component("storydesk_dates")

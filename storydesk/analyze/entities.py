@@ -70,6 +70,12 @@ def _trim(ent: Span) -> Span | None:
     return Span(doc, start, end, label=ent.label_)
 
 
+def _title_first(head) -> bool:
+    """Whether a noun phrase is a title: its head or its first word after a determiner is a title word."""
+    first = next((t for t in head.subtree if t.pos_ != "DET"), head)
+    return head.lemma_.lower() in TITLE_WORDS or first.lower_ in TITLE_WORDS
+
+
 def _person_votes(ent: Span) -> int:
     """Evidence from the context that a name is a person's: a title before it, a speech verb after it."""
     doc = ent.doc
@@ -82,11 +88,39 @@ def _person_votes(ent: Span) -> int:
         if not any(t.lower_ in ORG_WORDS for t in ent) and ent.label_ not in ("GPE", "NORP"):
             votes += 1
     for child in root.children:  # "Name, the secretary of ..."
-        if child.dep_ == "appos" and child.lemma_.lower() in TITLE_WORDS:
+        if child.dep_ == "appos" and child.i > root.i and _title_first(child):
             votes += 2
     if root.dep_ == "appos" and root.head.lemma_.lower() in TITLE_WORDS and root.head.ent_type_ == "":
         votes += 2
     return votes
+
+
+def _unlabelled_titled_names(doc: Doc, ents: list[Span], credits: list[list[int]]) -> list[Span]:
+    """Runs of capitalised proper nouns the model left unlabelled but the article presents as a person:
+    a title word right before them, or an appositive title after ("Jane Roe, secretary of ...")."""
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if tok.i in taken or tok.pos_ != "PROPN" or not tok.is_title:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(doc) and j + 1 not in taken and doc[j + 1].pos_ == "PROPN" and doc[j + 1].is_title:
+            j += 1
+        span = doc[i:j + 1]
+        if len(span) >= 2 and not in_spans(credits, span.start_char, span.end_char) and \
+                not any(t.lower_ in TITLE_WORDS or t.lower_ in ORG_WORDS for t in span):
+            before = doc[i - 1] if i > 0 else None
+            titled = before is not None and before.lower_ in TITLE_WORDS
+            for child in span.root.children:
+                if child.dep_ == "appos" and child.i > j and _title_first(child):
+                    titled = True
+            if titled:
+                out.append(Span(doc, i, j + 1, label="PERSON"))
+        i = j + 1
+    return out
 
 
 @Language.component("storydesk_entities")
@@ -99,14 +133,22 @@ def fix_entities(doc: Doc) -> Doc:
     credits = doc._.credits or []
     ents: list[Span] = []
     for ent in doc.ents:
-        if in_spans(credits, ent.start_char, ent.end_char):
+        start, end = ent.start, ent.end
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        if start == end:
             continue
+        ent = Span(doc, start, end, label=ent.label_)
         if ent.label_ in NAME_LABELS:
             trimmed = _trim(ent)
             if trimmed is None:
                 continue
             ent = trimmed
-        ents.append(ent)
+        if not in_spans(credits, ent.start_char, ent.end_char):
+            ents.append(ent)
+    ents += _unlabelled_titled_names(doc, ents, credits)
     named = [e for e in ents if e.label_ in NAME_LABELS]
     votes: dict[str, Counter] = defaultdict(Counter)
     for e in named:

@@ -7,7 +7,7 @@ SPEECH_LEMMAS = frozenset(
     """say tell add warn state claim insist argue note announce confirm deny explain stress suggest write
     report acknowledge admit reply respond declare assert allege tweet post predict caution emphasize
     emphasise recall reiterate complain comment remark testify vow promise pledge threaten ask accuse
-    concede contend maintain observe urge disclose reveal signal agree counter dismiss reject
+    concede contend maintain observe urge question wonder disclose reveal signal agree counter dismiss reject
     estimate boast brag quip joke lament mention repeat retort scoff underscore concur charge""".split()
 )
 # Verbs of belief or knowledge: attributed content that is not speech ("officials believe that ...").
@@ -76,5 +76,6 @@ SOURCE_NOUNS = frozenset(
     poll witness resident document people person ministry government police spokesman spokeswoman
     spokesperson investigator researcher study record records filing filings count tally monitor group
     organization organisation observer journalist reporter newspaper outlet website site account aide
-    friend relative family campaign office department committee authority authorities""".split()
+    friend relative family campaign office department committee authority authorities article story news
+    paper tweet interview transcript post release book memo letter footage video website database""".split()
 )

@@ -50,6 +50,14 @@ def parse_value(tokens: list[Token]) -> tuple[float | None, bool]:
     return ((total + current) if seen else None), ordinal
 
 
+def _hyphenated(tok: Token) -> str:
+    """The whole hyphenated word a token ends ("sit-down" for "down")."""
+    doc, i = tok.doc, tok.i
+    while i >= 2 and doc[i - 1].text in ("-", "‑") and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_:
+        i -= 2
+    return doc[i:tok.i + 1].text
+
+
 def _approx(doc: Doc, start: int) -> tuple[str | None, int]:
     """An approximation word just before (or at) ``start``: "about", "more than", "at least", "up to"."""
     i = start - 1
@@ -74,6 +82,9 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
     value, ordinal = parse_value(nums)
     if value is None:
         return None
+    before = doc[nums[0].i - 1] if nums[0].i > 0 else None
+    if ordinal and label != "ORDINAL" and before is not None and before.lower_ in ("a", "an", "one") and value:
+        value, ordinal = 1 / value, False  # "a fifth of Ukraine" is a fraction
     ordinal = ordinal or label == "ORDINAL"
     start = span.start
     approx = None
@@ -100,6 +111,8 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
     elif label == "MONEY":
         unit = next((CURRENCY[t.lower_] for t in span if t.lower_ in CURRENCY), None)
         unit = unit or next((t.text for t in rest), None)
+    elif label in ("DATE", "TIME"):
+        unit = next((t.text for t in rest if t.lower_ in TIME_UNITS), None)
     elif rest:
         unit = " ".join(t.text for t in rest)
     noun = None
@@ -122,8 +135,8 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
             if head.pos_ in ("NOUN", "PROPN") and not _is_number_token(head) and head.i >= span.end:
                 break
         if head is not last and head.pos_ in ("NOUN", "PROPN") and not _is_number_token(head) \
-                and head.text != unit and head.i >= span.end - 1:
-            noun = head.text
+                and head.text not in (unit or "").split() and head.i >= span.end - 1:
+            noun = _hyphenated(head)
     text = doc[start:end].text
     return {"start": doc[start].idx, "end": doc[end - 1].idx + len(doc[end - 1]), "text": text,
             "value": value, "unit": unit, "noun": noun, "approx": approx, "ordinal": ordinal}

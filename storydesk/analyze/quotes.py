@@ -11,11 +11,12 @@ from spacy.tokens import Doc, Span, Token
 from .entities import in_spans
 from .lexicon import BELIEF_LEMMAS, SOURCE_NOUNS, SPEECH_LEMMAS, TITLE_WORDS
 
-OPEN_ONLY = "“„«"
-CLOSE_ONLY = "”»"
-BOTH = '"'
-_MARKS = re.compile(r'[“”„«»"]')
-_OPEN_BEFORE = set(" \t\n([{—–-:/")
+# Double marks (typographic, straight, doubled apostrophes as in some wire copy) and single typographic marks.
+_MARKS = re.compile(r"''|[“”„«»\"‘’]")
+OPENERS = frozenset({"“", "„", "«", "‘"})
+CLOSERS = frozenset({"”", "»", "’"})
+SINGLE = frozenset({"‘", "’"})
+_OPEN_BEFORE = set(" \t\n([{—–-:/,")
 _SUBJ = ("nsubj", "nsubjpass")
 _PRONOUNS = frozenset({"he", "she", "him", "her"})
 # Include attributed beliefs ("officials believe that ...") as indirect speech.
@@ -23,6 +24,9 @@ WITH_BELIEFS = True
 PARTIAL_MAX_WORDS = 12
 # Verbs that frame a quoted phrase without being speech verbs ("called the plan “a mess”").
 NAMING_LEMMAS = frozenset("call label describe dub term brand chant mouth echo read".split())
+# Speech verbs whose direct object is what was said ("announced a plan", "denied the report").
+NP_CONTENT_LEMMAS = frozenset("""predict announce confirm deny acknowledge promise propose reject dismiss demand
+    question pledge vow admit concede allege reveal""".split())
 _SMALL = frozenset("a an the of and or in on at to for with by is".split())
 
 
@@ -45,33 +49,36 @@ def full_name(doc: Doc, short: str) -> str:
 # ---- direct quotes: quotation marks ------------------------------------------------------------
 
 
-def find_marked(text: str) -> list[tuple[int, int, bool]]:
-    """(open mark offset, close mark offset, closed) for each quotation, paragraph by paragraph.
+def find_marked(text: str) -> list[tuple[int, int, int, int]]:
+    """(open mark offset, open mark length, close mark offset, close mark length) for each quotation.
 
-    A quotation left open at a paragraph's end runs to that end (news style: the next paragraph
-    reopens it). A closing mark used as an opener (”We will ...) counts as an opener.
+    Works paragraph by paragraph. A quotation left open at a paragraph's end runs to that end (news
+    style: the next paragraph reopens it; close length 0). A closing mark used as an opener (”We will
+    ...) counts as an opener; single marks pair only with single marks, double with double.
     """
     out = []
     pos = 0
     for line in text.split("\n"):
-        open_at = None
+        open_at, open_len, single = None, 0, False
         for m in _MARKS.finditer(line):
-            i, ch = m.start(), m.group()
+            i, j, mk = m.start(), m.end(), m.group()
             prev = line[i - 1] if i > 0 else " "
-            nxt = line[i + 1] if i + 1 < len(line) else " "
+            nxt = line[j] if j < len(line) else " "
             can_open = (prev in _OPEN_BEFORE or prev.isspace()) and not nxt.isspace()
-            can_close = not prev.isspace() or i == len(line) - 1
+            can_close = not prev.isspace() and not nxt.isalnum()
+            is_single = mk in SINGLE
             if open_at is None:
-                if ch in OPEN_ONLY or (can_open and ch in CLOSE_ONLY + BOTH):
-                    open_at = i
-            elif ch in CLOSE_ONLY + BOTH and can_close:
-                out.append((pos + open_at, pos + i, True))
-                open_at = None
-            elif ch in OPEN_ONLY and can_open:
-                out.append((pos + open_at, pos + i, False))  # an opener before a close: cut the first
-                open_at = i
-        if open_at is not None and len(line) - open_at > 2:
-            out.append((pos + open_at, pos + len(line.rstrip()), False))
+                if (mk in OPENERS or (mk not in SINGLE)) and can_open:
+                    open_at, open_len, single = i, j - i, is_single
+            elif is_single == single:
+                if mk not in OPENERS and can_close:
+                    out.append((pos + open_at, open_len, pos + i, j - i))
+                    open_at = None
+                elif mk in OPENERS and can_open and not single:
+                    out.append((pos + open_at, open_len, pos + i, 0))  # an opener before a close: cut the first
+                    open_at, open_len = i, j - i
+        if open_at is not None and not single and len(line) - open_at > 2:
+            out.append((pos + open_at, open_len, pos + len(line.rstrip()), 0))
         pos += len(line) + 1
     return out
 
@@ -82,7 +89,7 @@ def _title_like(content: str) -> bool:
 
 
 def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
-    start, end = open_at + 1, close_at
+    start, end = open_at, close_at
     while start < end and text[start].isspace():
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
@@ -114,6 +121,9 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
     if tok.ent_iob_ in ("B", "I"):
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
+    for c in tok.rights:  # "the top official at the talks", not a clause after a comma
+        if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i:c.right_edge.i + 1]):
+            end = max(end, c.right_edge.i + 1)
     return start, end
 
 
@@ -286,11 +296,11 @@ def _direct(doc: Doc) -> list[dict]:
     text = doc.text
     credits = doc._.credits or []
     marked = find_marked(text)
-    spans = [[o, c + 1] for o, c, _ in marked]
+    spans = [[o, c + cl] for o, _, c, cl in marked]
     out: list[dict] = []
     prev: dict | None = None
-    for open_at, close_at, _closed in marked:
-        start, end = _content_bounds(text, open_at, close_at)
+    for open_at, open_len, close_at, close_len in marked:
+        start, end = _content_bounds(text, open_at + open_len, close_at)
         if end <= start or in_spans(credits, start, end):
             continue
         first = doc.char_span(open_at, open_at + 1, alignment_mode="expand")
@@ -298,8 +308,8 @@ def _direct(doc: Doc) -> list[dict]:
         if first is None or last is None:
             continue
         s_sent, e_sent = first.sent, last.sent
-        after = _sent_tokens(doc, close_at + 1, e_sent.end_char, spans)
-        nxt_open = [o for o, _, _ in marked if o > close_at]
+        after = _sent_tokens(doc, close_at + close_len, e_sent.end_char, spans)
+        nxt_open = [o for o, _, _, _ in marked if o > close_at]
         if nxt_open:
             after = [t for t in after if t.idx < nxt_open[0]]
         before = _sent_tokens(doc, s_sent.start_char, open_at, spans)
@@ -350,6 +360,14 @@ def _content_of(verb: Token) -> tuple[int, int] | None:
     for c in verb.children:
         if c.dep_ == "xcomp" and c.i > verb.i and any(a.lower_ == "to" for a in c.lefts):
             return c.left_edge.i, c.right_edge.i + 1
+    lemma = verb.lemma_.lower()
+    for c in verb.children:
+        # "predicted big wins", "accused Trump of lying", "questioned whether ...": a noun phrase or
+        # an "of"/"whether" complement carries the content of some speech verbs
+        if c.dep_ == "dobj" and lemma in NP_CONTENT_LEMMAS and c.right_edge.i - c.left_edge.i >= 1:
+            return c.left_edge.i, c.right_edge.i + 1
+        if c.dep_ == "prep" and c.lower_ in ("of", "about", "on") and lemma in ("accuse", "warn", "complain", "boast"):
+            return c.i, c.right_edge.i + 1
     if verb.dep_ == "parataxis" and verb.head.i < verb.i:
         head = verb.head
         return head.sent.start, verb.left_edge.i
@@ -366,7 +384,7 @@ def _trim_tokens(doc: Doc, a: int, b: int) -> tuple[int, int]:
 
 def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
     credits = doc._.credits or []
-    marked = [[o, c + 1] for o, c, _ in find_marked(doc.text)]
+    marked = [[o, c + cl] for o, _, c, cl in find_marked(doc.text)]
     direct_spans = [[q["start"], q["end"]] for q in direct if q["kind"] == "direct"]
     out = []
     for tok in doc:

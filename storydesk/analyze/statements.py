@@ -9,7 +9,7 @@ from .entities import in_spans
 from .lexicon import CLAIM_LEMMAS, DENY_LEMMAS, DENY_PHRASES, DISPUTE_LEMMAS, REPORT_LEMMAS, SPEECH_LEMMAS
 from .sentences import trimmed
 
-_CONTRAST = frozenset({"however", "but", "though", "although", "nevertheless", "yet", "while"})
+_CONTRAST = frozenset({"however", "nevertheless", "nonetheless"})
 _NEGATION = frozenset({"not", "n't", "no", "never", "neither", "nor", "still"})
 _HEARSAY = frozenset({"reportedly", "allegedly", "purportedly", "apparently"})
 MIN_WORDS = 5
@@ -25,9 +25,13 @@ def _stance(sent: Span, attributed: bool) -> tuple[str, str | None]:
     for phrase in DENY_PHRASES:
         if f" {phrase}" in f" {low}":
             return "deny", phrase
-    words = {t.lower_ for t in sent}
-    if attributed and words & _CONTRAST and words & _NEGATION:
-        return "deny", None
+    cue_i = next((t.i for t in sent if t.pos_ == "VERB" and t.lemma_.lower() in SPEECH_LEMMAS), None)
+    if attributed and cue_i is not None:
+        # "Ukraine, however, said its forces still held ...": a contrasting party's answer to a claim
+        before = {t.lower_ for t in sent if t.i < cue_i}
+        after = {t.lower_ for t in sent if t.i > cue_i}
+        if before & _CONTRAST and after & _NEGATION:
+            return "deny", None
     for t in sent:
         lemma = t.lemma_.lower()
         if t.pos_ in ("VERB", "AUX") and lemma in DISPUTE_LEMMAS:
