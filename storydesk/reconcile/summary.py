@@ -1,8 +1,9 @@
 """Reconcile stage: an extractive multi-source summary, each sentence verbatim and cited.
 
 Sentences are scored by how central they are *across outlets* (the best match each other
-article offers), by how early they stand in their article (news puts the gist first), and by
-how many independent sources carry them (embeddings, plus the dossier's claims when given).
+article offers), by the word pairs they share with other outlets, by how early they stand in
+their article (news puts the gist first), and by how many independent sources carry them
+(embeddings, plus the dossier's claims when given).
 A greedy pick skips near-duplicates; the pick is ordered lead-first. Every item cites each
 article holding a sentence close enough to count as the same statement.
 """
@@ -28,8 +29,7 @@ class Weights:
     """How the score mixes its parts; tuned on NeuS train (bench/summary_neus.py)."""
 
     centrality: float = 1.0
-    lexical: float = 0.0
-    title: float = 0.0
+    concepts: float = 0.2
     position: float = 0.2
     support: float = 0.6
     claim: float = 0.15
@@ -232,30 +232,34 @@ def _cross_centrality(cands: list[Candidate], sim: np.ndarray) -> np.ndarray:
     return best.sum(1) / (len(arts) - 1)
 
 
-def _lexical_sim(cands: list[Candidate]) -> np.ndarray:
-    """TF-IDF cosine between candidates: shared names, numbers and wording."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    try:
-        tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform([c.text for c in cands])
-    except ValueError:  # nothing but stop words
-        return np.zeros((len(cands), len(cands)), dtype=np.float32)
-    return (tfidf @ tfidf.T).toarray().astype(np.float32)
+_WORD = re.compile(r"[\w'’-]+")
 
 
-def _title_affinity(cands: list[Candidate], vecs: np.ndarray, titles: list[str]) -> np.ndarray:
-    """Mean cosine to the outlets' headlines: what every desk chose to lead with."""
-    from ..embed import encode
-
-    if not titles:
-        return np.zeros(len(cands), dtype=np.float32)
-    return (vecs @ encode(titles).T).mean(axis=1)
+def _bigrams(text: str, stop: frozenset[str]) -> set[tuple[str, str]]:
+    words = [w.lower().strip("'’-") for w in _WORD.findall(text)]
+    return {(a, b) for a, b in zip(words, words[1:], strict=False) if not (a in stop and b in stop)}
 
 
-def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights,
-            title: np.ndarray | float = 0.0) -> np.ndarray:
+def _concepts(cands: list[Candidate]) -> tuple[list[set[tuple[str, str]]], dict[tuple[str, str], int], float]:
+    """Word pairs several outlets use (shared wording = shared facts): per sentence, their weights, the norm.
+
+    A pair's weight is the number of *other* outlets using it; a summary earns it once.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    grams = [_bigrams(c.text, ENGLISH_STOP_WORDS) for c in cands]
+    sources: dict[tuple[str, str], set[str]] = {}
+    for c, g in zip(cands, grams, strict=True):
+        for b in g:
+            sources.setdefault(b, set()).add(c.source)
+    weight = {b: len(s) - 1 for b, s in sources.items() if len(s) > 1}
+    grams = [{b for b in g if b in weight} for g in grams]
+    norm = max((sum(weight[b] for b in g) for g in grams), default=0)
+    return grams, weight, float(norm or 1)
+
+
+def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights) -> np.ndarray:
     centrality = _cross_centrality(cands, sim)
-    lexical = _cross_centrality(cands, _lexical_sim(cands)) if w.lexical else 0.0
     src = np.array([c.source for c in cands])
     support = np.array([len(set(src[sim[i] >= SUPPORTS]) | {cands[i].source}) for i in range(len(cands))],
                        dtype=np.float32)
@@ -263,8 +267,8 @@ def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights,
     position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
     claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
     quote = np.array([c.quote_share for c in cands], dtype=np.float32)
-    return (w.centrality * centrality + w.lexical * lexical + w.title * title + w.position * position + w.support * support_share
-            + w.claim * claim - w.quote_penalty * quote)
+    return (w.centrality * centrality + w.position * position
+            + w.support * support_share + w.claim * claim - w.quote_penalty * quote)
 
 
 def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int], set[str]]:
@@ -294,22 +298,24 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
     vecs = encode([c.text for c in cands])
     sim = vecs @ vecs.T
     n_sources = len({c.source for c in cands})
-    titles = sorted({a.title.strip() for a in articles if a.title and a.title.strip()})
-    title = _title_affinity(cands, vecs, titles) if weights.title else 0.0
-    score = _scores(cands, sim, n_sources, weights, title)
-    # ties broken by position then id, so the same input always gives the same summary
-    order = sorted(range(len(cands)), key=lambda i: (-round(float(score[i]), 6), cands[i].rel, cands[i].article))
+    score = _scores(cands, sim, n_sources, weights)
+    grams, weight, norm = _concepts(cands)
     picked: list[int] = []
+    covered: set[tuple[str, str]] = set()
     words = 0
-    for i in order:
-        if len(picked) >= max_sentences:
-            break
-        if any(sim[i, j] >= NEAR_DUPLICATE for j in picked):
-            continue
+    open_ = set(range(len(cands)))
+    while open_ and len(picked) < max_sentences:
+        # greedy: fixed score plus the shared word pairs not yet in the summary
+        gain = {i: float(score[i]) + weights.concepts * sum(weight[b] for b in grams[i] - covered) / norm
+                for i in open_}
+        i = min(open_, key=lambda i: (-round(gain[i], 6), cands[i].rel, cands[i].article))
+        open_.discard(i)
         n = len(cands[i].text.split())
-        if max_words is not None and picked and words + n > max_words:
+        if any(sim[i, j] >= NEAR_DUPLICATE for j in picked) or (
+                max_words is not None and picked and words + n > max_words):
             continue
         picked.append(i)
+        covered |= grams[i]
         words += n
     return [_item(i, cands, sim) for i in _lead_first(picked, cands, sim)]
 

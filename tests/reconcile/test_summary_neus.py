@@ -11,8 +11,8 @@ from conftest import BENCH, ROOT
 pytestmark = pytest.mark.slow
 
 SUBSET = 60  # the first 60 val stories: deterministic, well under a minute
-# Measured on this subset (see the report): storydesk and the LexRank baseline, ROUGE-1/2/L F x100.
-FLOORS = {"storydesk": (0.0, 0.0, 0.0), "lexrank": (0.0, 0.0, 0.0)}
+# Measured on this subset: storydesk 39.52/17.05/26.57, LexRank 38.56/16.33/24.53 (ROUGE-1/2/L F x100).
+FLOORS = {"storydesk": (39.0, 16.6, 26.1), "lexrank": (38.0, 15.8, 24.0)}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +37,9 @@ def test_rouge_floor(scores: dict, system: str) -> None:
     assert all(g >= f for g, f in zip(got, FLOORS[system], strict=True)), (system, got)
 
 
-def test_ahead_of_lexrank_on_rouge_1_and_l(scores: dict) -> None:
+def test_ahead_of_lexrank(scores: dict) -> None:
     ours, lex = scores["storydesk"], scores["lexrank"]
-    assert ours[0] > lex[0] and ours[2] > lex[2], (ours, lex)
+    assert all(o > x for o, x in zip(ours, lex, strict=True)), (ours, lex)
 
 
 def test_reference_is_the_summary_without_its_headline(bench) -> None:
