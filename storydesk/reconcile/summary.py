@@ -32,7 +32,7 @@ class Weights:
     concepts: float = 0.2
     position: float = 0.2
     support: float = 0.6
-    claim: float = 0.15
+    claim: float = 0.4  # no claims on NeuS: this weight is set for dossiers, where claims exist
     quote_penalty: float = 0.6
 
 
@@ -51,6 +51,7 @@ class Candidate:
     quote_share: float
     status: str | None = None  # claim status of an overlapping dossier claim
     claim_sources: set[str] = field(default_factory=set)
+    claim_occurrences: list[dict] = field(default_factory=list)  # where the matched claims stand elsewhere
 
 
 # ---- sentence splitting (only when no analysis is given) ---------------------------------------
@@ -160,25 +161,24 @@ def _source_of(article: Article, by_id: dict[str, Article]) -> str:
     return article.source or article.id
 
 
-def _claim_index(claims: list[dict]) -> dict[str, list[tuple[int, int, str, str, set[str]]]]:
-    """article id -> spans of claim occurrences (start, end, text, status, sources)."""
-    idx: dict[str, list[tuple[int, int, str, str, set[str]]]] = {}
+def _claim_index(claims: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
+    """article id -> (occurrence, claim) for every claim occurrence in that article."""
+    idx: dict[str, list[tuple[dict, dict]]] = {}
     for c in claims or []:
         for occ in c.get("occurrences", []):
-            idx.setdefault(occ["article"], []).append(
-                (occ.get("start", -1), occ.get("end", -1), occ.get("text", ""), c.get("status", ""),
-                 set(c.get("sources", [])))
-            )
+            idx.setdefault(occ["article"], []).append((occ, c))
     return idx
 
 
-def _attach_claims(cand: Candidate, spans: list[tuple[int, int, str, str, set[str]]]) -> None:
-    for start, end, text, status, sources in spans:
-        hit = (start >= 0 and start < cand.end and end > cand.start) or (text and text in cand.text)
-        if not hit:
+def _attach_claims(cand: Candidate, spans: list[tuple[dict, dict]]) -> None:
+    """A sentence that is an occurrence of a dossier claim takes its status, sources and other occurrences."""
+    for occ, claim in spans:
+        start, end, text = occ.get("start", -1), occ.get("end", -1), occ.get("text", "")
+        if not ((start >= 0 and start < cand.end and end > cand.start) or (text and text in cand.text)):
             continue
-        cand.claim_sources |= sources
-        if status == "disputed":
+        cand.claim_sources |= set(claim.get("sources", []))
+        cand.claim_occurrences += [o for o in claim.get("occurrences", []) if o["article"] != cand.article]
+        if claim.get("status") == "disputed":
             cand.status = "disputed"
 
 
@@ -331,14 +331,18 @@ def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> l
 
 def _item(i: int, cands: list[Candidate], sim: np.ndarray) -> dict:
     idx, _ = _carriers(i, cands, sim)
-    item: dict = {
-        "text": cands[i].text,
-        "articles": [cands[j].article for j in idx],
-        "occurrences": [
-            {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
-            for j in idx
-        ],
-    }
+    occurrences = [
+        {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
+        for j in idx
+    ]
+    # articles where the reconciler found the same claim, though worded too differently for the cosine
+    seen = {o["article"] for o in occurrences}
+    for o in sorted(cands[i].claim_occurrences, key=lambda o: (o["article"], o.get("start", 0))):
+        if o["article"] not in seen:
+            seen.add(o["article"])
+            occurrences.append({k: o[k] for k in ("article", "text", "start", "end") if k in o})
+    item: dict = {"text": cands[i].text, "articles": [o["article"] for o in occurrences],
+                  "occurrences": occurrences}
     if cands[i].status == "disputed":
         item["status"] = "disputed"
     return item

@@ -140,3 +140,18 @@ def test_usable(text: str, ok: bool) -> None:
     assert usable(text) is ok
 
 
+
+
+def test_claim_occurrences_elsewhere_are_cited() -> None:
+    """When the reconciler aligned a summary sentence with a claim in other articles, those are cited too."""
+    arts = list(seed_articles())
+    first = seed_summary()[0]
+    occ = first["occurrences"][0]
+    other = next(a for a in arts if a.id not in first["articles"])
+    s = next(s for s in split_sentences(other) if usable(s.text))
+    elsewhere = {"article": other.id, "text": s.text, "start": s.start, "end": s.end}
+    claims = [{"id": "c1", "text": occ["text"], "status": "corroborated", "occurrences": [occ, elsewhere],
+               "sources": [occ["article"], other.id]}]
+    item = next(it for it in summarize(arts, {}, claims) if it["text"] == first["text"])
+    assert other.id in item["articles"]
+    assert elsewhere in item["occurrences"]
