@@ -40,7 +40,7 @@ padding:1px 7px;border-radius:10px;vertical-align:2px;white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid var(--line);padding:7px 8px;text-align:left;vertical-align:top}
 thead th{font-weight:600;background:var(--soft);position:sticky;top:0}
-.matrix{table-layout:fixed}.matrix td.m,.matrix th.m{text-align:center;font-size:.78rem;overflow-wrap:anywhere}
+.matrix{table-layout:fixed}.matrix td.m,.matrix th.m{text-align:center;font-size:.78rem;overflow-wrap:break-word}
 .matrix td.m{font-size:1.1rem;color:var(--ink)}.matrix td.m.no{color:#c4c7cc}
 .matrix tr.disputed td{background:var(--warnbg)}.matrix tr.single_source td.claim{color:#333}
 .matrix td.claim{font-family:var(--serif);font-size:.95rem}
@@ -140,7 +140,7 @@ class _Html:
     def name(self, source: str, short: bool = False) -> str:
         """An outlet's name; an article id standing in for an unknown outlet reads "article N"."""
         if source in self.r.number:
-            return f"article {self.r.number[source]}"
+            return f"{'art.' if short else 'article'} {self.r.number[source]}"
         return label(source) if short else source
 
     def chips(self, ids: list[str]) -> str:
