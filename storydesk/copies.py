@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ def shingles(text: str) -> set[bytes]:
 def signature(text: str) -> tuple[LeanMinHash, int]:
     """The MinHash signature of a text and its number of shingles."""
     sh = shingles(text)
-    m = MinHash(num_perm=NUM_PERM, seed=1)
+    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)  # C hash: sha1 per shingle is slow
     if sh:
         m.update_batch(sorted(sh))
     return LeanMinHash(m), len(sh)

@@ -14,7 +14,9 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
 from anyascii import anyascii
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -58,7 +60,9 @@ class Features:
     pub_day: int | None  # ordinal day of publication only (the reliable one)
     title: str
     lead: str
-    counts: Counter = field(default_factory=Counter)  # term -> weighted count
+    # weighted term counts as parallel arrays (term ids, counts): a dict per article would not fit 100k
+    term_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    term_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     entities: list[str] = field(default_factory=list)  # entity norms, most frequent first
     lead_entities: list[str] = field(default_factory=list)  # entities of the title and first sentences
 
@@ -70,12 +74,16 @@ class Features:
     def embed_hash(self) -> str:
         return hashlib.sha1(self.embed_text.encode()).hexdigest()
 
+    def has(self, term: str) -> bool:
+        return bool(np.isin(term_id(term), self.term_ids))
+
 
 def term_id(term: str) -> int:
     """Stable term id (crc32 is deterministic across processes, unlike ``hash``)."""
     return zlib.crc32(term.encode()) & ((1 << HASH_BITS) - 1)
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(text: str) -> str:
     """Matching form of a name: ascii, lowercase, no possessive, single spaces."""
     t = anyascii(text).lower().strip()
@@ -134,9 +142,6 @@ def fallback_entities(text: str) -> list[str]:
     out = []
     for m in _CAPS.finditer(text):
         words = m.group(0).split()
-        # one capitalised word opening a sentence is most often an ordinary word ("Officials said")
-        if len(words) == 1 and re.search(r"(^|[.!?:\n]\s*|[\"“]\s*)$", text[max(0, m.start() - 3):m.start()]):
-            continue
         while words and fold(words[0]) in _CAPS_STOP:
             words = words[1:]
         while words and fold(words[-1]) in _CAPS_STOP:
@@ -197,5 +202,9 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
                          and d.resolved and len(d.resolved) == 10]
         day = to_day(m.group(1) if m else (lead_resolved or lead_dates or [None])[0])
     key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
-    return Features(article.id, key, day, pub_day, title, lead_of(text), counts,
-                    [e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))], lead_ents)
+    terms = sorted(counts)
+    tids = np.fromiter((term_id(t) for t in terms), dtype=np.int64, count=len(terms))
+    tcounts = np.fromiter((counts[t] for t in terms), dtype=np.float32, count=len(terms))
+    return Features(article.id, key, day, pub_day, title, lead_of(text), tids, tcounts,
+                    entities=[e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))],
+                    lead_entities=lead_ents)

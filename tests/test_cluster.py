@@ -147,7 +147,7 @@ def test_copies_count_once_among_sources(store):
 
 @pytest.mark.parametrize("text, must, must_not", [
     ("The Bank of England raised rates. Officials in New York said nothing.", ["bank of england", "new york"],
-     ["the", "officials"]),
+     ["the", "york"]),
     ("On Tuesday, President Vladimir Putin met envoys in Moscow.", ["president vladimir putin", "moscow"],
      ["tuesday", "on"]),
     ("It was quiet. But in Paris, Le Monde reported it.", ["paris", "le monde"], ["it", "but"]),
@@ -180,8 +180,8 @@ def test_stored_analysis_entities_are_used_instead_of_the_fallback():
     art = _report("x", "the summit in geneva ended with a deal between acme corp and its rivals.", "2024-01-01")
     an = Analysis("x", mentions=[Mention("x", 14, 20, "geneva", label="GPE", norm="geneva"),
                                  Mention("x", 44, 53, "acme corp", label="ORG", norm="acme corp")])
-    assert "e:geneva" not in article_features(art).counts  # lowercase: the fallback finds nothing
-    assert {"e:geneva", "e:acme corp"} <= set(article_features(art, an).counts)
+    assert not article_features(art).has("e:geneva")  # lowercase: the fallback finds nothing
+    assert article_features(art, an).has("e:geneva") and article_features(art, an).has("e:acme corp")
 
 
 # ---- quality floors on others' labels (bench/cluster_ecb.py and cluster_allsides.py print the full runs) --
