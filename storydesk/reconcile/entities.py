@@ -38,7 +38,9 @@ def norm_name(text: str) -> str:
     t = ascii_fold(display(text))
     t = re.sub(r"(?<=\b\w)\.", "", t)  # u.s. -> us
     t = re.sub(r"[^\w\s-]", "", t)
-    return re.sub(r"\s+", " ", t).strip()
+    t = re.sub(r"\s+", " ", t).strip()
+    # spaced initials ("u s geological survey") read as one acronym
+    return re.sub(r"\b(\w)\s(?=\w\b)", r"\1", t)
 
 
 def name_parts(norm: str) -> list[str]:
@@ -77,9 +79,45 @@ def first_name_compatible(a: str, b: str) -> bool:
         jellyfish.jaro_winkler_similarity(a, b) >= 0.85
 
 
+_STOP = {"of", "the", "and", "for", "de", "&"}
+# words that name what kind of body or place a name is: "Apple Inc." is Apple, "Aceh province" is Aceh
+_ORG_SUFFIX = {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag", "sa", "gmbh", "limited", "company"}
+_PLACE_WORDS = {"province", "state", "county", "city", "strip", "region", "district", "island", "islands",
+                "prefecture", "territory", "oblast", "municipality", "area"}
+
+
 def acronym_of(short: str, long_parts: list[str]) -> bool:
-    words = [p for p in long_parts if p not in {"of", "the", "and", "for", "de"}]
-    return len(short) >= 2 and len(words) >= 2 and "".join(w[0] for w in words) == short
+    """"nato" of north atlantic treaty organization; "usgs" of us geological survey."""
+    words = [p for p in long_parts if p not in _STOP]
+    if len(short) < 2 or len(words) < 2:
+        return False
+    return short in {"".join(w[0] for w in words), "".join(w if len(w) <= 2 else w[0] for w in words)}
+
+
+def _core(parts: list[str], etype: str) -> list[str]:
+    """A name without its legal-form suffix (bodies) or its kind-of-place word (places)."""
+    drop = _ORG_SUFFIX if etype in {"ORG", "NORP", "PRODUCT"} else _PLACE_WORDS if etype in PLACE else set()
+    p = [w for w in parts if w not in _STOP]
+    while len(p) > 1 and p[-1] in drop:
+        p = p[:-1]
+    while len(p) > 1 and p[0] in drop:
+        p = p[1:]
+    return p
+
+
+def _expands(pa: list[str], pb: list[str]) -> bool:
+    """The same words, where one side may write a run of the other's words as its initials."""
+    i = j = 0
+    while i < len(pa) and j < len(pb):
+        if pa[i] == pb[j]:
+            i, j = i + 1, j + 1
+        elif len(pa[i]) >= 2 and "".join(w[0] for w in pb[j:j + len(pa[i])]) == pa[i] and j + len(pa[i]) <= len(pb):
+            i, j = i + 1, j + len(pa[i])
+        elif len(pb[j]) >= 2 and "".join(w[0] for w in pa[i:i + len(pb[j])]) == pb[j] and i + len(pb[j]) <= len(pa):
+            i, j = i + len(pb[j]), j + 1
+        else:
+            return False
+    return i == len(pa) and j == len(pb) and (len(pa) > 1 or len(pb) > 1)
 
 
 @dataclass
@@ -225,6 +263,8 @@ def resolve_entities(ctx: Context) -> EntityIndex:
             uf.union(k, next(iter(story_best)))
             continue
         if not story_best:
+            if ntype[k] == "PERSON":
+                _first_name_only(k, nodes, parts, person_groups, in_article, uf)
             continue
         for m in nodes[k]:  # ambiguous in the story: decide per article
             local = _surname_candidates(parts[k][0], {g: person_groups[g] for g in in_article[m.article_id]},
@@ -240,6 +280,17 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     return _build(ctx, groups, parts, ntype)
 
 
+def _first_name_only(k: str, nodes: dict[str, list[Mention]], parts: dict[str, list[str]],
+                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: _UF) -> None:
+    """A lone first name ("Matt") joins the one person of the story with that first name, in its articles."""
+    owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
+    if len(owners) != 1:
+        return
+    root = next(iter(owners))
+    if all(root in in_article[m.article_id] for m in nodes[k]):
+        uf.union(k, root)
+
+
 def _surname_candidates(token: str, groups: dict[str, set[str]], parts: dict[str, list[str]]) -> set[str]:
     """Person groups whose surname fits a lone token; exact spellings beat transliterations."""
     scored: dict[str, float] = {}
@@ -253,12 +304,21 @@ def _surname_candidates(token: str, groups: dict[str, set[str]], parts: dict[str
     return {r for r, s in scored.items() if s == top}
 
 
+def _compatible(a: str, b: str) -> bool:
+    """Types one real-world name can carry across articles (spaCy hesitates between them)."""
+    return a == b or {a, b} <= PLACE | {"ORG"} or {a, b} <= {"ORG", "NORP", "PRODUCT"}
+
+
 def _same_other(a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]) -> bool:
     pa, pb = parts[a], parts[b]
     if not pa or not pb:
         return False
     if sorted(pa) == sorted(pb):
         return True
+    if _compatible(ntype[a], ntype[b]):
+        ca, cb = _core(pa, ntype[a]), _core(pb, ntype[b])
+        if ca == cb or _expands(ca, cb):
+            return True
     if len(pa) == 1 and upper[a] and acronym_of(pa[0], pb):
         return True
     if len(pb) == 1 and upper[b] and acronym_of(pb[0], pa):

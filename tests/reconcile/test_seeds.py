@@ -10,7 +10,7 @@ from reconcile_kit import assert_grounded, validate
 
 from conftest import SEEDS
 from storydesk.models import Story
-from storydesk.reconcile import dossier_for
+from storydesk.reconcile import build_dossier, dossier_for
 from storydesk.store import Store
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,8 @@ def seed_dossier(tmp_path_factory):
     store.save_stories([Story("seeds", "seed story", ids, sorted({a.source for a in arts}))])
     dossier = dossier_for(store, "seeds")
     texts = {a.id: a.text for a in arts}
-    yield dossier, texts
+    rebuilt = build_dossier(store, store.get_story("seeds"))
+    yield dossier, texts, rebuilt
     store.close()
 
 
@@ -42,7 +43,7 @@ def _entities_with(d, variant):
 
 
 def test_valid_and_grounded(seed_dossier):
-    d, texts = seed_dossier
+    d, texts, _ = seed_dossier
     validate(d)
     assert_grounded(d, texts)
     assert d["story"]["article_count"] == 5 and d["story"]["source_count"] == 5
@@ -55,27 +56,27 @@ def test_valid_and_grounded(seed_dossier):
     ("Vladimir Putin", "Putin"),
 ])
 def test_spellings_are_one_entity(seed_dossier, variants):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     owners = {e["id"] for v in variants for e in _entities_with(d, v)}
     assert len(owners) == 1, variants
 
 
 def test_ushakov_is_one_entity(seed_dossier):
     # the Yuri spelling stands only in photo captions, which ingest removes; what remains is one person
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     assert len([e for e in d["entities"] if any("Ushakov" in v for v in e["variants"])]) == 1
 
 
 @pytest.mark.parametrize("pair", [("Vladimir Putin", "Volodymyr Zelenskyy"), ("Vladimir Putin", "Dmitry Peskov"),
                                   ("Donald Trump", "Jared Kushner"), ("Kirill Dmitriev", "Dmitry Peskov")])
 def test_people_stay_apart(seed_dossier, pair):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     a, b = (_entities_with(d, n) for n in pair)
     assert a and b and a[0]["id"] != b[0]["id"]
 
 
 def test_plan_points_number_conflict(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     hits = [c for c in d["conflicts"] if c["kind"] == "number"
             and {p["value"] for p in c["positions"]} == {"19", "20"}]
     assert len(hits) == 1
@@ -84,7 +85,7 @@ def test_plan_points_number_conflict(seed_dossier):
 
 
 def test_sixth_meeting_is_not_a_conflict(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     for c in d["conflicts"]:
         if c["kind"] == "number":
             assert {p["value"] for p in c["positions"]} != {"5", "6"}
@@ -92,7 +93,7 @@ def test_sixth_meeting_is_not_a_conflict(seed_dossier):
 
 
 def test_former_president_role_conflict(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     hits = [c for c in d["conflicts"] if c["kind"] == "role" and c["subject"].startswith("Donald Trump")]
     assert len(hits) == 1
     former = [p for p in hits[0]["positions"] if "former" in p["value"]]
@@ -100,7 +101,7 @@ def test_former_president_role_conflict(seed_dossier):
 
 
 def test_captured_town_is_disputed(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     denials = [c for c in d["conflicts"] if c["kind"] == "denial" and c["subject"] == "Pokrovsk"]
     disputed = [c for c in d["claims"] if c["status"] == "disputed"
                 and any("Pokrovsk" in o["text"] for o in c["occurrences"])]
@@ -110,7 +111,7 @@ def test_captured_town_is_disputed(seed_dossier):
 
 
 def test_shared_zelenskyy_quote_is_one_quote(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     hits = [q for q in d["quotes"] if "will be waiting for signals" in q["text"]
             or any("will be waiting for signals" in o["text"] for o in q["occurrences"])]
     assert len(hits) == 1
@@ -123,13 +124,18 @@ CREDITS = re.compile(r"Getty Images|/AP\b|/AFP|REUTERS/|Sputnik/|/POOL/|pool pho
 
 
 def test_no_caption_or_credit_anywhere(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     assert not CREDITS.search(json.dumps(d, ensure_ascii=False))
 
 
 def test_unique_lists_single_source_claims(seed_dossier):
-    d, _ = seed_dossier
+    d, _, _ = seed_dossier
     by_id = {c["id"]: c for c in d["claims"]}
     for source, ids in d["unique"].items():
         assert ids and all(by_id[i]["sources"] == [source] for i in ids)
     assert any(c["status"] == "corroborated" for c in d["claims"])
+
+
+def test_same_input_same_dossier(seed_dossier):
+    d, _, rebuilt = seed_dossier
+    assert json.loads(json.dumps(rebuilt)) == d
