@@ -77,6 +77,10 @@ class Handler(BaseHTTPRequestHandler):
             status, ctype, body = HTTPStatus.NOT_FOUND, "text/html", _error_page("Not found", str(exc))
         except StorydeskError as exc:
             status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", str(exc))
+        except Exception as exc:  # a bug in one page must not take the server down; say what broke
+            self.log_error("%s failed: %r", path, exc)
+            status, ctype = HTTPStatus.INTERNAL_SERVER_ERROR, "text/html"
+            body = _error_page("Error", f"{type(exc).__name__}: {exc}")
         self.send(status, ctype, body)
 
     def route(self, store: Store, path: str, query: dict[str, str]) -> tuple[HTTPStatus, str, str]:

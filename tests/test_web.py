@@ -151,3 +151,25 @@ def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_failing_dossier_is_a_500_page_not_a_dead_server(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    with Store(db) as s:
+        s.upsert_articles(ARTICLES)
+        s.save_stories([STORY])
+
+    def broken(store: Store, story_id: str) -> dict:
+        raise RuntimeError("reconcile exploded")
+
+    server = make_server(db, "127.0.0.1", 0, dossier_fn=broken)
+    server.verbose = False
+    start_in_thread(server)
+    host, port = server.server_address[:2]
+    try:
+        code, _, body = get(f"http://{host}:{port}/stories/s-talks")
+        assert code == 500 and "reconcile exploded" in body
+        assert get(f"http://{host}:{port}/")[0] == 200  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
