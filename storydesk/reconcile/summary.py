@@ -109,7 +109,7 @@ _CAPTION = re.compile(
     r"subscribe|read more|\bwatch:|\blisten:|all rights reserved|copyright)",
     re.IGNORECASE,
 )
-# AP/Reuters-style captions end on the picture's date: "..., in Moscow, Russia, December 2, 2025."
+# AP/Reuters-style captions end on the picture's date: "..., in the capital, December 2, 2025."
 _CAPTION_DATE = re.compile(
     r",\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\.?$|"
     r",\s+\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}\.?$"
