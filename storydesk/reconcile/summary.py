@@ -109,10 +109,10 @@ _CAPTION = re.compile(
     r"subscribe|read more|\bwatch:|\blisten:|all rights reserved|copyright)",
     re.IGNORECASE,
 )
-# AP/Reuters-style captions end on the picture's date: "..., in the capital, December 2, 2025."
+# AP/Reuters-style captions end on a place and the picture's date: "..., in Lyon, France, June 2, 2025."
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _CAPTION_DATE = re.compile(
-    r",\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\.?$|"
-    r",\s+\d{1,2}\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}\.?$"
+    rf",\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*)*,\s+({_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}),?\s+\d{{4}}\.?$"
 )
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'()/-]{1,40}\s(--|—|–)\s+(?=[A-Z“\"])")
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")

@@ -135,6 +135,9 @@ def test_split_sentences(text: str, want: list[str]) -> None:
     ("and then the talks resumed in the capital after a long break.", False),
     ("Talks resume", False),
     ("Peace talks resume in the capital after a long break", False),
+    ("A motorcade leaves the airport before a meeting in Lyon, France, June 2, 2025.", False),
+    ("Delegates meet at the palace, joined by aides, Lyon, 2 June 2025.", False),
+    ("The meeting will take place in Geneva on Tuesday, December 2, 2025.", True),
 ])
 def test_usable(text: str, ok: bool) -> None:
     assert usable(text) is ok
