@@ -72,12 +72,11 @@ cursor:pointer}
 a.ev{color:inherit;text-decoration:underline dotted #9aa0a6}a.ev:hover{color:var(--accent)}
 footer{margin-top:48px;color:var(--muted);font:.8rem var(--sans)}
 @media print{body{font-size:11pt}main{max-width:none;padding:0}.nav,.filters,button.showall{display:none}
-.matrix tbody tr{display:table-row!important}.ents tr.extra{display:table-row}
 a{color:inherit}h2{break-after:avoid}thead th{position:static}tr,li,.position{break-inside:avoid}}
 """
 
-# Filters the matrix by status (shared claims first), unfolds the entity table, and opens every
-# <details> before printing so the evidence is on paper.
+# Filters the matrix by status (shared claims first) and unfolds the entity table. Print shows what
+# the screen shows, so a reader can choose what goes on paper (filters, opened claims).
 JS = """
 function sdFilter(b){document.querySelectorAll('.filters button').forEach(function(x){x.classList.toggle('on',x===b)});
 var f=b.getAttribute('data-f');document.querySelectorAll('.matrix tbody tr').forEach(function(r){
@@ -86,7 +85,6 @@ document.querySelectorAll('.filters button').forEach(function(b){b.addEventListe
 var sdOn=document.querySelector('.filters button.on');if(sdOn){sdFilter(sdOn)}
 document.querySelectorAll('button.showall').forEach(function(b){b.addEventListener('click',function(){
 document.querySelector('table.'+'ents').classList.add('all');b.remove()})});
-window.addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});
 """
 
 
