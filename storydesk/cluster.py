@@ -208,16 +208,16 @@ class Clusterer:
             if s is None:
                 s = self._open(feats[members[0]].id)
             for j, i in zip(g, members, strict=True):
-                self.add(feats[i], vecs[i], force=s, sparse=sparse[j])
+                self.add(feats[i], vecs[i], s, sparse=sparse[j])
         for i in order:  # copies go where their original went, without pulling centroids
             orig = copy_of.get(feats[i].id)
             if orig is None:
                 continue
             s = self.story_of.get(orig)
             if s is None:  # original not clustered (should not happen): treat as an original
-                self.add(feats[i], vecs[i], force=self._open(feats[i].id))
+                self.add(feats[i], vecs[i], self._open(feats[i].id))
             else:
-                self.add(feats[i], vecs[i], force=s, copy=True)
+                self.add(feats[i], vecs[i], s, copy=True)
 
     def _match_group(self, feats: Sequence[Features], vecs: np.ndarray,
                      sparse: Sequence[tuple[np.ndarray, np.ndarray]], before: int) -> int | None:
@@ -246,19 +246,11 @@ class Clusterer:
                 best, best_score = c, sc
         return best
 
-    def add(self, f: Features, vec: np.ndarray, force: int | None = None, copy: bool = False,
+    def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False,
             sparse: tuple[np.ndarray, np.ndarray] | None = None) -> int:
-        """Place one article: in ``force`` if given, else in the best story or a new one. Returns the story."""
+        """Put one article in story ``s`` and update the story's centroids, dates and the indexes."""
         vec = np.asarray(vec, dtype=np.float32)
         ids, w = sparse if sparse is not None else self.sparse(f)
-        s = force
-        if s is None:
-            best, best_score = None, self.params.threshold
-            for c in self.candidates(f, vec):
-                sc = self.score(c, vec, ids, w, (f.day, f.day, f.pub_day, f.pub_day))
-                if sc >= best_score:
-                    best, best_score = c, sc
-            s = best if best is not None else self._open(f.id)
         self.members[s].append(f.id)
         self.story_of[f.id] = s
         self.changed.add(s)
@@ -554,7 +546,7 @@ def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> Clus
         if sid not in by_story:
             by_story[sid] = cl._open(a.id)
             cl.ids[by_story[sid]] = sid
-        cl.add(f, v, force=by_story[sid], copy=a.copy_of is not None)
+        cl.add(f, v, by_story[sid], copy=a.copy_of is not None)
     return cl
 
 
