@@ -12,6 +12,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .common import Context, is_credit, quote_share, short_hash, trim_span
 from .entities import PLACE, EntityIndex
 
@@ -132,11 +134,10 @@ def align(ctx: Context, us: list[Unit]) -> list[list[int]]:
     vecs = ctx.vectors([u.text for u in us])
     sim = vecs @ vecs.T
     ok: dict[tuple[int, int], float] = {}
-    for i in range(len(us)):
-        for j in range(i + 1, len(us)):
-            score = _same_statement(us[i], us[j], float(sim[i, j]))
-            if score is not None:
-                ok[(i, j)] = ok[(j, i)] = score
+    for i, j in np.argwhere(np.triu(sim >= RELATED, k=1)).tolist():  # only pairs close enough to matter
+        score = _same_statement(us[i], us[j], float(sim[i, j]))
+        if score is not None:
+            ok[(i, j)] = ok[(j, i)] = score
     pairs = sorted((-score, i, j) for (i, j), score in ok.items() if i < j)
     group = list(range(len(us)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(us))}

@@ -21,6 +21,8 @@ from .entities import EntityIndex, normalise_role
 TOPIC = 0.50  # cosine of two sentences about the same thing
 SAME_DATE_EVENT = 0.85  # cosine of statements whose dates are compared
 SAME_VALUE = 1e-6
+_VAGUE = {"other", "one", "more", "time", "thing", "way", "some", "many", "few", "several", "those", "these"}
+MAX_POSITIONS = 3  # a measure given many values is many things counted, not one disputed figure
 
 _UNITS = [
     (re.compile(r"^(?:%|percent|per cent|pct)$", re.I), "%"),
@@ -42,8 +44,6 @@ _APPROX_BAND = {
     "less than": (0.0, 1.0), "under": (0.0, 1.0), "fewer than": (0.0, 1.0), "at most": (0.0, 1.0),
 }
 _TIMES_BEFORE = re.compile(r"^\W*times?\s+(?:before|previously|already|earlier|so far)", re.I)
-_NEXT_WORD = re.compile(r"^[\s-]*([A-Za-z][A-Za-z-]*)(?:\s+([A-Za-z][A-Za-z-]*))?")
-_FILLER = {"of", "the", "a", "an", "more", "other", "new", "such", "distinct", "separate", "different", "u", "s"}
 
 
 @dataclass
@@ -58,6 +58,8 @@ class Num:
     sentence: str
     start: int
     end: int
+    raw: str = ""  # what is counted, as written
+    days: frozenset[str] = frozenset()  # dates the sentence gives (day, month or year)
 
 
 _TIME = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|century)s?$", re.I)
@@ -76,8 +78,16 @@ def _unit(q: Quantity) -> str:
     return ""
 
 
+_IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "feet": "foot",
+              "teeth": "tooth", "mice": "mouse", "geese": "goose", "persons": "person"}
+
+
 def _lemma(word: str) -> str:
     w = word.lower().strip("-")
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if re.search(r"(?:ch|sh|x|ss|z)es$", w):
+        return w[:-2]
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
@@ -85,16 +95,11 @@ def _lemma(word: str) -> str:
     return w
 
 
-def _noun(q: Quantity, text: str) -> str:
+def _noun(q: Quantity) -> str:
     """What is counted, as a lemma; parts of a plan fold into one measure."""
     noun = q.noun or ""
     if q.unit and not _unit(q):
         noun = q.unit  # "19-point plan": what is counted is the points
-    if not noun:
-        m = _NEXT_WORD.match(text[q.end : q.end + 40])
-        if m:
-            words = [w for w in m.groups() if w and w.lower() not in _FILLER]
-            noun = words[0] if words else ""
     parts = [_lemma(w) for w in re.split(r"[\s-]+", noun) if w]
     if not parts:
         return ""
@@ -117,15 +122,17 @@ def numbers(ctx: Context) -> list[Num]:
             if is_credit(text):
                 continue
             value, ordinal = float(q.value), q.ordinal
-            unit, noun = _unit(q), _noun(q, a.text)
+            unit, noun = _unit(q), _noun(q)
             if not ordinal and _TIMES_BEFORE.match(a.text[q.end : q.end + 30]):
                 value, ordinal, noun = value + 1, True, "occurrence"  # n times before: this is the n+1th
-            if not unit and not noun:
+            if (not unit and not noun) or noun in _VAGUE:
                 continue
             if not unit and not ordinal and 1900 <= value <= 2100 and value == int(value) and noun in {"", "year"}:
                 continue  # a year, not a count
             lo_f, hi_f = _APPROX_BAND.get((q.approx or "").lower(), (1.0, 1.0))
-            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e))
+            days = frozenset(d.resolved for d in ctx.analyses[a.id].dates if d.resolved and s <= d.start < e)
+            raw = (q.unit if q.unit and not unit else q.noun) or unit
+            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e, raw, days))
     return out
 
 
@@ -161,13 +168,32 @@ def number_conflicts(ctx: Context) -> list[dict]:
                 continue
             if sim[i, j] < TOPIC or _agree(x, y):
                 continue
+            if x.days and y.days and not _same_time(x.days, y.days):
+                continue  # figures of different events (this week's quake, the 2004 tsunami)
             # a value the other article also gives for this measure is agreed, not contested
             if any(_comparable(nums[k], x) and _agree(nums[k], x) for k in by_article[y.article]):
                 continue
             if any(_comparable(nums[k], y) and _agree(nums[k], y) for k in by_article[x.article]):
                 continue
+            # each article must give one value of its own for the measure, else which one is meant is unclear
+            if _unmatched(nums, by_article[x.article], by_article[y.article], x) > 1 or \
+                    _unmatched(nums, by_article[y.article], by_article[x.article], y) > 1:
+                continue
             edges.append((i, j))
-    return [_number_conflict(ctx, nums, comp) for comp in _components(len(nums), edges)]
+    comps = [c for c in _components(len(nums), edges) if len({_fmt(nums[k].value) for k in c}) <= MAX_POSITIONS]
+    return [_number_conflict(ctx, nums, comp) for comp in comps]
+
+
+def _same_time(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Some date of one sentence falls within some date of the other (same day, month or year)."""
+    return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
+
+
+def _unmatched(nums: list[Num], own: list[int], other: list[int], x: Num) -> int:
+    """How many distinct values of x's measure an article gives that the other article does not."""
+    values = {_fmt(nums[k].value) for k in own if _comparable(nums[k], x)
+              and not any(_comparable(nums[o], nums[k]) and _agree(nums[o], nums[k]) for o in other)}
+    return len(values)
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
@@ -206,10 +232,9 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
         positions.append({"value": value, "articles": list(dict.fromkeys(n.article for n in ns)),
                           "evidence": list(dict.fromkeys(n.sentence for n in ns))})
     first = nums[comp[0]]
-    subject = f"number of {first.noun}s" if first.noun and first.noun not in {"part", "occurrence"} else (
-        "number of parts" if first.noun == "part" else "count")
-    if first.unit:
-        subject = f"amount in {first.unit}"
+    what = first.raw or first.noun or "count"
+    subject = f"amount in {first.unit}" if first.unit else (
+        f"number of {what}" if what.endswith("s") else f"{what} count")
     return {"id": "x-" + short_hash("number", *(p["value"] for p in positions), positions[0]["evidence"][0]),
             "kind": "number", "subject": subject, "positions": positions}
 

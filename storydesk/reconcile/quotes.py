@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from ..models import Quote
@@ -119,10 +120,9 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     if not occs:
         return [], []
     uf = _UF(len(occs))
-    for i in range(len(occs)):
-        for j in range(i + 1, len(occs)):
-            if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
-                uf.union(i, j)
+    for i, j in _candidate_pairs(occs):
+        if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
+            uf.union(i, j)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(occs)):
         groups[uf.find(i)].append(i)
@@ -130,10 +130,15 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     speaker = [_group_speaker(occs, g) for g in cores]
     # rewordings: same speaker, close meaning, different words
     # two groups are as close as their closest pair of sentences (a reworded sentence of a long quote)
-    pieces = [[p for k in g for p in _pieces(occs[k].text)] for g in cores]
-    vec = dict(zip(sorted({p for ps in pieces for p in ps}),
-                   ctx.vectors(sorted({p for ps in pieces for p in ps})), strict=True))
-    sim = [[max(float(vec[a] @ vec[b]) for a in pi for b in pj) for pj in pieces] for pi in pieces]
+    texts, owner = [], []
+    for gi, g in enumerate(cores):
+        for p in dict.fromkeys(p for k in g for p in _pieces(occs[k].text)):
+            texts.append(p)
+            owner.append(gi)
+    vecs = ctx.vectors(texts)
+    piece_sim = vecs @ vecs.T
+    sim = np.full((len(cores), len(cores)), -1.0, dtype=np.float32)
+    np.maximum.at(sim, (np.array(owner)[:, None], np.array(owner)[None, :]), piece_sim)
     parent = list(range(len(cores)))
     heads: set[int] = set()
     conflicts: list[dict] = []
@@ -145,7 +150,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
             aj = {occs[k].article for k in cores[j]}
             if ai == aj:
                 continue  # one article quoting twice is not a rewording by another outlet
-            if sim[i][j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
+            if sim[i, j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
                 # the wording more articles carry is the quote; the other its variant (one level deep)
                 child, head = (i, j) if len(aj) > len(ai) else (j, i)
                 if child not in heads:
@@ -153,7 +158,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
                     heads.add(head)
             # only words given as verbatim quotation can be misquoted
             direct = all(any(occs[k].kind == "direct" for k in g) for g in (cores[i], cores[j]))
-            if direct and sim[i][j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
+            if direct and sim[i, j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
                 conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], speaker[i]))
     quotes = []
     for i, g in enumerate(cores):
@@ -163,6 +168,24 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
         quotes.append(_quote(ctx, index, occs, g, [cores[j] for j in variants], speaker[i]))
     quotes.sort(key=lambda q: (-len({o["article"] for o in q["occurrences"]}), _first(ctx, q), q["id"]))
     return quotes, _dedupe(conflicts)
+
+
+def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:
+    """Pairs of quotes that share a word of four letters or more (the only ones that can match)."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(occs):
+        words = {w for w in o.key.split() if len(w) >= 4} or {o.key}
+        for w in words:
+            index[w].append(i)
+    common = max(20, len(occs) // 5)  # a word in most quotes links nothing
+    pairs: set[tuple[int, int]] = set()
+    for ids in index.values():
+        if len(ids) > common:
+            continue
+        for x in range(len(ids)):
+            for y in range(x + 1, len(ids)):
+                pairs.add((ids[x], ids[y]))
+    return sorted(pairs)
 
 
 def _pieces(text: str) -> list[str]:
