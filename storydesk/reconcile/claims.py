@@ -277,8 +277,7 @@ def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials:
 def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> dict:
     holders = [index.by_id[us[k].holder].name for k in side if us[k].holder]
     who = ", ".join(dict.fromkeys(holders))
-    value = f"{verb} by {who}" if who else verb
-    return {"value": f"{value}: {us[side[0]].text}",
+    return {"value": f"{verb} by {who}" if who else verb,
             "articles": sorted({us[k].article for k in side}, key=ctx.order),
             "evidence": list(dict.fromkeys(us[k].text for k in side))}
 

@@ -336,7 +336,8 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
                 else:
                     arts = [a for a in arts if a not in past_arts] or arts
                 ev = [t for a in arts for t in sides[past][a]]
-                positions.append({"value": ("former " if past else "") + base, "articles": arts,
+                title = base[:1].upper() + base[1:]
+                positions.append({"value": ("former " if past else "") + title, "articles": arts,
                                   "evidence": list(dict.fromkeys(ev))})
             name = index.by_id[eid].name
             out.append({"id": "x-" + short_hash("role", eid, base), "kind": "role",

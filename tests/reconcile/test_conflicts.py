@@ -113,7 +113,7 @@ def test_former_president_against_sitting_president():
     c = conflicts[0]
     assert c["kind"] == "role" and c["subject"].startswith("Donald Trump")
     assert [(p["value"], p["articles"]) for p in c["positions"]] == [
-        ("president", ["nypost", "reuters"]), ("former president", ["ibt"])]
+        ("President", ["nypost", "reuters"]), ("former President", ["ibt"])]
     assert c["positions"][1]["evidence"] == [FORMER]
 
 

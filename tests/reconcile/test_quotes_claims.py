@@ -143,6 +143,7 @@ def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
     assert _claim(cl, CAP_C)["attributed_to"] == next(e.id for e in idx.entities if e.name == "Vladimir Putin")
     assert len(denials) == 1 and denials[0]["subject"] == "Pokrovsk"
     asserted, contested = denials[0]["positions"]
+    assert asserted["value"] == "asserted by Vladimir Putin" and contested["value"] == "contested by Ukraine"
     assert set(asserted["evidence"]) == {CAP_A, CAP_C}
     assert set(contested["evidence"]) == {CAP_B, CAP_D}
 
