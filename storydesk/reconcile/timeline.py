@@ -12,7 +12,7 @@ from collections import defaultdict
 from .claims import usable
 from .common import Context, trim_span
 
-SAME_EVENT = 0.78  # cosine at which two sentences of one day are the same event
+SAME_EVENT = 0.68  # cosine at which two sentences of one day are the same event (the day already agrees)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
