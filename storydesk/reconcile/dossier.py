@@ -27,7 +27,10 @@ def _summary(ctx: Context, claims: list[dict]) -> list[dict]:
         from .summary import summarize
     except ImportError:  # the summary stage is not installed: the dossier stays valid without it
         return []
-    return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8)
+    from ..embed import reuse
+
+    with reuse(ctx._vec_cache):  # the summary's sentences are mostly the claims' already encoded
+        return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8)
 
 
 def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> dict[str, Any]:

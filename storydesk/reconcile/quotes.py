@@ -131,14 +131,19 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     # rewordings: same speaker, close meaning, different words
     # two groups are as close as their closest pair of sentences (a reworded sentence of a long quote)
     texts, owner = [], []
+    # only a speaker quoted in two separate groups can have been reworded: embed just those
+    per_speaker = Counter(sp for sp in speaker if sp)
     for gi, g in enumerate(cores):
+        if per_speaker[speaker[gi]] < 2:
+            continue
         for p in dict.fromkeys(p for k in g for p in _pieces(occs[k].text)):
             texts.append(p)
             owner.append(gi)
     vecs = ctx.vectors(texts)
     piece_sim = vecs @ vecs.T
     sim = np.full((len(cores), len(cores)), -1.0, dtype=np.float32)
-    np.maximum.at(sim, (np.array(owner)[:, None], np.array(owner)[None, :]), piece_sim)
+    if owner:
+        np.maximum.at(sim, (np.array(owner)[:, None], np.array(owner)[None, :]), piece_sim)
     parent = list(range(len(cores)))
     heads: set[int] = set()
     conflicts: list[dict] = []
