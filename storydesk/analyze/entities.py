@@ -166,7 +166,12 @@ def fix_entities(doc: Doc) -> Doc:
     out = []
     for e in ents:
         if e.label_ in NAME_LABELS:
-            e = Span(doc, e.start, e.end, label=label_of[fold(e.text)])
+            start, label = e.start, label_of[fold(e.text)]
+            # a title the model took into a person's name ("Taoiseach Jane Roe") is a role, not the name
+            while label == "PERSON" and e.end - start > 2 and (doc[start].lower_ in TITLE_WORDS
+                                                              or doc[start].lower_ in HONORIFICS):
+                start += 1
+            e = Span(doc, start, e.end, label=label)
         out.append(e)
     # Names the model missed in one place but found in another: label the unlabelled occurrences too.
     taken = {i for e in out for i in range(e.start, e.end)}

@@ -8,7 +8,8 @@ SPEECH_LEMMAS = frozenset(
     report acknowledge admit reply respond declare assert allege tweet post predict caution emphasize
     emphasise recall reiterate complain comment remark testify vow promise pledge threaten ask accuse
     concede contend maintain observe urge question wonder disclose reveal signal agree counter dismiss reject
-    estimate boast brag quip joke lament mention repeat retort scoff underscore concur charge""".split()
+    estimate boast brag quip joke lament mention repeat retort scoff underscore concur charge shout yell
+    scream exclaim whisper bark snap muse cry plead""".split()
 )
 # Verbs of belief or knowledge: attributed content that is not speech ("officials believe that ...").
 BELIEF_LEMMAS = frozenset("believe think expect hope fear feel know worry doubt conclude find show".split())

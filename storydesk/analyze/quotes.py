@@ -25,7 +25,7 @@ _PRONOUNS = frozenset({"he", "she", "him", "her"})
 WITH_BELIEFS = True
 PARTIAL_MAX_WORDS = 12
 # Verbs that frame a quoted phrase without being speech verbs ("called the plan “a mess”").
-NAMING_LEMMAS = frozenset("call label describe dub term brand chant mouth echo read".split())
+NAMING_LEMMAS = frozenset("call label describe dub term brand chant mouth echo read continue".split())
 # Speech verbs whose direct object is what was said ("announced a plan", "denied the report").
 NP_CONTENT_LEMMAS = frozenset("""predict announce confirm deny acknowledge promise propose reject dismiss demand
     question pledge vow admit concede allege reveal""".split())
@@ -293,7 +293,11 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
     inside = {t.i for t in tokens}
     cands = []
     for t in tokens:
-        if _is_cue(t) or (t.pos_ == "VERB" and t.lemma_.lower() in NAMING_LEMMAS):
+        naming = t.pos_ == "VERB" and t.lemma_.lower() in NAMING_LEMMAS
+        if naming and t.lemma_.lower() == "continue" and any(
+                c.dep_ in ("dobj", "xcomp", "ccomp", "prep") for c in t.children):
+            naming = False  # "he continued," frames a quote; "officials continue their push" does not
+        if _is_cue(t) or naming:
             subj = _subject(t)
             if subj is None or subj.i not in inside:
                 subj = _inverted_subject(t, tokens) or (subj if subj is not None and subj.i in inside else None)
@@ -306,6 +310,24 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
     if not cands:
         return None
     return cands[-1] if last else cands[0]
+
+
+def _colon_source(doc: Doc, lead: list[Token], spans: list[list[int]]) -> dict | None:
+    """ "Philip Bump: “...”", "in an interview on Tuesday: “...”": the subject of the lead, else its first name."""
+    lead = [t for t in lead if not t.is_space]
+    for t in lead:
+        if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX"):
+            subj = _subject(t)
+            if subj is not None:
+                rec = _speaker_record(doc, t, subj, spans)
+                rec["cue"] = t.text
+                return rec
+    for t in lead:
+        if t.pos_ in ("PROPN", "NOUN") and t.dep_ not in ("pobj", "compound", "amod", "npadvmod"):
+            colon = lead[-1]
+            rec = _speaker_record(doc, colon, t, spans)
+            return rec
+    return None
 
 
 def _sent_tokens(doc: Doc, a: int, b: int, quotes: list[list[int]]) -> list[Token]:
@@ -337,16 +359,20 @@ def _direct(doc: Doc) -> list[dict]:
             after = [t for t in after if t.idx < nxt_open[0]]
         before = _sent_tokens(doc, s_sent.start_char, open_at, spans)
         lead = text[s_sent.start_char:open_at].rstrip()
-        frames = [(before, True), (after, False)] if lead.endswith(":") else [(after, False), (before, True)]
+        n_words = len(text[start:end].split())
+        embedded = bool(lead) and (lead[-1].isalnum() or lead[-1] in "’'") and not lead.endswith(":")
+        # a quoted phrase inside a clause is governed by the verb before it; a full quote by the cue after it
+        first_before = lead.endswith(":") or (embedded and n_words <= PARTIAL_MAX_WORDS)
+        frames = [(before, True), (after, False)] if first_before else [(after, False), (before, True)]
         rec = None
         for toks, use_last in frames:
             found = _frame_cue(doc, toks, use_last)
             if found:
                 rec = _speaker_record(doc, found[0], found[1], spans)
                 break
-        n_words = len(text[start:end].split())
-        embedded = bool(lead) and (lead[-1].isalnum() or lead[-1] in "’'") and not lead.endswith(":")
         kind = "partial" if embedded and n_words <= PARTIAL_MAX_WORDS else "direct"
+        if rec is None and lead.endswith(":"):
+            rec = _colon_source(doc, before, spans)
         if rec is None and not lead and s_sent.start > 0:
             # "X said:" ending the paragraph before a quoted paragraph
             before_sent = doc[s_sent.start - 1].sent

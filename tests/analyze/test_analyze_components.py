@@ -43,6 +43,8 @@ ENTITY_CASES = [
     ("The minister arrived in Berlin.\n\nJane Doe/POOL/AFP via Getty Images\n\nShe left on Monday.",
      [("Berlin", "GPE")], ["Jane Doe", "AFP", "Getty Images"]),
     ("By Kevin Marsh\n\nThe council voted on Tuesday to close the bridge.", [], ["Kevin Marsh"]),
+    ("He is expected to meet with Taoiseach Micheal Martin, the Irish prime minister.", [("Micheal Martin", "PERSON")],
+     ["Taoiseach Micheal Martin"]),
 ]
 
 
