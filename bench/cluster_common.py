@@ -45,4 +45,4 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def fmt(name: str, prf: tuple[float, float, float], n: int) -> str:
-    return f"{name:<34} n={n:<5} B3 P={prf[0]:.3f} R={prf[1]:.3f} F1={prf[2]:.3f}"
+    return f"{name:<48} n={n:<5} B3 P={prf[0]:.3f} R={prf[1]:.3f} F1={prf[2]:.3f}"

@@ -125,10 +125,6 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_size(args.one)))
         return
-    if args.embed_sample:
-        rate = embed_rate(args.embed_sample)
-        print(f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s on {args.embed_sample} real texts"
-              f" -> 100,000 texts would take {100000 / rate / 60:.0f} min")
     print("clustering uses each record's real embedding plus small noise (not re-embedded), see the docstring")
     for n in args.n:
         res = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
@@ -144,6 +140,11 @@ def main() -> None:
         rates = r["slices"]
         print(f"           slices of {SLICE} fed in turn: first {rates[0]:.0f}/s, last {rates[-1]:.0f}/s, "
               f"median {float(np.median(rates)):.0f}/s over {len(rates)} slices")
+    # last: a child inherits its parent's peak memory figure, so the model is loaded after the sizes ran
+    if args.embed_sample:
+        rate = embed_rate(args.embed_sample)
+        print(f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s on {args.embed_sample} real texts"
+              f" -> 100,000 texts would take {100000 / rate / 60:.0f} min")
 
 
 if __name__ == "__main__":
