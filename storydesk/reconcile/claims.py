@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .common import Context, is_credit, quote_share, short_hash, trim_span
-from .entities import PLACE, EntityIndex
+from .entities import PLACE, EntityIndex, may_be_same_person
 
 SAME = 0.80  # cosine: the same statement
 RELATED = 0.68  # cosine: the same statement only with shared entities or numbers
@@ -214,7 +214,31 @@ def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dic
         claims.append(_claim(ctx, us, g, gi in disputed_groups))
     claims.sort(key=lambda c: (-len(c["sources"]), _first(ctx, c), c["id"]))
     conflicts = _denial_conflicts(ctx, index, us, denials)
+    conflicts += [c for g in groups for c in _holder_conflict(ctx, index, us, g)]
     return claims, conflicts, us, groups
+
+
+def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[dict]:
+    """One statement that outlets put in different people's mouths."""
+    by_holder: dict[str, list[Unit]] = defaultdict(list)
+    for k in g:
+        h = us[k].holder
+        if h and index.by_id[h].type == "PERSON":
+            by_holder[h].append(us[k])
+    if len(by_holder) < 2:
+        return []
+    ents = [index.by_id[x] for x in by_holder]
+    if any(may_be_same_person(a, b) for i, a in enumerate(ents) for b in ents[i + 1:]):
+        return []
+    sources = [set(ctx.sources({u.article for u in units})) for units in by_holder.values()]
+    if len(set().union(*sources)) < 2:
+        return []
+    positions = [{"value": index.by_id[h].name, "articles": list(dict.fromkeys(u.article for u in units)),
+                  "evidence": list(dict.fromkeys(u.text for u in units))}
+                 for h, units in sorted(by_holder.items(), key=lambda kv: (ctx.order(kv[1][0].article), kv[1][0].start))]
+    first = us[g[0]]
+    return [{"id": "x-" + short_hash("holder", first.article, first.start), "kind": "entity",
+             "subject": "who said: " + " ".join(first.text.split()[:10]) + "…", "positions": positions}]
 
 
 def claim_id(u: Unit) -> str:

@@ -64,6 +64,11 @@ def surname_match(a: str, b: str) -> float:
     return 0.0
 
 
+def may_be_same_person(a: Entity, b: Entity) -> bool:
+    """Two person entities that resolution kept apart but whose surnames fit (too close to call a conflict)."""
+    return any(surname_match(x, y) for x in a.surnames for y in b.surnames)
+
+
 def first_name_compatible(a: str, b: str) -> bool:
     """Same first name as spelled, an initial, a short form (Steve/Steven) or a transliteration."""
     a, b = a.rstrip("."), b.rstrip(".")

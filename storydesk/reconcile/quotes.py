@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from ..models import Quote
 from .common import Context, ascii_fold, is_credit, short_hash, trim_span
-from .entities import EntityIndex
+from .entities import EntityIndex, may_be_same_person
 
 MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
 SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
@@ -171,8 +171,35 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
             continue
         variants = [j for j in range(len(cores)) if j != i and parent[j] == i]
         quotes.append(_quote(ctx, index, occs, g, [cores[j] for j in variants], speaker[i]))
+        conflicts += _attribution_conflict(ctx, index, occs, g)
     quotes.sort(key=lambda q: (-len({o["article"] for o in q["occurrences"]}), _first(ctx, q), q["id"]))
     return quotes, _dedupe(conflicts)
+
+
+def _attribution_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]) -> list[dict]:
+    """Outlets that credit the same words to different people, each by name (not through a pronoun)."""
+    named: dict[str, list[QuoteOcc]] = defaultdict(list)
+    for k in g:
+        o = occs[k]
+        if o.speaker and not o.via_pronoun and index.by_id[o.speaker].type == "PERSON":
+            named[o.speaker].append(o)
+    if len(named) < 2:
+        return []
+    ents = [index.by_id[x] for x in named]
+    if any(may_be_same_person(a, b) for i, a in enumerate(ents) for b in ents[i + 1:]):
+        return []
+    sources = {sp: set(ctx.sources({o.article for o in os})) for sp, os in named.items()}
+    if len(set().union(*sources.values())) < 2:
+        return []
+    main = _longest(occs, g)
+    positions = []
+    for sp, os in sorted(named.items(), key=lambda kv: min((ctx.order(o.article), o.start) for o in kv[1])):
+        os = sorted(os, key=lambda o: (ctx.order(o.article), o.start))
+        positions.append({"value": index.by_id[sp].name, "articles": list(dict.fromkeys(o.article for o in os)),
+                          "evidence": list(dict.fromkeys(_sentence_text(ctx, o) for o in os))})
+    words = " ".join(main.text.split()[:8])
+    return [{"id": "x-" + short_hash("speaker", main.article, main.start), "kind": "entity",
+             "subject": f"who said “{words}…”", "positions": positions}]
 
 
 def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:

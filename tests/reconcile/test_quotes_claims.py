@@ -152,3 +152,33 @@ def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
 def test_questions_are_not_claims(claims):
     (cl, _d, _u, _g), _idx = claims
     assert not [c for c in cl if any(o["text"] == QUESTION for o in c["occurrences"])]
+
+
+# ---- attribution ---------------------------------------------------------------------------------
+
+U1 = "“We have no doubt that this will be a very important step towards peace,” Yuri Ushakov said."
+U2 = "“We have no doubt that this will be a very important step towards peace,” he said."
+
+
+@pytest.mark.parametrize(("sentence", "speaker", "conflict"), [
+    (U1, "Yuri Ushakov", True),  # another outlet names another man: who said it is disputed
+    (U2, "Dmitry Peskov", False),  # a pronoun resolved elsewhere is no evidence either way
+])
+@pytest.mark.slow
+def test_same_words_credited_to_different_people(sentence, speaker, conflict):
+    a, an_a = article("abc", [P1])
+    mentions(a, an_a, "PERSON", "Peskov")
+    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
+          "settlement", "Peskov")
+    b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
+    mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
+    q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", speaker)
+    if sentence == U2:
+        q.speaker_text = "he"
+    ctx = Context([a, b], {"abc": an_a, "tass": an_b})
+    quotes, conflicts = reconcile_quotes(ctx, resolve_entities(ctx))
+    assert len([q for q in quotes if q["text"].startswith("We have no doubt")]) == 1
+    found = [c for c in conflicts if c["kind"] == "entity"]
+    assert bool(found) is conflict
+    if conflict:
+        assert {p["value"] for p in found[0]["positions"]} == {"Dmitry Peskov", "Yuri Ushakov"}
