@@ -7,7 +7,7 @@ import copy
 import pytest
 from reconcile_kit import article, assert_grounded, date, mentions, quantity, quote, statements, validate
 
-from storydesk.models import Story
+from storydesk.models import Article, Story
 from storydesk.reconcile import dossier_for, input_hash
 from storydesk.reconcile.dossier import assemble
 
@@ -109,3 +109,17 @@ def test_dossier_for_caches_until_an_article_changes(store):
     store.save_analysis(ans["abc"], arts[1].content_hash, "test-2")
     assert input_hash(store, store.get_story(story.id)) != key
     assert dossier_for(store, story.id)["story"]["title"] == "Putin meets Witkoff"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("texts", [
+    [],  # a story with no article
+    [""],  # an empty article
+    ["The council approved the budget on Monday after a long debate. Critics said the plan would raise taxes."],
+])
+def test_edge_inputs_without_analysis_stay_valid(texts):
+    arts = [Article(id=f"a{i}", text=t, source=f"s{i}") for i, t in enumerate(texts)]
+    d = assemble(Story("s", "t", [a.id for a in arts], []), arts, {})
+    validate(d)
+    assert_grounded(d, {a.id: a.text for a in arts})
+    assert d["story"]["article_count"] == len(arts)
