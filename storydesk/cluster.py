@@ -1,13 +1,14 @@
-"""Story clustering stage: links copies, then groups articles into stories, one article at a time.
+"""Story clustering stage: links copies, then groups the articles not yet in a story into stories.
 
-Each article joins the best-scoring existing story or opens a new one. The score mixes a dense
-sentence embedding of title and lead (cosine to the story's mean vector) with a sparse tf-idf vector
-over words, named entities, dates and numbers (cosine to the story's summed vector); IDF is counted
-over the corpus seen so far. Candidate stories come from an HNSW index over article vectors and from
-the latest stories naming the article's main entities, so the cost per article does not grow with the
-corpus. Reports further apart in time than a window are never one story. Articles are taken in a
-stable order (date, then id) and state is kept in the store, so the same input gives the same stories
-and new articles are added without redoing the old ones.
+Two articles are compared by a score that mixes a dense sentence embedding of title and lead with a
+sparse tf-idf vector over words, named entities, dates and numbers (IDF counted over the corpus seen
+so far). New articles, in date order and in chunks, are first clustered among themselves by average
+linkage over a neighbour graph (each article's k nearest by embedding, so no all-pairs comparison);
+each resulting group then joins the earlier story whose centroids it scores best against (candidates
+from an HNSW index over stored article vectors and from the latest stories naming its main entities)
+or opens a new story. Reports published further apart than a window are never one story. The state
+(centroids, indexes, document frequencies) is kept in the store, so a later run adds articles without
+redoing the old ones, and the same input gives the same stories.
 """
 
 from __future__ import annotations
@@ -565,7 +566,7 @@ def _story(store: Store, cl: Clusterer, s: int) -> Story:
 def cluster_store(store: Store, progress: bool | None = None, params: Params = DEFAULT) -> list[Story]:
     """Link copies and place every article not yet in a story; save and return all stories."""
     clustered = store.story_of()
-    new = [a for a in store.iter_articles() if a.id not in clustered]
+    new = list(store.iter_articles([a for a in store.article_ids() if a not in clustered]))
     if new:
         _link_copies(store, new)
         copy_of = {a.id: store.copy_of(a.id) for a in new}
