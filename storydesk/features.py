@@ -186,7 +186,7 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
     ent_counts = Counter(ents)
     for e, c in ent_counts.items():
         counts["e:" + e] += entity_boost * c
-        # a multi-word name also matches its last word ("Witkoff" for "Steve Witkoff")
+        # a multi-word name also matches its last word ("Smith" for "Ann Smith")
         if " " in e:
             counts["e:" + e.rsplit(" ", 1)[1]] += entity_boost * c * 0.5
     resolved = [d.resolved for d in analysis.dates if d.resolved] if analysis and analysis.dates else []
