@@ -47,6 +47,11 @@ def test_valid_and_grounded(seed_dossier):
     validate(d)
     assert_grounded(d, texts)
     assert d["story"]["article_count"] == 5 and d["story"]["source_count"] == 5
+    ids = [x["id"] for part in ("entities", "quotes", "claims", "conflicts") for x in d[part]]
+    assert len(ids) == len(set(ids))
+    entity_ids = {e["id"] for e in d["entities"]}
+    assert {q["speaker"] for q in d["quotes"] if q["speaker"]} <= entity_ids
+    assert {c["attributed_to"] for c in d["claims"] if c["attributed_to"]} <= entity_ids
 
 
 @pytest.mark.parametrize("variants", [
