@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
@@ -19,7 +19,6 @@ from ..store import Store
 
 # Bump when the analysis output changes, so stored analyses are redone.
 ANALYSIS_VERSION = "1"
-SAVE_EVERY = 32
 # Below this many articles a second process costs more to start than it saves.
 MIN_FOR_PROCESSES = 12
 
@@ -39,33 +38,54 @@ def analyze_article(article: Article) -> Analysis:
     return doc_to_analysis(nlp(make_doc(nlp, article)), article.id)
 
 
-def analyze_articles(articles: Sequence[Article], n_process: int | None = None):
-    """Analyses of many articles, in order, on up to two processes for larger batches."""
+def analyze_articles(articles: Iterable[Article], n_process: int | None = None) -> Iterator[Analysis]:
+    """Analyses of many articles, in order; two processes for larger batches unless ``n_process`` says."""
     from .convert import doc_to_analysis
     from .pipeline import run
 
     if n_process is None:
+        articles = list(articles)
         n_process = min(2, os.cpu_count() or 1) if len(articles) >= MIN_FOR_PROCESSES else 1
     for article, doc in run(articles, n_process=n_process):
         yield doc_to_analysis(doc, article.id)
 
 
-def analyze_store(store: Store, ids: Sequence[str] | None = None, progress: bool | None = None) -> int:
-    """Analyse the stored articles that are new or changed since their stored analysis; return how many."""
+def _pending(store: Store, ids: Sequence[str]) -> list[str]:
+    """The ids whose stored analysis is missing, of another text, or of another analysis version."""
     state = store.analysis_state()
-    wanted = list(ids) if ids is not None else store.article_ids()
-    pending: list[Article] = []
-    for article in store.iter_articles(wanted):
-        if state.get(article.id) != (content_hash(article), ANALYSIS_VERSION):
-            pending.append(article)
+    out = []
+    for aid in ids:
+        meta = store.article_meta(aid)
+        if meta is None:
+            continue
+        stored_hash = meta["content_hash"] or content_hash(store.get_article(aid))
+        if state.get(aid) != (stored_hash, ANALYSIS_VERSION):
+            out.append(aid)
+    return out
+
+
+def analyze_store(store: Store, ids: Sequence[str] | None = None, progress: bool | None = None) -> int:
+    """Analyse the stored articles that are new or changed since their stored analysis; return how many.
+
+    Articles stream from the store to spaCy (two processes when there are enough of them) and each
+    analysis is saved as soon as it is done, so an interrupted run keeps what it finished.
+    """
+    pending = _pending(store, list(ids) if ids is not None else store.article_ids())
     if not pending:
         return 0
     show = sys.stderr.isatty() if progress is None else progress
-    hashes = {a.id: content_hash(a) for a in pending}
+    n_process = min(2, os.cpu_count() or 1) if len(pending) >= MIN_FOR_PROCESSES else 1
+    hashes: dict[str, str] = {}
+
+    def stream() -> Iterator[Article]:
+        for article in store.iter_articles(pending):
+            hashes[article.id] = content_hash(article)
+            yield article
+
     done = 0
     with tqdm(total=len(pending), desc="analyze", unit="article", disable=not show) as bar:
-        for analysis in analyze_articles(pending):
-            store.save_analysis(analysis, hashes[analysis.article_id], ANALYSIS_VERSION)
+        for analysis in analyze_articles(stream(), n_process=n_process):
+            store.save_analysis(analysis, hashes.pop(analysis.article_id), ANALYSIS_VERSION)
             done += 1
             bar.update(1)
     return done
