@@ -57,7 +57,7 @@ def in_spans(spans: list[list[int]], start: int, end: int) -> bool:
 
 
 def _trim(ent: Span) -> Span | None:
-    """Drop a leading determiner and a trailing possessive or punctuation: "the Kremlin's" -> "Kremlin"."""
+    """Drop a leading determiner and a trailing possessive or punctuation: "the Ministry's" -> "Ministry"."""
     start, end = ent.start, ent.end
     doc = ent.doc
     while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct or doc[start].is_space):
@@ -183,7 +183,7 @@ def fix_entities(doc: Doc) -> Doc:
             continue
         key = fold(tok.text)
         if key in known and not in_spans(credits, tok.idx, tok.idx + len(tok)):
-            # extend to a preceding given name that is part of the same name ("Jared" + "Kushner")
+            # extend to a preceding given name that is part of the same name ("Jane" + "Smith")
             start = tok.i
             while start > 0 and start - 1 not in taken and doc[start - 1].pos_ == "PROPN" and \
                     fold(doc[start - 1:tok.i + 1].text) in known:

@@ -60,7 +60,7 @@ def _norm_tokens(text: str) -> tuple[str, ...]:
 
 
 def full_name(doc: Doc, short: str) -> str:
-    """The longest PERSON name written in the article that ends with ``short`` ("Putin" -> "Vladimir Putin")."""
+    """The longest PERSON name written in the article that ends with ``short`` ("Smith" -> "Jane Smith")."""
     want = _norm_tokens(short)
     best, best_len = short, len(want)
     for ent, toks in _cache(doc).persons:
@@ -206,7 +206,7 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
     start, end = _np_bounds(subj)
     s_char, e_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
     ent = _ent_at(doc, subj.i)
-    if ent is None:  # "Kremlin spokesman Dmitry Peskov": the head may be a title with the name beside it
+    if ent is None:  # "Ministry spokesman John Roe": the head may be a title with the name beside it
         ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= end]
         ent = ents[-1] if ents else None
     if ent is not None and ent.label_ == "PERSON":

@@ -33,7 +33,7 @@ def _strip(doc: Doc, start: int, end: int, person: Span) -> tuple[int, int]:
 
 
 def _premodifier(person: Span) -> tuple[int, int] | None:
-    """"Kremlin spokesman Dmitry Peskov": the compound/amod/poss children of the name's head before it."""
+    """"Ministry spokesman John Roe": the compound/amod/poss children of the name's head before it."""
     doc = person.doc
     lefts = [c for c in person.root.lefts if c.i < person.start and c.dep_ in _PREMOD_DEPS]
     if lefts:
@@ -49,7 +49,7 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
             if not ok or t.ent_type_ == "PERSON" and t.i < person.start - 1 and doc[t.i + 1].ent_iob_ == "B":
                 break
             start -= 1
-    # a comma or a conjunction inside means a list ("Witkoff, Kushner and Secretary X"): keep the last item
+    # a comma or a conjunction inside means a list ("Roe, Smith and Secretary X"): keep the last item
     for i in range(person.start - 1, start - 1, -1):
         if doc[i].text in (",", ";", "(", ")", "—", "–") or doc[i].lower_ in ("and", "or", "with", "by"):
             start = i + 1
@@ -69,7 +69,7 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
 
 
 def _appositive(person: Span) -> list[tuple[int, int]]:
-    """"Peskov, the Kremlin's spokesman" and "the head of the delegation, Rustem Umerov"."""
+    """"Roe, the ministry's spokesman" and "the head of the delegation, Jane Smith"."""
     doc = person.doc
     out = []
     for child in person.root.children:
