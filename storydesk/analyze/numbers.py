@@ -84,7 +84,7 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
         return None
     before = doc[nums[0].i - 1] if nums[0].i > 0 else None
     if ordinal and label != "ORDINAL" and before is not None and before.lower_ in ("a", "an", "one") and value:
-        value, ordinal = 1 / value, False  # "a fifth of Ukraine" is a fraction
+        value, ordinal = 1 / value, False  # "a fifth of the country" is a fraction
     ordinal = ordinal or label == "ORDINAL"
     start = span.start
     approx = None

@@ -192,7 +192,7 @@ def _known_person(doc: Doc, tok: Token) -> str | None:
 
 
 def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
-    """The person whose role (as written earlier) contains ``word`` ("the president" -> "Russian President X")."""
+    """The person whose role (as written earlier) contains ``word`` ("the president" -> "French President X")."""
     best = None
     text = _cache(doc).text
     for r in doc._.roles or []:
@@ -411,7 +411,7 @@ def _content_of(verb: Token) -> tuple[int, int] | None:
             return c.left_edge.i, c.right_edge.i + 1
     lemma = verb.lemma_.lower()
     for c in verb.children:
-        # "predicted big wins", "accused Trump of lying", "questioned whether ...": a noun phrase or
+        # "predicted big wins", "accused the mayor of lying", "questioned whether ...": a noun phrase or
         # an "of"/"whether" complement carries the content of some speech verbs
         if c.dep_ == "dobj" and lemma in NP_CONTENT_LEMMAS and c.right_edge.i - c.left_edge.i >= 1:
             return c.left_edge.i, c.right_edge.i + 1

@@ -39,7 +39,7 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
     if lefts:
         start = min(c.left_edge.i for c in lefts)
     else:
-        # The parse may attach the title elsewhere ("Secretary of State Marco Rubio"): walk left over
+        # The parse may attach the title elsewhere ("Secretary of State Jane Smith"): walk left over
         # a title-like run of words (nouns, adjectives, proper nouns, "of", possessives, hyphens).
         start = person.start
         while start > 0 and person.start - start < _MAX_ROLE:
@@ -59,7 +59,7 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
         start -= 2
     if not lefts and start < person.start and doc[person.start - 1].lower_ not in TITLE_WORDS:
         return None  # without the parse's word, only a known title word right before the name counts
-    # another person's name at the left edge belongs to the role only as a possessive ("Trump's envoy")
+    # another person's name at the left edge belongs to the role only as a possessive ("the mayor's envoy")
     start, end = _strip(doc, start, person.start, person)
     if end - start < 1 or end - start > _MAX_ROLE or not _has_title(doc, start, end):
         return None

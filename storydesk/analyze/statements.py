@@ -27,7 +27,7 @@ def _stance(sent: Span, attributed: bool) -> tuple[str, str | None]:
             return "deny", phrase
     cue_i = next((t.i for t in sent if t.pos_ == "VERB" and t.lemma_.lower() in SPEECH_LEMMAS), None)
     if attributed and cue_i is not None:
-        # "Ukraine, however, said its forces still held ...": a contrasting party's answer to a claim
+        # "The army, however, said its forces still held ...": a contrasting party's answer to a claim
         before = {t.lower_ for t in sent if t.i < cue_i}
         after = {t.lower_ for t in sent if t.i > cue_i}
         if before & _CONTRAST and after & _NEGATION:
