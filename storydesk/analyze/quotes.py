@@ -124,9 +124,10 @@ def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
 
 
 def _subject(verb: Token) -> Token | None:
-    for c in verb.children:
-        if c.dep_ in _SUBJ:
-            return c
+    # the subject nearest the verb: a dateline ("CITY -- ") can be parsed as a second subject
+    subjects = [c for c in verb.children if c.dep_ in _SUBJ]
+    if subjects:
+        return min(subjects, key=lambda c: abs(verb.i - c.i))
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None

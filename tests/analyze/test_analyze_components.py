@@ -119,6 +119,8 @@ QUOTE_CASES = [
     ("Russian President Ivan Petrov spoke to reporters.\n\n“We will not retreat,” the president said.",
      [("We will not retreat", "direct", "Ivan Petrov")]),
     ('"It is over," said Tom Reyes, a spokesman for the league.', [("It is over", "direct", "Tom Reyes")]),
+    ("BERLIN -- Chancellor Anna Berg warned that the talks could fail.",
+     [("that the talks could fail", "indirect", "Anna Berg")]),
     ("Senator Ruth Cole spoke in Ohio.\n\nShe said:\n\n“The bill will pass this week.”",
      [("The bill will pass this week.", "direct", "Ruth Cole")]),
 ]
