@@ -15,12 +15,23 @@ _HEARSAY = frozenset({"reportedly", "allegedly", "purportedly", "apparently"})
 MIN_WORDS = 5
 
 
+def _conditional(verb) -> bool:
+    """Whether a verb sits in an "if"/"unless" clause ("warns that if Ukraine rejects a deal ...")."""
+    node = verb
+    while True:
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in node.children):
+            return True
+        if node.head.i == node.i or node.dep_ not in ("advcl", "conj", "xcomp"):
+            return False
+        node = node.head
+
+
 def _stance(sent: Span, attributed: bool) -> tuple[str, str | None]:
     """(stance, cue word) from the verbs and phrases of a sentence."""
     low = sent.text.lower()
     for t in sent:
         lemma = t.lemma_.lower()
-        if t.pos_ in ("VERB", "AUX") and lemma in DENY_LEMMAS:
+        if t.pos_ in ("VERB", "AUX") and lemma in DENY_LEMMAS and not _conditional(t):
             return "deny", t.text
     for phrase in DENY_PHRASES:
         if f" {phrase}" in f" {low}":

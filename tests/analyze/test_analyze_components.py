@@ -253,6 +253,8 @@ STATEMENT_CASES = [
     ("Open-source monitoring groups report that neither town is fully under Russian control.", "Open-source",
      "report", "Open-source monitoring groups"),
     ("The bridge was closed for repairs after the storm last winter.", "The bridge", "assert", None),
+    ("The general warns that if the city rejects a deal, his forces will advance.", "The general", "claim",
+     "The general"),
     ("The army was moving north, according to Colonel Mark Feld.", "The army", "report", "Mark Feld"),
 ]
 
