@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models import Analysis, Article, Sentence
+from .common import fold
 
 SAME_STATEMENT = 0.80  # cosine at which two sentences are taken to state the same thing (cite both)
 SUPPORTS = 0.70  # looser: a paraphrase that still backs the statement, for scoring only
@@ -287,7 +288,8 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
               weights: Weights = DEFAULT_WEIGHTS) -> list[dict]:
     """Pick up to ``max_sentences`` verbatim sentences (and at most ``max_words`` words when given).
 
-    Each item: {"text", "articles": [origin first, then every other carrier], "occurrences": [...]},
+    Each item: {"text", "articles": [the articles it stands in verbatim, origin first],
+    "also_reported_by": [articles carrying the same statement in other words], "occurrences": [...]},
     plus "status": "disputed" when a dossier claim it overlaps is disputed.
     """
     from ..embed import encode
@@ -317,7 +319,8 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
         picked.append(i)
         covered |= grams[i]
         words += n
-    return [_item(i, cands, sim) for i in _lead_first(picked, cands, sim)]
+    folded = {a.id: fold(a.text) for a in articles}
+    return [_item(i, cands, sim, folded) for i in _lead_first(picked, cands, sim)]
 
 
 def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> list[int]:
@@ -329,7 +332,7 @@ def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> l
     return sorted(picked, key=key)
 
 
-def _item(i: int, cands: list[Candidate], sim: np.ndarray) -> dict:
+def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str]) -> dict:
     idx, _ = _carriers(i, cands, sim)
     occurrences = [
         {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
@@ -341,7 +344,12 @@ def _item(i: int, cands: list[Candidate], sim: np.ndarray) -> dict:
         if o["article"] not in seen:
             seen.add(o["article"])
             occurrences.append({k: o[k] for k in ("article", "text", "start", "end") if k in o})
-    item: dict = {"text": cands[i].text, "articles": [o["article"] for o in occurrences],
+    # Grounding: "articles" cites only the articles the sentence stands in verbatim (folded); articles
+    # that carry the same statement in their own words are listed apart, never credited with its wording.
+    said = fold(cands[i].text)
+    verbatim = [o["article"] for o in occurrences if said in folded.get(o["article"], fold(o["text"]))]
+    item: dict = {"text": cands[i].text, "articles": verbatim,
+                  "also_reported_by": [o["article"] for o in occurrences if o["article"] not in verbatim],
                   "occurrences": occurrences}
     if cands[i].status == "disputed":
         item["status"] = "disputed"

@@ -176,7 +176,9 @@ class _Html:
             disputed = s.get("status") == "disputed"
             flag = f" {self.badge('disputed')}" if disputed else ""
             cls = ' class="disputed"' if disputed else ""
-            items.append(f"<li{cls}>{esc(s['text'])}{self.cites(s['articles'])}{flag}</li>")
+            also = s.get("also_reported_by") or []
+            more = f' <span class="small">also reported by{self.cites(also)}</span>' if also else ""
+            items.append(f"<li{cls}>{esc(s['text'])}{self.cites(s['articles'])}{more}{flag}</li>")
         body = f'<ol class="summary">{"".join(items)}</ol>' if items else '<p class="small">No summary.</p>'
         return f'<section id="summary"><h2>Summary</h2>{body}</section>'
 

@@ -37,7 +37,9 @@ def _summary(doc: dict[str, Any], r: Refs) -> list[str]:
     out = ["## Summary", ""]
     for s in doc.get("summary", []):
         flag = " **(disputed)**" if s.get("status") == "disputed" else ""
-        out.append(f"- {_t(s['text'])} {_cites(s['articles'], r)}{flag}")
+        also = s.get("also_reported_by") or []
+        more = f" (also reported by {_cites(also, r)})" if also else ""
+        out.append(f"- {_t(s['text'])} {_cites(s['articles'], r)}{more}{flag}")
     return out + [""] if doc.get("summary") else out + ["_No summary._", ""]
 
 
