@@ -6,7 +6,7 @@ from typing import Any
 
 from ..models import Analysis, Article, Story
 from .claims import build_claims, unique_by_source
-from .common import Context
+from .common import Context, fold
 from .conflicts import date_conflicts, number_conflicts, role_conflicts
 from .entities import attach_roles, resolve_entities
 from .quotes import reconcile_quotes
@@ -21,7 +21,24 @@ def _article(a: Article) -> dict[str, Any]:
             "path": a.path, "words": a.words or len(a.text.split()), "copy_of": a.copy_of}
 
 
-def _summary(ctx: Context, claims: list[dict]) -> list[dict]:
+def _outvoted(conflicts: list[dict]) -> set[str]:
+    """Evidence of the positions fewer articles take in a number, date or role conflict.
+
+    The summary states what the outlets agree on, so a sentence carrying the minority reading of a
+    conflicted fact (a wrong title, an odd count) is left to the conflicts section.
+    """
+    out: set[str] = set()
+    for c in conflicts:
+        if c["kind"] not in {"number", "date", "role"}:
+            continue
+        most = max(len(p["articles"]) for p in c["positions"])
+        for p in c["positions"]:
+            if len(p["articles"]) < most:
+                out |= {fold(e) for e in p.get("evidence", [])}
+    return out
+
+
+def _summary(ctx: Context, claims: list[dict], conflicts: list[dict]) -> list[dict]:
     """The summary writer's pick (reconcile/summary.py), cited by article."""
     try:
         from .summary import summarize
@@ -30,7 +47,7 @@ def _summary(ctx: Context, claims: list[dict]) -> list[dict]:
     from ..embed import reuse
 
     with reuse(ctx._vec_cache):  # the summary's sentences are mostly the claims' already encoded
-        return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8)
+        return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8, avoid=_outvoted(conflicts))
 
 
 def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> dict[str, Any]:
@@ -60,6 +77,6 @@ def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis
         "claims": claims,
         "conflicts": conflicts,
         "timeline": build_timeline(ctx),
-        "summary": _summary(ctx, claims),
+        "summary": _summary(ctx, claims, conflicts),
         "unique": unique_by_source(claims),
     }

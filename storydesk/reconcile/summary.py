@@ -285,16 +285,19 @@ def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int
 
 def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, claims: list[dict] | None,
               max_sentences: int = 8, max_words: int | None = None,
-              weights: Weights = DEFAULT_WEIGHTS) -> list[dict]:
+              weights: Weights = DEFAULT_WEIGHTS, avoid: set[str] | None = None) -> list[dict]:
     """Pick up to ``max_sentences`` verbatim sentences (and at most ``max_words`` words when given).
 
     Each item: {"text", "articles": [the articles it stands in verbatim, origin first],
     "also_reported_by": [articles carrying the same statement in other words], "occurrences": [...]},
-    plus "status": "disputed" when a dossier claim it overlaps is disputed.
+    plus "status": "disputed" when a dossier claim it overlaps is disputed. Sentences overlapping a text
+    in ``avoid`` (folded; e.g. the outvoted side of a conflict) are never picked.
     """
     from ..embed import encode
 
     cands = candidates(articles, analyses or {}, claims or [])
+    if avoid:
+        cands = [c for c in cands if not any(fold(c.text) in e or e in fold(c.text) for e in avoid)]
     if not cands:
         return []
     vecs = encode([c.text for c in cands])

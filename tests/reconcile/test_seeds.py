@@ -103,6 +103,8 @@ def test_former_president_role_conflict(seed_dossier):
     assert len(hits) == 1
     former = [p for p in hits[0]["positions"] if "former" in p["value"]]
     assert former and [a[:3] for a in former[0]["articles"]] == ["003"]
+    # the outvoted title is shown as a conflict, never stated by the summary
+    assert not any("former President" in s["text"] for s in d["summary"])
 
 
 def test_captured_town_is_disputed(seed_dossier):

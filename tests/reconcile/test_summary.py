@@ -10,6 +10,7 @@ import pytest
 from conftest import SEEDS
 from storydesk.embed import encode
 from storydesk.models import Analysis, Article
+from storydesk.reconcile.common import fold
 from storydesk.reconcile.summary import split_sentences, summarize, usable
 
 pytestmark = pytest.mark.slow
@@ -159,3 +160,10 @@ def test_claim_occurrences_elsewhere_are_cited() -> None:
     item = next(it for it in summarize(arts, {}, claims) if it["text"] == first["text"])
     assert other.id in item["also_reported_by"]
     assert elsewhere in item["occurrences"]
+
+
+def test_avoided_sentences_are_never_picked() -> None:
+    arts = list(seed_articles())
+    first = seed_summary()[0]
+    again = summarize(arts, {}, [], avoid={fold(first["text"])})
+    assert first["text"] not in [it["text"] for it in again]
