@@ -37,6 +37,7 @@ class QuoteOcc:
     kind: str
     key: str
     via_pronoun: bool = False
+    written: str | None = None  # the speaker as the article writes it, when no entity stands for it
 
     @property
     def words(self) -> int:
@@ -57,7 +58,26 @@ def collect(ctx: Context, index: EntityIndex) -> list[QuoteOcc]:
             if occ and (occ.start, occ.end) not in seen:
                 seen.add((occ.start, occ.end))
                 out.append(occ)
-    return out
+    return _innermost(out)
+
+
+def _innermost(occs: list[QuoteOcc]) -> list[QuoteOcc]:
+    """Drop a reported-speech span that wraps a direct quote of the same article.
+
+    "X said her government would accept "any fair deal"" holds the speaker's own words inside the
+    outlet's paraphrase: the quote is the inner words, credited to the outer span's speaker when the
+    inner one has none.
+    """
+    dropped: set[int] = set()
+    for i, outer in enumerate(occs):
+        for inner in occs:
+            if inner is outer or inner.article != outer.article or inner.kind == "indirect":
+                continue
+            if outer.start <= inner.start and inner.end <= outer.end and (outer.start, outer.end) != (inner.start, inner.end):
+                if inner.speaker is None:
+                    inner.speaker, inner.via_pronoun, inner.written = outer.speaker, outer.via_pronoun, outer.written
+                dropped.add(i)
+    return [o for i, o in enumerate(occs) if i not in dropped]
 
 
 def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
@@ -79,7 +99,8 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
     if speaker and index.by_id[speaker].type != "PERSON" and index.by_id[speaker].type not in {"ORG", "GPE", "NORP"}:
         speaker = None
     pronoun = bool(q.speaker_text) and q.speaker_text.strip().lower() in _PRONOUNS
-    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun)
+    written = None if pronoun or not q.speaker_text else q.speaker_text.strip()
+    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun, written)
 
 
 def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
@@ -262,13 +283,19 @@ def _quote(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], core: list[in
     out = {
         "id": "q-" + short_hash(main.article, main.start, main.end),
         "speaker": speaker,
-        "speaker_name": index.by_id[speaker].name if speaker else None,
+        "speaker_name": index.by_id[speaker].name if speaker else _written_speaker(occs, members),
         "text": main.text,
         "occurrences": [_occ_dict(occs[k]) for k in members],
     }
     if variants:
         out["variants"] = variants
     return out
+
+
+def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
+    """An unnamed source as the articles write it ("a Kremlin aide", "the grid operator")."""
+    seen = Counter(occs[k].written for k in members if occs[k].written)
+    return min(seen, key=lambda w: (-seen[w], w)) if seen else None
 
 
 def _quote_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int],
