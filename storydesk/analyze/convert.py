@@ -16,10 +16,7 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
     text = doc.text
     paras = paragraph_starts(text)
     sentences: list[Sentence] = []
-    for sent in doc.sents:
-        a, b = trimmed(doc, sent.start, sent.end)
-        if a >= b:
-            continue
+    for a, b in sentence_ranges(doc):
         start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
         sentences.append(Sentence(article_id, start, end, text[start:end], index=len(sentences),
                                   paragraph=paragraph_of(paras, start)))
@@ -46,6 +43,29 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
     return Analysis(article_id, sentences=sentences, mentions=mentions, roles=_unique(roles),
                     quotes=_unique(quotes), quantities=_unique(quantities), statements=statements,
                     dates=_unique(dates))
+
+
+_OPENING = frozenset("“‘«„([{")
+
+
+def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of the sentences, with punctuation glued to a sentence's end kept with it.
+
+    The parser may start a sentence at a closing quotation mark written right after the full stop
+    ("... alive.” Then") and end one with an opening mark; marks go with the words they touch.
+    """
+    ranges = [list(trimmed(doc, s.start, s.end)) for s in doc.sents]
+    ranges = [r for r in ranges if r[0] < r[1]]
+    for prev, cur in zip(ranges, ranges[1:], strict=False):
+        while cur[0] < cur[1] and prev[1] == cur[0] and not doc[cur[0] - 1].whitespace_ \
+                and doc[cur[0]].is_punct and doc[cur[0]].text not in _OPENING:
+            cur[0] += 1
+            prev[1] += 1
+        while prev[1] - prev[0] > 1 and prev[1] == cur[0] and doc[prev[1] - 1].text in _OPENING | {'"'} \
+                and doc[prev[1] - 1].whitespace_ == "" and doc[prev[1] - 2].whitespace_:
+            prev[1] -= 1
+            cur[0] -= 1
+    return [(a, b) for a, b in ranges if a < b]
 
 
 def _unique(items: list) -> list:

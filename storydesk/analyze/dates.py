@@ -21,7 +21,9 @@ _WEEKDAY_ONLY = re.compile(rf"^(?:(this|last|next|past)\s+)?({'|'.join(WEEKDAYS)
 _AGO = re.compile(r"\b(year|month|week|day)s?\s+ago\b", re.I)
 _APPROX = re.compile(r"\b(?:more than|less than|about|nearly|almost|roughly|around|over|some|just|only)\s+", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_FUTURE = frozenset({"will", "shall", "'ll", "’ll"})
+_FUTURE = frozenset({"will", "shall", "'ll", "’ll", "would", "should", "could", "may", "might", "must", "can"})
+# Verbs that put what they govern ahead: "is expected to join on Thursday", "is due to arrive".
+_AHEAD_LEMMAS = frozenset("expect schedule plan set due intend aim hope prepare seek want propose".split())
 
 
 def parse_published(published: str | None) -> dt.datetime | None:
@@ -97,7 +99,17 @@ def _is_future(ent: Span) -> bool:
     verb = ent.root.head
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
-    return any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE for c in verb.children)
+    if ent.root.head.lower_ in ("before", "by", "until", "till") and verb.tag_ != "VBD":
+        return True  # a deadline not yet past: "has demanded a deal before June"
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE for c in verb.children):
+        return True  # future or modal: "will meet", "should have power again by Sunday"
+    if verb.tag_ in ("VBZ", "VBP") and verb.dep_ != "ROOT" or verb.lower_ == "going":
+        return True  # present tense inside a clause: "before the dry season begins in June"
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        # an infinitive governed by a verb of planning looks ahead: "is expected to join on Thursday"
+        head = verb.head
+        return head.lemma_.lower() in _AHEAD_LEMMAS or head.lower_ in ("due", "set", "going")
+    return False
 
 
 @Language.component("storydesk_dates")

@@ -25,6 +25,27 @@ _CONTRIB = re.compile(r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?
                       r"writing by)\b[^\n]*$", re.M | re.I)
 _SHORT_LINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’.&\-]*[ \t]?){1,3}[ \t]*$", re.M)
 _POSSESSIVE = re.compile(r"[’']s?$")
+# Datelines opening a paragraph: "LONDON --", "KYIV, Ukraine —", "PARIS (Reuters) -", "Berlin (AP) —".
+_DATELINE = re.compile(
+    r"^[ \t]*(?:[A-Z][A-Z.'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
+    r"(?:[ \t]*\([A-Z][\w .&]{0,30}\))?[ \t]*(?:--|—|–|-)"
+    r"|[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,3}(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
+    r"[ \t]*\([A-Z][\w .&]{0,30}\)[ \t]*(?:--|—|–|-))(?=[ \t])",
+    re.M,
+)
+# Words after a name that make it a place ("the Kherson region") and before it ("the port of X").
+PLACE_NOUNS = frozenset("""region city province oblast district town village port capital county state territory
+    republic island coast valley area municipality prefecture governorate""".split())
+# Prepositions that put a name in a place ("in X", "near X"); "to"/"from" only after a verb of motion.
+_PLACE_PREPS = frozenset({"in", "near", "outside", "across", "around"})
+_MOTION_PREPS = frozenset({"to", "from", "into", "toward", "towards"})
+MOTION_LEMMAS = frozenset("""travel fly go come return arrive head move flee drive sail visit trip journey flight
+    road route ferry train evacuate deploy send relocate withdraw retreat advance march""".split())
+# Nouns a place name premodifies ("the X pumping station").
+FACILITY_NOUNS = frozenset("station plant airport dam bridge port base reservoir crossing checkpoint".split())
+PUBLISH_LEMMAS = SPEECH_LEMMAS | frozenset("publish print quote cite interview appear air broadcast".split())
+# First words that make a name an event, not a person ("Storm Hedda", "Hurricane Ida").
+EVENT_HEADS = frozenset("storm hurricane typhoon cyclone tropical tornado wildfire operation".split())
 
 
 def fold(text: str) -> str:
@@ -48,6 +69,8 @@ def mark_credits(doc: Doc) -> Doc:
         # A line of at most three capitalised words alone ("Reuters", "Tags") is furniture, not prose.
         if m.group().strip() and not any(ch in m.group() for ch in ".!?:"):
             spans.append([m.start(), m.end()])
+    # A dateline names where the story was filed, not who or what it is about.
+    spans += [[m.start(), m.end()] for m in _DATELINE.finditer(doc.text)]
     doc._.credits = sorted(spans)
     return doc
 
@@ -93,6 +116,61 @@ def _person_votes(ent: Span) -> int:
     if root.dep_ == "appos" and root.head.lemma_.lower() in TITLE_WORDS and root.head.ent_type_ == "":
         votes += 2
     return votes
+
+
+def _place_votes(ent: Span) -> int:
+    """Evidence that a name is a place: "in X", "travelled to X", "X region", "the port of X"."""
+    doc = ent.doc
+    votes = 0
+    after = doc[ent.end] if ent.end < len(doc) else None
+    if after is not None and after.lower_ in PLACE_NOUNS and after.is_lower:
+        votes += 2
+    root = ent.root
+    if root.dep_ == "compound" and root.head.lemma_.lower() in FACILITY_NOUNS:
+        votes += 2  # "the X pumping station", "X airport"
+    if len(ent) == 1 and any(c.ent_type_ in ("GPE", "LOC") for c in root.conjuncts):
+        votes += 1  # listed with places: "Crimea, Donbas and X"
+    before = doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and before.lower_ in _PLACE_PREPS and root.head.i == before.i \
+            and before.head.lemma_.lower() not in PUBLISH_LEMMAS:  # "reported in X" names a medium
+        votes += 2
+    elif before is not None and before.lower_ in _MOTION_PREPS and before.head.lemma_.lower() in MOTION_LEMMAS:
+        votes += 2
+    elif before is not None and before.lower_ == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in PLACE_NOUNS:
+        votes += 2
+    return votes
+
+
+def _common_noun_start(ent: Span) -> bool:
+    """A capitalised common noun opening a sentence ("Ferry service resumed"): one word the tagger calls a
+    noun, modifying a lower-case noun after it."""
+    tok = ent[0]
+    nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return (len(ent) == 1 and tok.is_sent_start and tok.pos_ == "NOUN" and tok.dep_ == "compound"
+            and nxt is not None and nxt.is_lower and nxt.pos_ == "NOUN")
+
+
+def _extend_given_names(doc: Doc, ents: list[Span]) -> list[Span]:
+    """A capitalised word the parse joins to a person's name ("Yury" in "by Yury Smith") is part of it."""
+    # the model sometimes tags the given name alone as a one-word organisation; it joins the person too
+    ent_at = {i: e for e in ents for i in range(e.start, e.end)}
+    absorbed: set[int] = set()
+    out = []
+    for e in ents:
+        start = e.start
+        while e.label_ == "PERSON" and start > 0:
+            t = doc[start - 1]
+            other = ent_at.get(t.i)
+            if other is not None and not (len(other) == 1 and other.label_ in ("ORG", "PRODUCT", "WORK_OF_ART")):
+                break
+            if not (t.pos_ == "PROPN" and t.is_title and t.dep_ == "compound" and e.start <= t.head.i < e.end
+                    and t.lower_ not in TITLE_WORDS and t.lower_ not in HONORIFICS and t.lower_ not in ORG_WORDS):
+                break
+            if other is not None:
+                absorbed.add(other.start)
+            start -= 1
+        out.append(Span(doc, start, e.end, label=e.label_) if start != e.start else e)
+    return [e for e in out if not (len(e) == 1 and e.start in absorbed and e.label_ != "PERSON")]
 
 
 def _unlabelled_titled_names(doc: Doc, ents: list[Span], credits: list[list[int]]) -> list[Span]:
@@ -146,19 +224,43 @@ def fix_entities(doc: Doc) -> Doc:
             if trimmed is None:
                 continue
             ent = trimmed
+        if ent.label_ in NAME_LABELS and _common_noun_start(ent):
+            continue
         if not in_spans(credits, ent.start_char, ent.end_char):
             ents.append(ent)
+    ents = _extend_given_names(doc, ents)
     ents += _unlabelled_titled_names(doc, ents, credits)
     named = [e for e in ents if e.label_ in NAME_LABELS]
     votes: dict[str, Counter] = defaultdict(Counter)
+    place: Counter = Counter()
+    person_cued: set[str] = set()
+    event: set[str] = set()
+    org_like: set[str] = set()
     for e in named:
         key = fold(e.text)
         votes[key][e.label_] += 1
-        cue = _person_votes(Span(doc, e.start, e.end, label=e.label_))
+        span = Span(doc, e.start, e.end, label=e.label_)
+        cue = _person_votes(span)
         if cue:
             votes[key]["PERSON"] += cue
-    # Surnames of multi-word persons: a later bare "Surname" is the same person.
+            person_cued.add(key)
+        if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC"):
+            place[key] += _place_votes(span)
+        if doc[e.start].lower_ in EVENT_HEADS and len(e) >= 2:
+            event.add(key)
+        if e.label_ == "ORG" and ((e.start > 0 and doc[e.start - 1].lower_ == "the") or e.text.isupper()):
+            org_like.add(key)
     label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
+    for k, lab in label_of.items():
+        # place cues without any person cue make a name a place; an organisation only when written like a
+        # place name (no "the", not an acronym, no organisation word)
+        if k in event:
+            label_of[k] = "EVENT"
+        elif place[k] and lab == "PERSON" and k not in person_cued:
+            label_of[k] = "LOC" if votes[k]["LOC"] else "GPE"
+        elif place[k] and lab == "ORG" and k not in org_like and not set(k.split()) & ORG_WORDS:
+            label_of[k] = "LOC" if votes[k]["LOC"] else "GPE"
+    # Surnames of multi-word persons: a later bare "Surname" is the same person.
     surnames = {k.split()[-1]: k for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
     for k in list(label_of):
         if len(k.split()) == 1 and k in surnames:

@@ -120,12 +120,60 @@ def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
     return start, end
 
 
+_DOUBLE_OPEN = "“„«"
+_DOUBLE_CLOSE = "”»"
+
+
+def _unbalanced(content: str) -> int | None:
+    """Offset in ``content`` of a double quotation mark left without its partner, or None."""
+    stack: list[int] = []
+    straight: list[int] = []
+    for i, ch in enumerate(content):
+        if ch in _DOUBLE_OPEN:
+            stack.append(i)
+        elif ch in _DOUBLE_CLOSE:
+            if stack:
+                stack.pop()
+            else:
+                return i
+        elif ch == '"':
+            if straight:
+                straight.pop()
+            else:
+                straight.append(i)
+    left = stack + straight
+    return min(left) if left else None
+
+
+def balance(text: str, start: int, end: int) -> tuple[int, int]:
+    """Content bounds whose quotation marks pair up: extend over a closing mark just after the end
+    ("... alive.”"), else cut the content at the unpaired mark (or drop a leading one)."""
+    at = _unbalanced(text[start:end])
+    if at is None:
+        return start, end
+    j = end
+    while j < len(text) and j - end < 3 and text[j] in ".,;:!?":
+        j += 1
+    if j < len(text) and text[j] in _DOUBLE_CLOSE + '"' and _unbalanced(text[start:j + 1]) is None:
+        return start, j + 1
+    if at == 0 or text[start:start + at].strip() == "":
+        start = start + at + 1
+    else:
+        end = start + at
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return start, end
+
+
 # ---- speakers ------------------------------------------------------------------------------------
 
 
 def _subject(verb: Token) -> Token | None:
     # the subject nearest the verb: a dateline ("CITY -- ") can be parsed as a second subject
-    subjects = [c for c in verb.children if c.dep_ in _SUBJ]
+    credits = verb.doc._.credits or []
+    subjects = [c for c in verb.children if c.dep_ in _SUBJ and not in_spans(credits, c.idx, c.idx + len(c))]
     if subjects:
         return min(subjects, key=lambda c: abs(verb.i - c.i))
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i:
@@ -158,9 +206,25 @@ def _ent_at(doc: Doc, i: int) -> Span | None:
 def _nearest_person(doc: Doc, before_char: int, skip: list[list[int]]) -> Span | None:
     best = None
     for ent, _ in _cache(doc).persons:
-        if ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char):
+        # a name inside a possessive ("Smith's plan") is what is talked about, not who talks
+        if ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char) and not _possessive(ent):
             best = ent
     return best
+
+
+def _possessive(ent: Span) -> bool:
+    doc = ent.doc
+    return ent.end < len(doc) and doc[ent.end].tag_ == "POS" or ent.root.dep_ == "poss"
+
+
+def _appositive_person(doc: Doc, subj: Token) -> Span | None:
+    """The name in apposition to a title subject: "X's foreign minister, Jane Roe, said" -> Jane Roe."""
+    for c in subj.children:
+        if c.dep_ == "appos" and c.i > subj.i:
+            ent = _ent_at(doc, c.i)
+            if ent is not None and ent.label_ == "PERSON":
+                return ent
+    return None
 
 
 def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> str | None | bool:
@@ -210,6 +274,8 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
     if ent is None:  # "Ministry spokesman John Roe": the head may be a title with the name beside it
         ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= end]
         ent = ents[-1] if ents else None
+    if (ent is None or ent.label_ != "PERSON") and subj.pos_ == "NOUN" and (app := _appositive_person(doc, subj)):
+        return full_name(doc, app.text), s_char, app.end_char
     if ent is not None and ent.label_ == "PERSON":
         return full_name(doc, ent.text), s_char, e_char
     if ent is not None and ent.label_ in ("ORG", "GPE", "NORP") and subj.pos_ == "PROPN":
@@ -460,9 +526,13 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
         else:
             continue
         a, b = _trim_tokens(doc, a, b)
+        while a < b and doc[a].lower_ == "that" and (doc[a].dep_ == "mark" or doc[a].pos_ == "SCONJ"):
+            a += 1  # the complementiser introduces the content; it is not part of it
         if b - a < 3:
             continue
-        start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+        start, end = balance(_cache(doc).text, doc[a].idx, doc[b - 1].idx + len(doc[b - 1]))
+        if end - start < 3:
+            continue
         covered = sum(min(end, e) - max(start, s) for s, e in direct_spans if s < end and e > start)
         if covered >= 0.5 * (end - start):
             continue

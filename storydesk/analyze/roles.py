@@ -13,8 +13,19 @@ _MAX_ROLE = 12
 _POSITIONS = frozenset("left right center centre top bottom front back middle foreground background file".split())
 
 
+# Family ties name a role too ("son-in-law", "wife").
+KIN_WORDS = frozenset("""son daughter wife husband brother sister father mother nephew niece cousin uncle aunt
+    grandson granddaughter widow widower partner""".split())
+# Nouns for people by what they do ("speechwriter", "activist", "resident"): a role; other nouns
+# ("expectation", "conditions") are not.
+_AGENT = ("er", "or", "ist", "ian", "ant", "ent", "ee", "man", "woman", "person", "ess", "ive", "aire")
+
+
 def _is_title_token(tok: Token) -> bool:
-    return tok.lower_ in TITLE_WORDS or (tok.pos_ == "NOUN" and tok.lower_ not in HONORIFICS)
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    if low in TITLE_WORDS or lemma in TITLE_WORDS or lemma in KIN_WORDS:
+        return True
+    return tok.pos_ == "NOUN" and low not in HONORIFICS and lemma.endswith(_AGENT) and len(lemma) > 4
 
 
 def _has_title(doc: Doc, start: int, end: int) -> bool:
@@ -76,6 +87,8 @@ def _appositive(person: Span) -> list[tuple[int, int]]:
         if child.dep_ == "appos" and child.i >= person.end and child.ent_type_ != "PERSON" \
                 and child.lower_ not in _POSITIONS:
             end = child.i + 1
+            if end < len(doc) and doc[end].ent_type_ == "PERSON":
+                continue  # in a list, a title right before a name is that name's ("..., and chief X Roe")
             for t in child.rights:  # "the secretary of X's council" but not a relative clause after a comma
                 if t.dep_ in ("prep", "compound", "amod") and not any(x.text == "," for x in doc[child.i:t.i]):
                     end = max(end, t.right_edge.i + 1)

@@ -109,7 +109,7 @@ QUOTE_CASES = [
     ("The White House said it was “very optimistic” about the talks.",
      [("very optimistic", "partial", "White House")]),
     ("Paul Granger said that the meeting had no time limit.",
-     [("that the meeting had no time limit", "indirect", "Paul Granger")]),
+     [("the meeting had no time limit", "indirect", "Paul Granger")]),
     ("Paul Granger said the meeting had no time limit.",
      [("the meeting had no time limit", "indirect", "Paul Granger")]),
     ("The army was moving north, according to Colonel Mark Feld.",
@@ -120,7 +120,7 @@ QUOTE_CASES = [
      [("We will not retreat", "direct", "Ivan Petrov")]),
     ('"It is over," said Tom Reyes, a spokesman for the league.', [("It is over", "direct", "Tom Reyes")]),
     ("BERLIN -- Chancellor Anna Berg warned that the talks could fail.",
-     [("that the talks could fail", "indirect", "Anna Berg")]),
+     [("the talks could fail", "indirect", "Anna Berg")]),
     ("Senator Ruth Cole spoke in Ohio.\n\nShe said:\n\n“The bill will pass this week.”",
      [("The bill will pass this week.", "direct", "Ruth Cole")]),
 ]
