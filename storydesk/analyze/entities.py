@@ -25,7 +25,7 @@ _CONTRIB = re.compile(r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?
                       r"writing by)\b[^\n]*$", re.M | re.I)
 _SHORT_LINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’.&\-]*[ \t]?){1,3}[ \t]*$", re.M)
 _POSSESSIVE = re.compile(r"[’']s?$")
-# Datelines opening a paragraph: "LONDON --", "KYIV, Ukraine —", "PARIS (Reuters) -", "Berlin (AP) —".
+# Datelines opening a paragraph: "CITY --", "CITY, Country —", "CITY (Agency) -", "City (AP) —".
 _DATELINE = re.compile(
     r"^[ \t]*(?:[A-Z][A-Z.'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
     r"(?:[ \t]*\([A-Z][\w .&]{0,30}\))?[ \t]*(?:--|—|–|-)"
@@ -33,7 +33,7 @@ _DATELINE = re.compile(
     r"[ \t]*\([A-Z][\w .&]{0,30}\)[ \t]*(?:--|—|–|-))(?=[ \t])",
     re.M,
 )
-# Words after a name that make it a place ("the Kherson region") and before it ("the port of X").
+# Words after a name that make it a place ("the X region") and before it ("the port of X").
 PLACE_NOUNS = frozenset("""region city province oblast district town village port capital county state territory
     republic island coast valley area municipality prefecture governorate""".split())
 # Prepositions that put a name in a place ("in X", "near X"); "to"/"from" only after a verb of motion.
@@ -44,7 +44,7 @@ MOTION_LEMMAS = frozenset("""travel fly go come return arrive head move flee dri
 # Nouns a place name premodifies ("the X pumping station").
 FACILITY_NOUNS = frozenset("station plant airport dam bridge port base reservoir crossing checkpoint".split())
 PUBLISH_LEMMAS = SPEECH_LEMMAS | frozenset("publish print quote cite interview appear air broadcast".split())
-# First words that make a name an event, not a person ("Storm Hedda", "Hurricane Ida").
+# First words that make a name an event, not a person ("Storm X", "Hurricane Y").
 EVENT_HEADS = frozenset("storm hurricane typhoon cyclone tropical tornado wildfire operation".split())
 
 
