@@ -151,7 +151,7 @@ def _common_noun_start(ent: Span) -> bool:
 
 
 def _extend_given_names(doc: Doc, ents: list[Span]) -> list[Span]:
-    """A capitalised word the parse joins to a person's name ("Yury" in "by Yury Smith") is part of it."""
+    """A capitalised word the parse joins to a person's name ("Ivan" in "by Ivan Smith") is part of it."""
     # the model sometimes tags the given name alone as a one-word organisation; it joins the person too
     ent_at = {i: e for e in ents for i in range(e.start, e.end)}
     absorbed: set[int] = set()
