@@ -38,7 +38,9 @@ HOLD = re.compile(r"\b(?:h(?:old|olds|eld|olding)|retain(?:s|ed)?|repel(?:s|led)
                   re.IGNORECASE)
 # a sentence that points back at the previous one's place ("the city", "neither settlement")
 ANAPHORA = re.compile(r"\b(?:the|that|this|such|neither|either|both)\s+(?:city|town|village|settlement|"
-                      r"region|area|place|claim|report|towns|cities|settlements)\b|\bno such\b", re.IGNORECASE)
+                      r"region|area|place|claim|report|towns|cities|settlements|station|plant|base|airport|"
+                      r"airfield|port|harbou?r|bridge|dam|mine|factory|facility|checkpoint|crossing|building|"
+                      r"compound|site|district|province|island|border)\b|\bno such\b", re.IGNORECASE)
 _SENT_END = re.compile(r"[.!][\"'”’)\]]*$")
 
 
