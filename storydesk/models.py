@@ -97,7 +97,7 @@ class Mention(Span):
 
 @dataclass
 class Role(Span):
-    """A title or role the article gives a named person ("Kremlin spokesman")."""
+    """A title or role the article gives a named person ("government spokesman")."""
 
     person: str = ""  # the name as written next to the role
     person_start: int = 0

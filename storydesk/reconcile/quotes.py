@@ -293,7 +293,7 @@ def _quote(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], core: list[in
 
 
 def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
-    """An unnamed source as the articles write it ("a Kremlin aide", "the grid operator")."""
+    """An unnamed source as the articles write it ("a senior aide", "the grid operator")."""
     seen = Counter(occs[k].written for k in members if occs[k].written)
     return min(seen, key=lambda w: (-seen[w], w)) if seen else None
 
