@@ -156,8 +156,8 @@ def balance(text: str, start: int, end: int) -> tuple[int, int]:
         j += 1
     if j < len(text) and text[j] in _DOUBLE_CLOSE + '"' and _unbalanced(text[start:j + 1]) is None:
         return start, j + 1
-    if at == 0 or text[start:start + at].strip() == "":
-        start = start + at + 1
+    if text[start:start + at].strip() == "" or (at <= (end - start) // 2 and text[start + at] not in _DOUBLE_OPEN):
+        start = start + at + 1  # the content began inside a quotation: keep what follows its close
     else:
         end = start + at
     while start < end and text[start].isspace():
@@ -526,8 +526,8 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
         else:
             continue
         a, b = _trim_tokens(doc, a, b)
-        while a < b and doc[a].lower_ == "that" and (doc[a].dep_ == "mark" or doc[a].pos_ == "SCONJ"):
-            a += 1  # the complementiser introduces the content; it is not part of it
+        if a < b and doc[a].lower_ == "that" and (doc[a].dep_ == "mark" or doc[a].pos_ == "SCONJ"):
+            a, b = _trim_tokens(doc, a + 1, b)  # the complementiser introduces the content; not part of it
         if b - a < 3:
             continue
         start, end = balance(_cache(doc).text, doc[a].idx, doc[b - 1].idx + len(doc[b - 1]))

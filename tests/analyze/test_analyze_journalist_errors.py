@@ -47,6 +47,7 @@ def test_closing_mark_stays_with_its_sentence(text: str, sentence: str) -> None:
 INDIRECT_CASES = [
     # (text, indirect content that must be found, speaker)
     ("Paul Granger said that the meeting had no time limit.", "the meeting had no time limit", "Paul Granger"),
+    ("Paul Granger said that, if elected, he would cut taxes.", "if elected, he would cut taxes", "Paul Granger"),
     ('Ilona Marek said on Monday that her government would accept "any fair arrangement that keeps the valley '
      'alive."', 'her government would accept "any fair arrangement that keeps the valley alive."', "Ilona Marek"),
     ("Tomas Hale said the sessions would continue “for as long as both sides are willing to talk.”",
@@ -71,6 +72,7 @@ BALANCE_CASES = [
     ("x said “the end is near and", 7, 27, "the end is near and"),
     ("x said the end “is near", 7, 23, "the end"),
     ("x said it is “fine” now", 7, 23, "it is “fine” now"),
+    ("That is smart,” when she left", 0, 29, "when she left"),
 ]
 
 
