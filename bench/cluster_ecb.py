@@ -126,15 +126,16 @@ def main() -> None:
         # settings ahead of the baseline on both (the baseline's own train and dev figures)
         floor = {s: bcubed(baseline(sets[s], base_t), gold)[2] for s in TRAIN_DEV}
         best = (-1.0, params)
-        for unseen, k, dw, th in itertools.product([0.0, 0.02], [10, 20, 40], [0.2, 0.3], [0.29, 0.31, 0.33]):
-            p = replace(DEFAULT, unseen=unseen, k=k, dense_weight=dw, threshold=th)
+        for st, sp, th, ew in itertools.product([0.025, 0.03, 0.035], [3, 4], [0.25, 0.27, 0.29],
+                                                [0.1, 0.2]):
+            p = replace(DEFAULT, split_threshold=st, split_part=sp, threshold=th, entity_weight=ew)
             f1 = {s: bcubed(ours(sets[s], vecs_of(sets[s]), p), gold)[2] for s in TRAIN_DEV}
             mean = float(np.mean(list(f1.values())))
             ahead = all(round(f1[s], 3) > round(floor[s], 3) for s in TRAIN_DEV)
             if ahead and mean > best[0]:
                 best = (mean, p)
                 print(f"  tune: mean(train, dev) F1={mean:.3f} (train {f1['train']:.3f}, dev {f1['dev']:.3f}) "
-                      f"unseen={unseen} k={k} dense={dw} threshold={th}")
+                      f"split_threshold={st} split_part={sp} threshold={th} entity_weight={ew}")
         params = best[1]
         for jt in (0.25, 0.3, 0.35, 0.45, 0.55):
             p = replace(params, join_threshold=jt)
