@@ -120,50 +120,58 @@ def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
     return start, end
 
 
-_DOUBLE_OPEN = "“„«"
-_DOUBLE_CLOSE = "”»"
+_DOUBLES = "“”„«»\""
+_EXTEND_MAX = 80
+
+
+def _opens(text: str, i: int) -> bool:
+    """Whether the double mark at ``i`` opens a quotation, by where it stands (wire copy mixes mark styles)."""
+    if text[i] in "“„«":
+        return i == 0 or not text[i - 1].isalnum() and text[i - 1] not in ".,;:!?"
+    if text[i] in "”»":
+        return False
+    return i == 0 or text[i - 1].isspace() or text[i - 1] in "([{—–-/"
 
 
 def _unbalanced(content: str) -> int | None:
     """Offset in ``content`` of a double quotation mark left without its partner, or None."""
     stack: list[int] = []
-    straight: list[int] = []
     for i, ch in enumerate(content):
-        if ch in _DOUBLE_OPEN:
+        if ch not in _DOUBLES:
+            continue
+        if _opens(content, i):
             stack.append(i)
-        elif ch in _DOUBLE_CLOSE:
-            if stack:
-                stack.pop()
-            else:
-                return i
-        elif ch == '"':
-            if straight:
-                straight.pop()
-            else:
-                straight.append(i)
-    left = stack + straight
-    return min(left) if left else None
+        elif stack:
+            stack.pop()
+        else:
+            return i
+    return stack[0] if stack else None
 
 
 def balance(text: str, start: int, end: int) -> tuple[int, int]:
-    """Content bounds whose quotation marks pair up: extend over a closing mark just after the end
-    ("... alive.”"), else cut the content at the unpaired mark (or drop a leading one)."""
+    """Content bounds whose quotation marks pair up: extend to the closing mark of a quotation left open
+    when it closes soon after in the same paragraph ("... alive.”"), else cut the content at the
+    unpaired mark (or start after a closing one near its beginning)."""
     at = _unbalanced(text[start:end])
     if at is None:
         return start, end
-    j = end
-    while j < len(text) and j - end < 3 and text[j] in ".,;:!?":
-        j += 1
-    if j < len(text) and text[j] in _DOUBLE_CLOSE + '"' and _unbalanced(text[start:j + 1]) is None:
-        return start, j + 1
-    if text[start:start + at].strip() == "" or (at <= (end - start) // 2 and text[start + at] not in _DOUBLE_OPEN):
+    if _opens(text[start:end], at):
+        limit = min(len(text), end + _EXTEND_MAX)
+        for j in range(end, limit):
+            if text[j] == "\n":
+                break
+            if text[j] in _DOUBLES and _unbalanced(text[start:j + 1]) is None:
+                return start, j + 1
+    if text[start:start + at].strip() == "" or (at <= (end - start) // 2 and not _opens(text[start:end], at)):
         start = start + at + 1  # the content began inside a quotation: keep what follows its close
     else:
         end = start + at
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
         end -= 1
+    if _unbalanced(text[start:end]) is not None:
+        return balance(text, start, end) if end - start < len(text) else (start, start)
     return start, end
 
 
@@ -520,6 +528,9 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
         elif _is_cue(tok, WITH_BELIEFS):
             bounds = _content_of(tok)
             subj = _subject(tok)
+            if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and _is_cue(tok.head.head):
+                # "X said A “...” and argued that B": the parse may join "argued" to A's verb; X argues
+                subj = _subject(tok.head.head) or subj
             if bounds is None or subj is None or subj.lower_ in ("i", "we", "you", "it") or subj.dep_ == "nsubjpass":
                 continue
             a, b = bounds

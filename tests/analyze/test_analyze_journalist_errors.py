@@ -92,6 +92,10 @@ SPEAKER_CASES = [
      "Lena Marsh"),
     ("Ivan Petrov spoke after talks on Mark Feld's peace plan.\n\n“We are ready,” he said.", "We are ready",
      "Ivan Petrov"),
+    ("Anna Berg stressed that “no final plan exists yet” and insisted that the allies must shape any proposal.",
+     "the allies must shape", "Anna Berg"),
+    ("Minister Tom Reyes said the army’s moves “threaten navigation” and argued that “it is time to act.”",
+     "“it is time to act", "Tom Reyes"),
 ]
 
 
