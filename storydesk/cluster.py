@@ -192,10 +192,10 @@ class Clusterer:
         cols = np.concatenate([f.term_ids for f in feats])
         rows = np.repeat(np.arange(n), [len(f.term_ids) for f in feats])
         counts = np.concatenate([f.term_counts for f in feats]).astype(np.float64)
-        local_df = np.bincount(np.unique(np.stack([rows, cols], 1), axis=0)[:, 1], minlength=1 << HASH_BITS)
+        terms, held = np.unique(np.unique(np.stack([rows, cols], 1), axis=0)[:, 1], return_counts=True)
         tf = 1.0 + np.log(np.maximum(counts, 1.0))
         idf = np.log((self.n_docs + 1) / (self.df[cols] + 1.0)) + 1.0
-        local = np.log((n + 1) / (local_df[cols] + 1.0))  # 0 for a term every member holds
+        local = np.log((n + 1) / (held[np.searchsorted(terms, cols)] + 1.0))  # 0 for a term all members hold
         m = sp.csr_matrix((tf * idf * local, (rows, cols)), shape=(n, 1 << HASH_BITS))
         norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
         m = sp.diags(1 / np.maximum(norms, 1e-12)) @ m
