@@ -21,6 +21,7 @@ SAME = 0.80  # cosine: the same statement
 RELATED = 0.68  # cosine: the same statement only with shared entities or numbers
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
 MIN_WORDS = 6
+DENIAL_MIN_WORDS = 3
 MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
 
 NEGATION = re.compile(
@@ -65,13 +66,13 @@ class Unit:
         return bool(NEGATION.search(self.text))
 
 
-def usable(text: str, quoted: float = 0.0) -> bool:
+def usable(text: str, quoted: float = 0.0, min_words: int = MIN_WORDS) -> bool:
     """A statement of fact: a whole sentence, not a question, caption, heading or bare quote.
 
     ``quoted`` is the share of the sentence the analysis found inside direct quotes.
     """
     words = text.split()
-    if len(words) < MIN_WORDS or not _SENT_END.search(text.rstrip()):
+    if len(words) < min_words or not _SENT_END.search(text.rstrip()):
         return False
     if is_credit(text) or max(quoted, quote_share(text)) > MAX_QUOTE_SHARE:
         return False
@@ -98,7 +99,9 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
         for start, end, sent, stance, holder in sorted(spans):
             start, end = trim_span(a.text, start, end)
             text = a.text[start:end]
-            if (start, end) in seen or not usable(text, quoted_share(ctx, a.id, start, end)):
+            # a bare denial is short ("X denied the claim.") and still the other side of a dispute
+            least = DENIAL_MIN_WORDS if stance in {"deny", "dispute"} else MIN_WORDS
+            if (start, end) in seen or not usable(text, quoted_share(ctx, a.id, start, end), least):
                 continue
             seen.add((start, end))
             ents = index.in_span(a.id, start, end)
@@ -164,12 +167,23 @@ def _elsewhere(a: Unit, b: Unit) -> bool:
     return bool(a.places and b.places and not a.places & b.places) or bool(a.days and b.days and not a.days & b.days)
 
 
+def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
+    """Places named right after a verb of taking in this statement ("captured the town of X")."""
+    out: set[str] = set()
+    for m in GAIN.finditer(u.text):
+        window = u.text[m.end() : m.end() + 80]
+        out |= {p for p in u.places if any(v in window for v in index.by_id[p].variants)}
+    return out
+
+
 def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]) -> list[tuple[int, int, str]]:
     """Pairs (claim unit, counter unit, subject place entity) where one contradicts the other."""
     group_of = {k: gi for gi, g in enumerate(groups) for k in g}
     # a place named in many statements is the story's setting, not the subject of a denial
     freq = Counter(p for u in us for p in u.places)
     rare = {p for p, c in freq.items() if c <= max(3, len(us) // 8)}
+    # ...unless a statement says it was taken: the object of a capture is what a denial is about
+    rare |= {p for u in us for p in _gain_objects(u, index)}
     by_sentence = {(u.article, u.sentence): u for u in us}
     places = {}
     follows: dict[int, int] = {}  # unit -> the unit it answers in the same article
@@ -178,7 +192,7 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
         own = u.places & rare
         prev = by_sentence.get((u.article, u.sentence - 1))
         if prev and (ANAPHORA.search(u.text) or CONTRAST.search(u.text[:40])):
-            own = own | (prev.places & rare)
+            own = own | (prev.places & rare) | places.get(index_of[id(prev)], set())
             follows[k] = index_of[id(prev)]
         places[k] = own
     if not us:
