@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     texts = leads()
     tok, _, _ = embed._model()
-    lens = np.array([len(e.ids) for e in tok.encode_batch(texts)])
+    lens = np.array([sum(e.attention_mask) for e in tok.encode_batch(texts)])  # real tokens, not padding
     print(f"texts: {len(texts)}, tokens per text (capped at {embed.MAX_TOKENS}): mean {lens.mean():.0f}, "
           f"max {lens.max()}")
     embed.encode(texts[:64])  # warm-up
