@@ -8,7 +8,7 @@ from spacy.tokens import Doc
 
 from ..models import Analysis, DateRef, Mention, Quantity, Quote, Role, Sentence, Statement
 from .entities import NAME_LABELS, fold
-from .sentences import paragraph_of, paragraph_starts, trimmed
+from .sentences import paragraph_of, paragraph_starts, sentence_ranges
 
 
 def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
@@ -43,29 +43,6 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
     return Analysis(article_id, sentences=sentences, mentions=mentions, roles=_unique(roles),
                     quotes=_unique(quotes), quantities=_unique(quantities), statements=statements,
                     dates=_unique(dates))
-
-
-_OPENING = frozenset("“‘«„([{")
-
-
-def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges of the sentences, with punctuation glued to a sentence's end kept with it.
-
-    The parser may start a sentence at a closing quotation mark written right after the full stop
-    ("... alive.” Then") and end one with an opening mark; marks go with the words they touch.
-    """
-    ranges = [list(trimmed(doc, s.start, s.end)) for s in doc.sents]
-    ranges = [r for r in ranges if r[0] < r[1]]
-    for prev, cur in zip(ranges, ranges[1:], strict=False):
-        while cur[0] < cur[1] and prev[1] == cur[0] and not doc[cur[0] - 1].whitespace_ \
-                and doc[cur[0]].is_punct and doc[cur[0]].text not in _OPENING:
-            cur[0] += 1
-            prev[1] += 1
-        while prev[1] - prev[0] > 1 and prev[1] == cur[0] and doc[prev[1] - 1].text in _OPENING | {'"'} \
-                and doc[prev[1] - 1].whitespace_ == "" and doc[prev[1] - 2].whitespace_:
-            prev[1] -= 1
-            cur[0] -= 1
-    return [(a, b) for a, b in ranges if a < b]
 
 
 def _unique(items: list) -> list:

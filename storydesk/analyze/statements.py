@@ -7,7 +7,7 @@ from spacy.tokens import Doc, Span
 
 from .entities import in_spans
 from .lexicon import CLAIM_LEMMAS, DENY_LEMMAS, DENY_PHRASES, DISPUTE_LEMMAS, REPORT_LEMMAS, SPEECH_LEMMAS
-from .sentences import trimmed
+from .sentences import sentence_ranges
 
 _CONTRAST = frozenset({"however", "nevertheless", "nonetheless"})
 _NEGATION = frozenset({"not", "n't", "no", "never", "neither", "nor", "still"})
@@ -66,10 +66,7 @@ def find_statements(doc: Doc) -> Doc:
     credits = doc._.credits or []
     quotes = doc._.quotes or []
     out = []
-    for sent in doc.sents:
-        a, b = trimmed(doc, sent.start, sent.end)
-        if b - a < 1:
-            continue
+    for a, b in sentence_ranges(doc):
         span = doc[a:b]
         words = [t for t in span if t.is_alpha]
         if len(words) < MIN_WORDS or span.text.rstrip("”\"' ").endswith("?"):
