@@ -171,8 +171,9 @@ def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
     """Places named right after a verb of taking in this statement ("captured the town of X")."""
     out: set[str] = set()
     for m in GAIN.finditer(u.text):
-        window = u.text[m.end() : m.end() + 80]
-        out |= {p for p in u.places if any(v in window for v in index.by_id[p].variants)}
+        window = u.text[m.end() : m.end() + 40]
+        out |= {p for p in u.places
+                if any(re.search(rf"\b{re.escape(v)}\b", window) for v in index.by_id[p].variants)}
     return out
 
 
@@ -183,7 +184,8 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
     freq = Counter(p for u in us for p in u.places)
     rare = {p for p, c in freq.items() if c <= max(3, len(us) // 8)}
     # ...unless a statement says it was taken: the object of a capture is what a denial is about
-    rare |= {p for u in us for p in _gain_objects(u, index)}
+    # (still not a place half the statements name: that is the setting again)
+    rare |= {p for u in us for p in _gain_objects(u, index) if freq[p] <= max(3, len(us) // 4)}
     by_sentence = {(u.article, u.sentence): u for u in us}
     places = {}
     follows: dict[int, int] = {}  # unit -> the unit it answers in the same article
