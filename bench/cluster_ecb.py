@@ -49,7 +49,10 @@ def cached_analyses(arts: list[Article]) -> dict:
 
     from cluster_common import CACHE
 
-    path = CACHE / "ecb-analyses.pkl"
+    from storydesk.analyze import ANALYSIS_VERSION
+
+    # keyed on the analysis version: a changed analysis must not be measured from a stale cache
+    path = CACHE / f"ecb-analyses-v{ANALYSIS_VERSION}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
     from storydesk.analyze import analyze_articles
