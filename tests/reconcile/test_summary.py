@@ -167,3 +167,18 @@ def test_avoided_sentences_are_never_picked() -> None:
     first = seed_summary()[0]
     again = summarize(arts, {}, [], avoid={fold(first["text"])})
     assert first["text"] not in [it["text"] for it in again]
+
+
+@pytest.mark.parametrize(("other", "more_shared"), [
+    ("The council approved the new bridge budget on Monday.", 0),
+    ("Fans cheered as the local team won the cup final.", 1),
+])
+def test_shared_words_favour_what_other_outlets_say(other: str, more_shared: int) -> None:
+    from storydesk.reconcile.summary import _shared_words, candidates
+
+    first = Article(id="a", source="a", text="The council approved a bridge budget on Monday. "
+                                              "The local team won the cup final on Sunday night.")
+    arts = [first, Article(id="b", source="b", text=other)]
+    cands = [c for c in candidates(arts, {}, []) if c.article == "a"]
+    shared = _shared_words(cands, arts, {a.id: a for a in arts})
+    assert int(shared.argmax()) == more_shared
