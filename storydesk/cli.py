@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -125,7 +126,7 @@ def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
         click.echo("error: no article could be read; check the paths and the reasons above", err=True)
         sys.exit(1)
     click.echo(f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
-               f"{len(result.stories)} stories -> {out}/index.html")
+               f"{len(result.stories)} stories -> {Path(out) / 'index.html'}")
 
 
 @cli.command()
