@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .common import Context, is_credit, quote_share, short_hash, trim_span
+from .common import Context, UnionFind, is_credit, quote_share, short_hash, trim_span
 from .entities import PLACE, EntityIndex, may_be_same_person
 
 SAME = 0.80  # cosine: the same statement
@@ -286,18 +286,10 @@ def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> dict:
 
 def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]) -> list[dict]:
     """One conflict per connected set of claims and the statements that contest them."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
+    uf = UnionFind()
+    find = uf.find
     for a, b, _s in denials:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+        uf.union(a, b)
     comps: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for d in denials:
         comps[find(d[0])].append(d)

@@ -29,6 +29,25 @@ def fold(text: str) -> str:
     return _WS.sub(" ", text.translate(_QUOTE_MAP)).strip()
 
 
+class UnionFind:
+    """Disjoint sets over any sortable keys; a set's root is its smallest key, so results are stable."""
+
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, x):
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
 def short_hash(*parts: object, n: int = 10) -> str:
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:n]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..models import Quantity
 from .claims import Unit
-from .common import Context, is_credit, short_hash, trim_span
+from .common import Context, UnionFind, is_credit, short_hash, trim_span
 from .entities import EntityIndex, normalise_role
 
 TOPIC = 0.50  # cosine of two sentences about the same thing
@@ -197,18 +197,10 @@ def _unmatched(nums: list[Num], own: list[int], other: list[int], x: Num) -> int
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    uf = UnionFind()
+    find = uf.find
     for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+        uf.union(a, b)
     comps: dict[int, list[int]] = defaultdict(list)
     for a, b in edges:
         for k in (a, b):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import jellyfish
 
 from ..models import Mention, Role
-from .common import Context, ascii_fold, short_hash
+from .common import Context, UnionFind, ascii_fold, short_hash
 
 NAMED = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 PLACE = {"GPE", "LOC", "FAC"}
@@ -198,23 +198,6 @@ def _mentions(ctx: Context) -> list[Mention]:
     return sorted(out, key=lambda m: (ctx.order(m.article_id), m.start, m.end))
 
 
-class _UF:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _node_type(labels: Counter) -> str:
     top = max(labels.values())
     return next(lab for lab in _LABEL_ORDER + sorted(labels) if labels.get(lab) == top)
@@ -230,7 +213,7 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     ntype = {k: _node_type(Counter(m.label for m in ms)) for k, ms in nodes.items()}
     parts = {k: name_parts(k) for k in nodes}
     upper = {k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in ms) for k, ms in nodes.items()}
-    uf = _UF()
+    uf = UnionFind()
     keys = sorted(nodes)
     labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
     lone_people = {parts[k][0] for k in keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
@@ -286,7 +269,7 @@ def resolve_entities(ctx: Context) -> EntityIndex:
 
 
 def _first_name_only(k: str, nodes: dict[str, list[Mention]], parts: dict[str, list[str]],
-                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: _UF) -> None:
+                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: UnionFind) -> None:
     """A lone first name ("Matt") joins the one person of the story with that first name, in its articles."""
     owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
     if len(owners) != 1:

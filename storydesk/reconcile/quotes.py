@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ..models import Quote
-from .common import Context, ascii_fold, is_credit, short_hash, trim_span
+from .common import Context, UnionFind, ascii_fold, is_credit, short_hash, trim_span
 from .entities import EntityIndex, may_be_same_person
 
 MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
@@ -119,28 +119,12 @@ def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
     return fuzz.token_set_ratio(a.key, b.key) >= SAME_TOKENS and fuzz.partial_ratio(short, long) >= SAME_TOKENS
 
 
-class _UF:
-    def __init__(self, n: int) -> None:
-        self.p = list(range(n))
-
-    def find(self, x: int) -> int:
-        while self.p[x] != x:
-            self.p[x] = self.p[self.p[x]]
-            x = self.p[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.p[max(ra, rb)] = min(ra, rb)
-
-
 def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict]]:
     """The story's quotes and the "quote" conflicts (outlets quoting one speaker differently)."""
     occs = collect(ctx, index)
     if not occs:
         return [], []
-    uf = _UF(len(occs))
+    uf = UnionFind()
     for i, j in _candidate_pairs(occs):
         if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
             uf.union(i, j)
