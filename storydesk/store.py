@@ -405,22 +405,24 @@ class Store:
                 self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
                 self.conn.execute("DELETE FROM dossiers WHERE story_id = ?", (sid,))
 
+    def _story_from_row(self, r: sqlite3.Row) -> Story:
+        ids = [x[0] for x in self.conn.execute(
+            "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],))]
+        sources = sorted({x[0] for x in self.conn.execute(
+            "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
+            "WHERE s.story_id = ? AND a.copy_of IS NULL", (r["id"],))})
+        return Story(r["id"], r["title"], ids, sources, r["first_published"], r["last_published"])
+
     def list_stories(self) -> list[Story]:
-        out = []
-        for r in self.conn.execute("SELECT * FROM stories ORDER BY first_published, id"):
-            ids = [x[0] for x in self.conn.execute(
-                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],))]
-            sources = sorted({x[0] for x in self.conn.execute(
-                "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
-                "WHERE s.story_id = ? AND a.copy_of IS NULL", (r["id"],))})
-            out.append(Story(r["id"], r["title"], ids, sources, r["first_published"], r["last_published"]))
-        return out
+        rows = self.conn.execute("SELECT * FROM stories ORDER BY first_published, id").fetchall()
+        return [self._story_from_row(r) for r in rows]
 
     def get_story(self, story_id: str) -> Story:
-        for s in self.list_stories():
-            if s.id == story_id:
-                return s
-        raise NotFoundError(f"no story {story_id!r} in {self.path}; list them with `storydesk stories`")
+        # one story's rows only: the dossier and web paths ask for one story at a time
+        row = self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no story {story_id!r} in {self.path}; list them with `storydesk stories`")
+        return self._story_from_row(row)
 
     def story_of(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT article_id, story_id FROM story_articles")}
