@@ -2,12 +2,13 @@
 
 Two articles are compared by a score that mixes a dense sentence embedding of title and lead with a
 sparse tf-idf vector over words, named entities, dates and numbers (IDF counted over the corpus seen
-so far). New articles, in date order and in chunks, are first clustered among themselves by average
-linkage over a neighbour graph (each article's k nearest by embedding, so no all-pairs comparison);
-each resulting group then joins the earlier story whose centroids it scores best against (candidates
-from an HNSW index over stored article vectors and from the latest stories naming its main entities)
-or opens a new story. Pair scores also weigh the articles' shared main entities, and a second pass
-splits a large batch group in two when its halves share only the group's common (topical) words.
+so far). New articles, in date order and in chunks, are clustered by average linkage over a neighbour
+graph (each article's k nearest by embedding, so no all-pairs comparison) together with the latest
+members of the earlier stories near them (found through an HNSW index over stored article vectors and
+the latest stories naming their main entities); a group holding earlier members joins the story most
+of them belong to, any other group opens a new story. Pair scores also weigh the articles' shared
+main entities, and a second pass splits a large group in two when its halves share only the group's
+common (topical) words.
 Reports published further apart than a window are never one story. The state (centroids, indexes,
 document frequencies) is kept in the store, so a later run adds articles without redoing the old
 ones, and the same input gives the same stories.
@@ -20,7 +21,8 @@ import hashlib
 import heapq
 import pickle
 import zlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import faiss
@@ -38,9 +40,10 @@ STATE_VERSION = "cluster-1"
 
 @dataclass(frozen=True)
 class Params:
-    """Knobs of the clustering, tuned on ECB+ train and dev (bench/cluster_ecb.py --tune: best mean
+    """Knobs of the clustering, tuned on ECB+ train and dev only (bench/cluster_ecb.py --tune: best mean
     B-cubed F1 of the two sets among the settings ahead of the TF-IDF baseline on both; the second
-    pass, entity weight and linkage threshold were tuned together, the rest earlier)."""
+    pass last, on the mean of clustering at once and in two runs; linkage threshold and entity weight
+    before it, the rest earlier)."""
 
     dense_weight: float = 0.3  # share of the dense cosine in the score (the rest is sparse)
     threshold: float = 0.25  # two groups of a batch merge while their average pair score reaches this
@@ -56,7 +59,7 @@ class Params:
     title_boost: float = 2.0
     entity_boost: float = 4.0
     unseen: float = 0.02  # weight of article pairs not among each other's neighbours in average linkage
-    join_threshold: float = 0.25  # a new group joins an earlier story at this centroid score (tuned in two runs)
+    join_members: int = 20  # latest members of each earlier story clustered along with new articles
     batch_size: int = 20000  # articles clustered together at most (beyond, chunks join earlier stories)
     # Events of one topic share their words but not their participants, places and dates: a pair's
     # score gains the cosine of its main entities (idf-weighted) and loses ``conflict`` when both name
@@ -71,11 +74,14 @@ class Params:
     # Second pass over each batch group of at least ``split_min`` articles: words every member shares
     # are the topic, not the event, so members are compared again on what they do not all share (terms
     # weighted by how few members hold them, embeddings minus the group mean); the group splits in two
-    # when the two halves' average similarity stays below ``split_threshold`` (0: no second pass).
+    # halves of its average-linkage tree (outliers peeled off first) when their average similarity
+    # stays below ``split_threshold`` (0: no second pass).
     split_threshold: float = 0.03
     split_min: int = 6
     split_part: int = 4  # smallest half that may split off
     split_dense: float = 0.0  # share of the centred embeddings in that comparison
+    split_share: float = 0.25  # and no smaller than this share of the group
+    split_depth: int = 0  # times a half may be split again (on ECB+ train/dev, splitting again cost F1)
 
 
 DEFAULT = Params()
@@ -107,8 +113,13 @@ def in_window(lo, hi, plo, phi, lo2, hi2, plo2, phi2, params: Params) -> bool:
 class Clusterer:
     """Incremental single-pass clustering state: stories, their centroids, the indexes, the DF table."""
 
-    def __init__(self, params: Params = DEFAULT, dim: int = 384) -> None:
+    def __init__(self, params: Params = DEFAULT, dim: int = 384,
+                 feature_source: Callable[[list[str]], Sequence[Features]] | None = None) -> None:
         self.params = params
+        # Features of earlier articles, when new ones are clustered along with them: recomputed by
+        # ``feature_source`` (the store's), else kept in ``known`` as articles are added.
+        self.feature_source = feature_source
+        self.known: dict[str, Features] = {}
         self.dim = dim
         self.df = np.zeros(1 << HASH_BITS, dtype=np.int32)
         self.n_docs = 0
@@ -144,6 +155,8 @@ class Clusterer:
         d["df"] = zlib.compress(self.df.tobytes(), 1)
         d["dense"] = self.dense[: len(self.ids)].copy()
         d["changed"] = set()
+        d["feature_source"] = None  # a function of the live store: set again after loading
+        d["known"] = {}
         return d
 
     def __setstate__(self, d: dict) -> None:
@@ -184,68 +197,44 @@ class Clusterer:
         w = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
         return tids, (w / max(float(np.linalg.norm(w)), 1e-12)).astype(np.float32)
 
-    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int]) -> list[list[int]]:
-        """Split one group in two when, beyond the words all its members share, they form two events."""
-        import scipy.sparse as sp
-        from scipy.cluster.hierarchy import fcluster, linkage
-        from scipy.spatial.distance import squareform
-
-        p, n = self.params, len(group)
-        if n < p.split_min:
+    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int],
+                    depth: int = 0) -> list[list[int]]:
+        """Split a group while, beyond the words all its members share, it holds two events (recursively)."""
+        p = self.params
+        if len(group) < p.split_min or depth > p.split_depth:
             return [group]
+        sim = self._residual_similarity(feats, vecs)
+        labels = _bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
+        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= p.split_threshold:
+            return [group]
+        out = []
+        for side in (labels, ~labels):
+            idx = np.flatnonzero(side)
+            out += self.split_group([feats[i] for i in idx], vecs[idx], [group[i] for i in idx], depth + 1)
+        return sorted(out)
+
+    def _residual_similarity(self, feats: Sequence[Features], vecs: np.ndarray) -> np.ndarray:
+        """Pairwise similarity of a group's members on what they do not all share: terms weighted by
+        how few members hold them (0 for a term all hold), embeddings minus the group mean."""
+        import scipy.sparse as sp
+
+        n = len(feats)
         cols = np.concatenate([f.term_ids for f in feats])
         rows = np.repeat(np.arange(n), [len(f.term_ids) for f in feats])
         counts = np.concatenate([f.term_counts for f in feats]).astype(np.float64)
         terms, held = np.unique(np.unique(np.stack([rows, cols], 1), axis=0)[:, 1], return_counts=True)
         tf = 1.0 + np.log(np.maximum(counts, 1.0))
         idf = np.log((self.n_docs + 1) / (self.df[cols] + 1.0)) + 1.0
-        local = np.log((n + 1) / (held[np.searchsorted(terms, cols)] + 1.0))  # 0 for a term all members hold
+        local = np.log((n + 1) / (held[np.searchsorted(terms, cols)] + 1.0))
         m = sp.csr_matrix((tf * idf * local, (rows, cols)), shape=(n, 1 << HASH_BITS))
         norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
         m = sp.diags(1 / np.maximum(norms, 1e-12)) @ m
-        sparse_sim = (m @ m.T).toarray()
         centred = vecs - vecs.mean(0)
         centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-        sim = p.split_dense * (centred @ centred.T) + (1 - p.split_dense) * sparse_sim
-        dist = np.clip(1.0 - sim, 0.0, None)
-        np.fill_diagonal(dist, 0.0)
-        labels = fcluster(linkage(squareform(dist, checks=False), "average"), 2, "maxclust")
-        halves = [[group[i] for i in range(n) if labels[i] == lab] for lab in (1, 2)]
-        if min(len(h) for h in halves) < p.split_part:
-            return [group]
-        x, y = labels == 1, labels == 2
-        between = float(sim[np.ix_(x, y)].mean())
-        return sorted(halves) if between < p.split_threshold else [group]
+        d = self.params.split_dense
+        return d * (centred @ centred.T) + (1 - d) * (m @ m.T).toarray()
 
     # ---- clustering ----------------------------------------------------------------------
-
-    def candidates(self, f: Features, vec: np.ndarray) -> list[int]:
-        found: set[int] = set()
-        if self.index.ntotal:
-            _, rows = self.index.search(vec[None, :], min(self.params.k, self.index.ntotal))
-            found.update(self.row_story[r] for r in rows[0] if r >= 0)
-        for e in f.entities[: self.params.entity_query]:
-            found.update(self.postings.get(term_id("e:" + e), ()))
-        return sorted(found)
-
-    def idf(self, term: str) -> float:
-        return float(np.log((self.n_docs + 1) / (self.df[term_id(term)] + 1.0)) + 1.0)
-
-    def score(self, s: int, vec: np.ndarray, ids: np.ndarray, w: np.ndarray,
-              days: tuple[int | None, ...] = (None, None, None, None)) -> float:
-        """Mixed cosine of an article or group (days: first, last, first published, last published)."""
-        p = self.params
-        if not in_window(self.lo[s], self.hi[s], self.plo[s], self.phi[s], *days, p):
-            return -1.0  # too far in time from some report of the story: another event
-        cen = self.dense[s]
-        dense = float(vec @ cen) / max(float(np.linalg.norm(cen)), 1e-12)
-        sid, sw = self.sp_ids[s], self.sp_w[s]
-        sparse = 0.0
-        if len(sid) and len(ids):
-            pos = np.minimum(np.searchsorted(sid, ids), len(sid) - 1)
-            hit = sid[pos] == ids
-            sparse = float(w[hit] @ sw[pos[hit]]) / max(self.sp_norm[s], 1e-12)
-        return p.dense_weight * dense + (1 - p.dense_weight) * sparse
 
     def place_batch(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
                     progress: bool | None = None) -> None:
@@ -264,20 +253,24 @@ class Clusterer:
     def _place_chunk(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
                      order: list[int]) -> None:
         originals = [i for i in order if copy_of.get(feats[i].id) is None]
-        sparse = [self.sparse(feats[i]) for i in originals]
-        ents = [self.entity_vector(feats[i]) for i in originals]
-        groups = batch_groups([feats[i] for i in originals], vecs[originals], sparse, self.params, ents)
+        ctx_feats, ctx_vecs, ctx_story = self._context([feats[i] for i in originals], vecs[originals])
+        batch = [feats[i] for i in originals] + ctx_feats
+        bvecs = np.vstack([vecs[originals], ctx_vecs]) if ctx_feats else vecs[originals]
+        sparse = [self.sparse(f) for f in batch]
+        ents = [self.entity_vector(f) for f in batch]
+        groups = batch_groups(batch, bvecs, sparse, self.params, ents)
         if self.params.split_threshold:
-            groups = [h for g in groups for h in self.split_group([feats[originals[j]] for j in g],
-                                                                  vecs[[originals[j] for j in g]], g)]
-        before = len(self.ids)
+            groups = [h for g in groups for h in self.split_group([batch[j] for j in g], bvecs[g], g)]
+        n = len(originals)
         for g in groups:
-            members = [originals[j] for j in g]
-            s = self._match_group([feats[i] for i in members], vecs[members], [sparse[j] for j in g], before)
+            new = [j for j in g if j < n]
+            if not new:
+                continue  # earlier articles only: they stay where they are
+            s = self._story_for([ctx_story[j - n] for j in g if j >= n], [batch[j] for j in new])
             if s is None:
-                s = self._open(feats[members[0]].id)
-            for j, i in zip(g, members, strict=True):
-                self.add(feats[i], vecs[i], s, sparse=sparse[j])
+                s = self._open(batch[new[0]].id)
+            for j in new:
+                self.add(batch[j], bvecs[j], s, sparse=sparse[j])
         for i in order:  # copies go where their original went, without pulling centroids
             orig = copy_of.get(feats[i].id)
             if orig is None:
@@ -288,32 +281,56 @@ class Clusterer:
             else:
                 self.add(feats[i], vecs[i], s, copy=True)
 
-    def _match_group(self, feats: Sequence[Features], vecs: np.ndarray,
-                     sparse: Sequence[tuple[np.ndarray, np.ndarray]], before: int) -> int | None:
-        """The story from before this batch (index < ``before``) that a new group joins, or None."""
-        if not before:
-            return None
-        mean = vecs.sum(0)
-        mean /= max(float(np.linalg.norm(mean)), 1e-12)
-        ids = np.unique(np.concatenate([i for i, _ in sparse]))
-        w = np.zeros(len(ids), dtype=np.float32)
-        for i, x in sparse:
-            w[np.searchsorted(ids, i)] += x
-        w /= max(float(np.linalg.norm(w)), 1e-12)
-        lo = hi = plo = phi = None
+    def _context(self, feats: Sequence[Features], vecs: np.ndarray) -> tuple[list[Features], np.ndarray, list[int]]:
+        """Recent members of the earlier stories near the new articles, to cluster along with them.
+
+        New articles then join an earlier story by the same linkage and second pass that built it,
+        not by a centroid alone (a centroid blurs the topic's events together). Stories come from
+        each new article's nearest stored vectors and its main entities' latest stories; each brings
+        at most ``join_members`` members, so the cost per new article does not grow with the corpus.
+        """
+        p = self.params
+        if not self.index.ntotal or not len(feats):
+            return [], np.zeros((0, self.dim), dtype=np.float32), []
+        _, rows = self.index.search(np.ascontiguousarray(vecs, dtype=np.float32), min(p.k, self.index.ntotal))
+        found = {self.row_story[r] for r in rows.ravel().tolist() if r >= 0}
         for f in feats:
-            lo, hi = widen(lo, hi, f.day, f.day)
-            plo, phi = widen(plo, phi, f.pub_day, f.pub_day)
-        found: set[int] = set()
-        for f, v in zip(feats[:3], vecs[:3], strict=False):
-            found.update(self.candidates(f, v))
-        found.update(self.candidates(feats[0], mean))
-        best, best_score = None, self.params.join_threshold
-        for c in sorted(x for x in found if x < before):
-            sc = self.score(c, mean, ids, w, (lo, hi, plo, phi))
-            if sc >= best_score:
-                best, best_score = c, sc
-        return best
+            for e in f.entities[: p.entity_query]:
+                found.update(self.postings.get(term_id("e:" + e), ()))
+        days = [d for f in feats for d in (f.day, f.pub_day) if d is not None]
+        lo, hi = (min(days), max(days)) if days else (None, None)
+        picked = [(s, r) for s in sorted(found) if self._near_in_time(s, lo, hi)
+                  for r in self.rows[s][-p.join_members:]]
+        if not picked:
+            return [], np.zeros((0, self.dim), dtype=np.float32), []
+        got = self.features_of([self.row_article[r] for _, r in picked])
+        vec = np.vstack([self.index.reconstruct(r) for _, r in picked])
+        return got, vec, [s for s, _ in picked]
+
+    def _near_in_time(self, s: int, lo: int | None, hi: int | None) -> bool:
+        """Whether story ``s`` could hold an article dated within [lo, hi] (undated: always)."""
+        w = self.params.window_days
+        if lo is None or self.plo[s] is None:
+            return True
+        return self.plo[s] - w <= hi and lo <= self.phi[s] + w
+
+    def _story_for(self, old: list[int], new: Sequence[Features]) -> int | None:
+        """The earlier story most of a group's earlier members belong to, if the new ones fit its dates."""
+        if not old:
+            return None
+        counts = Counter(old)
+        s = min(counts, key=lambda x: (-counts[x], x))
+        for f in new:
+            if not in_window(self.lo[s], self.hi[s], self.plo[s], self.phi[s], f.day, f.day, f.pub_day, f.pub_day,
+                             self.params):
+                return None
+        return s
+
+    def features_of(self, ids: Sequence[str]) -> list[Features]:
+        """Features of clustered articles, from ``feature_source`` or those kept in memory."""
+        if self.feature_source is not None:
+            return list(self.feature_source(list(ids)))
+        return [self.known[i] for i in ids]
 
     def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False,
             sparse: tuple[np.ndarray, np.ndarray] | None = None) -> int:
@@ -322,6 +339,8 @@ class Clusterer:
         ids, w = sparse if sparse is not None else self.sparse(f)
         self.members[s].append(f.id)
         self.story_of[f.id] = s
+        if self.feature_source is None:
+            self.known[f.id] = f
         self.changed.add(s)
         self.lo[s], self.hi[s] = widen(self.lo[s], self.hi[s], f.day, f.day)
         self.plo[s], self.phi[s] = widen(self.plo[s], self.phi[s], f.pub_day, f.pub_day)
@@ -380,6 +399,34 @@ class Clusterer:
         order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), self.row_article[rows[i]]))
         ranked = [self.row_article[rows[i]] for i in order]
         return ranked + [m for m in self.members[s] if m not in set(ranked)]
+
+
+def _bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
+    """Two sides of a group from its average-linkage tree, as a boolean mask (None: no such split).
+
+    The top split of the tree often just cuts off an outlier, so the walk goes down the larger
+    branch until both branches hold at least ``part`` members; members peeled off on the way join
+    the side they are on average closer to.
+    """
+    from scipy.cluster.hierarchy import linkage, to_tree
+    from scipy.spatial.distance import squareform
+
+    dist = np.clip(1.0 - sim, 0.0, None)
+    np.fill_diagonal(dist, 0.0)
+    node = to_tree(linkage(squareform(dist, checks=False), "average"))
+    while not node.is_leaf():
+        left, right = node.get_left(), node.get_right()
+        if min(left.count, right.count) >= part:
+            break
+        node = left if left.count >= right.count else right
+    else:
+        return None
+    a, b = left.pre_order(), right.pre_order()
+    side = np.zeros(len(sim), dtype=np.int8)
+    side[a], side[b] = 1, 2
+    for i in np.flatnonzero(side == 0):
+        side[i] = 1 if sim[i, a].mean() >= sim[i, b].mean() else 2
+    return side == 1
 
 
 # ---- average linkage over a neighbour graph ----------------------------------------------------
@@ -606,14 +653,23 @@ def _features(store: Store, articles: Sequence[Article], params: Params) -> list
                              params.title_boost, params.entity_boost) for a in articles]
 
 
+def _store_features(store: Store, params: Params) -> Callable[[list[str]], list[Features]]:
+    """Features of stored articles, recomputed on demand (cheaper than keeping them all)."""
+    def fetch(ids: list[str]) -> list[Features]:
+        arts = {a.id: a for a in store.iter_articles(ids)}
+        return _features(store, [arts[i] for i in ids], params)
+    return fetch
+
+
 def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> Clusterer:
     """The saved clustering state, or one rebuilt from the stored stories when it is missing or stale."""
     blob = store.load_cluster_state(STATE_NAME, STATE_VERSION)
     if blob is not None:
         cl = pickle.loads(blob)
         if set(cl.story_of) == set(clustered) and cl.params == params:
+            cl.feature_source = _store_features(store, params)
             return cl
-    cl = Clusterer(params)
+    cl = Clusterer(params, feature_source=_store_features(store, params))
     if not clustered:
         return cl
     # Replay the stored memberships (no re-clustering) so that old stories keep their ids.

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from conftest import BENCH, SEEDS
-from storydesk.cluster import Params, cluster_articles, cluster_store, story_id
+from storydesk.cluster import (
+    Clusterer,
+    Params,
+    cluster_articles,
+    cluster_store,
+    embed_features,
+    features_of,
+    story_id,
+)
+from storydesk.copies import find_copies
 from storydesk.features import article_features, fallback_entities, text_dates
 from storydesk.models import Analysis, Article, Mention
 
@@ -214,6 +223,22 @@ def test_ecb_test_topics_bcubed_floor():
 
 
 @pytest.mark.slow
+def test_ecb_test_topics_in_two_runs_bcubed_floor():
+    """Incremental use: half the articles clustered first, the rest joining the stories later."""
+    import hashlib
+
+    if not (BENCH / "ecbplus").is_dir():
+        pytest.skip("bench data not beside this checkout")
+    arts, gold = _ecb_test()
+    first = [a for a in arts if hashlib.sha1(a.id.encode()).digest()[0] < 128]
+    cl = Clusterer()
+    for part in (first, [a for a in arts if a not in first]):
+        feats = features_of(part)
+        cl.place_batch(feats, embed_features(feats), find_copies(part))
+    assert _bcubed_f1([m for m in cl.members if m], gold) >= ECB_TWO_RUNS_FLOOR
+
+
+@pytest.mark.slow
 def test_allsides_subset_bcubed_floor():
     if not (BENCH / "neus").is_dir():
         pytest.skip("bench data not beside this checkout")
@@ -228,7 +253,8 @@ def test_allsides_subset_bcubed_floor():
     assert _bcubed_f1(cluster_articles(arts), gold) >= ALLSIDES_FLOOR
 
 
-ECB_TEST_FLOOR = 0.905  # measured 0.914 (bench/cluster_ecb.py; train 0.923, dev 0.983, all 0.927)
+ECB_TEST_FLOOR = 0.95  # measured 0.957 (bench/cluster_ecb.py; train 0.945, dev 0.983, all 0.949)
+ECB_TWO_RUNS_FLOOR = 0.91  # measured 0.922
 ALLSIDES_FLOOR = 0.77  # measured 0.782 on these 120 stories (0.803 on all 506; was 0.840 before the
 # ECB+-tuned lower linkage threshold and entity weight)
 
