@@ -339,8 +339,6 @@ class Clusterer:
         ids, w = sparse if sparse is not None else self.sparse(f)
         self.members[s].append(f.id)
         self.story_of[f.id] = s
-        if self.feature_source is None:
-            self.known[f.id] = f
         self.changed.add(s)
         self.lo[s], self.hi[s] = widen(self.lo[s], self.hi[s], f.day, f.day)
         self.plo[s], self.phi[s] = widen(self.plo[s], self.phi[s], f.pub_day, f.pub_day)
@@ -353,6 +351,10 @@ class Clusterer:
         self.rows[s].append(len(self.row_story))
         self.row_story.append(s)
         self.row_article.append(f.id)
+        if self.feature_source is None:  # only the members _context may ask for are kept
+            self.known[f.id] = _slim(f, self.params.key_entities)
+            if len(self.rows[s]) > self.params.join_members:
+                self.known.pop(self.row_article[self.rows[s][-self.params.join_members - 1]], None)
         for e in f.entities[: self.params.entity_query]:
             post = self.postings.setdefault(term_id("e:" + e), [])
             if s not in post:
@@ -399,6 +401,12 @@ class Clusterer:
         order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), self.row_article[rows[i]]))
         ranked = [self.row_article[rows[i]] for i in order]
         return ranked + [m for m in self.members[s] if m not in set(ranked)]
+
+
+def _slim(f: Features, entities: int) -> Features:
+    """What clustering an article again needs of its features (kept in memory for many articles)."""
+    return Features(f.id, f.key, f.day, f.pub_day, "", "", f.term_ids.astype(np.int32),
+                    f.term_counts.astype(np.float32), entities=f.entities[:entities])
 
 
 def _bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
