@@ -67,7 +67,7 @@ class Params:
     entity_weight: float = 0.2
     conflict: float = 0.0
     # Entities from the stored spaCy analysis instead of capitalised phrases. Measured on ECB+ with the
-    # settings above, spaCy's entities cluster worse (train 0.914 vs 0.923, dev 0.878 vs 0.983 B-cubed
+    # settings above, spaCy's entities cluster worse (train 0.932 vs 0.945, dev 0.918 vs 0.983 B-cubed
     # F1: bench/cluster_ecb.py --analysis), so the stories are built from the features tuned.
     analysis_entities: bool = False
     key_entities: int = 8  # main entities per article compared that way
@@ -238,8 +238,9 @@ class Clusterer:
 
     def place_batch(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
                     progress: bool | None = None) -> None:
-        """Cluster new articles among themselves (average linkage over a neighbour graph), then let each
-        group join the earlier story its centroid scores best against, or open a new story.
+        """Cluster new articles with the recent members of the earlier stories near them (average linkage
+        over a neighbour graph, then the second pass); a group joins the earlier story most of its
+        earlier members belong to, or opens a new story.
 
         Articles are taken in date order in chunks of ``batch_size``, so that memory and the cost per
         article stay flat however many arrive at once.
