@@ -89,8 +89,9 @@ def test_incremental_run_opens_a_new_story_for_another_event(store, seeds):
 def test_state_rebuilt_from_stored_stories_when_missing(store, seeds):
     store.upsert_articles(seeds[:3])
     (first,) = cluster_store(store)
-    store.conn.execute("DELETE FROM cluster_state")
-    store.conn.commit()
+    with store.conn:
+        for table in ("cluster_meta", "cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+            store.conn.execute(f"DELETE FROM {table}")
     store.upsert_articles(seeds[3:])
     (second,) = cluster_store(store)
     assert second.id == first.id and len(second.article_ids) == 5
