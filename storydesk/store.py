@@ -474,10 +474,12 @@ class Store:
         """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
         with self.conn:
             for aid, chash, n, sig, keys in rows:
+                had = self.conn.execute("SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)).fetchone()
                 self.conn.execute(
                     "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
                     "VALUES (?, ?, ?, ?)", (aid, chash, n, sig))
-                self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
+                if had:  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
+                    self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
                 self.conn.executemany("INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
                                       [(k, aid) for k in keys])
 
