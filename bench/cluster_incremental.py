@@ -116,7 +116,7 @@ def run(n: int, add: int) -> dict:
         out["rows_changed"] = store.conn.total_changes - changes
         out["db_growth"] = db.stat().st_size - size0
         out["db_size"] = db.stat().st_size
-        out["phases_s"], out["phases_bytes"] = ph.s, ph.b
+        out["phases_s"], out["phases_bytes"] = dict(ph.s), dict(ph.b)  # before load_times adds to them
         if hasattr(cluster, "_restore_index"):
             out.update(load_times(store, cluster))
         store.close()
