@@ -506,8 +506,8 @@ class Store:
 
     def cluster_articles(self) -> list[tuple[str, int, int, int | None]]:
         """(article id, story seq, position in the story, index row) of every clustered article."""
-        return [tuple(r) for r in self.conn.execute(
-            "SELECT article_id, story_seq, pos, row FROM cluster_articles ORDER BY story_seq, pos")]
+        rows = self.conn.execute("SELECT article_id, story_seq, pos, row FROM cluster_articles").fetchall()
+        return sorted((tuple(r) for r in rows), key=lambda r: (r[1], r[2]))  # SQLite would sort in a temp file
 
     def cluster_df(self) -> tuple[list[int], list[int]]:
         """Terms and their document frequencies (only terms seen)."""
