@@ -294,7 +294,7 @@ def _assert_same_state(a: Clusterer, b: Clusterer) -> None:
     assert bytes(faiss.serialize_index(a.index)) == bytes(faiss.serialize_index(b.index))
 
 
-@pytest.mark.parametrize("cache", ["none", "cache", "corrupt"])
+@pytest.mark.parametrize("cache", ["none", "cache", "corrupt", "lagging"])
 def test_two_store_runs_equal_one_in_memory_clusterer(store, monkeypatch, cache):
     monkeypatch.setattr(cluster, "CACHE_MIN", 10**9 if cache == "none" else 0)
     first, second = two_batches()
@@ -302,6 +302,8 @@ def test_two_store_runs_equal_one_in_memory_clusterer(store, monkeypatch, cache)
     cluster_store(store)
     if cache == "corrupt":
         cluster._index_cache(store).write_bytes(b"not an index")
+    if cache == "lagging":  # the cache keeps the first run's rows only: a load re-adds the second's
+        monkeypatch.setattr(cluster, "CACHE_MIN", 10**9)
     store.upsert_articles(second)
     stories = cluster_store(store)
     mem = _in_memory(store, [first, second])
@@ -310,6 +312,7 @@ def test_two_store_runs_equal_one_in_memory_clusterer(store, monkeypatch, cache)
     loaded, saved = cluster._load_state(store, Params(), store.story_of())
     assert not saved.full  # loaded from the rows, not replayed
     assert (saved.cached > 0) == (cache != "none")  # started from the cache file when there is one
+    assert (0 < saved.cached < saved.rows) == (cache == "lagging")
     _assert_same_state(loaded, mem)
 
 
