@@ -17,7 +17,6 @@ input gives the same stories.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import heapq
@@ -25,7 +24,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import faiss
@@ -628,11 +627,13 @@ class Saved:
 
 
 def params_json(params: Params) -> str:
-    return json.dumps(dataclasses.asdict(params), sort_keys=True)
+    """The params as stored beside the state: other params make the stored state stale."""
+    return json.dumps(asdict(params), sort_keys=True)
 
 
 def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> tuple[Clusterer, Saved]:
-    """The saved clustering state, or one rebuilt from the stored stories when it is missing or stale."""
+    """The saved clustering state, or one rebuilt from the stored stories when it is missing or stale;
+    with what its stored rows already hold."""
     loaded = _load_rows(store, params, clustered)
     if loaded is not None:
         return loaded
