@@ -9,9 +9,11 @@ the latest stories naming their main entities); a group holding earlier members 
 of them belong to, any other group opens a new story. Pair scores also weigh the articles' shared
 main entities, and a second pass splits a large group in two when its halves share only the group's
 common (topical) words.
-Reports published further apart than a window are never one story. The state (centroids, indexes,
-document frequencies) is kept in the store, so a later run adds articles without redoing the old
-ones, and the same input gives the same stories.
+Reports published further apart than a window are never one story. The state (centroids, postings,
+document frequencies) is kept in the store as rows, one per story, term, entity and article, so a
+later run adds articles without redoing the old ones and writes only the rows it changed; the vector
+index is derived from the stored embeddings (with a cache file beside the database), and the same
+input gives the same stories.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-import pickle
+import json
+import os
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -35,7 +39,13 @@ from .models import Analysis, Article, Story
 from .store import Store
 
 STATE_NAME = "stories"
-STATE_VERSION = "cluster-1"
+STATE_VERSION = "cluster-2"  # the state as rows (migration 0005_cluster_rows)
+# The vector index cache is rewritten when this share of its rows (and at least CACHE_MIN rows) would
+# have to be re-added on load: a load then re-adds a few thousand rows at most (0.1 ms each on the
+# benchmark's vectors, 0.35-0.55 ms on random ones), and the cache file (1.8 kB per row) is written
+# about once per 5% growth, not by every run (bench/cluster_incremental.py).
+CACHE_SHARE = 0.05
+CACHE_MIN = 2000
 
 
 @dataclass(frozen=True)
@@ -670,17 +680,32 @@ def _store_features(store: Store, params: Params) -> Callable[[list[str]], list[
     return fetch
 
 
-def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> Clusterer:
-    """The saved clustering state, or one rebuilt from the stored stories when it is missing or stale."""
-    blob = store.load_cluster_state(STATE_NAME, STATE_VERSION)
-    if blob is not None:
-        cl = pickle.loads(blob)
-        if set(cl.story_of) == set(clustered) and cl.params == params:
-            cl.feature_source = _store_features(store, params)
-            return cl
+@dataclass
+class Saved:
+    """What the stored state rows already hold, so that a save writes only the rest."""
+
+    full: bool = True  # the rows do not match the state (new or replayed): replace them all
+    rows: int = 0  # vector index rows the stored rows hold
+    cached: int = 0  # vector index rows in the cache file
+    run: int = 0  # saves so far
+
+
+def params_json(params: Params) -> str:
+    """The params as stored beside the state: other params make the stored state stale."""
+    return json.dumps(asdict(params), sort_keys=True)
+
+
+def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> tuple[Clusterer, Saved]:
+    """The saved clustering state, or one rebuilt from the stored stories when it is missing or stale;
+    with what its stored rows already hold."""
+    loaded = _load_rows(store, params, clustered)
+    if loaded is not None:
+        return loaded
+    meta = store.cluster_meta(STATE_NAME)
+    saved = Saved(run=meta["run"] if meta else 0)
     cl = Clusterer(params, feature_source=_store_features(store, params))
     if not clustered:
-        return cl
+        return cl, saved
     # Replay the stored memberships (no re-clustering) so that old stories keep their ids.
     arts = sorted(store.iter_articles(sorted(clustered)), key=lambda a: order_key(a.published, a.id))
     feats = _features(store, arts, params)
@@ -693,7 +718,146 @@ def _load_state(store: Store, params: Params, clustered: dict[str, str]) -> Clus
             by_story[sid] = cl._open(a.id)
             cl.ids[by_story[sid]] = sid
         cl.add(f, v, by_story[sid], copy=a.copy_of is not None)
-    return cl
+    return cl, saved
+
+
+def _load_rows(store: Store, params: Params, clustered: dict[str, str]) -> tuple[Clusterer, Saved] | None:
+    """The state from its rows, or None when they are missing or stale (other version, other params,
+    other articles than those in stories, or vectors missing)."""
+    meta = store.cluster_meta(STATE_NAME)
+    if meta is None or meta["version"] != STATE_VERSION or meta["params"] != params_json(params):
+        return None
+    arts = store.cluster_articles()
+    if len(arts) != len(clustered) or meta["articles"] != len(clustered):
+        return None
+    cl = Clusterer(params, meta["dim"], feature_source=_store_features(store, params))
+    _set_stories(cl, store.cluster_stories())
+    for aid, s, _, _row in arts:
+        if s >= len(cl.ids) or clustered.get(aid) != cl.ids[s]:
+            return None
+        cl.members[s].append(aid)
+        cl.story_of[aid] = s
+    indexed = sorted((row, s, aid) for aid, s, _, row in arts if row is not None)
+    cl.row_story = [s for _, s, _ in indexed]
+    cl.row_article = [aid for _, _, aid in indexed]
+    for r, s in enumerate(cl.row_story):
+        cl.rows[s].append(r)
+    terms, dfs = store.cluster_df()
+    cl.df[np.asarray(terms, dtype=np.int64)] = np.asarray(dfs, dtype=np.int32)
+    cl.n_docs = meta["n_docs"]
+    seq = {sid: s for s, sid in enumerate(cl.ids)}
+    cl.postings = {e: [seq[sid] for sid in sids] for e, sids in store.cluster_postings().items()}
+    cached = _restore_index(store, cl, [r for r, _, _ in indexed])
+    if cached is None:
+        return None
+    return cl, Saved(full=False, rows=len(indexed), cached=cached, run=meta["run"])
+
+
+def _set_stories(cl: Clusterer, rows: Sequence) -> None:
+    """Fill the per-story lists of ``cl`` from stored story rows (in seq order)."""
+    cl.dense = np.zeros((len(rows), cl.dim), dtype=np.float32)
+    for s, r in enumerate(rows):
+        cl.ids.append(r["story_id"])
+        cl.members.append([])
+        cl.rows.append([])
+        cl.dense[s] = np.frombuffer(r["centroid"], dtype=np.float32)
+        w = np.frombuffer(r["term_weights"], dtype=np.float32).copy()
+        cl.sp_ids.append(np.frombuffer(r["term_ids"], dtype=np.int64).copy())
+        cl.sp_w.append(w)
+        cl.sp_norm.append(float(np.linalg.norm(w)))  # as _merge_sparse computes it
+        for name in ("lo", "hi", "plo", "phi"):
+            getattr(cl, name).append(r[name])
+
+
+def _index_cache(store: Store) -> Path | None:
+    """The vector index cache file beside the database (none for an in-memory database)."""
+    return None if store.path == ":memory:" else Path(f"{store.path}-{STATE_VERSION}.faiss")
+
+
+def _restore_index(store: Store, cl: Clusterer, rows: list[int]) -> int | None:
+    """Rebuild the vector index from the stored embeddings, adding rows one by one in their original
+    order so that the HNSW graph is the one an uninterrupted run built; start from the cache file when
+    its rows are a prefix of these. Returns the cache's row count, or None when vectors are missing."""
+    from .embed import MODEL_ID
+
+    got = list(store.cluster_vectors(MODEL_ID))
+    if [r for r, _ in got] != rows or list(range(len(rows))) != rows:
+        return None
+    vecs = np.frombuffer(b"".join(v for _, v in got), dtype=np.float32).reshape(len(rows), cl.dim)
+    index = _cached_index(_index_cache(store), vecs)
+    cached = index.ntotal if index is not None else 0
+    if index is None:
+        index = cl._new_index()
+    for _ in range(cached):  # the level generator is not serialized: draw what the cached rows drew
+        index.hnsw.random_level()
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)  # as in add(): one row at a time, the graph does not depend on timing
+    try:
+        for r in range(cached, len(rows)):
+            index.add(vecs[r : r + 1])
+    finally:
+        faiss.omp_set_num_threads(threads)
+    cl.index = index
+    return cached
+
+
+def _cached_index(path: Path | None, vecs: np.ndarray) -> faiss.Index | None:
+    """The cached index when it holds the first rows of ``vecs`` exactly; None when missing or stale."""
+    if path is None or not path.exists():
+        return None
+    try:
+        index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+    except RuntimeError:  # a truncated or foreign file is only a missed cache
+        return None
+    n = index.ntotal
+    if not isinstance(index, faiss.IndexHNSWFlat) or index.d != vecs.shape[1] or n > len(vecs):
+        return None
+    return index if np.array_equal(index.reconstruct_n(0, n), vecs[:n]) else None
+
+
+def _save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Features]) -> None:
+    """Write the rows of the state that this run changed (all of them when ``saved.full``)."""
+    run = saved.run + 1
+    new = {f.id for f in feats}
+    stories = range(len(cl.ids)) if saved.full else sorted(cl.changed)
+    row_of = {cl.row_article[r]: r for r in range(0 if saved.full else saved.rows, len(cl.row_article))}
+    articles = [(a, s, p, row_of.get(a)) for s in stories for p, a in enumerate(cl.members[s])
+                if saved.full or a in new]
+    if saved.full:
+        terms = np.flatnonzero(cl.df)
+        entities = sorted(cl.postings)
+    else:
+        terms = np.unique(np.concatenate([f.term_ids for f in feats] or [np.zeros(0, dtype=np.int64)]))
+        touched = {term_id("e:" + e) for f in feats for e in f.entities[: cl.params.entity_query]}
+        entities = sorted(touched & cl.postings.keys())
+    meta = {"name": STATE_NAME, "version": STATE_VERSION, "params": params_json(cl.params), "dim": cl.dim,
+            "n_docs": cl.n_docs, "articles": len(cl.story_of), "run": run}
+    store.save_cluster_rows(
+        meta,
+        [_story_row(cl, s, run) for s in stories],
+        articles,
+        zip(terms.tolist(), cl.df[terms].tolist(), strict=True),
+        [(e, json.dumps([cl.ids[s] for s in cl.postings[e]])) for e in entities],
+        full=saved.full,
+    )
+    _write_cache(store, cl, saved)
+
+
+def _story_row(cl: Clusterer, s: int, run: int) -> tuple:
+    return (cl.ids[s], s, cl.dense[s].tobytes(), cl.sp_ids[s].astype(np.int64).tobytes(),
+            cl.sp_w[s].astype(np.float32).tobytes(), cl.lo[s], cl.hi[s], cl.plo[s], cl.phi[s], run)
+
+
+def _write_cache(store: Store, cl: Clusterer, saved: Saved) -> None:
+    """Rewrite the index cache once enough rows are not in it (see CACHE_SHARE); the rows in SQLite
+    stay the record, the cache only spares re-adding every row on load."""
+    path = _index_cache(store)
+    n = cl.index.ntotal
+    if path is None or n - saved.cached < max(CACHE_MIN, CACHE_SHARE * n):
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    faiss.serialize_index(cl.index).tofile(tmp)
+    os.replace(tmp, path)  # never a half-written cache under the real name
 
 
 def _story(store: Store, cl: Clusterer, s: int) -> Story:
@@ -715,12 +879,12 @@ def cluster_store(store: Store, progress: bool | None = None, params: Params = D
     if new:
         _link_copies(store, new)
         copy_of = {a.id: store.copy_of(a.id) for a in new}
-        cl = _load_state(store, params, clustered)
+        cl, saved = _load_state(store, params, clustered)
         new.sort(key=lambda a: order_key(a.published, a.id))
         feats = _features(store, new, params)
         vecs = _vectors(store, feats)
         cl.place_batch(feats, vecs, {k: v for k, v in copy_of.items() if v}, progress)
         store.save_stories([_story(store, cl, s) for s in sorted(cl.changed)])
+        _save_state(store, cl, saved, feats)
         cl.changed = set()
-        store.save_cluster_state(STATE_NAME, STATE_VERSION, len(cl.story_of), pickle.dumps(cl))
     return store.list_stories()

@@ -159,6 +159,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # The clustering state as rows, so that a run writes only the stories, terms and entities it
+        # touched (the blob of 0004 was rewritten whole by every run). The first run after this
+        # migration rebuilds the rows by replaying the stored stories, so story ids are kept.
+        "0005_cluster_rows",
+        """
+        DROP TABLE cluster_state;
+        CREATE TABLE cluster_meta (
+            name TEXT PRIMARY KEY, version TEXT NOT NULL,
+            params TEXT NOT NULL,                                 -- JSON of the clustering Params
+            dim INTEGER NOT NULL, n_docs INTEGER NOT NULL, articles INTEGER NOT NULL,
+            run INTEGER NOT NULL,                                 -- counts the saves
+            saved_at TEXT NOT NULL DEFAULT (datetime('now'))
+        );
+        CREATE TABLE cluster_stories (
+            story_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,                          -- order the story was opened in
+            centroid BLOB NOT NULL,                               -- sum of member vectors, float32
+            term_ids BLOB NOT NULL, term_weights BLOB NOT NULL,   -- sparse centroid: int64, float32
+            lo INTEGER, hi INTEGER, plo INTEGER, phi INTEGER,     -- first/last day, any date / published
+            run INTEGER NOT NULL                                  -- the save that last wrote this row
+        );
+        CREATE TABLE cluster_articles (
+            article_id TEXT PRIMARY KEY,
+            story_seq INTEGER NOT NULL, pos INTEGER NOT NULL,     -- place among its story's members
+            row INTEGER UNIQUE                                    -- vector index row (NULL: a copy)
+        );
+        CREATE TABLE cluster_df (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+        CREATE TABLE cluster_postings (
+            entity INTEGER PRIMARY KEY, stories TEXT NOT NULL     -- JSON story ids, oldest first
+        );
+        """,
+    ),
 ]
 
 ANALYSIS_TABLES: dict[str, type] = {
@@ -441,10 +474,12 @@ class Store:
         """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
         with self.conn:
             for aid, chash, n, sig, keys in rows:
+                had = self.conn.execute("SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)).fetchone()
                 self.conn.execute(
                     "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
                     "VALUES (?, ?, ?, ?)", (aid, chash, n, sig))
-                self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
+                if had:  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
+                    self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
                 self.conn.executemany("INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
                                       [(k, aid) for k in keys])
 
@@ -462,17 +497,64 @@ class Store:
             "SELECT signature, shingles FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
         return (bytes(row[0]), row[1]) if row else None
 
-    def save_cluster_state(self, name: str, version: str, articles: int, state: bytes) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT INTO cluster_state (name, version, articles, state) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET version=excluded.version, articles=excluded.articles, "
-                "state=excluded.state, saved_at=datetime('now')", (name, version, articles, state))
+    def cluster_meta(self, name: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM cluster_meta WHERE name = ?", (name,)).fetchone()
 
-    def load_cluster_state(self, name: str, version: str) -> bytes | None:
-        row = self.conn.execute(
-            "SELECT state FROM cluster_state WHERE name = ? AND version = ?", (name, version)).fetchone()
-        return bytes(row[0]) if row else None
+    def cluster_stories(self) -> list[sqlite3.Row]:
+        """The stored story rows of the clustering state, in the order the stories were opened."""
+        return self.conn.execute("SELECT * FROM cluster_stories ORDER BY seq").fetchall()
+
+    def cluster_articles(self) -> list[tuple[str, int, int, int | None]]:
+        """(article id, story seq, position in the story, index row) of every clustered article."""
+        rows = self.conn.execute("SELECT article_id, story_seq, pos, row FROM cluster_articles").fetchall()
+        return sorted((tuple(r) for r in rows), key=lambda r: (r[1], r[2]))  # SQLite would sort in a temp file
+
+    def cluster_df(self) -> tuple[list[int], list[int]]:
+        """Terms and their document frequencies (only terms seen)."""
+        rows = self.conn.execute("SELECT term, df FROM cluster_df").fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def cluster_postings(self) -> dict[int, list[str]]:
+        return {r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT entity, stories FROM cluster_postings")}
+
+    def cluster_vectors(self, model: str) -> Iterator[tuple[int, bytes]]:
+        """(index row, float32 bytes) of the indexed articles' embeddings, in row order."""
+        for r in self.conn.execute(
+                "SELECT c.row, e.vector FROM cluster_articles c JOIN embeddings e "
+                "ON e.article_id = c.article_id AND e.model = ? WHERE c.row IS NOT NULL ORDER BY c.row", (model,)):
+            yield r[0], r[1]
+
+    def save_cluster_rows(self, meta: dict[str, Any], stories: Iterable[tuple], articles: Iterable[tuple],
+                          df: Iterable[tuple[int, int]], postings: Iterable[tuple[int, str]],
+                          full: bool = False) -> None:
+        """Upsert the given rows of the clustering state in one transaction (``full``: replace all).
+
+        stories: (story id, seq, centroid, term ids, term weights, lo, hi, plo, phi, run);
+        articles: (article id, story seq, position, index row or None).
+        """
+        c = self.conn
+        with c:
+            if full:
+                for table in ("cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+                    c.execute(f"DELETE FROM {table}")
+            c.executemany(
+                "INSERT INTO cluster_stories (story_id, seq, centroid, term_ids, term_weights, lo, hi, plo, phi, run) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
+                "centroid=excluded.centroid, term_ids=excluded.term_ids, term_weights=excluded.term_weights, "
+                "lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, run=excluded.run", stories)
+            c.executemany(
+                "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(article_id) DO UPDATE SET story_seq=excluded.story_seq, pos=excluded.pos, "
+                "row=excluded.row", articles)
+            c.executemany("INSERT INTO cluster_df (term, df) VALUES (?, ?) "
+                          "ON CONFLICT(term) DO UPDATE SET df=excluded.df", df)
+            c.executemany("INSERT INTO cluster_postings (entity, stories) VALUES (?, ?) "
+                          "ON CONFLICT(entity) DO UPDATE SET stories=excluded.stories", postings)
+            c.execute(
+                "INSERT INTO cluster_meta (name, version, params, dim, n_docs, articles, run) "
+                "VALUES (:name, :version, :params, :dim, :n_docs, :articles, :run) ON CONFLICT(name) DO UPDATE "
+                "SET version=excluded.version, params=excluded.params, dim=excluded.dim, n_docs=excluded.n_docs, "
+                "articles=excluded.articles, run=excluded.run, saved_at=datetime('now')", meta)
 
     # ---- dossiers --------------------------------------------------------------------------
 

@@ -8,9 +8,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import faiss
+import numpy as np
 import pytest
 
 from conftest import BENCH, SEEDS
+from storydesk import cluster
 from storydesk.cluster import (
     Clusterer,
     Params,
@@ -21,6 +24,7 @@ from storydesk.cluster import (
     story_id,
 )
 from storydesk.copies import find_copies
+from storydesk.embed import MODEL_ID
 from storydesk.features import article_features, fallback_entities, text_dates
 from storydesk.models import Analysis, Article, Mention
 
@@ -98,8 +102,9 @@ def test_incremental_run_opens_a_new_story_for_another_event(store, seeds):
 def test_state_rebuilt_from_stored_stories_when_missing(store, seeds):
     store.upsert_articles(seeds[:3])
     (first,) = cluster_store(store)
-    store.conn.execute("DELETE FROM cluster_state")
-    store.conn.commit()
+    with store.conn:
+        for table in ("cluster_meta", "cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+            store.conn.execute(f"DELETE FROM {table}")
     store.upsert_articles(seeds[3:])
     (second,) = cluster_store(store)
     assert second.id == first.id and len(second.article_ids) == 5
@@ -261,3 +266,122 @@ ALLSIDES_FLOOR = 0.77  # measured 0.782 on these 120 stories (0.803 on all 506; 
 
 def test_params_are_hashable_for_state_checks():
     assert Params() == Params() and hash(Params(threshold=0.5)) != hash(Params())
+
+
+# ---- the state as rows: incremental runs equal one in-memory run --------------------------------
+
+def two_batches() -> tuple[list[Article], list[Article]]:
+    """Reports of five events in two batches: the second joins two old stories, opens one, holds a copy
+    of an old report and leaves one story alone."""
+    aceh = ("Aceh province", "Tuesday", "Bener Meriah", "the USGS")
+    papua = ("West Papua", "Sunday", "Manokwari", "the BMKG")
+    chile = ("northern Chile", "Friday", "Iquique", "the CSN")
+    wire = ("The central bank raised its main interest rate by half a point to 4.5 percent on Thursday, its "
+            "third increase this year, saying inflation remained far above its target.")
+    first = [quake("a1", "6.1", *aceh[:2], 5, *aceh[2:], "2025-12-02"),
+             quake("a2", "6.2", *aceh[:2], 9, *aceh[2:], "2025-12-02", "Other"),
+             quake("p1", "7.6", *papua[:2], 4, *papua[2:], "2025-12-14"),
+             _report("b1", wire, "2025-12-04", "Wire"),
+             _report("v1", "Voters in Iceland chose a new parliament on Saturday; the Independence Party "
+                           "lost seats in Reykjavik and the count ended after midnight.", "2025-12-06")]
+    second = [quake("a3", "6.1", *aceh[:2], 24, *aceh[2:], "2025-12-03", "Third"),
+              quake("p2", "7.5", *papua[:2], 6, *papua[2:], "2025-12-15", "Other"),
+              quake("c1", "8.2", *chile[:2], 6, *chile[2:], "2025-12-28"),
+              quake("c2", "8.1", *chile[:2], 7, *chile[2:], "2025-12-29", "Other"),
+              _report("b2", wire + " Markets fell after the news.", "2025-12-05", "Paper")]
+    return first, second
+
+
+def _in_memory(store, batches: list[list[Article]], params: Params = cluster.DEFAULT) -> Clusterer:
+    """The same batches placed by one in-memory Clusterer, with the vectors and copies the store used."""
+    cl = Clusterer(params)
+    for batch in batches:
+        feats = features_of(batch, params=params)
+        got = store.load_embeddings(MODEL_ID, [f.id for f in feats])
+        vecs = np.stack([np.frombuffer(got[f.id][1], dtype=np.float32) for f in feats])
+        copies = {a.id: c for a in batch if (c := store.copy_of(a.id))}
+        cl.place_batch(feats, vecs, copies)
+    return cl
+
+
+def _stories_of(cl: Clusterer) -> list[tuple[str, list[str]]]:
+    return sorted((cl.ids[s], sorted(m)) for s, m in enumerate(cl.members) if m)
+
+
+def _assert_same_state(a: Clusterer, b: Clusterer) -> None:
+    n = len(a.ids)
+    assert a.ids == b.ids and a.members == b.members and a.story_of == b.story_of
+    assert np.array_equal(a.dense[:n], b.dense[:n]) and a.sp_norm == b.sp_norm
+    assert all(np.array_equal(x, y) for x, y in zip(a.sp_ids + a.sp_w, b.sp_ids + b.sp_w, strict=True))
+    assert (a.lo, a.hi, a.plo, a.phi) == (b.lo, b.hi, b.plo, b.phi)
+    assert a.postings == b.postings and a.n_docs == b.n_docs and np.array_equal(a.df, b.df)
+    assert a.row_story == b.row_story and a.row_article == b.row_article and a.rows == b.rows
+    # the same HNSW graph, not only the same vectors: later searches find the same neighbours
+    assert bytes(faiss.serialize_index(a.index)) == bytes(faiss.serialize_index(b.index))
+
+
+@pytest.mark.parametrize("cache", ["none", "cache", "corrupt", "lagging"])
+def test_two_store_runs_equal_one_in_memory_clusterer(store, monkeypatch, cache):
+    monkeypatch.setattr(cluster, "CACHE_MIN", 10**9 if cache == "none" else 0)
+    first, second = two_batches()
+    store.upsert_articles(first)
+    cluster_store(store)
+    if cache == "corrupt":
+        cluster._index_cache(store).write_bytes(b"not an index")
+    if cache == "lagging":  # the cache keeps the first run's rows only: a load re-adds the second's
+        monkeypatch.setattr(cluster, "CACHE_MIN", 10**9)
+    store.upsert_articles(second)
+    stories = cluster_store(store)
+    mem = _in_memory(store, [first, second])
+    assert sorted((s.id, s.article_ids) for s in stories) == _stories_of(mem)
+    assert len(stories) == 5 and store.copy_of("b2") == "b1"
+    loaded, saved = cluster._load_state(store, Params(), store.story_of())
+    assert not saved.full  # loaded from the rows, not replayed
+    assert (saved.cached > 0) == (cache != "none")  # started from the cache file when there is one
+    assert (0 < saved.cached < saved.rows) == (cache == "lagging")
+    _assert_same_state(loaded, mem)
+
+
+def test_second_run_writes_only_the_changed_stories_rows(store):
+    first, second = two_batches()
+    store.upsert_articles(first)
+    cluster_store(store)
+    before = {r["story_id"]: (r["rowid"], r["run"], r["centroid"]) for r in
+              store.conn.execute("SELECT rowid, * FROM cluster_stories")}
+    store.upsert_articles(second)
+    cluster_store(store)
+    after = {r["story_id"]: (r["rowid"], r["run"], r["centroid"]) for r in
+             store.conn.execute("SELECT rowid, * FROM cluster_stories")}
+    touched = {store.story_of()[a.id] for a in second}
+    assert {sid for sid, (_, run, _) in after.items() if run == 2} == touched
+    untouched = set(before) - touched
+    assert untouched and all(after[sid] == before[sid] for sid in untouched)
+    assert len(touched - set(before)) == 1  # the Chilean quake opened one story
+    assert store.cluster_meta(cluster.STATE_NAME)["run"] == 2
+    # nothing new: nothing written
+    cluster_store(store)
+    assert store.cluster_meta(cluster.STATE_NAME)["run"] == 2
+
+
+@pytest.mark.parametrize("stale", ["rows deleted", "params changed", "unknown article"])
+def test_stale_state_is_replayed_and_keeps_story_ids(store, stale):
+    first, second = two_batches()
+    params = Params(k=9) if stale == "params changed" else Params()
+    store.upsert_articles(first)
+    old = {s.id: s.article_ids for s in cluster_store(store)}
+    if stale == "rows deleted":
+        with store.conn:
+            for table in ("cluster_meta", "cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+                store.conn.execute(f"DELETE FROM {table}")
+    elif stale == "unknown article":  # a story saved by a run whose state save did not happen
+        with store.conn:
+            store.conn.execute("DELETE FROM cluster_articles WHERE article_id = 'p1'")
+    store.upsert_articles(second)
+    new = {s.id: s.article_ids for s in cluster_store(store, params=params)}
+    assert set(old) <= set(new) and all(set(old[k]) <= set(new[k]) for k in old)
+    if stale != "params changed":
+        assert sorted(new.items()) == _stories_of(_in_memory(store, [first, second]))
+    meta = store.cluster_meta(cluster.STATE_NAME)
+    assert meta["params"] == cluster.params_json(params) and meta["articles"] == 10
+    loaded, saved = cluster._load_state(store, params, store.story_of())
+    assert not saved.full and _stories_of(loaded) == sorted(new.items())
