@@ -63,7 +63,6 @@ class Params:
     text_window_days: float = 3650.0
     k: int = 10  # nearest articles asked of the vector index
     max_terms: int = 400  # sparse terms kept per article
-    story_terms: int = 200  # sparse terms kept per story
     entity_query: int = 4  # main entities whose latest stories are candidates too
     entity_postings: int = 8  # latest stories remembered per entity
     title_boost: float = 2.0
@@ -140,9 +139,6 @@ class Clusterer:
         self.members: list[list[str]] = []
         self.rows: list[list[int]] = []
         self.dense = np.zeros((0, dim), dtype=np.float32)
-        self.sp_ids: list[np.ndarray] = []
-        self.sp_w: list[np.ndarray] = []
-        self.sp_norm: list[float] = []
         self.lo: list[int | None] = []  # story -> first and last day (any date)
         self.hi: list[int | None] = []
         self.plo: list[int | None] = []  # story -> first and last publication day
@@ -281,7 +277,7 @@ class Clusterer:
             if s is None:
                 s = self._open(batch[new[0]].id)
             for j in new:
-                self.add(batch[j], bvecs[j], s, sparse=sparse[j])
+                self.add(batch[j], bvecs[j], s)
         for i in order:  # copies go where their original went, without pulling centroids
             orig = copy_of.get(feats[i].id)
             if orig is None:
@@ -343,11 +339,9 @@ class Clusterer:
             return list(self.feature_source(list(ids)))
         return [self.known[i] for i in ids]
 
-    def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False,
-            sparse: tuple[np.ndarray, np.ndarray] | None = None) -> int:
-        """Put one article in story ``s`` and update the story's centroids, dates and the indexes."""
+    def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False) -> int:
+        """Put one article in story ``s`` and update the story's centroid, dates and the indexes."""
         vec = np.asarray(vec, dtype=np.float32)
-        ids, w = sparse if sparse is not None else self.sparse(f)
         self.members[s].append(f.id)
         self.story_of[f.id] = s
         self.changed.add(s)
@@ -356,7 +350,6 @@ class Clusterer:
         if copy:  # a copy is one source with its original: it must not pull the centroid twice
             return s
         self.dense[s] += vec
-        self._merge_sparse(s, ids, w)
 
         self.index.add(vec[None, :])
         self.rows[s].append(len(self.row_story))
@@ -382,25 +375,11 @@ class Clusterer:
         self.ids.append(story_id(seed))
         self.members.append([])
         self.rows.append([])
-        self.sp_ids.append(np.zeros(0, dtype=np.int64))
-        self.sp_w.append(np.zeros(0, dtype=np.float32))
-        self.sp_norm.append(0.0)
         self.lo.append(None)
         self.hi.append(None)
         self.plo.append(None)
         self.phi.append(None)
         return s
-
-    def _merge_sparse(self, s: int, ids: np.ndarray, w: np.ndarray) -> None:
-        uniq = np.union1d(self.sp_ids[s], ids)
-        acc = np.zeros(len(uniq), dtype=np.float32)
-        acc[np.searchsorted(uniq, self.sp_ids[s])] += self.sp_w[s]
-        acc[np.searchsorted(uniq, ids)] += w
-        if len(uniq) > 1.5 * self.params.story_terms:  # keep the story's strongest terms only
-            keep = np.sort(np.lexsort((uniq, -acc))[: self.params.story_terms])
-            uniq, acc = uniq[keep], acc[keep]
-        self.sp_ids[s], self.sp_w[s] = uniq, acc
-        self.sp_norm[s] = float(np.linalg.norm(acc))
 
     def central(self, s: int) -> list[str]:
         """Members ranked by closeness to the story's mean vector (copies, having no row, last)."""
@@ -761,10 +740,6 @@ def _set_stories(cl: Clusterer, rows: Sequence) -> None:
         cl.members.append([])
         cl.rows.append([])
         cl.dense[s] = np.frombuffer(r["centroid"], dtype=np.float32)
-        w = np.frombuffer(r["term_weights"], dtype=np.float32).copy()
-        cl.sp_ids.append(np.frombuffer(r["term_ids"], dtype=np.int64).copy())
-        cl.sp_w.append(w)
-        cl.sp_norm.append(float(np.linalg.norm(w)))  # as _merge_sparse computes it
         for name in ("lo", "hi", "plo", "phi"):
             getattr(cl, name).append(r[name])
 
@@ -844,8 +819,7 @@ def _save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Featu
 
 
 def _story_row(cl: Clusterer, s: int, run: int) -> tuple:
-    return (cl.ids[s], s, cl.dense[s].tobytes(), cl.sp_ids[s].astype(np.int64).tobytes(),
-            cl.sp_w[s].astype(np.float32).tobytes(), cl.lo[s], cl.hi[s], cl.plo[s], cl.phi[s], run)
+    return (cl.ids[s], s, cl.dense[s].tobytes(), cl.lo[s], cl.hi[s], cl.plo[s], cl.phi[s], run)
 
 
 def _write_cache(store: Store, cl: Clusterer, saved: Saved) -> None:

@@ -177,7 +177,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             story_id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL UNIQUE,                          -- order the story was opened in
             centroid BLOB NOT NULL,                               -- sum of member vectors, float32
-            term_ids BLOB NOT NULL, term_weights BLOB NOT NULL,   -- sparse centroid: int64, float32
             lo INTEGER, hi INTEGER, plo INTEGER, phi INTEGER,     -- first/last day, any date / published
             run INTEGER NOT NULL                                  -- the save that last wrote this row
         );
@@ -529,7 +528,7 @@ class Store:
                           full: bool = False) -> None:
         """Upsert the given rows of the clustering state in one transaction (``full``: replace all).
 
-        stories: (story id, seq, centroid, term ids, term weights, lo, hi, plo, phi, run);
+        stories: (story id, seq, centroid, lo, hi, plo, phi, run);
         articles: (article id, story seq, position, index row or None).
         """
         c = self.conn
@@ -538,9 +537,9 @@ class Store:
                 for table in ("cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
                     c.execute(f"DELETE FROM {table}")
             c.executemany(
-                "INSERT INTO cluster_stories (story_id, seq, centroid, term_ids, term_weights, lo, hi, plo, phi, run) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
-                "centroid=excluded.centroid, term_ids=excluded.term_ids, term_weights=excluded.term_weights, "
+                "INSERT INTO cluster_stories (story_id, seq, centroid, lo, hi, plo, phi, run) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
+                "centroid=excluded.centroid, "
                 "lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, run=excluded.run", stories)
             c.executemany(
                 "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "

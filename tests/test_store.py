@@ -57,9 +57,9 @@ def test_stories_round_trip(store):
 
 def test_cluster_rows_upsert_and_full_replace(store):
     meta = {"name": "stories", "version": "v", "params": "{}", "dim": 2, "n_docs": 3, "articles": 1, "run": 1}
-    story = ("s1", 0, b"c", b"i", b"w", 1, 2, 1, 2, 1)
+    story = ("s1", 0, b"c", 1, 2, 1, 2, 1)
     store.save_cluster_rows(meta, [story], [("a1", 0, 0, 0)], [(5, 1), (6, 2)], [(9, '["s1"]')])
-    store.save_cluster_rows({**meta, "run": 2}, [("s2", 1, b"d", b"", b"", None, None, None, None, 2)],
+    store.save_cluster_rows({**meta, "run": 2}, [("s2", 1, b"d", None, None, None, None, 2)],
                             [("a2", 1, 0, None)], [(6, 3)], [])
     assert [r["story_id"] for r in store.cluster_stories()] == ["s1", "s2"]
     assert store.cluster_articles() == [("a1", 0, 0, 0), ("a2", 1, 0, None)]
