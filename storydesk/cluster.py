@@ -14,13 +14,13 @@ document frequencies) is kept in the store as rows, one per story, term, entity 
 later run adds articles without redoing the old ones and writes only the rows it changed; the vector
 index is derived from the stored embeddings (with a cache file beside the database), and the same
 input gives the same stories.
+(average linkage, time windows and bipartitions are in ``linkage.py``; copies in ``copies.py``)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
 import json
 import os
 import zlib
@@ -35,6 +35,7 @@ from datasketch import LeanMinHash
 
 from .copies import CopyIndex, band_keys, from_bytes, link_copies, order_key
 from .features import HASH_BITS, Features, article_features, first_sentence, term_id
+from .linkage import batch_groups, bipartition, in_window, widen
 from .models import Analysis, Article, Story
 from .store import Store
 
@@ -104,24 +105,6 @@ DEFAULT = Params()
 def story_id(seed_article_id: str) -> str:
     """Stable story id from the id of its first (seed) article."""
     return "s-" + hashlib.sha1(seed_article_id.encode()).hexdigest()[:10]
-
-
-def widen(lo: int | None, hi: int | None, lo2: int | None, hi2: int | None) -> tuple[int | None, int | None]:
-    """The union of two day intervals (None: no date)."""
-    if lo2 is None:
-        return lo, hi
-    if lo is None:
-        return lo2, hi2
-    return min(lo, lo2), max(hi, hi2)
-
-
-def in_window(lo, hi, plo, phi, lo2, hi2, plo2, phi2, params: Params) -> bool:
-    """Whether two groups of reports are close enough in time to be one event."""
-    lo, hi = widen(lo, hi, lo2, hi2)
-    plo, phi = widen(plo, phi, plo2, phi2)
-    if plo is not None and phi - plo > params.window_days:
-        return False
-    return lo is None or hi - lo <= params.text_window_days
 
 
 class Clusterer:
@@ -215,7 +198,7 @@ class Clusterer:
         if len(group) < p.split_min or depth > p.split_depth:
             return [group]
         sim = self._residual_similarity(feats, vecs)
-        labels = _bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
+        labels = bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
         if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= p.split_threshold:
             return [group]
         out = []
@@ -402,157 +385,6 @@ def _slim(f: Features, entities: int) -> Features:
     """What clustering an article again needs of its features (kept in memory for many articles)."""
     return Features(f.id, f.key, f.day, f.pub_day, "", "", f.term_ids.astype(np.int32),
                     f.term_counts.astype(np.float32), entities=f.entities[:entities])
-
-
-def _bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
-    """Two sides of a group from its average-linkage tree, as a boolean mask (None: no such split).
-
-    The top split of the tree often just cuts off an outlier, so the walk goes down the larger
-    branch until both branches hold at least ``part`` members; members peeled off on the way join
-    the side they are on average closer to.
-    """
-    from scipy.cluster.hierarchy import linkage, to_tree
-    from scipy.spatial.distance import squareform
-
-    dist = np.clip(1.0 - sim, 0.0, None)
-    np.fill_diagonal(dist, 0.0)
-    node = to_tree(linkage(squareform(dist, checks=False), "average"))
-    while not node.is_leaf():
-        left, right = node.get_left(), node.get_right()
-        if min(left.count, right.count) >= part:
-            break
-        node = left if left.count >= right.count else right
-    else:
-        return None
-    a, b = left.pre_order(), right.pre_order()
-    side = np.zeros(len(sim), dtype=np.int8)
-    side[a], side[b] = 1, 2
-    for i in np.flatnonzero(side == 0):
-        side[i] = 1 if sim[i, a].mean() >= sim[i, b].mean() else 2
-    return side == 1
-
-
-# ---- average linkage over a neighbour graph ----------------------------------------------------
-
-
-def neighbour_pairs(vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each article's k nearest others by dense cosine (exact up to 5,000 articles, HNSW above)."""
-    n = len(vecs)
-    if n < 2:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if n <= 5000:
-        index = faiss.IndexFlatIP(vecs.shape[1])
-    else:
-        index = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 64
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)  # a graph built by several threads depends on their timing
-    try:
-        index.add(vecs)
-    finally:
-        faiss.omp_set_num_threads(threads)
-    _, nn = index.search(vecs, min(k + 1, n))
-    src = np.repeat(np.arange(n), nn.shape[1])
-    dst = nn.ravel()
-    keep = (dst >= 0) & (dst != src)
-    a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
-    pairs = np.unique(np.stack([a, b], 1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
-
-
-def _row_dots(rows: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dot products of sparse rows (sorted term ids, weights) for the pairs (a[i], b[i])."""
-    import scipy.sparse as sp
-
-    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-    data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32)
-    cols = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
-    m = sp.csr_matrix((data, cols, indptr), shape=(len(rows), 1 << HASH_BITS))
-    out = np.zeros(len(a))
-    for c in range(0, len(a), 8192):  # in slices: two row copies of every pair at once would not fit
-        sl = slice(c, c + 8192)
-        out[sl] = np.asarray(m[a[sl]].multiply(m[b[sl]]).sum(1)).ravel()
-    return out
-
-
-def pair_similarity(vecs: np.ndarray, sparse: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray,
-                    b: np.ndarray, params: Params,
-                    ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
-    """Mixed dense and sparse cosine of article pairs, plus main-entity agreement (see Params)."""
-    if not len(a):
-        return np.zeros(0)
-    dense_sim = np.einsum("ij,ij->i", vecs[a], vecs[b])
-    sim = params.dense_weight * dense_sim + (1 - params.dense_weight) * _row_dots(sparse, a, b)
-    if ents is not None and (params.entity_weight or params.conflict):
-        ent_sim = _row_dots(ents, a, b)
-        has = np.array([len(i) > 0 for i, _ in ents])
-        sim = sim + params.entity_weight * ent_sim - params.conflict * ((ent_sim <= 0) & has[a] & has[b])
-    return sim
-
-
-def batch_groups(feats: Sequence[Features], vecs: np.ndarray, sparse: Sequence[tuple[np.ndarray, np.ndarray]],
-                 params: Params, ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> list[list[int]]:
-    """Average-linkage clustering restricted to neighbour pairs; groups of indices in ``feats`` order.
-
-    A pair that is not among each other's neighbours counts as similarity 0 with weight ``unseen``,
-    so two large groups do not merge on the strength of a few close pairs.
-    """
-    n = len(feats)
-    a, b = neighbour_pairs(np.ascontiguousarray(vecs, dtype=np.float32), params.k)
-    sims = pair_similarity(vecs, sparse, a, b, params, ents)
-    lo = [f.day for f in feats]
-    hi = list(lo)
-    plo = [f.pub_day for f in feats]
-    phi = list(plo)
-    size = [1] * n
-    members: list[list[int]] = [[i] for i in range(n)]
-    links: list[dict[int, list[float]]] = [{} for _ in range(n)]
-    for x, y, sv in zip(a.tolist(), b.tolist(), sims.tolist(), strict=True):
-        if sv > 0:
-            e = [sv, 1.0]
-            links[x][y] = e
-            links[y][x] = e
-
-    def avg(x: int, y: int) -> float:
-        total, seen = links[x][y]
-        return total / (seen + params.unseen * (size[x] * size[y] - seen))
-
-    heap = [(-avg(x, y), x, y) for x in range(n) for y in links[x] if x < y]
-    heapq.heapify(heap)
-    while heap:
-        neg, x, y = heapq.heappop(heap)
-        if not members[x] or not members[y] or y not in links[x]:
-            continue
-        cur = avg(x, y)
-        if abs(cur + neg) > 1e-9:
-            heapq.heappush(heap, (-cur, x, y))
-            continue
-        if cur < params.threshold:
-            break
-        if not in_window(lo[x], hi[x], plo[x], phi[x], lo[y], hi[y], plo[y], phi[y], params):
-            del links[x][y], links[y][x]  # another event, however alike
-            continue
-        keep, gone = (x, y) if size[x] >= size[y] else (y, x)
-        members[keep] += members[gone]
-        members[gone] = []
-        size[keep] += size[gone]
-        lo[keep], hi[keep] = widen(lo[keep], hi[keep], lo[gone], hi[gone])
-        plo[keep], phi[keep] = widen(plo[keep], phi[keep], plo[gone], phi[gone])
-        del links[keep][gone]
-        for z, e in links[gone].items():
-            if z == keep:
-                continue
-            del links[z][gone]
-            if z in links[keep]:
-                links[keep][z][0] += e[0]
-                links[keep][z][1] += e[1]
-            else:
-                links[keep][z] = e
-                links[z][keep] = e
-        links[gone] = {}
-        for z in links[keep]:
-            heapq.heappush(heap, (-avg(keep, z), min(keep, z), max(keep, z)))
-    return sorted((sorted(m) for m in members if m), key=lambda m: m[0])
 
 
 # ---- in-memory entry points (benchmarks, tests) ---------------------------------------------
