@@ -14,7 +14,7 @@ document frequencies) is kept in the store as rows, one per story, term, entity 
 later run adds articles without redoing the old ones and writes only the rows it changed; the vector
 index is derived from the stored embeddings (with a cache file beside the database), and the same
 input gives the same stories.
-(average linkage, time windows and bipartitions are in ``linkage.py``; copies in ``copies.py``)
+Average linkage, time windows and bipartitions live in ``linkage.py``, copy detection in ``copies.py``.
 """
 
 from __future__ import annotations
