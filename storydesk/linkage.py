@@ -48,6 +48,8 @@ def bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
     from scipy.cluster.hierarchy import linkage, to_tree
     from scipy.spatial.distance import squareform
 
+    if len(sim) < 2 * part:
+        return None
     dist = np.clip(1.0 - sim, 0.0, None)
     np.fill_diagonal(dist, 0.0)
     node = to_tree(linkage(squareform(dist, checks=False), "average"))
