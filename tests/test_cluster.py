@@ -259,7 +259,7 @@ def test_allsides_subset_bcubed_floor():
 
 
 ECB_TEST_FLOOR = 0.95  # measured 0.957 (bench/cluster_ecb.py; train 0.945, dev 0.983, all 0.949)
-ECB_TWO_RUNS_FLOOR = 0.91  # measured 0.922
+ECB_TWO_RUNS_FLOOR = 0.92  # measured 0.931
 ALLSIDES_FLOOR = 0.77  # measured 0.782 on these 120 stories (0.803 on all 506; was 0.840 before the
 # ECB+-tuned lower linkage threshold and entity weight)
 
