@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -99,7 +98,6 @@ class Params:
     split_part: int = 4  # smallest half that may split off
     split_dense: float = 0.0  # share of the centred embeddings in that comparison
     split_share: float = 0.25  # and no smaller than this share of the group
-    split_depth: int = 0  # times a half may be split again (on ECB+ train/dev, splitting again cost F1)
 
 
 DEFAULT = Params()
@@ -144,23 +142,6 @@ class Clusterer:
         index.hnsw.efSearch = 64
         return index
 
-    # ---- persistence ---------------------------------------------------------------------
-
-    def __getstate__(self) -> dict:
-        d = dict(self.__dict__)
-        d["index"] = faiss.serialize_index(self.index)
-        d["df"] = zlib.compress(self.df.tobytes(), 1)
-        d["dense"] = self.dense[: len(self.ids)].copy()
-        d["changed"] = set()
-        d["feature_source"] = None  # a function of the live store: set again after loading
-        d["known"] = {}
-        return d
-
-    def __setstate__(self, d: dict) -> None:
-        d["index"] = faiss.deserialize_index(d["index"])
-        d["df"] = np.frombuffer(zlib.decompress(d["df"]), dtype=np.int32).copy()
-        self.__dict__.update(d)
-
     # ---- features --------------------------------------------------------------------------
 
     def observe(self, feats: Iterable[Features]) -> None:
@@ -194,21 +175,17 @@ class Clusterer:
         w = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
         return tids, (w / max(float(np.linalg.norm(w)), 1e-12)).astype(np.float32)
 
-    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int],
-                    depth: int = 0) -> list[list[int]]:
-        """Split a group while, beyond the words all its members share, it holds two events (recursively)."""
+    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int]) -> list[list[int]]:
+        """Split a group in two when, beyond the words all its members share, it holds two events (once:
+        on ECB+ train/dev, splitting the halves again cost F1)."""
         p = self.params
-        if len(group) < p.split_min or depth > p.split_depth:
+        if len(group) < p.split_min:
             return [group]
         sim = self._residual_similarity(feats, vecs)
         labels = bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
         if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= p.split_threshold:
             return [group]
-        out = []
-        for side in (labels, ~labels):
-            idx = np.flatnonzero(side)
-            out += self.split_group([feats[i] for i in idx], vecs[idx], [group[i] for i in idx], depth + 1)
-        return sorted(out)
+        return sorted([[group[i] for i in np.flatnonzero(side)] for side in (labels, ~labels)])
 
     def _residual_similarity(self, feats: Sequence[Features], vecs: np.ndarray) -> np.ndarray:
         """Pairwise similarity of a group's members on what they do not all share: terms weighted by
@@ -259,9 +236,7 @@ class Clusterer:
         groups = batch_groups(batch, bvecs, sparse, self.params, ents)
         if self.params.split_threshold:
             groups = [h for g in groups for h in self.split_group([batch[j] for j in g], bvecs[g], g)]
-        n = len(originals)
-        for g, s in self._route(groups, ctx_story, batch, n):
-            new = [j for j in g if j < n]
+        for new, s in self._route(groups, ctx_story, batch, len(originals)):
             if s is None:
                 s = self._open(batch[new[0]].id)
             for j in new:
@@ -278,7 +253,7 @@ class Clusterer:
 
     def _route(self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features],
                n: int) -> list[tuple[list[int], int | None]]:
-        """The earlier story (or None: a new one) of each group holding new articles (batch index < n).
+        """Each group's new articles (batch index < n) with the earlier story they join (None: a new one).
 
         When the second pass parts an earlier story's members into several groups, the story held two
         events: only the group with most of its members joins it, the others' new articles open stories.
@@ -288,14 +263,14 @@ class Clusterer:
             new = [j for j in g if j < n]
             if new:
                 s = self._story_for([ctx_story[j - n] for j in g if j >= n], [batch[j] for j in new])
-                routed.append((g, s, sum(1 for j in g if j >= n and ctx_story[j - n] == s)))
+                routed.append((new, s, sum(1 for j in g if j >= n and ctx_story[j - n] == s)))
         if self.params.one_group_per_story:
             best: dict[int, tuple[int, int]] = {}
             for k, (_, s, held) in enumerate(routed):
                 if s is not None and (s not in best or held > best[s][0]):
                     best[s] = (held, k)
-            routed = [(g, s if s is None or best[s][1] == k else None, held) for k, (g, s, held) in enumerate(routed)]
-        return [(g, s) for g, s, _ in routed]
+            return [(new, s if s is None or best[s][1] == k else None) for k, (new, s, _) in enumerate(routed)]
+        return [(new, s) for new, s, _ in routed]
 
     def _context(self, feats: Sequence[Features], vecs: np.ndarray) -> tuple[list[Features], np.ndarray, list[int]]:
         """Recent members of the earlier stories near the new articles, to cluster along with them.
@@ -319,7 +294,7 @@ class Clusterer:
         picked = [(s, r) for s in sorted(found) for r in self.rows[s][-p.join_members:]]
         if not picked:
             return [], np.zeros((0, self.dim), dtype=np.float32), []
-        got = self.features_of([self.row_article[r] for _, r in picked])
+        got = self.member_features([self.row_article[r] for _, r in picked])
         vec = np.vstack([self.index.reconstruct(r) for _, r in picked])
         return got, vec, [s for s, _ in picked]
 
@@ -342,7 +317,7 @@ class Clusterer:
                 return None
         return s
 
-    def features_of(self, ids: Sequence[str]) -> list[Features]:
+    def member_features(self, ids: Sequence[str]) -> list[Features]:
         """Features of clustered articles, from ``feature_source`` or those kept in memory."""
         if self.feature_source is not None:
             return list(self.feature_source(list(ids)))

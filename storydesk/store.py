@@ -539,8 +539,8 @@ class Store:
             c.executemany(
                 "INSERT INTO cluster_stories (story_id, seq, centroid, lo, hi, plo, phi, run) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
-                "centroid=excluded.centroid, "
-                "lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, run=excluded.run", stories)
+                "centroid=excluded.centroid, lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, "
+                "run=excluded.run", stories)
             c.executemany(
                 "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET story_seq=excluded.story_seq, pos=excluded.pos, "
