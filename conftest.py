@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
 BENCH = SHARED / "bench"
 SAMPLES = ROOT / "samples"
+SCHEMA = files("storydesk") / "schema" / "dossier.schema.json"  # the packaged contract (no ../shared needed)
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ SEED_SPEAKER_CASES = [
 
 
 @pytest.mark.parametrize("prefix,start,speaker", SEED_SPEAKER_CASES)
-def test_seed_speakers(prefix: str, start: str, speaker: str) -> None:
+def test_seed_speakers(prefix: str, start: str, speaker: str, seeds_dir) -> None:
     q = next(q for q in seed_analysis(prefix).quotes if q.text.startswith(start))
     assert q.speaker == speaker
 
@@ -155,7 +155,7 @@ SEED_ENTITY_CASES = [
 
 
 @pytest.mark.parametrize("prefix,name,labels,absent", SEED_ENTITY_CASES)
-def test_seed_entity_types(prefix: str, name: str, labels: set[str], absent: str | None) -> None:
+def test_seed_entity_types(prefix: str, name: str, labels: set[str], absent: str | None, seeds_dir) -> None:
     an = seed_analysis(prefix)
     found = {(m.text, m.label) for m in an.mentions}
     assert any(t == name and lab in labels for t, lab in found)
@@ -184,7 +184,7 @@ def test_roles(text: str, must: list[tuple[str, str]], must_not: list[tuple[str,
         assert pair not in found, found
 
 
-def test_noise_roles_are_gone_from_the_seeds() -> None:
+def test_noise_roles_are_gone_from_the_seeds(seeds_dir) -> None:
     roles = {r.text.lower() for p in ("000", "003", "004") for r in seed_analysis(p).roles}
     assert not {"little expectation", "conditions"} & roles, roles
 

@@ -8,16 +8,14 @@ from functools import lru_cache
 
 import jsonschema
 
-from conftest import SHARED
+from conftest import SCHEMA
 from storydesk.models import Analysis, Article, DateRef, Mention, Quantity, Quote, Role, Sentence, Statement
 from storydesk.reconcile.common import fold
-
-SCHEMA_PATH = SHARED / "spec" / "dossier.schema.json"
 
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text())
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
 def validate(dossier: dict) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import SHARED
+from conftest import SCHEMA
 from storydesk.models import Article, IngestReport, Rejection, Story
 from storydesk.report import build_index, write_outputs
 
 FIXTURE = Path(__file__).parent / "dossier_fixture.json"
-SCHEMA = SHARED / "spec" / "dossier.schema.json"
 
 ARTICLES = [
     Article(id="b-wire", text="Officials met on Tuesday. They agreed to talk again.", source="Wire",
@@ -72,8 +71,7 @@ def test_write_outputs_writes_every_file(filled, tmp_path: Path) -> None:
     for s in index["stories"]:
         doc = json.loads((tmp_path / s["dossier"]).read_text(encoding="utf-8"))
         assert doc["story"]["id"] == s["id"]
-        if SCHEMA.exists():
-            jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
+        jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     for must in ['href="stories/s-talks.html"', 'href="stories/s-storm.html"', "Storm &lt;closes&gt; port",
                  "in/z.bin", "2025-12-01 – 2025-12-02"]:
