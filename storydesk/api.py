@@ -55,6 +55,31 @@ def dossier(store: Store, story_id: str) -> dict[str, Any]:
 
 
 @dataclass
+class Comparison:
+    """How statement ``b`` of one input pair bears on its ``a`` (the contract's compare output)."""
+
+    id: str
+    relation: str  # corroborates | disputes | related | unrelated
+    score: float
+
+
+def compare(pairs: Sequence[dict[str, Any]], *, batch: int = 512) -> list[Comparison]:
+    """Judge pairs ``{"id", "a", "b"}`` (optional ``a_title``/``b_title``): the dossier's own judgement.
+
+    ``b`` may be a statement or a whole article.
+    """
+    from .reconcile.judge import Pair, judge
+
+    out: list[Comparison] = []
+    for first in range(0, len(pairs), batch):
+        chunk = pairs[first:first + batch]
+        verdicts = judge([Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
+                          for p in chunk])
+        out += [Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)]
+    return out
+
+
+@dataclass
 class RunResult:
     report: IngestReport
     stories: list[Story] = field(default_factory=list)

@@ -64,6 +64,56 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
     sys.exit(0 if report.read else 1)
 
 
+def _read_pairs(path: str) -> list[dict]:
+    """The valid lines of a pairs file; each malformed line is named on stderr with its number."""
+    pairs = []
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                click.echo(f"skipped: {path}:{number}: not JSON ({exc.msg})", err=True)
+                continue
+            missing = [k for k in ("id", "a", "b") if not isinstance(row, dict) or not isinstance(row.get(k), str | int)]
+            if missing or not str(row["a"]).strip() or not str(row["b"]).strip():
+                click.echo(f"skipped: {path}:{number}: needs \"id\", \"a\" and \"b\" (non-empty)", err=True)
+                continue
+            pairs.append(row)
+    return pairs
+
+
+@cli.command()
+@click.argument("pairs_file", metavar="PAIRS.jsonl", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the results here instead of stdout.")
+def compare(pairs_file: str, out: str | None) -> None:
+    """Say how statement b bears on statement a, for each line {"id", "a", "b"} of PAIRS.jsonl.
+
+    Prints one line {"id", "relation", "score"} per pair: relation is corroborates, disputes, related
+    or unrelated; score (0-1) is the confidence. b may be a whole article. Optional fields a_title and
+    b_title help. This is the judgement the dossier aligns claims and marks disputes with.
+
+    Example: storydesk compare pairs.jsonl --out relations.jsonl
+    """
+    if pairs_file != "-" and not Path(pairs_file).is_file():
+        click.echo(f"error: {pairs_file}: no such file", err=True)
+        sys.exit(2)
+    try:
+        results = api.compare(_read_pairs(pairs_file))
+    except StorydeskError as exc:
+        _fail(exc)
+    lines = [json.dumps(asdict(r)) for r in results]
+    if out:
+        Path(out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        click.echo(f"{len(lines)} pairs -> {out}", err=True)
+    else:
+        for line in lines:
+            click.echo(line)
+    sys.exit(0 if lines else 1)
+
+
 @cli.command()
 @db_option
 @json_option

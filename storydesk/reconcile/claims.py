@@ -16,27 +16,24 @@ import numpy as np
 
 from .common import Context, UnionFind, is_credit, quote_share, short_hash, trim_span
 from .entities import PLACE, EntityIndex, may_be_same_person
+from .judge import (
+    CONTRAST,
+    NEGATED,
+    is_claim_of_gain,
+    is_taken,
+    opposes,
+    same_claim_cut,
+    same_claim_probabilities,
+)
 
-SAME = 0.80  # cosine: the same statement
-RELATED = 0.68  # cosine: the same statement only with shared entities or numbers
+CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
+CLOSE = 0.70  # cosine at which a judged join needs no shared number
+ALSO_SAID = 0.5  # P(corroborates): another outlet says it too, in words too far apart to join
 MIN_WORDS = 6
 DENIAL_MIN_WORDS = 3
 MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
 
-NEGATION = re.compile(
-    r"\b(?:no|not|never|neither|nor|none|deny|denies|denied|reject(?:s|ed)?|dismiss(?:es|ed)?|"
-    r"dispute[sd]?|false|untrue|unfounded)\b|n['’]t\b", re.IGNORECASE)
-CONTRAST = re.compile(r"\b(?:however|but|still|although|though|contrary|countered|insisted)\b", re.IGNORECASE)
-CLAIM_CUE = re.compile(
-    r"\b(?:claim(?:s|ed)?|said|says|insist(?:s|ed)?|assert(?:s|ed)?|announc(?:e|es|ed)|"
-    r"celebrat(?:e|es|ed)|reiterat(?:e|es|ed)|told|declared?|reported|according to)\b", re.IGNORECASE)
-# outcomes that exclude each other: taking something against still holding it
-GAIN = re.compile(r"\b(?:captur(?:e|es|ed|ing)|t(?:ake|aken|ook|aking)|seiz(?:e|es|ed|ing)|f(?:all|ell|allen)|"
-                  r"control(?:s|led)?|occup(?:y|ies|ied)|liberat(?:e|es|ed)|w(?:in|on))\b", re.IGNORECASE)
-HOLD = re.compile(r"\b(?:h(?:old|olds|eld|olding)|retain(?:s|ed)?|repel(?:s|led)?|defend(?:s|ed)?|"
-                  r"remain(?:s|ed)? in (?:their|its|our) hands|counter-?attack(?:s|ed)?|push(?:ed)? back)\b",
-                  re.IGNORECASE)
 # a sentence that points back at the previous one's place ("the city", "neither settlement")
 ANAPHORA = re.compile(r"\b(?:the|that|this|such|neither|either|both)\s+(?:city|town|village|settlement|"
                       r"region|area|place|claim|report|towns|cities|settlements|station|plant|base|airport|"
@@ -63,7 +60,7 @@ class Unit:
 
     @property
     def negated(self) -> bool:
-        return bool(NEGATION.search(self.text))
+        return bool(NEGATED.search(self.text))
 
 
 def usable(text: str, quoted: float = 0.0, min_words: int = MIN_WORDS) -> bool:
@@ -114,35 +111,40 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
     return out
 
 
-def _same_statement(a: Unit, b: Unit, s: float) -> float | None:
-    """A score when two statements say the same thing, else None.
+def judged_pairs(ctx: Context, us: list[Unit]) -> dict[tuple[int, int], tuple[float, float]]:
+    """(P(corroborates) from the judgement in judge.py, cosine) for units of different articles close enough."""
+    if not us:
+        return {}
+    vecs = ctx.vectors([u.text for u in us])
+    sim = vecs @ vecs.T
+    pairs = [(i, j) for i, j in np.argwhere(np.triu(sim >= CANDIDATE, k=1)).tolist()
+             if us[i].article != us[j].article]
+    probs = same_claim_probabilities([u.text for u in us], vecs, pairs)
+    return {pair: (float(p), float(sim[pair])) for pair, p in zip(pairs, probs, strict=True)}
 
-    Very close embeddings suffice; in the band below, shared entities and numbers must make up the
-    difference, and the two must not be set in different places or on different days.
+
+def _joinable(a: Unit, b: Unit, probability: float, cosine: float, cut: float) -> bool:
+    """The judgement says corroborates, and the two share something specific: close wording or a number.
+
+    Same-story sentences are all on one topic; without the second condition, two remarks by the same
+    people on the same talks join as one claim.
     """
-    if a.article == b.article or s < RELATED:
-        return None
-    if a.negated != b.negated and s < 0.9:
-        return None  # one says it, the other says it is not so
-    shared = 0.03 * min(len(set(a.entities) & set(b.entities)), 4) + 0.05 * min(len(a.numbers & b.numbers), 2)
-    if s >= SAME:
-        return s + shared
-    if s + shared < SAME or _elsewhere(a, b):
-        return None
-    return s + shared
+    if probability < cut or _elsewhere(a, b):
+        return False
+    return cosine >= CLOSE or bool(a.numbers & b.numbers)
 
 
-def align(ctx: Context, us: list[Unit]) -> list[list[int]]:
+def align(ctx: Context, us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]] | None = None
+          ) -> list[list[int]]:
     """Group units into claims: greedy on score, one sentence per article, every pair the same statement."""
     if not us:
         return []
-    vecs = ctx.vectors([u.text for u in us])
-    sim = vecs @ vecs.T
+    judged = judged_pairs(ctx, us) if judged is None else judged
+    cut = same_claim_cut()
     ok: dict[tuple[int, int], float] = {}
-    for i, j in np.argwhere(np.triu(sim >= RELATED, k=1)).tolist():  # only pairs close enough to matter
-        score = _same_statement(us[i], us[j], float(sim[i, j]))
-        if score is not None:
-            ok[(i, j)] = ok[(j, i)] = score
+    for (i, j), (p, cosine) in judged.items():
+        if _joinable(us[i], us[j], p, cosine, cut):
+            ok[(i, j)] = ok[(j, i)] = p
     pairs = sorted((-score, i, j) for (i, j), score in ok.items() if i < j)
     group = list(range(len(us)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(us))}
@@ -168,13 +170,8 @@ def _elsewhere(a: Unit, b: Unit) -> bool:
 
 
 def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
-    """Places named right after a verb of taking in this statement ("captured the town of X")."""
-    out: set[str] = set()
-    for m in GAIN.finditer(u.text):
-        window = u.text[m.end() : m.end() + 40]
-        out |= {p for p in u.places
-                if any(re.search(rf"\b{re.escape(v)}\b", window) for v in index.by_id[p].variants)}
-    return out
+    """Places this statement says were taken (judge.is_taken: not the taker, not a bystander)."""
+    return {p for p in u.places if any(is_taken(u.text, v) for v in index.by_id[p].variants)}
 
 
 def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]) -> list[tuple[int, int, str]]:
@@ -202,20 +199,20 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
     vecs = ctx.vectors([u.text for u in us])
     out = []
     for a, ua in enumerate(us):
-        if ua.negated or not (CLAIM_CUE.search(ua.text) or ua.stance == "claim") or not GAIN.search(ua.text):
+        if not is_claim_of_gain(ua.text, ua.stance == "claim"):
             continue
+        # what the claim says was taken: a denial must be about that, not about a place both merely name
+        taken = _gain_objects(ua, index)
         for b, ub in enumerate(us):
             if a == b or group_of[a] == group_of[b] or (ua.article == ub.article and ub.start < ua.start):
                 continue
-            shared = places[a] & places[b]
+            shared = places[a] & places[b] & (taken | (places[a] if follows.get(b) == a else set()))
             # the sentence right after a claim that points back at it needs no topic check
             if not shared or (follows.get(b) != a and float(vecs[a] @ vecs[b]) < TOPIC):
                 continue
             if ua.holder and ua.holder == ub.holder:
                 continue
-            opposed = ub.stance in {"deny", "dispute"} or (ub.negated and GAIN.search(ub.text)) or \
-                (HOLD.search(ub.text) and CONTRAST.search(ub.text))
-            if opposed:
+            if opposes(ub.text, ub.stance):
                 subject = min(shared, key=lambda p: (freq[p], index.by_id[p].name))  # the most specific place
                 out.append((a, b, subject))
     return out
@@ -224,12 +221,15 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
 def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict], list[Unit], list[list[int]]]:
     """Claims (dicts for the dossier), denial conflicts, and the units and groups behind them."""
     us = units(ctx, index)
-    groups = align(ctx, us)
+    judged = judged_pairs(ctx, us)
+    groups = align(ctx, us, judged)
     denials = find_denials(ctx, index, us, groups)
     disputed_groups = {next(gi for gi, g in enumerate(groups) if a in g) for a, _b, _s in denials}
     claims = []
     for gi, g in enumerate(groups):
         claims.append(_claim(ctx, us, g, gi in disputed_groups))
+        if claims[-1]["status"] == "single_source":
+            _mark_also_said(ctx, us, g, judged, claims[-1])
     claims.sort(key=lambda c: (-len(c["sources"]), _first(ctx, c), c["id"]))
     conflicts = _denial_conflicts(ctx, index, us, denials)
     conflicts += [c for g in groups for c in _holder_conflict(ctx, index, us, g)]
@@ -257,6 +257,24 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[i
     first = us[g[0]]
     return [{"id": "x-" + short_hash("holder", first.article, first.start), "kind": "entity",
              "subject": "who said: " + " ".join(first.text.split()[:10]) + "…", "positions": positions}]
+
+
+def _mark_also_said(ctx: Context, us: list[Unit], g: list[int],
+                    judged: dict[tuple[int, int], tuple[float, float]], claim: dict) -> None:
+    """Name the other sources that say a single-source claim in words too far apart to join.
+
+    Such a claim is not what one outlet alone reports (``unique``), though it is not corroborated either.
+    """
+    members = set(g)
+    own = set(claim["sources"])
+    others: set[str] = set()
+    for (i, j), (p, _cosine) in judged.items():
+        if p < ALSO_SAID or (i in members) == (j in members):
+            continue
+        other = us[j] if i in members else us[i]
+        others |= set(ctx.sources({other.article})) - own
+    if others:
+        claim["also_reported_by"] = sorted(others)
 
 
 def claim_id(u: Unit) -> str:
@@ -317,9 +335,9 @@ def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int],
 
 
 def unique_by_source(claims: list[dict]) -> dict[str, list[str]]:
-    """source -> ids of the claims that only this source carries."""
+    """source -> ids of the claims that only this source carries (not even in other words)."""
     out: dict[str, list[str]] = defaultdict(list)
     for c in claims:
-        if len(c["sources"]) == 1:
+        if len(c["sources"]) == 1 and not c.get("also_reported_by"):
             out[c["sources"][0]].append(c["id"])
     return {s: sorted(ids) for s, ids in sorted(out.items())}

@@ -146,3 +146,45 @@ def test_unique_lists_single_source_claims(seed_dossier):
 def test_same_input_same_dossier(seed_dossier):
     d, _, rebuilt = seed_dossier
     assert json.loads(json.dumps(rebuilt)) == d
+
+
+# Claims in the seeds that no one disputes, though they name places a denial also names (issue 9).
+NOT_DISPUTED = ["28 U.S. draft peace proposals", "19% of Ukraine", "stated demands", "seized land"]
+# Facts two or more seed outlets carry in other words: each must be one corroborated claim.
+CORROBORATED = [
+    ("19% of Ukraine", "19% of Ukraine"),
+    ("28 U.S. draft peace proposals", "28 U.S. draft peace proposals"),
+    ("updated and refined peace framework", "updated and refined peace framework"),
+]
+
+
+@pytest.mark.parametrize("text", NOT_DISPUTED)
+def test_claims_no_one_disputes_are_not_disputed(seed_dossier, text):
+    d, _, _ = seed_dossier
+    hits = [c for c in d["claims"] if any(text in o["text"] for o in c["occurrences"])]
+    assert hits and all(c["status"] != "disputed" for c in hits)
+
+
+def test_only_the_captured_town_is_disputed(seed_dossier):
+    d, _, _ = seed_dossier
+    disputed = [c for c in d["claims"] if c["status"] == "disputed"]
+    assert disputed and all("Pokrovsk" in c["text"] for c in disputed)
+    assert {c["subject"] for c in d["conflicts"] if c["kind"] == "denial"} == {"Pokrovsk"}
+
+
+@pytest.mark.parametrize(("first", "second"), CORROBORATED)
+def test_facts_carried_by_several_outlets_are_corroborated(seed_dossier, first, second):
+    d, _, _ = seed_dossier
+    hits = [c for c in d["claims"] if c["status"] == "corroborated"
+            and any(first in o["text"] for o in c["occurrences"])
+            and sum(second in o["text"] for o in c["occurrences"]) >= (2 if first == second else 1)]
+    assert hits, f"no corroborated claim joins the outlets' '{first}'"
+
+
+def test_unique_leaves_out_what_others_say_in_other_words(seed_dossier):
+    d, _, _ = seed_dossier
+    unique = {i for ids in d["unique"].values() for i in ids}
+    for claim in d["claims"]:
+        if claim.get("also_reported_by"):
+            assert claim["id"] not in unique and claim["status"] == "single_source"
+            assert set(claim["also_reported_by"]).isdisjoint(claim["sources"])
