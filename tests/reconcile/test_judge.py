@@ -12,7 +12,15 @@ from click.testing import CliRunner
 from conftest import BENCH
 from storydesk import api
 from storydesk.cli import cli
-from storydesk.reconcile.judge import FEATURES, RELATIONS, Text, answered_subject, default_judge, is_taken, opposes
+from storydesk.reconcile.judge import (
+    FEATURES,
+    RELATIONS,
+    Text,
+    answered_subject,
+    default_judge,
+    is_taken,
+    opposes,
+)
 
 pytestmark = pytest.mark.slow
 
