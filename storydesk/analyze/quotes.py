@@ -178,12 +178,55 @@ def balance(text: str, start: int, end: int) -> tuple[int, int]:
 # ---- speakers ------------------------------------------------------------------------------------
 
 
+_RELATIVE = frozenset({"who", "that", "which"})
+# Links by which a clause hangs off another inside one sentence.
+_CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "ccomp", "acomp", "relcl"})
+
+
+def _agent(verb: Token) -> Token | None:
+    """The "by" phrase of a passive verb: "was described as “...” by the minister" -> minister."""
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    return p
+    if not any(c.dep_ == "auxpass" for c in verb.children):
+        return None
+    # the parse may hang the "by" phrase on the quoted words ("was called “a mess” by the minister")
+    for t in verb.subtree:
+        if t.i > verb.i and t.lower_ == "by" and t.dep_ == "prep" and t.head.pos_ in ("ADJ", "NOUN"):
+            for p in t.children:
+                if p.dep_ == "pobj" and (p.ent_type_ in ("PERSON", "ORG") or p.lower_ in TITLE_WORDS):
+                    return p
+    return None
+
+
+def _enclosing_cue(verb: Token) -> Token | None:
+    """The speech verb whose reported content holds ``verb``: "X said A, insisting B", "X warned A if B and
+    claimed C", "X confirmed A but declined ..., saying B" (the parse hangs the second cue off A)."""
+    tok = verb
+    for _ in range(6):
+        if tok.dep_ not in _CLAUSE_LINKS or tok.head.i == tok.i:
+            return None
+        if tok.dep_ == "ccomp" and _is_cue(tok.head):
+            return tok.head
+        tok = tok.head
+    return None
+
+
 def _subject(verb: Token) -> Token | None:
+    # a passive speech verb is said by its agent, when the sentence names one
+    if (agent := _agent(verb)) is not None:
+        return agent
     # the subject nearest the verb: a dateline ("CITY -- ") can be parsed as a second subject
     credits = verb.doc._.credits or []
     subjects = [c for c in verb.children if c.dep_ in _SUBJ and not in_spans(credits, c.idx, c.idx + len(c))]
     if subjects:
         return min(subjects, key=lambda c: abs(verb.i - c.i))
+    if verb.dep_ in ("conj", "advcl") and verb.tag_ != "VBN" and _is_cue(verb) and not _is_cue(verb.head):
+        outer = _enclosing_cue(verb.head)
+        if outer is not None:
+            return _subject(outer)
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
@@ -204,7 +247,34 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
     for c in tok.rights:  # "the top official at the talks", not a clause after a comma
         if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i:c.right_edge.i + 1]):
             end = max(end, c.right_edge.i + 1)
+    for c in _conjuncts(tok):  # "the U.S. and Ukraine": every speaker of a joint statement
+        end = max(end, c.i + 1)
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
     return start, end
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    """Nouns coordinated with a subject ("X and Y said", "X and his aides said"): several speakers.
+
+    A common noun joined by a comma alone is an appositive the parse took for a list ("China, its only
+    ally, said"); one without its own determiner after a common noun is the same person's second title
+    ("the former minister and senator said")."""
+    doc = tok.doc
+    out: list[Token] = []
+    for c in sorted(tok.conjuncts, key=lambda t: t.i):
+        if c.i < tok.i:
+            continue
+        if c.pos_ not in ("PROPN", "NOUN", "PRON"):
+            break
+        if c.pos_ == "NOUN" and not c.ent_type_:
+            before = doc[c.left_edge.i - 1] if c.left_edge.i > 0 else None
+            if before is None or before.lower_ not in ("and", "or", "&"):
+                break
+            if tok.pos_ == "NOUN" and not any(d.dep_ in ("det", "poss") for d in c.children):
+                break
+        out.append(c)
+    return out
 
 
 def _ent_at(doc: Doc, i: int) -> Span | None:
@@ -274,20 +344,43 @@ def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
     return best
 
 
+def _relative_antecedent(pron: Token) -> Token | None:
+    """The noun a relative pronoun subject stands for: "officials, who said" -> officials; "Democrats on the
+    Hill, who said" -> Democrats (a person "who" speaks, not the place after a preposition)."""
+    verb = pron.head
+    if pron.lower_ not in _RELATIVE or verb.dep_ != "relcl" or verb.head.pos_ not in ("NOUN", "PROPN"):
+        return None
+    noun = verb.head
+    if pron.lower_ == "who" and noun.dep_ == "pobj" and noun.ent_type_ != "PERSON" and \
+            noun.head.head.pos_ in ("NOUN", "PROPN"):
+        noun = noun.head.head
+    return noun
+
+
 def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, int, int]:
     """(resolved named speaker or None, start char, end char of the speaker as written)."""
     start, end = _np_bounds(subj)
     s_char, e_char = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
     ent = _ent_at(doc, subj.i)
     if ent is None:  # "Ministry spokesman John Roe": the head may be a title with the name beside it
-        ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= end]
+        # a name joined to the head ("spokesman John Roe"), not one it owns ("X's spokeswoman"), one after it
+        # ("a lawyer for X") or a title word's modifier ("the “X” show")
+        ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= subj.i + 1
+                and not _possessive(e) and e.root.dep_ in ("compound", "appos")]
         ent = ents[-1] if ents else None
+    if _conjuncts(subj):
+        return None, s_char, e_char  # several speakers: none of them alone said it
     if (ent is None or ent.label_ != "PERSON") and subj.pos_ == "NOUN" and (app := _appositive_person(doc, subj)):
         return full_name(doc, app.text), s_char, app.end_char
     if ent is not None and ent.label_ == "PERSON":
         return full_name(doc, ent.text), s_char, e_char
+    # a name that is itself the subject speaks ("the ministry said", "Russia said", "Republicans said"); a
+    # name that modifies the subject ("Ukrainian officials said") does not: the subject's head is not in it
     if ent is not None and ent.label_ in ("ORG", "GPE", "NORP") and subj.pos_ == "PROPN":
         return ent.text, s_char, e_char
+    if (noun := _relative_antecedent(subj)) is not None:
+        # "Jane Roe, who said ...": the relative pronoun as written, the speaker its antecedent
+        return resolve(doc, noun, skip)[0], s_char, e_char
     if ent is None and (known := _known_person(doc, subj)):
         return known, s_char, e_char
     low = subj.lower_
@@ -374,7 +467,12 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
             naming = False  # "he continued," frames a quote; "officials continue their push" does not
         if _is_cue(t) or naming:
             subj = _subject(t)
-            if subj is None or subj.i not in inside:
+            if subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == t.i:
+                subj = None  # "the talks were described as “...”": what is talked about, not who talks
+            agent = _agent(t)
+            if agent is not None:
+                subj = agent  # "was called “a mess” by the minister": the "by" phrase may follow the quote
+            elif subj is None or subj.i not in inside:
                 subj = _inverted_subject(t, tokens) or (subj if subj is not None and subj.i in inside else None)
             cands.append((t, subj))
         elif t.lower_ == "according":
@@ -534,6 +632,13 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
             if bounds is None or subj is None or subj.lower_ in ("i", "we", "you", "it") or subj.dep_ == "nsubjpass":
                 continue
             a, b = bounds
+            if a <= tok.i < b:
+                # a part of the content stands before its cue ("which he said were split", "what X says the
+                # plan would do"): what follows the cue is reported, unless that is an infinitive whose
+                # subject went before ("what X expected to happen": no proposition is reported)
+                a = tok.i + 1
+                if a < b and doc[a].lower_ == "to" and doc[a].dep_ == "aux":
+                    continue
         else:
             continue
         a, b = _trim_tokens(doc, a, b)

@@ -31,6 +31,18 @@ AGENCIES = frozenset(
                "afp photo", "ap photo", "reuters photo", "pa media", "pa wire", "zuma press", "sopa images",
                "ria novosti", "jiji press", "anadolu agency", "ap images"})
 _AGENCY_TAIL_RE = re.compile(r"\b(?:images|photos?|pictures|press|agency|wire|photography|pool)$", re.I)
+# An agency written in capitals, a slash and a person's name end a caption however they are glued on
+# ("... May 5, 2026.REUTERS/Jane Doe", "...2026REUTERS/Jane Doe.", "REUTERS/Jane Doe TPX IMAGES OF THE DAY"):
+# the capitals, the slash and the name are the credit's shape, the agency list only its evidence.
+_GENERIC = frozenset("the media press images photo file wire agence associated novosti".split())
+_CAPS_AGENCIES = sorted({a.upper() for a in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", a)} -
+                        {g.upper() for g in _GENERIC}, key=len, reverse=True)
+_LOW = "a-z\u00df-\u00ff\u0101-\u017f'’"
+_PERSON = rf"[{UP}][{_LOW}][\w'’.-]*(?:[ -](?:[{UP}](?:[{_LOW}.][\w'’.-]*)?|{_PARTICLE})){{0,3}}"
+_AGENCY_CREDIT_RE = re.compile(
+    rf"(?<![{UP}])(?P<credit>\(?(?:{'|'.join(_CAPS_AGENCIES)})(?:\s?/\s?[{UP}]{{2,}})*\s?/\s?{_PERSON}"
+    rf"(?:\s?/\s?{_CHUNK})*\)?)(?:\s+[{UP}]{{2,}}[{UP}0-9'’-]*)*\s*\.?\s*$"
+)
 
 TERMINAL = ".!?…"
 _CLOSERS = "\"'”’»)]"
@@ -103,12 +115,14 @@ def _credit_has_evidence(credit: str) -> bool:
 
 def credit_tail(text: str) -> str | None:
     """The photo credit a line ends with, if any ("...Dec. 1, 2025.Name Surname/POOL/AFP via Getty Images")."""
-    if "/" not in text or ends_sentence(text):
+    if "/" not in text:
         return None
-    m = CREDIT_TAIL_RE.search(text)
-    if not m or not _credit_has_evidence(m["credit"]):
-        return None
-    return m["credit"]
+    if not ends_sentence(text):
+        m = CREDIT_TAIL_RE.search(text)
+        if m and _credit_has_evidence(m["credit"]):
+            return m["credit"]
+    m = _AGENCY_CREDIT_RE.search(text)
+    return m["credit"] if m else None
 
 
 def is_lone_credit(text: str) -> bool:

@@ -22,6 +22,8 @@ PLACE = {"GPE", "LOC", "FAC"}
 # Labels spaCy often gives a person's bare surname by mistake.
 PERSON_CONFUSABLE = {"PERSON", "ORG", "NORP", "PRODUCT", "WORK_OF_ART"}
 _HONORIFIC = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "rev"}
+# Honorifics written before the given name, not the surname ("Sir Jane" is Jane Roe, "Mr Roe" is Roe).
+_GIVEN_NAME_HONORIFIC = {"sir", "dame"}
 _SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _LABEL_ORDER = ["PERSON", "GPE", "ORG", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "LANGUAGE"]
@@ -50,6 +52,16 @@ def name_parts(norm: str) -> list[str]:
     while len(parts) > 1 and parts[-1] in _SUFFIX:
         parts = parts[:-1]
     return parts
+
+
+def honorific(text: str) -> str | None:
+    """The honorific a written name opens with ("Sir Jane Roe" -> "sir"), when a capitalised name follows it;
+    an honorific is part of how a name is written, not of the name, and says the name is a person's."""
+    words = text.strip().split()
+    if len(words) < 2 or not words[0][:1].isupper() or not all(w[:1].isupper() for w in words[1:]):
+        return None
+    first = words[0].rstrip(".").lower()
+    return first if first in _HONORIFIC else None
 
 
 def surname_match(a: str, b: str) -> float:
@@ -170,6 +182,10 @@ class EntityIndex:
                 best, best_len = eid, overlap
         return best
 
+    def mentions_in(self, article_id: str, start: int, end: int) -> list[tuple[str, str]]:
+        """(entity, folded spelling) of each mention inside a span, in order."""
+        return [(eid, n) for s, e, eid, n in self._spans.get(article_id, []) if s >= start and e <= end]
+
     def in_span(self, article_id: str, start: int, end: int) -> list[str]:
         """Entities mentioned inside a span, in order of first mention."""
         out: list[str] = []
@@ -216,6 +232,14 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     uf = UnionFind()
     keys = sorted(nodes)
     labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
+    # a name written after an honorific is a person's, whatever the model called it
+    titled = {k: h for k in keys if parts[k] and (h := next((honorific(m.text) for m in nodes[k]
+                                                             if honorific(m.text)), None))}
+    titled_names = {tuple(parts[k]) for k in titled if ntype[k] in PERSON_CONFUSABLE}
+    for k in keys:  # and so is the same name written without it ("Jane Roe" beside "Dame Jane Roe")
+        if ntype[k] in PERSON_CONFUSABLE and (k in titled or tuple(parts[k]) in titled_names and len(parts[k]) >= 2):
+            ntype[k] = "PERSON"
+            labels[k].add("PERSON")
     lone_people = {parts[k][0] for k in keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
     # A full name is a person's when any mention of it is tagged PERSON, or its surname is used alone as one
     full_people = [k for k in keys if len(parts[k]) >= 2 and ntype[k] in PERSON_CONFUSABLE
@@ -246,6 +270,8 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     for k in keys:
         if len(parts[k]) != 1 or ntype[k] not in PERSON_CONFUSABLE or k in full_people:
             continue
+        if titled.get(k) in _GIVEN_NAME_HONORIFIC and _given_name_owner(k, parts, person_groups, uf):
+            continue  # "Sir Jane": the one person of the story named Jane
         story_best = _surname_candidates(parts[k][0], person_groups, parts)
         if len(story_best) == 1:
             uf.union(k, next(iter(story_best)))
@@ -266,6 +292,16 @@ def resolve_entities(ctx: Context) -> EntityIndex:
             root = assign.get((m.article_id, m.start, m.end)) or uf.find(k)
             groups[uf.find(root)].append(m)
     return _build(ctx, groups, parts, ntype)
+
+
+def _given_name_owner(k: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]],
+                      uf: UnionFind) -> bool:
+    """Join a name written after "Sir"/"Dame" (a given name) to the one person of the story it begins."""
+    owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
+    if len(owners) != 1:
+        return False
+    uf.union(k, next(iter(owners)))
+    return True
 
 
 def _first_name_only(k: str, nodes: dict[str, list[Mention]], parts: dict[str, list[str]],
@@ -366,7 +402,8 @@ def _canonical(ctx: Context, ms: list[Mention]) -> str:
 
     def key(f: str) -> tuple:
         n_parts = min(len(name_parts(norm_name(f))), 3)
-        return (-n_parts, -len(last_arts[_last(f)]), -last[_last(f)], -len(forms[f]), f)
+        # the name itself before the name with its honorific ("Jane Roe", not "Dame Jane Roe")
+        return (-n_parts, honorific(f) is not None, -len(last_arts[_last(f)]), -last[_last(f)], -len(forms[f]), f)
 
     return sorted(forms, key=key)[0]
 

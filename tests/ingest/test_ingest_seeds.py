@@ -96,3 +96,12 @@ def test_common_metadata(seeds, key):
     assert art.language == "en" and art.words > 300
     assert art.source == art.id  # nothing in a bare text file names the outlet
     assert art.format == "txt" and art.path.endswith(".txt")
+
+
+def test_seed_004_caption_with_agency_credit_is_gone(seeds):
+    # "... in Moscow, Russia, December 2, 2025. REUTERS/Name": caption and credit leave together
+    art = seeds["004"]
+    assert "A motorcade" not in art.text and "REUTERS" not in art.text
+    captions = [r for r in art.removed if r.kind == "caption"]
+    assert len(captions) == 1 and "REUTERS/" in captions[0].reason
+    assert art.text.startswith("U.S. President Donald Trump")

@@ -147,3 +147,38 @@ def test_surnames(a, b, ok):
 ])
 def test_normalise_role(raw, norm):
     assert normalise_role(raw) == norm
+
+
+# An honorific is how a name is written, not another name (issue 9): (mention in article a with its label,
+# mention in article b with its label, the one entity's name), or None when they must stay apart.
+HONORIFIC_CASES = [
+    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "PERSON",
+     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    # the model's usual mislabel on either side: the honorific says it is a person
+    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "ORG",
+     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "PERSON",
+     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "ORG", "Keir Starmer"),
+    ("Dame Jane Roe opened the session.", "Dame Jane Roe", "NORP", "Jane Roe spoke.", "Jane Roe", "PERSON", "Jane Roe"),
+    # "Sir" and "Dame" go before the given name, in another article too
+    ("Sir Keir told MPs he would not resign.", "Sir Keir", "PERSON",
+     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    ("Mr. Starmer told MPs he would not resign.", "Mr. Starmer", "ORG",
+     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    # an honorific does not make two first names one person
+    ("Sir John Roe opened the session.", "Sir John Roe", "PERSON", "Jane Roe spoke.", "Jane Roe", "PERSON", None),
+]
+
+
+@pytest.mark.parametrize("sa,ma,la,sb,mb,lb,name", HONORIFIC_CASES)
+def test_honorific_is_not_another_name(sa, ma, la, sb, mb, lb, name):
+    a, an_a = article("a", [sa])
+    mentions(a, an_a, la, ma)
+    b, an_b = article("b", [sb])
+    mentions(b, an_b, lb, mb)
+    idx = resolve_entities(Context([a, b], {"a": an_a, "b": an_b}))
+    ea, eb = _entity_of(idx, ma), _entity_of(idx, mb)
+    if name is None:
+        assert ea.id != eb.id
+    else:
+        assert ea.id == eb.id and ea.name == name and ea.type == "PERSON", (ea, eb)
