@@ -68,14 +68,16 @@ def compare(pairs: Sequence[dict[str, Any]], *, batch: int = 512) -> list[Compar
 
     ``b`` may be a statement or a whole article.
     """
+    from .embed import reuse
     from .reconcile.judge import Pair, judge
 
     out: list[Comparison] = []
-    for first in range(0, len(pairs), batch):
-        chunk = pairs[first:first + batch]
-        verdicts = judge([Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
-                          for p in chunk])
-        out += [Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)]
+    with reuse({}):  # a text met again in a later batch (b against a, the same article) is encoded once
+        for first in range(0, len(pairs), batch):
+            chunk = pairs[first:first + batch]
+            verdicts = judge([Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
+                              for p in chunk])
+            out += [Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)]
     return out
 
 

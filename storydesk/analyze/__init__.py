@@ -18,7 +18,7 @@ from ..models import Analysis, Article
 from ..store import Store
 
 # Bump when the analysis output changes, so stored analyses are redone.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "4"
 # Below this many articles a second process costs more to start than it saves.
 MIN_FOR_PROCESSES = 12
 

@@ -112,6 +112,22 @@ def _is_future(ent: Span) -> bool:
     return False
 
 
+_PARTS_OF_DAY = frozenset("morning afternoon evening night midnight noon overnight".split())
+
+
+def _names_an_event(ent: Span) -> bool:
+    """A date without a year that modifies a noun after it ("the Sept. 11 attacks", "the May 4 rally").
+
+    It names an event rather than dating this story's, and its year is unknown: resolving it against
+    the publication date would invent one.
+    """
+    head = ent.root.head
+    modifies = ent.root.dep_ in ("nmod", "compound", "nummod", "amod") and head.pos_ in ("NOUN", "PROPN")
+    day_of_month = any(t.like_num for t in ent)  # a weekday before "night" is a time, not a name
+    return modifies and day_of_month and head.i >= ent.end and head.lower_ not in _PARTS_OF_DAY \
+        and not _YEAR.search(ent.text)
+
+
 @Language.component("storydesk_dates")
 def find_dates(doc: Doc) -> Doc:
     """Reads DATE doc.ents, Doc._.published and Doc._.credits; writes Doc._.dates:
@@ -124,6 +140,8 @@ def find_dates(doc: Doc) -> Doc:
         if any(t.lower_ == "old" for t in ent):
             continue  # an age ("4-year-old")
         resolved, gran = resolve_date(ent.text, doc._.published, _is_future(ent))
+        if _names_an_event(ent):
+            resolved, gran = None, None
         out.append({"start": ent.start_char, "end": ent.end_char, "text": ent.text,
                     "resolved": resolved, "granularity": gran})
     doc._.dates = out

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .attribution import Credit, attribution_conflicts
 from .common import Context, UnionFind, is_credit, quote_share, short_hash, trim_span
-from .entities import PLACE, EntityIndex, may_be_same_person
+from .entities import PLACE, EntityIndex
 from .judge import (
     CONTRAST,
     NEGATED,
@@ -53,6 +54,7 @@ class Unit:
     sentence: int
     stance: str = "assert"
     holder: str | None = None
+    holder_text: str | None = None  # the holder as the article writes it
     entities: list[str] = field(default_factory=list)
     places: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
@@ -107,7 +109,7 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
             days = {d.resolved[:10] for d in an.dates
                     if d.granularity == "day" and d.resolved and start <= d.start < end}
             out.append(Unit(a.id, start, end, text, sent, stance, index.resolve(a.id, holder) if holder else None,
-                            ents, places, nums, days))
+                            holder, ents, places, nums, days))
     return out
 
 
@@ -237,26 +239,11 @@ def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dic
 
 
 def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[dict]:
-    """One statement that outlets put in different people's mouths."""
-    by_holder: dict[str, list[Unit]] = defaultdict(list)
-    for k in g:
-        h = us[k].holder
-        if h and index.by_id[h].type == "PERSON":
-            by_holder[h].append(us[k])
-    if len(by_holder) < 2:
-        return []
-    ents = [index.by_id[x] for x in by_holder]
-    if any(may_be_same_person(a, b) for i, a in enumerate(ents) for b in ents[i + 1:]):
-        return []
-    sources = [set(ctx.sources({u.article for u in units})) for units in by_holder.values()]
-    if len(set().union(*sources)) < 2:
-        return []
-    positions = [{"value": index.by_id[h].name, "articles": list(dict.fromkeys(u.article for u in units)),
-                  "evidence": list(dict.fromkeys(u.text for u in units))}
-                 for h, units in sorted(by_holder.items(), key=lambda kv: (ctx.order(kv[1][0].article), kv[1][0].start))]
+    """One statement that outlets put in different people's mouths (attribution.py)."""
+    credits = [Credit(u.holder, u.article, u.text, u.holder_text, u.start) for u in (us[k] for k in g) if u.holder]
     first = us[g[0]]
-    return [{"id": "x-" + short_hash("holder", first.article, first.start), "kind": "entity",
-             "subject": "who said: " + " ".join(first.text.split()[:10]) + "…", "positions": positions}]
+    return attribution_conflicts(ctx, index, credits, ("holder", first.article, first.start),
+                                 "who said: " + " ".join(first.text.split()[:10]) + "…")
 
 
 def _mark_also_said(ctx: Context, us: list[Unit], g: list[int],

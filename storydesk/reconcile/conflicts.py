@@ -60,6 +60,7 @@ class Num:
     end: int
     raw: str = ""  # what is counted, as written
     days: frozenset[str] = frozenset()  # dates the sentence gives (day, month or year)
+    kind: frozenset[str] = frozenset()  # words between the number and its noun ("state" senators)
 
 
 _TIME = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|century)s?$", re.I)
@@ -123,6 +124,9 @@ def numbers(ctx: Context) -> list[Num]:
                 continue
             value, ordinal = float(q.value), q.ordinal
             unit, noun = _unit(q), _noun(q)
+            after = a.text[q.end : q.end + 60]
+            if _INCREMENT.match(after) or _INCREMENT_BEFORE.search(a.text[max(0, q.start - 12) : q.start]):
+                continue  # "two more debates", "another 300 troops": an addition, not the count
             if not ordinal and _TIMES_BEFORE.match(a.text[q.end : q.end + 30]):
                 value, ordinal, noun = value + 1, True, "occurrence"  # n times before: this is the n+1th
             if (not unit and not noun) or noun in _VAGUE:
@@ -132,11 +136,29 @@ def numbers(ctx: Context) -> list[Num]:
             lo_f, hi_f = _APPROX_BAND.get((q.approx or "").lower(), (1.0, 1.0))
             days = frozenset(d.resolved for d in ctx.analyses[a.id].dates if d.resolved and s <= d.start < e)
             raw = (q.unit if q.unit and not unit else q.noun) or unit
-            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e, raw, days))
+            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e, raw, days,
+                           _kind_words(after, None if q.unit and not unit else q.noun)))
     return out
 
 
+_INCREMENT = re.compile(r"^\W*(?:more|other|additional|further|extra|remaining|new|fewer|less)\b", re.I)
+_INCREMENT_BEFORE = re.compile(r"\b(?:another|an additional|a further)\s*$", re.I)
+_KIND_WORD = re.compile(r"[A-Za-z][\w.'’-]*")
+
+
+def _kind_words(after: str, noun: str | None) -> frozenset[str]:
+    """The words between a number and the noun it counts: which kind of that noun ("U.S." senators)."""
+    if not noun:
+        return frozenset()
+    at = after.find(noun)
+    if at < 0:
+        return frozenset()
+    return frozenset(w.lower() for w in _KIND_WORD.findall(after[:at]) if w.lower() not in {"of", "the", "a"})
+
+
 def _comparable(x: Num, y: Num) -> bool:
+    if x.kind and y.kind and not x.kind & y.kind:
+        return False  # state senators and U.S. senators are two counts
     if x.unit != y.unit:
         return False  # also percentages against absolute numbers
     if x.ordinal != y.ordinal:
@@ -266,7 +288,7 @@ def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> lis
 # ---- roles -----------------------------------------------------------------------------------------
 
 _TITLE_BEFORE = re.compile(
-    r"(?:\b(former|ex-|then-|late|outgoing|acting|interim|incoming)\s+)?"
+    r"(?:\b(former\s+|ex-\s*|then-\s*|late\s+|outgoing\s+|acting\s+|interim\s+|incoming\s+))?"
     r"((?:[A-Z][\w.]*\s+)?(?:President|Prime Minister|Premier|Chancellor|Minister|Secretary(?: of State)?|"
     r"Senator|Sen\.|Governor|Gov\.|Mayor|King|Queen|Prince|Princess|Pope|Chairman|Chairwoman|Chair|CEO|"
     r"General|Gen\.|Ambassador|Envoy|Speaker|Leader|Spokesman|Spokeswoman|Spokesperson|Justice|Judge|"
@@ -284,11 +306,22 @@ _TITLE_WORDS = {
 }
 
 
+# Only these say a title is no longer held. "then-" and "late" date or mourn a title that was held at
+# the time spoken of, "outgoing" and "acting" hold it still: none contradicts a current title.
+_PAST = re.compile(r"(?:^|\s)(?:former|ex-|erstwhile)\b", re.I)
+_TIME_WORDS = re.compile(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile|acting|interim|incoming)\b", re.I)
+# a title before a name that owns a period ("President X's administration") speaks of that period
+_PERIOD_AFTER = re.compile(r"^\W{0,2}(?:['’]s?\s+)?(?:administration|government|presidency|era|term|tenure|"
+                           r"cabinet|years|reign|rule|time)\b", re.I)
+
+
 def _base_title(role: str) -> tuple[str, bool]:
     """(title from its first title word on, lowercased; whether it is given as a past title)."""
     r = normalise_role(role)
-    past = bool(re.search(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile)\b", r, re.I))
-    words = re.sub(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile)\b", " ", r, flags=re.I).split()
+    if re.search(r"\bthen-", r, re.I):
+        return "", False  # a title as held at some time spoken of: neither current nor former now
+    past = bool(_PAST.search(r))
+    words = _TIME_WORDS.sub(" ", r).split()
     for i, w in enumerate(words):
         if w.lower() in _TITLE_WORDS:
             return " ".join(x.lower() for x in words[i:]), past
@@ -346,11 +379,11 @@ def _role_evidence(ctx: Context, index: EntityIndex) -> list[tuple[str, str, str
             if eid and index.by_id[eid].type == "PERSON":
                 out.append((eid, a.id, r.text, r.start))
         # a title written right before a person's name, with its "former" if any
-        for (aid, s, _e), eid in sorted(index.of_mention.items()):
+        for (aid, s, end), eid in sorted(index.of_mention.items()):
             if aid != a.id or index.by_id[eid].type != "PERSON":
                 continue
             m = _TITLE_BEFORE.search(a.text[max(0, s - 60):s])
-            if m:
+            if m and not _PERIOD_AFTER.match(a.text[end:end + 30]):
                 role = " ".join(x for x in m.groups() if x)
                 out.append((eid, a.id, role, s - len(m.group(0))))
     return sorted(set(out))

@@ -90,6 +90,9 @@ class Text:
     negations: int = 0
     denials: int = 0
     doubts: int = 0
+    bigrams: frozenset[tuple[str, ...]] = frozenset()
+    trigrams: frozenset[tuple[str, ...]] = frozenset()
+    chargrams: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, text: str) -> Text:
@@ -105,6 +108,9 @@ class Text:
             negations=sum(w in NEGATION or w.endswith("n't") for w in words),
             denials=sum(w in DENIAL for w in words),
             doubts=len(low & DOUBT),
+            bigrams=_ngrams(words, 2),
+            trigrams=_ngrams(words, 3),
+            chargrams=_chargrams(text),
         )
 
 
@@ -182,19 +188,19 @@ def _near(x: float, y: float) -> bool:
     return abs(x - y) <= 0.02 * max(abs(x), abs(y))
 
 
-def _ngram_cover(words_a: list[str], words_b: list[str], n: int) -> tuple[float, float]:
-    """Share of a's word n-grams found in b, and of b's found in a."""
-    grams_a = {tuple(words_a[i:i + n]) for i in range(len(words_a) - n + 1)}
-    grams_b = {tuple(words_b[i:i + n]) for i in range(len(words_b) - n + 1)}
+def _ngrams(words: list[str], n: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+
+
+def _chargrams(text: str, n: int = 4) -> frozenset[str]:
+    low = text.lower()
+    return frozenset(low[i:i + n] for i in range(len(low) - n + 1))
+
+
+def _cover(grams_a: frozenset, grams_b: frozenset) -> tuple[float, float]:
+    """Share of a's n-grams found in b, and of b's found in a."""
     shared = len(grams_a & grams_b)
     return shared / max(1, len(grams_a)), shared / max(1, len(grams_b))
-
-
-def _char_jaccard(text_a: str, text_b: str, n: int = 4) -> float:
-    low_a, low_b = text_a.lower(), text_b.lower()
-    grams_a = {low_a[i:i + n] for i in range(len(low_a) - n + 1)}
-    grams_b = {low_b[i:i + n] for i in range(len(low_b) - n + 1)}
-    return len(grams_a & grams_b) / max(1, len(grams_a | grams_b))
 
 
 def _antonyms(a: Text, b: Text) -> int:
@@ -226,7 +232,8 @@ def pair_features(a: Text, b: Text, cos: float, cos_top: float, cos_article: flo
         min(a.doubts, 3), min(b.doubts, 3), antonym,
         math.log1p(len_a), math.log1p(len_b), min(len_a, len_b) / max(1, len_a, len_b),
         cos * neg_xor, cos * clash, cos * deny_b, cos * antonym, cos * cover_a, cos * cos,
-        *_ngram_cover(a.words, b.words, 2), *_ngram_cover(a.words, b.words, 3), _char_jaccard(a.text, b.text),
+        *_cover(a.bigrams, b.bigrams), *_cover(a.trigrams, b.trigrams),
+        len(a.chargrams & b.chargrams) / max(1, len(a.chargrams | b.chargrams)),
         min(len(a.stems - b.stems), 10), min(len(b.stems - a.stems), 10), math.log1p(abs(len_a - len_b)),
     ]
     return np.asarray(row, dtype=np.float64)

@@ -16,8 +16,9 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ..models import Quote
+from .attribution import Credit, attribution_conflicts
 from .common import Context, UnionFind, ascii_fold, is_credit, short_hash, trim_span
-from .entities import EntityIndex, may_be_same_person
+from .entities import EntityIndex, norm_name
 
 MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
 SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
@@ -25,6 +26,9 @@ VARIANT_COSINE = 0.78  # embedding cosine at which the same speaker's quotes are
 CONFLICT_COSINE = 0.78  # same speaker, same topic, overlapping words: the outlets quote differently
 CONFLICT_OVERLAP = 45  # partial token ratio that counts as overlapping words
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "him", "her", "them"}
+_RELATIVE = {"who", "which", "that"}
+# Entities that can say something: people, bodies, and countries standing for their governments.
+SPEAKER_TYPES = frozenset({"PERSON", "ORG", "GPE"})
 
 
 @dataclass
@@ -92,15 +96,36 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
     key = _key(body)
     if not key or is_credit(body):
         return None
-    speaker = None
-    if q.speaker_start is not None and q.speaker_end is not None:
-        speaker = index.at(q.article_id, q.speaker_start, q.speaker_end)
-    speaker = speaker or index.resolve(q.article_id, q.speaker)
-    if speaker and index.by_id[speaker].type != "PERSON" and index.by_id[speaker].type not in {"ORG", "GPE", "NORP"}:
-        speaker = None
+    speaker = _speaker_entity(index, q)
     pronoun = bool(q.speaker_text) and q.speaker_text.strip().lower() in _PRONOUNS
-    written = None if pronoun or not q.speaker_text else q.speaker_text.strip()
+    # "officials, who said": the relative pronoun names no one (the analysis resolved its antecedent)
+    relative = bool(q.speaker_text) and q.speaker_text.strip().lower() in _RELATIVE
+    written = None if pronoun or relative or not q.speaker_text else q.speaker_text.strip()
     return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun, written)
+
+
+def _speaker_entity(index: EntityIndex, q: Quote) -> str | None:
+    """The entity that said a quote: the one analysis named, found at its mention inside the speaker as
+    written, else by its name; with no name, only an entity that is the whole speaker phrase ("the
+    Kremlin"). A name that merely modifies the speaker ("Ukrainian officials", "U.S. envoys") is not who
+    spoke; nor is a nationality or group (NORP) or a place that is not a country (LOC)."""
+    span = (q.speaker_start, q.speaker_end) if q.speaker_start is not None and q.speaker_end is not None else None
+    speaker = None
+    if q.speaker:
+        if span:
+            key = norm_name(q.speaker)
+            inside = [eid for eid, n in index.mentions_in(q.article_id, *span) if n == key]
+            speaker = inside[0] if inside else None
+        speaker = speaker or index.resolve(q.article_id, q.speaker)
+        if speaker is None and span:
+            speaker = index.at(q.article_id, *span)
+    elif span and q.speaker_text:
+        whole = index.mentions_in(q.article_id, *span)
+        if len(whole) == 1 and whole[0][1] == norm_name(q.speaker_text):
+            speaker = whole[0][0]
+    if speaker and index.by_id[speaker].type not in SPEAKER_TYPES:
+        speaker = None
+    return speaker
 
 
 def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
@@ -182,29 +207,13 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
 
 
 def _attribution_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]) -> list[dict]:
-    """Outlets that credit the same words to different people, each by name (not through a pronoun)."""
-    named: dict[str, list[QuoteOcc]] = defaultdict(list)
-    for k in g:
-        o = occs[k]
-        if o.speaker and not o.via_pronoun and index.by_id[o.speaker].type == "PERSON":
-            named[o.speaker].append(o)
-    if len(named) < 2:
-        return []
-    ents = [index.by_id[x] for x in named]
-    if any(may_be_same_person(a, b) for i, a in enumerate(ents) for b in ents[i + 1:]):
-        return []
-    sources = {sp: set(ctx.sources({o.article for o in os})) for sp, os in named.items()}
-    if len(set().union(*sources.values())) < 2:
-        return []
+    """Outlets that credit the same words to different people, each by name (attribution.py)."""
+    credits = [Credit(o.speaker, o.article, _sentence_text(ctx, o), o.written, o.start)
+               for o in (occs[k] for k in g) if o.speaker and not o.via_pronoun]
     main = _longest(occs, g)
-    positions = []
-    for sp, os in sorted(named.items(), key=lambda kv: min((ctx.order(o.article), o.start) for o in kv[1])):
-        os = sorted(os, key=lambda o: (ctx.order(o.article), o.start))
-        positions.append({"value": index.by_id[sp].name, "articles": list(dict.fromkeys(o.article for o in os)),
-                          "evidence": list(dict.fromkeys(_sentence_text(ctx, o) for o in os))})
     words = " ".join(main.text.split()[:8])
-    return [{"id": "x-" + short_hash("speaker", main.article, main.start), "kind": "entity",
-             "subject": f"who said “{words}…”", "positions": positions}]
+    return attribution_conflicts(ctx, index, credits, ("speaker", main.article, main.start),
+                                 f"who said “{words}…”")
 
 
 def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:
@@ -232,8 +241,21 @@ def _pieces(text: str) -> list[str]:
 
 
 def _overlap(occs: list[QuoteOcc], a: list[int], b: list[int]) -> bool:
-    ta, tb = _longest(occs, a).key, _longest(occs, b).key
-    return fuzz.partial_ratio(ta, tb) >= CONFLICT_OVERLAP and not _same_words(_longest(occs, a), _longest(occs, b))
+    """Overlapping words that are not the same words, nor one cut out of the other."""
+    la, lb = _longest(occs, a), _longest(occs, b)
+    if fuzz.partial_ratio(la.key, lb.key) < CONFLICT_OVERLAP or _same_words(la, lb):
+        return False
+    short, long = sorted((la, lb), key=lambda o: o.words)
+    return not _cut_from(short.key, long.key)
+
+
+def _cut_from(short: str, long: str) -> bool:
+    """Whether the shorter rendering is the longer one shortened or spliced: its words, in order, with gaps.
+
+    An outlet that drops a clause or joins two sentences with an ellipsis quotes the same remark.
+    """
+    remaining = iter(long.split())
+    return all(word in remaining for word in short.split())
 
 
 def _longest(occs: list[QuoteOcc], g: list[int]) -> QuoteOcc:

@@ -202,6 +202,8 @@ DATE_CONTEXT_CASES = [
     ("Power was cut on Friday night.", "2026-03-21", "Friday", "2026-03-20"),
     ("Kolev wants a deal before the dry season begins in June.", "2026-03-10", "June", "2026-06"),
     ("The talks ended in June.", "2026-03-10", "June", "2025-06"),
+    # a date without a year that names an event is not dated against publication (issue 9)
+    ("He spoke on the anniversary of the Sept. 11 attacks in New York.", "2026-03-10", "Sept. 11", None),
 ]
 
 

@@ -68,7 +68,7 @@ def mentions(art: Article, an: Analysis, label: str, *texts: str) -> None:
 
 def quote(art: Article, an: Analysis, text: str, speaker: str | None, kind: str = "direct") -> Quote:
     s, e = span(art, text)
-    q = Quote(art.id, s, e, text, kind=kind, speaker=speaker, sentence=sentence_of(an, s))
+    q = Quote(art.id, s, e, text, kind=kind, speaker=speaker, speaker_text=speaker, sentence=sentence_of(an, s))
     if speaker:
         ss, se = next(((m.start, m.end) for m in an.mentions if m.text == speaker and m.article_id == art.id),
                       (None, None))

@@ -122,3 +122,38 @@ def test_a_former_title_of_someone_else_is_no_conflict():
         ("nypost", [ADVISER], ["Abbas Gallyamov", "Putin"], [("Russian political analyst", "Abbas Gallyamov")]),
         ("reuters", [CURRENT2], ["Donald Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"], []),
     ]) == []
+
+
+# ---- what only looks like a conflict (issue 9's held-out findings, on fictional sentences) ----------
+
+MORE = "The Ostrel candidates agreed to hold two more debates before the vote."
+THREE = "The Ostrel candidates will meet for three debates in all, the commission said."
+STATE = "Twelve state senators from Lumera signed the letter on Monday."
+FEDERAL = "Fifteen U.S. senators from Lumera signed the letter on Monday, aides said."
+
+
+@pytest.mark.parametrize("specs", [
+    pytest.param([("a", [MORE], [dict(text="two", value=2, noun="debates")]),
+                  ("b", [THREE], [dict(text="three", value=3, noun="debates")])], id="two-more-is-an-addition"),
+    pytest.param([("a", [STATE], [dict(text="Twelve", value=12, noun="senators")]),
+                  ("b", [FEDERAL], [dict(text="Fifteen", value=15, noun="senators")])], id="two-kinds-of-senator"),
+])
+def test_different_quantities_are_no_conflict(specs):
+    assert _numbers(specs) == []
+
+
+LATE = "The bill is named for the late Senator Ada Marrow, who wrote its first draft."
+SENATOR = "Senator Ada Marrow wrote the first draft of the bill in 1998."
+ADMIN = "The rule dates from President Tomas Vell's administration, aides said."
+EX = "Former President Tomas Vell criticised the rule on Tuesday."
+THEN = "The rule was signed by then-President Tomas Vell in 2009."
+
+
+@pytest.mark.parametrize("specs", [
+    pytest.param([("a", [LATE], ["Ada Marrow"], []), ("b", [SENATOR], ["Ada Marrow"], [])], id="late-is-not-former"),
+    pytest.param([("a", [ADMIN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])],
+                 id="a-historical-administration"),
+    pytest.param([("a", [THEN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])], id="then-is-not-current"),
+])
+def test_titles_of_the_past_are_no_conflict(specs):
+    assert _roles(specs) == []

@@ -182,3 +182,39 @@ def test_same_words_credited_to_different_people(sentence, speaker, conflict):
     assert bool(found) is conflict
     if conflict:
         assert {p["value"] for p in found[0]["positions"]} == {"Dmitry Peskov", "Yuri Ushakov"}
+
+
+U3 = ("“We have no doubt that this will be a very important step towards peace,” Yuri Ushakov said, "
+      "repeating what Dmitry Peskov had said.")
+U4 = "“We have no doubt that this will be a very important step towards peace,” the aide said."
+
+
+@pytest.mark.parametrize(("sentence", "written"), [
+    (U3, "Yuri Ushakov"),  # the sentence names the other man too: which of them spoke is a guess
+    (U4, "the aide"),  # a role, resolved by the analysis to a name: no evidence of who spoke
+])
+@pytest.mark.slow
+def test_no_attribution_conflict_without_a_clear_credit(sentence, written):
+    a, an_a = article("abc", [P1])
+    mentions(a, an_a, "PERSON", "Peskov")
+    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
+          "settlement", "Peskov")
+    b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
+    mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
+    q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", "Yuri Ushakov")
+    q.speaker_text = written
+    ctx = Context([a, b], {"abc": an_a, "tass": an_b})
+    _quotes, conflicts = reconcile_quotes(ctx, resolve_entities(ctx))
+    assert not [c for c in conflicts if c["kind"] == "entity"]
+
+
+@pytest.mark.parametrize(("short", "long", "cut"), [
+    ("we will not give up an inch of our land", "we will not and we shall never give up an inch of our land", True),
+    ("the talks were useful ... we will meet again", "the talks were useful and constructive and we will meet again",
+     True),
+    ("the talks were useless", "the talks were useful and constructive", False),
+])
+def test_a_shortened_or_spliced_quote_is_cut_from_the_longer(short, long, cut):
+    from storydesk.reconcile.quotes import _cut_from, _key
+
+    assert _cut_from(_key(short), _key(long)) is cut

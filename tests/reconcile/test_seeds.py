@@ -127,6 +127,44 @@ def test_shared_zelenskyy_quote_is_one_quote(seed_dossier):
     assert hits[0]["speaker_name"] == "Volodymyr Zelenskyy"
 
 
+def test_honorific_is_the_same_person(seed_dossier):
+    # "Sir Keir Starmer" (003) and "Keir Starmer" (000): one person, named without the honorific
+    d, _, _ = seed_dossier
+    hits = [e for e in d["entities"] if any("Starmer" in v for v in e["variants"])]
+    assert len(hits) == 1 and hits[0]["name"] == "Keir Starmer" and hits[0]["type"] == "PERSON"
+    assert {a[:3] for a in hits[0]["articles"]} == {"000", "003"}
+
+
+# (quote text start, speaker_name): the speaker as the article gives it, never a nationality or a place
+# that only modifies the subject ("Ukrainian officials", "U.S. officials")
+SEED_SPEAKERS = [
+    ("European countries are trying", "Vladimir Putin"),
+    ("over 1.2 million men", "U.S. officials"),
+    ("they would support the revised plan", "Ukrainian officials"),
+    ("Putin prepared in recent days", "Russian officials"),
+    ("there had been progress", "The top Ukrainian official at the Florida talks"),
+    ("never would have happened", "Donald Trump"),
+    ("megaphone diplomacy", "Dmitry Peskov"),
+]
+
+
+@pytest.mark.parametrize("start,speaker_name", SEED_SPEAKERS)
+def test_seed_quote_speakers(seed_dossier, start, speaker_name):
+    d, _, _ = seed_dossier
+    hits = [q for q in d["quotes"] if q["text"].startswith(start)]
+    assert hits and all(q["speaker_name"] == speaker_name for q in hits), hits
+
+
+def test_no_nationality_or_region_speaks(seed_dossier):
+    d, _, _ = seed_dossier
+    types = {e["id"]: e["type"] for e in d["entities"]}
+    assert not [q for q in d["quotes"] if q["speaker"] and types[q["speaker"]] not in {"PERSON", "ORG", "GPE"}]
+    names = {q["speaker_name"] for q in d["quotes"]}
+    assert not names & {"Ukrainian", "Russian", "European", "pro-Ukrainian", "who"}
+    us = [q for q in d["quotes"] if q["speaker_name"] == "United States"]
+    assert not us  # "U.S. envoys", "U.S. officials", "the U.S. and Ukraine": never the country alone
+
+
 CREDITS = re.compile(r"Getty Images|/AP\b|/AFP|REUTERS/|Sputnik/|/POOL/|pool photograph|Kilcoyne|Zemlianichenko")
 
 

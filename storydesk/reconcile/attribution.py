@@ -1,0 +1,70 @@
+"""Reconcile stage: "who said it" conflicts — one remark put in different people's mouths by different outlets.
+
+Quotes (quotes.py) and attributed statements (claims.py) both build them here. A credit counts only
+when the article names the speaker where it credits them (not "he", not "the president", whom the
+analysis may resolve to the wrong person), and only when the sentence does not name the other
+person too ("X's remarks came as Y said ...": which of them spoke is the reader's guess).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .common import Context, ascii_fold, short_hash
+from .entities import Entity, EntityIndex, may_be_same_person
+
+_NAME_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+
+
+@dataclass
+class Credit:
+    """One article crediting a remark to one entity."""
+
+    speaker: str  # entity id
+    article: str
+    sentence: str  # the evidence, verbatim
+    written: str | None  # the speaker as the article writes it there
+    start: int = 0
+
+
+def _words_of(entity: Entity) -> set[str]:
+    return {w for v in entity.variants for w in _NAME_WORD.findall(ascii_fold(v))}
+
+
+def _named(entity: Entity, written: str | None) -> bool:
+    """The credit writes a part of the entity's name ("Peskov", "Dmitry Peskov"), not a role or pronoun."""
+    return bool(written) and bool(set(_NAME_WORD.findall(ascii_fold(written or ""))) & _words_of(entity))
+
+
+def _mentions(entity: Entity, sentence: str) -> bool:
+    return bool(set(_NAME_WORD.findall(ascii_fold(sentence))) & _words_of(entity))
+
+
+def attribution_conflicts(ctx: Context, index: EntityIndex, credits: list[Credit], key: tuple,
+                          subject: str) -> list[dict]:
+    """An "entity" conflict when outlets credit the same remark to different named people; else []."""
+    named: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        entity = index.by_id[credit.speaker]
+        if entity.type == "PERSON" and _named(entity, credit.written):
+            named[credit.speaker].append(credit)
+    if len(named) < 2:
+        return []
+    people = [index.by_id[x] for x in named]
+    if any(may_be_same_person(a, b) for i, a in enumerate(people) for b in people[i + 1:]):
+        return []
+    for speaker, given in named.items():
+        others = [index.by_id[x] for x in named if x != speaker]
+        if any(_mentions(other, c.sentence) for other in others for c in given):
+            return []
+    sources = [set(ctx.sources({c.article for c in given})) for given in named.values()]
+    if len(set().union(*sources)) < 2:
+        return []
+    positions = []
+    for speaker, given in sorted(named.items(), key=lambda kv: min((ctx.order(c.article), c.start) for c in kv[1])):
+        given = sorted(given, key=lambda c: (ctx.order(c.article), c.start))
+        positions.append({"value": index.by_id[speaker].name, "articles": list(dict.fromkeys(c.article for c in given)),
+                          "evidence": list(dict.fromkeys(c.sentence for c in given))})
+    return [{"id": "x-" + short_hash(*key), "kind": "entity", "subject": subject, "positions": positions}]
