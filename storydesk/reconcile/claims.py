@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .attribution import Credit, attribution_conflicts
-from .common import Context, UnionFind, is_credit, quote_share, short_hash, trim_span
+from .common import Context, UnionFind, ascii_fold, is_credit, quote_share, short_hash, trim_span
 from .entities import PLACE, EntityIndex
 from .judge import (
     CONTRAST,
@@ -30,7 +30,7 @@ from .judge import (
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
 CLOSE = 0.70  # cosine at which a judged join needs no shared number
-ALSO_SAID = 0.5  # P(corroborates): another outlet says it too, in words too far apart to join
+ALSO_SAID = 0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
 MIN_WORDS = 6
 DENIAL_MIN_WORDS = 3
 MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
@@ -129,11 +129,26 @@ def _joinable(a: Unit, b: Unit, probability: float, cosine: float, cut: float) -
     """The judgement says corroborates, and the two share something specific: close wording or a number.
 
     Same-story sentences are all on one topic; without the second condition, two remarks by the same
-    people on the same talks join as one claim.
+    people on the same talks join as one claim. Close wording: a cosine of CLOSE, or the same quoted words.
     """
-    if probability < cut or _elsewhere(a, b):
+    if probability < min(cut, ALSO_SAID) or _elsewhere(a, b):
         return False
-    return cosine >= CLOSE or bool(a.numbers & b.numbers)
+    if _shared_quotation(a.text, b.text):
+        return True  # the same quoted words: a likely join is enough
+    return probability >= cut and (cosine >= CLOSE or bool(a.numbers & b.numbers))
+
+
+_QUOTATION = re.compile(r"[\"“]([^\"“”]{8,})[\"”]")
+
+
+def _shared_quotation(text_a: str, text_b: str) -> bool:
+    """Both sentences quote the same words (three or more): the same remark, reported twice."""
+    folded_b = " ".join(ascii_fold(text_b).split())
+    for match in _QUOTATION.finditer(text_a):
+        words = re.findall(r"[a-z0-9']+", ascii_fold(match.group(1)))
+        if len(words) >= 3 and " ".join(words) in " ".join(re.findall(r"[a-z0-9']+", folded_b)):
+            return True
+    return False
 
 
 def align(ctx: Context, us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]] | None = None
@@ -255,8 +270,8 @@ def _mark_also_said(ctx: Context, us: list[Unit], g: list[int],
     members = set(g)
     own = set(claim["sources"])
     others: set[str] = set()
-    for (i, j), (p, _cosine) in judged.items():
-        if p < ALSO_SAID or (i in members) == (j in members):
+    for (i, j), (p, cosine) in judged.items():
+        if p < ALSO_SAID or cosine < ALSO_SAID or (i in members) == (j in members):
             continue
         other = us[j] if i in members else us[i]
         others |= set(ctx.sources({other.article})) - own

@@ -193,6 +193,7 @@ CORROBORATED = [
     ("19% of Ukraine", "19% of Ukraine"),
     ("28 U.S. draft peace proposals", "28 U.S. draft peace proposals"),
     ("updated and refined peace framework", "updated and refined peace framework"),
+    ("as long as necessary", "as long as necessary"),
 ]
 
 
