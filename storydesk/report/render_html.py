@@ -34,7 +34,7 @@ sup{font-size:.68em;line-height:0;white-space:nowrap}sup a{padding:0 1px}
 .badge{display:inline-block;font-size:.72rem;font-weight:600;letter-spacing:.02em;text-transform:uppercase;
 padding:1px 7px;border-radius:10px;vertical-align:2px;white-space:nowrap}
 .b-disputed{background:var(--warnbg);color:var(--warn)}.b-corroborated{background:#e6f4ea;color:var(--ok)}
-.b-single_source{background:var(--onebg);color:var(--one)}.b-kind{background:var(--soft);color:var(--muted)}
+.b-single_source{background:var(--onebg);color:var(--one)}.b-kind{background:var(--soft);color:var(--muted)}.b-possible{background:var(--soft);color:var(--muted);font-style:italic}
 .summary{padding-left:1.3em;margin:0}.summary li{margin:0 0 10px;padding-left:4px}
 .summary li.disputed{background:var(--warnbg);border-left:3px solid var(--warn);padding:4px 8px;margin-left:-4px}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
@@ -235,8 +235,10 @@ class _Html:
                 + "</div>"
                 for p in x.get("positions", [])
             )
+            possible = (' <span class="badge b-possible" title="not yet measured as reliable">possible conflict</span>'
+                        if x.get("certainty") == "possible" else "")
             cards.append(f'<div class="card"><h3>{esc(x["subject"])} <span class="badge b-kind">{esc(x["kind"])}'
-                         f'</span></h3><div class="positions">{cols}</div></div>')
+                         f'</span>{possible}</h3><div class="positions">{cols}</div></div>')
         shown = {" ".join(e.split()) for x in self.doc.get("conflicts", []) for p in x.get("positions", [])
                  for e in p.get("evidence", [])}
         for c in self.doc.get("claims", []):

@@ -76,7 +76,8 @@ def _conflicts(doc: dict[str, Any], r: Refs) -> list[str]:
         return []
     out = ["## Where they differ", ""]
     for x in conflicts:
-        out += [f"### {_t(x['subject'])} ({_t(x['kind'])})", ""]
+        possible = ", possible conflict" if x.get("certainty") == "possible" else ""
+        out += [f"### {_t(x['subject'])} ({_t(x['kind'])}{possible})", ""]
         for p in x["positions"]:
             out.append(f"- **{_t(p['value'])}** — {_t(', '.join(_name(o, r) for o in r.outlets(p['articles'])))} {_cites(p['articles'], r)}")
             out += [f"  > {_t(e)}" for e in p.get("evidence", [])]
