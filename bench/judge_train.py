@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from cluster_common import BENCH, cached_vectors, read_jsonl
+from compare_pairs import macro, prf
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
@@ -126,20 +127,6 @@ def sample_weights(rows: list[dict]) -> np.ndarray:
     w = np.array([1000.0 / per_set[r["set"]] for r in rows])
     w *= np.array([2.0 if r["relation"] == "disputes" else 1.0 for r in rows])
     return w
-
-
-def prf(pred: list[str], gold: list[str], label: str) -> tuple[float, float, float]:
-    tp = sum(p == g == label for p, g in zip(pred, gold, strict=True))
-    np_ = sum(p == label for p in pred)
-    ng = sum(g == label for g in gold)
-    p = tp / np_ if np_ else 0.0
-    r = tp / ng if ng else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def macro(pred: list[str], gold: list[str]) -> float:
-    labels = sorted(set(gold))
-    return sum(prf(pred, gold, label)[2] for label in labels) / len(labels)
 
 
 def cross_validate(rows: list[dict], x: np.ndarray) -> np.ndarray:

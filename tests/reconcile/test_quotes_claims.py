@@ -160,12 +160,8 @@ U1 = "“We have no doubt that this will be a very important step towards peace,
 U2 = "“We have no doubt that this will be a very important step towards peace,” he said."
 
 
-@pytest.mark.parametrize(("sentence", "speaker", "conflict"), [
-    (U1, "Yuri Ushakov", True),  # another outlet names another man: who said it is disputed
-    (U2, "Dmitry Peskov", False),  # a pronoun resolved elsewhere is no evidence either way
-])
-@pytest.mark.slow
-def test_same_words_credited_to_different_people(sentence, speaker, conflict):
+def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict], list[dict]]:
+    """One outlet credits the remark to Peskov; another, in ``sentence``, to ``speaker`` as ``written``."""
     a, an_a = article("abc", [P1])
     mentions(a, an_a, "PERSON", "Peskov")
     quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
@@ -173,10 +169,18 @@ def test_same_words_credited_to_different_people(sentence, speaker, conflict):
     b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
     mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
     q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", speaker)
-    if sentence == U2:
-        q.speaker_text = "he"
+    q.speaker_text = written
     ctx = Context([a, b], {"abc": an_a, "tass": an_b})
-    quotes, conflicts = reconcile_quotes(ctx, resolve_entities(ctx))
+    return reconcile_quotes(ctx, resolve_entities(ctx))
+
+
+@pytest.mark.parametrize(("sentence", "speaker", "conflict"), [
+    (U1, "Yuri Ushakov", True),  # another outlet names another man: who said it is disputed
+    (U2, "Dmitry Peskov", False),  # a pronoun resolved elsewhere is no evidence either way
+])
+@pytest.mark.slow
+def test_same_words_credited_to_different_people(sentence, speaker, conflict):
+    quotes, conflicts = _two_outlets(sentence, speaker, "he" if sentence == U2 else speaker)
     assert len([q for q in quotes if q["text"].startswith("We have no doubt")]) == 1
     found = [c for c in conflicts if c["kind"] == "entity"]
     assert bool(found) is conflict
@@ -195,16 +199,7 @@ U4 = "“We have no doubt that this will be a very important step towards peace,
 ])
 @pytest.mark.slow
 def test_no_attribution_conflict_without_a_clear_credit(sentence, written):
-    a, an_a = article("abc", [P1])
-    mentions(a, an_a, "PERSON", "Peskov")
-    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
-    b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
-    mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
-    q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", "Yuri Ushakov")
-    q.speaker_text = written
-    ctx = Context([a, b], {"abc": an_a, "tass": an_b})
-    _quotes, conflicts = reconcile_quotes(ctx, resolve_entities(ctx))
+    _quotes, conflicts = _two_outlets(sentence, "Yuri Ushakov", written)
     assert not [c for c in conflicts if c["kind"] == "entity"]
 
 
