@@ -10,7 +10,7 @@ from .common import short_hash
 from .dossier import SCHEMA, assemble
 
 # Bump when reconciliation changes what it writes: cached dossiers are rebuilt.
-VERSION = "reconcile-13"
+VERSION = "reconcile-15"
 
 __all__ = ["SCHEMA", "VERSION", "build_dossier", "dossier_for", "input_hash"]
 

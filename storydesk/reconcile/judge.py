@@ -257,20 +257,23 @@ CONTRAST = re.compile(r"\b(?:however|but|still|although|though|contrary|countere
 GAIN_AFTER, GAIN_BEFORE = 45, 70  # characters around a verb of taking where its object is named
 
 
+# "took 23 prisoners in the Gulf": a place after a preposition of place is where, not what, was taken
+_LOCATIVE = re.compile(r"\b(?:in|at|near|off|on|across|along|outside|inside|around)\s+(?:\S+\s+)?$", re.IGNORECASE)
 _PASSIVE = re.compile(r"\b(?:is|was|are|were|been|being|has|had|have|now|fully|under)\b", re.IGNORECASE)
 
 
 def is_taken(text: str, name: str) -> bool:
     """Whether ``name`` is what a verb of taking in ``text`` is about.
 
-    Its object after the verb ("captured the town of X"), or its subject when the verb is passive or
+    Its object after the verb ("captured the town of X", not "... in X"), or its subject when the verb is passive or
     a state ("X has fallen", "X is under Russian control"); never the taker ("X's control of",
     "allow X to retain seized land").
     """
     for verb in GAIN.finditer(text):
         after = text[verb.end():verb.end() + GAIN_AFTER]
-        if re.search(rf"\b{re.escape(name)}\b(?!['’]s)", after):
-            return True
+        for found in re.finditer(rf"\b{re.escape(name)}\b(?!['’]s)", after):
+            if not _LOCATIVE.search(after[:found.start()]):
+                return True
         before = text[max(0, verb.start() - GAIN_BEFORE):verb.start()]
         for found in re.finditer(rf"\b{re.escape(name)}\b(?!['’]s)", before):
             if _PASSIVE.search(before[found.end():]):
@@ -399,7 +402,8 @@ def featurize(pairs: Sequence[Pair], encode=None) -> np.ndarray:
 
 
 def _is_long(text: str) -> bool:
-    return len(text.split()) > 80
+    """An article rather than a statement: long, or in paragraphs."""
+    return len(text.split()) > 80 or "\n\n" in text.strip()
 
 
 def _row(p: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
