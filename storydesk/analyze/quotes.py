@@ -247,7 +247,7 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
     for c in tok.rights:  # "the top official at the talks", not a clause after a comma
         if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i:c.right_edge.i + 1]):
             end = max(end, c.right_edge.i + 1)
-    for c in _conjuncts(tok):  # "the U.S. and Ukraine": every speaker of a joint statement
+    for c in _conjuncts(tok):  # "Ostrel and Varn": every speaker of a joint statement
         end = max(end, c.i + 1)
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
@@ -374,8 +374,8 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
         return full_name(doc, app.text), s_char, app.end_char
     if ent is not None and ent.label_ == "PERSON":
         return full_name(doc, ent.text), s_char, e_char
-    # a name that is itself the subject speaks ("the ministry said", "Russia said", "Republicans said"); a
-    # name that modifies the subject ("Ukrainian officials said") does not: the subject's head is not in it
+    # a name that is itself the subject speaks ("the ministry said", "Ostrel said", "Republicans said"); a
+    # name that modifies the subject ("Ostrelian officials said") does not: the subject's head is not in it
     if ent is not None and ent.label_ in ("ORG", "GPE", "NORP") and subj.pos_ == "PROPN":
         return ent.text, s_char, e_char
     if (noun := _relative_antecedent(subj)) is not None:

@@ -16,7 +16,7 @@ MIN_WORDS = 5
 
 
 def _conditional(verb) -> bool:
-    """Whether a verb sits in an "if"/"unless" clause ("warns that if Ukraine rejects a deal ...")."""
+    """Whether a verb sits in an "if"/"unless" clause ("warns that if Varn rejects a deal ...")."""
     node = verb
     while True:
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether") for c in node.children):

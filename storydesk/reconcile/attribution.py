@@ -34,7 +34,7 @@ def _words_of(entity: Entity) -> set[str]:
 
 
 def _named(entity: Entity, written: str | None) -> bool:
-    """The credit writes a part of the entity's name ("Peskov", "Dmitry Peskov"), not a role or pronoun."""
+    """The credit writes a part of the entity's name ("Marek", "Ilona Marek"), not a role or pronoun."""
     return bool(written) and bool(set(_NAME_WORD.findall(ascii_fold(written or ""))) & _words_of(entity))
 
 

@@ -243,10 +243,11 @@ def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dic
     denials = find_denials(ctx, index, us, groups)
     disputed_groups = {next(gi for gi, g in enumerate(groups) if a in g) for a, _b, _s in denials}
     claims = []
+    said_alike = _said_alike(us, judged)
     for gi, g in enumerate(groups):
         claims.append(_claim(ctx, us, g, gi in disputed_groups))
         if claims[-1]["status"] == "single_source":
-            _mark_also_said(ctx, us, g, judged, claims[-1])
+            _mark_also_said(ctx, us, g, said_alike, claims[-1])
     claims.sort(key=lambda c: (-len(c["sources"]), _first(ctx, c), c["id"]))
     conflicts = _denial_conflicts(ctx, index, us, denials)
     conflicts += [c for g in groups for c in _holder_conflict(ctx, index, us, g)]
@@ -261,20 +262,24 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[i
                                  "who said: " + " ".join(first.text.split()[:10]) + "…")
 
 
-def _mark_also_said(ctx: Context, us: list[Unit], g: list[int],
-                    judged: dict[tuple[int, int], tuple[float, float]], claim: dict) -> None:
+def _said_alike(us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]]) -> dict[int, set[str]]:
+    """unit -> articles of the units that say it in other words (P(corroborates) and cosine >= ALSO_SAID)."""
+    alike: dict[int, set[str]] = defaultdict(set)
+    for (i, j), (p, cosine) in judged.items():
+        if p >= ALSO_SAID and cosine >= ALSO_SAID:
+            alike[i].add(us[j].article)
+            alike[j].add(us[i].article)
+    return alike
+
+
+def _mark_also_said(ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]],
+                    claim: dict) -> None:
     """Name the other sources that say a single-source claim in words too far apart to join.
 
     Such a claim is not what one outlet alone reports (``unique``), though it is not corroborated either.
     """
-    members = set(g)
-    own = set(claim["sources"])
-    others: set[str] = set()
-    for (i, j), (p, cosine) in judged.items():
-        if p < ALSO_SAID or cosine < ALSO_SAID or (i in members) == (j in members):
-            continue
-        other = us[j] if i in members else us[i]
-        others |= set(ctx.sources({other.article})) - own
+    articles = {a for k in g for a in said_alike.get(k, set())} - {us[k].article for k in g}
+    others = set(ctx.sources(articles)) - set(claim["sources"])
     if others:
         claim["also_reported_by"] = sorted(others)
 

@@ -13,6 +13,7 @@ sentences of b closest to a, plus how close the article is to a as a whole.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
@@ -266,7 +267,7 @@ def is_taken(text: str, name: str) -> bool:
     """Whether ``name`` is what a verb of taking in ``text`` is about.
 
     Its object after the verb ("captured the town of X", not "... in X"), or its subject when the verb is passive or
-    a state ("X has fallen", "X is under Russian control"); never the taker ("X's control of",
+    a state ("X has fallen", "X is under enemy control"); never the taker ("X's control of",
     "allow X to retain seized land").
     """
     for verb in GAIN.finditer(text):
@@ -308,28 +309,24 @@ def answered_subject(a: str, b: str) -> str | None:
     for match in _NAME.finditer(a):
         name = match.group(0)
         low = name.lower()
-        if low in names_b and low not in _STOP and low not in names_of_cues() and is_taken(a, name):
+        if low in names_b and low not in _STOP and low not in _NOT_TAKEN and is_taken(a, name):
             return name
     return None
 
 
-@lru_cache(maxsize=1)
-def names_of_cues() -> frozenset[str]:
-    """Capitalised words that open sentences or name weekdays and months, never what was taken."""
-    return frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december meanwhile earlier later however""".split())
+# capitalised words that open sentences or name days and months: never what was taken
+_NOT_TAKEN = frozenset(name.lower() for name in (*calendar.day_name, *calendar.month_name) if name) | \
+    frozenset({"meanwhile", "earlier", "later", "however"})
 
 
 @dataclass
 class Pair:
-    """A pair to judge; vectors are optional (the dossier passes the ones it already has)."""
+    """A pair to judge: statement a, and b, a statement or a whole article."""
 
     a: str
     b: str
     a_title: str | None = None
     b_title: str | None = None
-    a_vec: np.ndarray | None = None
-    b_vec: np.ndarray | None = None
 
 
 class Judge:
@@ -378,7 +375,7 @@ def default_judge() -> Judge:
 
 
 def featurize(pairs: Sequence[Pair], encode=None) -> np.ndarray:
-    """Feature rows for pairs; ``encode`` (texts -> unit vectors) fills vectors not given."""
+    """Feature rows for pairs; ``encode`` (texts -> unit vectors) defaults to the embedding model."""
     if encode is None:
         from ..embed import encode
     needed: list[str] = []
@@ -386,15 +383,9 @@ def featurize(pairs: Sequence[Pair], encode=None) -> np.ndarray:
     for p in pairs:
         parts = split_sentences(p.b) if _is_long(p.b) else [p.b]
         sentences_of_b.append(parts)
-        if p.a_vec is None:
-            needed.append(p.a)
-        if p.b_vec is None or len(parts) > 1:
-            needed += parts if len(parts) > 1 else [p.b]
-        for title in (p.a_title, p.b_title):
-            if title and p.a_title and p.b_title:
-                needed.append(title)
-        if len(parts) > 1:
-            needed.append(p.b)
+        needed += [p.a, p.b, *(parts if len(parts) > 1 else [])]
+        if p.a_title and p.b_title:
+            needed += [p.a_title, p.b_title]
     unique = list(dict.fromkeys(needed))
     vectors = dict(zip(unique, encode(unique), strict=True)) if unique else {}
     rows = [_row(p, parts, vectors) for p, parts in zip(pairs, sentences_of_b, strict=True)]
@@ -407,14 +398,13 @@ def _is_long(text: str) -> bool:
 
 
 def _row(p: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
-    a_vec = p.a_vec if p.a_vec is not None else vectors[p.a]
+    a_vec = vectors[p.a]
     cos_title = None
     if p.a_title and p.b_title:
         cos_title = float(vectors[p.a_title] @ vectors[p.b_title])
     a_text = Text.read(p.a)
     if len(parts) == 1:
-        b_vec = p.b_vec if p.b_vec is not None else vectors[p.b]
-        cos = float(a_vec @ b_vec)
+        cos = float(a_vec @ vectors[p.b])
         return pair_features(a_text, Text.read(p.b), cos, cos, cos, cos_title, article=False)
     sims = np.array([float(a_vec @ vectors[s]) for s in parts])
     top = np.argsort(-sims)[:ARTICLE_SENTENCES]

@@ -107,7 +107,7 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
 def _speaker_entity(index: EntityIndex, q: Quote) -> str | None:
     """The entity that said a quote: the one analysis named, found at its mention inside the speaker as
     written, else by its name; with no name, only an entity that is the whole speaker phrase ("the
-    Kremlin"). A name that merely modifies the speaker ("Ukrainian officials", "U.S. envoys") is not who
+    ministry"). A name that merely modifies the speaker ("Ostrelian officials", "Varn's envoys") is not who
     spoke; nor is a nationality or group (NORP) or a place that is not a country (LOC)."""
     span = (q.speaker_start, q.speaker_end) if q.speaker_start is not None and q.speaker_end is not None else None
     speaker = None
