@@ -31,23 +31,23 @@ def content_hash(article: Article) -> str:
 
 def analyze_article(article: Article) -> Analysis:
     """Analyse one article in this process."""
-    from .convert import doc_to_analysis
-    from .pipeline import get_nlp, make_doc
-
-    nlp = get_nlp()
-    return doc_to_analysis(nlp(make_doc(nlp, article)), article.id)
+    return next(analyze_articles([article], n_process=1))
 
 
 def analyze_articles(articles: Iterable[Article], n_process: int | None = None) -> Iterator[Analysis]:
     """Analyses of many articles, in order; two processes for larger batches unless ``n_process`` says."""
     from .convert import doc_to_analysis
+    from .parts import join_parts
     from .pipeline import run
 
     if n_process is None:
         articles = list(articles)
         n_process = min(2, os.cpu_count() or 1) if len(articles) >= MIN_FOR_PROCESSES else 1
-    for article, doc in run(articles, n_process=n_process):
-        yield doc_to_analysis(doc, article.id)
+    for article, parts in run(articles, n_process=n_process):
+        if len(parts) == 1:
+            yield doc_to_analysis(parts[0][1], article.id)
+        else:
+            yield join_parts(article.id, [(start, doc_to_analysis(doc, article.id)) for start, doc in parts])
 
 
 def _pending(store: Store, ids: Sequence[str]) -> list[str]:
