@@ -5,6 +5,7 @@
         report = api.ingest(["feeds/"], store)
         api.analyze(store)
         stories = api.cluster(store)
+    with api.open_store("news.db", readonly=True) as store:   # never writes (serve, the read verbs)
         dossier = api.dossier(store, stories[0].id)
 
 Stage modules are imported inside the functions so that a light command (``articles``)
@@ -18,12 +19,59 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import OutdatedStoreError, ReadOnlyStoreError
 from .models import IngestReport, Story
 from .store import DEFAULT_DB, Store
 
 
-def open_store(path: str | Path | None = None) -> Store:
-    return Store(path or DEFAULT_DB)
+def open_store(path: str | Path | None = None, readonly: bool = False) -> Store:
+    """The database at ``path``; ``readonly``: an existing storydesk database, never written."""
+    return Store(path or DEFAULT_DB, readonly=readonly)
+
+
+def pending(store: Store) -> int:
+    """How many stored articles still need analysing or a place in a story (0: `stories` writes nothing)."""
+    from .analyze import _pending  # the analyze stage's own test of what it would redo
+
+    ids = store.article_ids()
+    unplaced = set(ids) - store.story_of().keys()
+    return len(unplaced | set(_pending(store, ids)))
+
+
+@dataclass
+class StoryList:
+    stories: list[Story]
+    note: str = ""  # why new articles are not in them yet (a read-only database), else empty
+
+
+def stories(db: str | Path, progress: bool | None = None) -> StoryList:
+    """All stories; analyses and clusters new articles first, the only case where it opens ``db`` to write.
+
+    A read-only ``db`` with articles waiting gives the stories stored so far and a note saying so.
+    """
+    waiting = _waiting(db)
+    if waiting == 0:
+        with open_store(db, readonly=True) as store:
+            return StoryList(store.list_stories())
+    try:
+        with open_store(db) as store:
+            analyze(store, progress=progress)
+            return StoryList(cluster(store, progress=progress))
+    except ReadOnlyStoreError:
+        if waiting is None:  # an older schema that cannot be upgraded here: the error says so
+            raise
+    with open_store(db, readonly=True) as store:
+        return StoryList(store.list_stories(), f"{waiting} articles are not analysed or in a story yet, but {db} "
+                                               "is read-only: these are the stories stored so far")
+
+
+def _waiting(db: str | Path) -> int | None:
+    """``pending`` of the database, or None when its schema needs an upgrade first."""
+    try:
+        with open_store(db, readonly=True) as store:
+            return pending(store)
+    except OutdatedStoreError:
+        return None
 
 
 def ingest(paths: Sequence[str], store: Store, progress: bool | None = None) -> IngestReport:

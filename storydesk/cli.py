@@ -1,11 +1,18 @@
-"""Command line: a thin click layer over storydesk.api, one verb per pipeline entry point."""
+"""Command line: a thin click layer over storydesk.api, one verb per pipeline entry point.
+
+Errors are turned into one line on stderr in one place, ``Cli.invoke``: no traceback reaches a user
+unless STORYDESK_DEBUG=1 is set.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -19,10 +26,56 @@ db_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
+INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
-def _fail(exc: StorydeskError) -> None:
-    click.echo(f"error: {exc}", err=True)
-    sys.exit(1)
+
+def one_line(text: str) -> str:
+    """A message on one line: a newline in a file name or an error text cannot forge a second one."""
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
+def error_message(exc: BaseException) -> str:
+    """The one line a user sees for an error (without ``error: ``)."""
+    if isinstance(exc, StorydeskError):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"database error ({exc}); check that --db is a database made by `storydesk ingest`"
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror or exc}" if exc.filename is not None else str(exc)
+    return f"internal error ({type(exc).__name__}: {exc}); please report it"
+
+
+def _exit(message: str, code: int) -> NoReturn:
+    click.echo(f"error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the exit flush does not fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        pass
+
+
+class Cli(click.Group):
+    """The group whose ``invoke`` is the one place errors are reported: one line, a meaningful exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: usage errors exit 2
+        except BrokenPipeError:  # `storydesk articles | head`: the reader left, nothing to say
+            _drop_stdout()
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; re-run to resume", err=True)
+            sys.exit(INTERRUPTED)
+        except Exception as exc:
+            if os.environ.get("STORYDESK_DEBUG") == "1":
+                raise
+            _exit(error_message(exc), 1)
 
 
 def _print_rejections(report) -> None:
@@ -30,7 +83,7 @@ def _print_rejections(report) -> None:
         click.echo(f"rejected: {r.path}: {r.reason}", err=True)
 
 
-@click.group()
+@click.group(cls=Cli)
 @click.version_option(package_name="storydesk")
 def cli() -> None:
     """storydesk: read many outlets' reports of the same events and reconcile them, story by story."""
@@ -48,11 +101,8 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
 
     Example: storydesk ingest news/ feed.xml --db news.db
     """
-    try:
-        with api.open_store(db) as store:
-            report = api.ingest(list(paths), store)
-    except StorydeskError as exc:
-        _fail(exc)
+    with api.open_store(db) as store:
+        report = api.ingest(list(paths), store)
     _print_rejections(report)
     if as_json:
         click.echo(json.dumps({"added": report.added, "unchanged": report.unchanged,
@@ -98,12 +148,8 @@ def compare(pairs_file: str, out: str | None) -> None:
     Example: storydesk compare pairs.jsonl --out relations.jsonl
     """
     if pairs_file != "-" and not Path(pairs_file).is_file():
-        click.echo(f"error: {pairs_file}: no such file", err=True)
-        sys.exit(2)
-    try:
-        results = api.compare(_read_pairs(pairs_file))
-    except StorydeskError as exc:
-        _fail(exc)
+        _exit(f"{pairs_file}: no such file", 2)
+    results = api.compare(_read_pairs(pairs_file))
     lines = [json.dumps(asdict(r)) for r in results]
     if out:
         Path(out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
@@ -118,11 +164,11 @@ def compare(pairs_file: str, out: str | None) -> None:
 @db_option
 @json_option
 def articles(db: str, as_json: bool) -> None:
-    """List the stored articles.
+    """List the stored articles (reads only: the database must exist).
 
     Example: storydesk articles --db news.db --json
     """
-    with api.open_store(db) as store:
+    with api.open_store(db, readonly=True) as store:
         rows = [
             {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
              "copy_of": a.copy_of}
@@ -141,17 +187,14 @@ def articles(db: str, as_json: bool) -> None:
 @json_option
 @click.option("--analysis", is_flag=True, help="Show the stored analysis (entities, quotes, numbers, ...).")
 def article(article_id: str, db: str, as_json: bool, analysis: bool) -> None:
-    """Show one article: metadata, clean text, and what cleaning removed.
+    """Show one article: metadata, clean text, and what cleaning removed (reads only).
 
     Example: storydesk article 000_e1b6c507393c21c7 --analysis
     """
     from .report.article import article_as_text, article_payload
 
-    try:
-        with api.open_store(db) as store:
-            payload = article_payload(store, article_id, analysis)
-    except StorydeskError as exc:
-        _fail(exc)
+    with api.open_store(db, readonly=True) as store:
+        payload = article_payload(store, article_id, analysis)
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else article_as_text(payload))
 
 
@@ -167,10 +210,7 @@ def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
 
     Example: storydesk analyze samples/ --out out/
     """
-    try:
-        result = api.run(list(paths), out, db=db)
-    except StorydeskError as exc:
-        _fail(exc)
+    result = api.run(list(paths), out, db=db)
     _print_rejections(result.report)
     if not result.report.read:
         click.echo("error: no article could be read; check the paths and the reasons above", err=True)
@@ -183,13 +223,16 @@ def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
 @db_option
 @json_option
 def stories(db: str, as_json: bool) -> None:
-    """List stories (clustering new articles first).
+    """List stories. New articles are analysed and clustered first: only then is the database written.
+
+    On a read-only database with new articles, lists the stories stored so far and says why.
 
     Example: storydesk stories --db news.db
     """
-    with api.open_store(db) as store:
-        api.analyze(store)
-        found = api.cluster(store)
+    listed = api.stories(db)
+    if listed.note:
+        click.echo(f"note: {one_line(listed.note)}", err=True)
+    found = listed.stories
     if as_json:
         click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
         return
@@ -203,17 +246,15 @@ def stories(db: str, as_json: bool) -> None:
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
 def dossier(story_id: str, db: str, fmt: str) -> None:
-    """Print the reconciled dossier of one story as JSON, Markdown or HTML.
+    """Print the reconciled dossier of one story as JSON, Markdown or HTML (reads only: a dossier not
+    built yet is built in memory).
 
     Example: storydesk dossier s-1a2b3c4d --format md
     """
     from .report import render
 
-    try:
-        with api.open_store(db) as store:
-            doc = api.dossier(store, story_id)
-    except StorydeskError as exc:
-        _fail(exc)
+    with api.open_store(db, readonly=True) as store:
+        doc = api.dossier(store, story_id)
     click.echo(render(doc, fmt))
 
 
@@ -222,7 +263,11 @@ def dossier(story_id: str, db: str, fmt: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(db: str, host: str, port: int) -> None:
-    """Browse stories and dossiers in a local web app.
+    """Browse stories and dossiers in a local web app; it opens the database read-only.
+
+    It answers only requests addressed to this machine's loopback names (localhost, 127.0.0.1, [::1])
+    or to --host when that is another address (with --host 0.0.0.0: any address, and this machine's
+    name), so that a web page cannot read the archive through DNS rebinding.
 
     Example: storydesk serve --db news.db --port 8000
     """

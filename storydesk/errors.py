@@ -20,6 +20,14 @@ class StoreError(StorydeskError):
     """The database cannot be opened or is of an unknown schema."""
 
 
+class OutdatedStoreError(StoreError):
+    """The database was written by an older storydesk: a write verb upgrades it, a read verb does not."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """The database must be written (new articles, a schema upgrade) but its file or folder is read-only."""
+
+
 class NotFoundError(StorydeskError):
     """An article or story id that the database does not hold."""
 

@@ -7,13 +7,17 @@ The file opens in Datasette; table and column names are meant to be read by peop
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from .errors import NotFoundError, StoreError
+from .errors import NotFoundError, OutdatedStoreError, ReadOnlyStoreError, StoreError
 from .models import (
     Analysis,
     Article,
@@ -213,45 +217,231 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-class Store:
-    """One SQLite database. Open with ``Store(path)``; ``":memory:"`` works for tests."""
+BUSY_TIMEOUT_MS = 30_000  # how long a process waits for another one's lock before "database is locked"
+_READ_VERBS = "articles, article, stories, dossier, serve"
 
-    def __init__(self, path: str | Path = DEFAULT_DB) -> None:
-        self.path = str(path)
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration script, one by one (``executescript`` would commit between them)."""
+    out, buf = [], ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip().strip(";").strip():
+                out.append(buf)
+            buf = ""
+    return out
+
+
+def _store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError:
+    """A one-line StoreError for what SQLite said about ``path``, saying what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_NOTADB":
+        return StoreError(f"{path} is not a SQLite database; point --db at a database made by `storydesk ingest`")
+    if name.startswith("SQLITE_READONLY"):
+        return ReadOnlyStoreError(f"cannot write {path} ({exc}): the file or its folder is read-only; make it "
+                                  f"writable, or use a verb that only reads ({_READ_VERBS})")
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")):
+        return StoreError(f"cannot open {path} ({exc}); check that the file and its folder can be read "
+                          "(and written, for a verb that writes)")
+    if name.startswith("SQLITE_CORRUPT"):
+        return StoreError(f"{path} is damaged ({exc}); restore it from a copy, or rebuild it with `storydesk ingest`")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreError(f"{path} is locked by another process ({exc}); retry when it has finished")
+    return StoreError(f"cannot use database {path}: {exc}; check the path and permissions")
+
+
+def _regular_file(path: str, must_exist: bool) -> None:
+    """Refuse a path that is a folder, a device or a pipe (or, with ``must_exist``, missing or empty)."""
+    p = Path(path)
+    if not p.exists():
+        if must_exist:
+            raise StoreError(f"no database at {path}; create one with `storydesk ingest PATH --db {path}`")
+        if not p.parent.is_dir():
+            raise StoreError(f"cannot create database {path}: there is no folder {p.parent}")
+        return
+    if not p.is_file():
+        raise StoreError(f"{path} is not a database file (a folder, device or pipe); give the file's path to --db")
+    if must_exist and p.stat().st_size == 0:
+        raise StoreError(f"{path} is an empty file, not a storydesk database; add articles to it with "
+                         f"`storydesk ingest PATH --db {path}`")
+
+
+def _writable(path: str) -> None:
+    """Refuse before opening when the file or its folder (where the journal goes) cannot be written."""
+    p = Path(path)
+    if (p.exists() and not os.access(p, os.W_OK)) or not os.access(p.parent, os.W_OK | os.X_OK):
+        raise ReadOnlyStoreError(f"cannot write {path}: the file or its folder is read-only; make it writable, "
+                                 f"or use a verb that only reads ({_READ_VERBS})")
+
+
+def _journal_mode(conn: sqlite3.Connection, mode: str) -> None:
+    """Switch the journal mode, retrying for the busy timeout: SQLite answers a switch that meets another
+    process's lock with "database is locked" at once, without waiting."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
         try:
-            self.conn = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:  # pragma: no cover - depends on the file system
-            raise StoreError(f"cannot open database {self.path}: {exc}; check the path and permissions") from exc
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA journal_mode = {mode}")
+            return
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _connect(target: str, uri: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _connect_ro(path: str) -> sqlite3.Connection:
+    """A connection that cannot write: no schema change, no journal mode switch.
+
+    A file left in WAL mode in a read-only folder cannot be opened ``mode=ro`` (its -shm cannot be made);
+    with no -wal beside it nothing can be writing it, so it is then read as ``immutable``."""
+    uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+    conn = _connect(uri, uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if not name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+            raise _store_error(path, exc) from exc
+        if Path(path + "-wal").exists():
+            raise StoreError(f"{path} has an unfinished write log ({path}-wal) in a folder that cannot be "
+                             f"written; make the folder writable and run `storydesk stories --db {path}`") from exc
+    return _connect(uri + "&immutable=1", uri=True)
+
+
+class Store:
+    """One SQLite database. Open with ``Store(path)``; ``":memory:"`` works for tests.
+
+    ``Store(path, readonly=True)`` never writes: the file must be an existing storydesk database of
+    this version (else a StoreError says what to do), and every write method raises StoreError.
+    A read-write store keeps the file in WAL mode while open; the last one to close turns it back
+    into one self-contained file, so that readers create nothing beside it.
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB, readonly: bool = False) -> None:
+        self.path = str(path)
+        self.readonly = readonly
         if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.migrate()
+            _regular_file(self.path, must_exist=readonly)
+        try:
+            self.conn = _connect_ro(self.path) if readonly else self._connect_rw()
+            self.conn.row_factory = sqlite3.Row
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(self.path, exc) from exc
+        try:
+            if readonly:
+                self._check_schema()
+            else:
+                self.migrate()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise _store_error(self.path, exc) from exc
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _connect_rw(self) -> sqlite3.Connection:
+        """A read-write connection (the file is made when missing), in WAL mode while it is open."""
+        if self.path != ":memory:":
+            _writable(self.path)
+        self.conn = conn = _connect(self.path)
+        try:
+            self._migrations_done()  # refuse a file that is not storydesk's before changing anything
+            conn.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                _journal_mode(conn, "wal")
+                conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     # ---- schema ----------------------------------------------------------------------------
 
-    def migrate(self) -> list[str]:
-        """Apply the named migrations not yet applied; return their names."""
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
-        )
+    def _migrations_done(self) -> set[str]:
+        """The applied migrations; StoreError for a database that is not storydesk's or is newer."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "_migrations" not in tables:
+            if tables:
+                raise StoreError(f"{self.path} is a SQLite database but not storydesk's (it has no _migrations "
+                                 "table); point --db at a database made by `storydesk ingest`")
+            return set()
         done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
-        known = {name for name, _ in MIGRATIONS}
-        if done - known:
-            raise StoreError(
-                f"{self.path} was written by a newer storydesk (migrations {sorted(done - known)}); upgrade storydesk"
-            )
-        applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self.conn:
-                self.conn.executescript(f"BEGIN; {sql}; INSERT INTO _migrations(name) VALUES ('{name}'); COMMIT;")
-            applied.append(name)
-        return applied
+        newer = done - {name for name, _ in MIGRATIONS}
+        if newer:
+            raise StoreError(f"{self.path} was written by a newer storydesk (migrations {sorted(newer)}); "
+                             "upgrade storydesk")
+        return done
+
+    def _check_schema(self) -> None:
+        """A read-only store reads only a database of this version."""
+        done = self._migrations_done()
+        if not done:
+            raise StoreError(f"{self.path} holds no storydesk tables yet; add articles with "
+                             f"`storydesk ingest PATH --db {self.path}`")
+        missing = [name for name, _ in MIGRATIONS if name not in done]
+        if missing:
+            raise OutdatedStoreError(
+                f"{self.path} was written by an older storydesk ({len(missing)} schema upgrades pending: "
+                f"{', '.join(missing)}); upgrade it once with `storydesk stories --db {self.path}` (it writes), "
+                "then retry")
+
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not yet applied, all in one exclusive transaction; return their names.
+
+        Another process opening the same new database waits for the lock (busy timeout), then finds
+        them applied: ``_migrations`` is read again inside the transaction.
+        """
+        self._refuse_readonly()
+        if not self._pending_migrations():
+            return []
+        self.conn.commit()
+        self.conn.execute("BEGIN EXCLUSIVE")
+        try:
+            todo = self._pending_migrations()
+            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                              "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))")
+            for name, sql in todo:
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
+                self.conn.execute("INSERT INTO _migrations (name) VALUES (?)", (name,))
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+        return [name for name, _ in todo]
+
+    def _pending_migrations(self) -> list[tuple[str, str]]:
+        done = self._migrations_done()
+        return [(name, sql) for name, sql in MIGRATIONS if name not in done]
+
+    def _refuse_readonly(self) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only here; writing needs a write verb (ingest, analyze, "
+                             "stories with new articles)")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed at the end (refused on a read-only store)."""
+        self._refuse_readonly()
+        with self.conn:
+            yield self.conn
 
     def close(self) -> None:
+        """Close; the last read-write store to close leaves one self-contained file (no -wal, -shm)."""
+        if not self.readonly and self.path != ":memory:" and not self.conn.in_transaction:
+            try:
+                self.conn.execute("PRAGMA busy_timeout = 0")  # another connection open: it stays WAL
+                self.conn.execute("PRAGMA journal_mode = DELETE")
+            except sqlite3.Error:
+                pass
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -267,7 +457,7 @@ class Store:
         cols = ", ".join(_q(c) for c in _ARTICLE_COLUMNS)
         marks = ", ".join("?" for _ in _ARTICLE_COLUMNS)
         updates = ", ".join(f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of"))
-        with self.conn:
+        with self._writing():
             for a in articles:
                 row = [a.id, a.source, a.title, a.published, a.url, json.dumps(a.authors), a.language,
                        a.path, a.format, a.words, a.content_hash, a.text, a.copy_of]
@@ -331,11 +521,11 @@ class Store:
         ).fetchone()
 
     def set_copy_of(self, pairs: Iterable[tuple[str, str | None]]) -> None:
-        with self.conn:
+        with self._writing():
             self.conn.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", [(c, a) for a, c in pairs])
 
     def record_rejections(self, rejections: Iterable[Rejection]) -> None:
-        with self.conn:
+        with self._writing():
             self.conn.executemany(
                 "INSERT INTO rejections (path, reason) VALUES (?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET reason=excluded.reason, rejected_at=datetime('now')",
@@ -343,6 +533,8 @@ class Store:
             )
 
     def clear_rejection(self, path: str) -> None:
+        """Forget an input's rejection; committed with the next write transaction."""
+        self._refuse_readonly()
         self.conn.execute("DELETE FROM rejections WHERE path = ?", (path,))
 
     # ---- analysis --------------------------------------------------------------------------
@@ -354,7 +546,7 @@ class Store:
     def save_analysis(self, analysis: Analysis, content_hash: str, version: str) -> None:
         """Replace everything stored for one article's analysis, atomically."""
         aid = analysis.article_id
-        with self.conn:
+        with self._writing():
             for table, cls in ANALYSIS_TABLES.items():
                 self.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
                 items = getattr(analysis, table)
@@ -393,7 +585,7 @@ class Store:
 
     def save_embeddings(self, model: str, rows: Iterable[tuple[str, str, bytes, int]]) -> None:
         """rows: (article_id, content_hash, float32 bytes, dim)."""
-        with self.conn:
+        with self._writing():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (article_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)",
                 [(a, model, h, d, v) for a, h, v, d in rows],
@@ -413,7 +605,7 @@ class Store:
     # ---- stories ---------------------------------------------------------------------------
 
     def save_stories(self, stories: Iterable[Story], replace_all: bool = False) -> None:
-        with self.conn:
+        with self._writing():
             if replace_all:
                 self.conn.execute("DELETE FROM stories")
                 self.conn.execute("DELETE FROM story_articles")
@@ -431,7 +623,7 @@ class Store:
                 )
 
     def delete_stories(self, ids: Iterable[str]) -> None:
-        with self.conn:
+        with self._writing():
             for sid in ids:
                 self.conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
                 self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
@@ -471,7 +663,7 @@ class Store:
 
     def save_copy_signatures(self, rows: Iterable[tuple[str, str, int, bytes, list[int]]]) -> None:
         """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
-        with self.conn:
+        with self._writing():
             for aid, chash, n, sig, keys in rows:
                 had = self.conn.execute("SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)).fetchone()
                 self.conn.execute(
@@ -532,7 +724,7 @@ class Store:
         articles: (article id, story seq, position, index row or None).
         """
         c = self.conn
-        with c:
+        with self._writing():
             if full:
                 for table in ("cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
                     c.execute(f"DELETE FROM {table}")
@@ -558,7 +750,7 @@ class Store:
     # ---- dossiers --------------------------------------------------------------------------
 
     def save_dossier(self, story_id: str, input_hash: str, dossier: dict[str, Any]) -> None:
-        with self.conn:
+        with self._writing():
             self.conn.execute(
                 "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) ON CONFLICT(story_id) DO UPDATE "
                 "SET input_hash=excluded.input_hash, json=excluded.json, built_at=datetime('now')",

@@ -5,7 +5,10 @@
     /articles/<id>         one article's clean text; ?start=&end= highlights an evidence span
     /api/stories           the story list as JSON
 
-Each request opens its own Store: sqlite3 connections belong to the thread that made them.
+It never writes: each request opens its own read-only Store (sqlite3 connections belong to the thread
+that made them), and a dossier not stored yet is built in memory. It answers GET and HEAD, and only
+requests whose Host header names this machine's loopback (or the --host it was given), so that a page
+on the open web cannot read the archive through DNS rebinding.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import html
 import ipaddress
 import json
+import socket
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,16 +29,55 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import NotFoundError, StorydeskError
 from .report import index_html, render
-from .report.render_html import esc, page, safe_url
+from .report.render_html import CSP, esc, page, safe_url
 from .store import Store
 
 DossierFn = Callable[[Store, str], dict[str, Any]]
+Page = tuple[HTTPStatus, str, str]
+
+ALLOW = "GET, HEAD"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP + "; frame-ancestors 'none'",  # frame-ancestors only works as a header
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+WILDCARDS = ("", "0.0.0.0", "::")
 
 
 def _api_dossier(store: Store, story_id: str) -> dict[str, Any]:
     from . import api
 
     return api.dossier(store, story_id)
+
+
+class DossierCache:
+    """Dossiers built in memory by the read-only server, kept per story until its inputs change."""
+
+    limit = 64  # stories kept (the most recently asked for)
+
+    def __init__(self, build: DossierFn) -> None:
+        self.build = build
+        self.items: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, store: Store, story_id: str) -> dict[str, Any]:
+        from .reconcile import input_hash
+
+        key = input_hash(store, store.get_story(story_id))
+        with self.lock:
+            hit = self.items.get(story_id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        doc = self.build(store, story_id)
+        with self.lock:
+            self.items[story_id] = (key, doc)
+            self.items.move_to_end(story_id)
+            while len(self.items) > self.limit:
+                self.items.popitem(last=False)
+        return doc
 
 
 def article_href(article_id: str, start: int | None = None, end: int | None = None) -> str:
@@ -56,8 +100,35 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def host_name(header: str | None) -> str:
+    """The host of a Host header, without port or brackets: ``[::1]:8000`` -> ``::1``."""
+    h = (header or "").strip().lower()
+    if h.startswith("["):
+        return h[1:h.index("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def host_check(bind: str) -> Callable[[str], bool]:
+    """Which Host names a server bound to ``bind`` answers: loopback ones; also ``bind`` when it is not
+    loopback; on a wildcard bind, any address literal and this machine's names (a DNS-rebinding page
+    can only send its own domain name)."""
+    bind = bind.strip().strip("[]").lower()
+    names = {bind} if not is_loopback(bind) else set()
+    if bind in WILDCARDS:
+        names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return lambda name: is_loopback(name) or name in names or (bind in WILDCARDS and _is_ip(name))
+
+
 class Handler(BaseHTTPRequestHandler):
-    """Routes GET requests; the server carries ``db_path`` and ``dossier_fn``."""
+    """Routes GET and HEAD requests; the server carries ``db_path`` and ``dossier_fn``."""
 
     server: App
     protocol_version = "HTTP/1.1"
@@ -67,23 +138,45 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(fmt, *args)
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self.respond(with_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.respond(with_body=False)
+
+    def refuse_method(self) -> None:
+        """405 for every other method this server knows of (a body it did not read closes the connection)."""
+        self.close_connection = True
+        self.send(HTTPStatus.METHOD_NOT_ALLOWED, "text/plain", f"{self.command} is not served here; use {ALLOW}\n",
+                  extra={"Allow": ALLOW, "Connection": "close"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = refuse_method  # noqa: N815
+
+    def respond(self, with_body: bool) -> None:
+        name = host_name(self.headers.get("Host"))
+        if not self.server.accepts(name):
+            port = self.server.server_address[1]
+            body = (f"Host {name[:100]!r} is not served here: open http://127.0.0.1:{port}/ "
+                    "(or start `storydesk serve --host NAME` to serve NAME)\n")
+            self.send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain", body, with_body)
+            return
+        self.send(*self.page(), with_body)
+
+    def page(self) -> Page:
         url = urlsplit(self.path)
         path = unquote(url.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         try:
-            with Store(self.server.db_path) as store:
-                status, ctype, body = self.route(store, path, query)
+            with Store(self.server.db_path, readonly=True) as store:
+                return self.route(store, path, query)
         except NotFoundError as exc:
-            status, ctype, body = HTTPStatus.NOT_FOUND, "text/html", _error_page("Not found", str(exc))
+            return HTTPStatus.NOT_FOUND, "text/html", _error_page("Not found", str(exc))
         except StorydeskError as exc:
-            status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", str(exc))
+            return HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", str(exc))
         except Exception as exc:  # a bug in one page must not take the server down; say what broke
             self.log_error("%s failed: %r", path, exc)
-            status, ctype = HTTPStatus.INTERNAL_SERVER_ERROR, "text/html"
-            body = _error_page("Error", f"{type(exc).__name__}: {exc}")
-        self.send(status, ctype, body)
+            return HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", f"{type(exc).__name__}: {exc}")
 
-    def route(self, store: Store, path: str, query: dict[str, str]) -> tuple[HTTPStatus, str, str]:
+    def route(self, store: Store, path: str, query: dict[str, str]) -> Page:
         if path in ("/", "/index.html"):
             return HTTPStatus.OK, "text/html", _with_nav(index_html(store.list_stories(), story_href), home=True)
         if path == "/api/stories":
@@ -94,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, "text/html", _article_page(store, path.removeprefix("/articles/"), query)
         raise NotFoundError(f"no page at {path}; start from /")
 
-    def story(self, store: Store, name: str) -> tuple[HTTPStatus, str, str]:
+    def story(self, store: Store, name: str) -> Page:
         for ext, fmt, ctype in ((".json", "json", "application/json"), (".md", "md", "text/markdown")):
             if name.endswith(ext):
                 doc = self.server.dossier_fn(store, name.removesuffix(ext))
@@ -105,43 +198,54 @@ class Handler(BaseHTTPRequestHandler):
                  f'<a href="{esc(story_href(name, ".md"))}">Markdown</a>')
         return HTTPStatus.OK, "text/html", _with_nav(render(doc, "html", link=article_href), links=links)
 
-    def send(self, status: HTTPStatus, ctype: str, body: str) -> None:
+    def send(self, status: HTTPStatus, ctype: str, body: str, with_body: bool = True,
+             extra: dict[str, str] | None = None) -> None:
         data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", f"{ctype}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Cache-Control", "no-store")
+        for name, value in {**SECURITY_HEADERS, **(extra or {})}.items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if with_body:
+            self.wfile.write(data)
 
 
 class App(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, addr: tuple[str, int], db_path: str, dossier_fn: DossierFn, verbose: bool) -> None:
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(addr, Handler)
         self.db_path = db_path
         self.dossier_fn = dossier_fn
         self.verbose = verbose
+        self.accepts = host_check(addr[0])
 
 
 def make_server(db: str | Path, host: str = "127.0.0.1", port: int = 8000, dossier_fn: DossierFn | None = None,
                 verbose: bool = False) -> App:
-    """The server, bound but not yet serving (port 0 picks a free port: see ``server.server_address``)."""
-    if not Path(db).exists():
-        raise NotFoundError(f"no database at {db}; create one with `storydesk ingest PATH --db {db}`")
-    return App((host, port), str(db), dossier_fn or _api_dossier, verbose)
+    """The server, bound but not yet serving (port 0 picks a free port: see ``server.server_address``).
+
+    The database is checked first: StoreError when it is missing, not SQLite, or not storydesk's.
+    """
+    Store(db, readonly=True).close()
+    try:
+        return App((host, port), str(db), dossier_fn or DossierCache(_api_dossier), verbose)
+    except OSError as exc:
+        raise StorydeskError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                             "choose another --port or --host") from exc
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until interrupted (Ctrl-C)."""
+    server = make_server(db_path, host, port, verbose=True)
     if not is_loopback(host):
         print(f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
               file=sys.stderr)
-    server = make_server(db_path, host, port, verbose=True)
     h, p = server.server_address[:2]
-    print(f"storydesk: http://{h}:{p}/  (Ctrl-C to stop)", file=sys.stderr)
+    print(f"storydesk: http://{f'[{h}]' if ':' in h else h}:{p}/  (Ctrl-C to stop)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

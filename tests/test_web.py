@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import html
+import http.client
 import json
+import re
 import subprocess
 import tempfile
 import urllib.error
@@ -13,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from storydesk.errors import StoreError
 from storydesk.models import Article, Story
+from storydesk.report.render_html import CSP, JS, page
 from storydesk.store import Store
-from storydesk.web import is_loopback, make_server, start_in_thread
+from storydesk.web import host_check, host_name, is_loopback, make_server, start_in_thread
 
 FIXTURE = Path(__file__).parent / "report" / "dossier_fixture.json"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -105,25 +111,52 @@ def test_loopback_check(host: str, ok: bool) -> None:
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
-    from storydesk.errors import NotFoundError
-
-    with pytest.raises(NotFoundError, match="storydesk ingest"):
+    with pytest.raises(StoreError, match="storydesk ingest"):
         make_server(tmp_path / "none.db", "127.0.0.1", 0)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs it: scripts/test.sh)")
-def test_story_page_in_a_real_browser(base_url: str) -> None:
+def chromium_dom(url: str) -> tuple[str, str]:
+    """The DOM after the page's scripts ran, and the browser's log (console messages, CSP reports)."""
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--dump-dom", base_url + "/stories/s-talks"],
+             "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", "--dump-dom", url],
             capture_output=True, text=True, timeout=120, check=False,
         )
-    dom = out.stdout
-    assert "<h1>Officials meet again</h1>" in dom, out.stderr[-2000:]
+    return out.stdout, out.stderr
+
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
+                                    reason="/usr/bin/chromium is not installed (CI installs it: scripts/test.sh)")
+
+
+@needs_chromium
+def test_story_page_in_a_real_browser(base_url: str) -> None:
+    dom, log = chromium_dom(base_url + "/stories/s-talks")
+    assert "<h1>Officials meet again</h1>" in dom, log[-2000:]
     assert html.escape(_summary(1), quote=False) in dom
     assert '<table class="matrix">' in dom
+    assert 'style="display: none;"' in dom  # the page's script ran: the default filter hid single-source rows
+    assert "Content Security Policy" not in log
+
+
+@needs_chromium
+def test_an_inline_script_that_is_not_the_pages_own_is_blocked(tmp_path: Path) -> None:
+    """The check above can see a CSP report: an injected script is refused and reported."""
+    injected = page("t", '<p id="x">before</p><script>document.getElementById("x").textContent="after"</script>')
+    (tmp_path / "p.html").write_text(injected, encoding="utf-8")
+    dom, log = chromium_dom((tmp_path / "p.html").as_uri())
+    assert '<p id="x">before</p>' in dom
+    assert "Content Security Policy" in log
+
+
+def test_the_policy_allows_only_the_pages_own_script() -> None:
+    script_src = re.search(r"script-src ([^;]*)", CSP).group(1).split()
+    digest = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
+    assert script_src == [f"'sha256-{digest}'"]
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in CSP
+    assert f"<script>{JS}</script>" in page("t", "body")  # the hashed text is exactly what the page carries
 
 
 def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) -> None:
@@ -173,3 +206,142 @@ def test_a_failing_dossier_is_a_500_page_not_a_dead_server(tmp_path: Path) -> No
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- serve never writes ------------------------------------------------------------------------
+
+
+def fingerprint(db: Path) -> tuple[str, list[str]]:
+    """The database file's hash and every file beside it (a -wal, -shm or -journal would show)."""
+    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(p.name for p in db.parent.iterdir())
+
+
+ROUTES = ["/", "/index.html", "/api/stories", "/stories/s-talks", "/stories/s-talks.json", "/stories/s-talks.md",
+          "/articles/a-paper", "/articles/a-paper?start=0&end=25", "/articles/b-wire", "/stories/nope",
+          "/articles/nope", "/nowhere"]
+
+
+def request(base: str, method: str, path: str, host: str | None = "default",
+            ) -> tuple[int, dict[str, str], bytes]:
+    """One request with the Host header given (None: no Host header at all)."""
+    hostport = base.removeprefix("http://")
+    conn = http.client.HTTPConnection(hostport, timeout=300)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        if host is not None:
+            conn.putheader("Host", hostport if host == "default" else host)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A server with the real dossier builder over a store with no dossier stored; yields (url, db)."""
+    db = tmp_path / "serve.db"
+    with Store(db) as s:
+        s.upsert_articles(ARTICLES)
+        s.save_stories([STORY])
+    server = make_server(db, "127.0.0.1", 0)
+    start_in_thread(server)
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}", db
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("stored", ["none", "stale"])
+def test_serve_leaves_the_database_byte_identical(served, stored: str) -> None:
+    base, db = served
+    if stored == "stale":
+        with Store(db) as s:
+            s.save_dossier("s-talks", "an-old-input-hash", {"schema": "storydesk.dossier/1", "stale": True})
+    before = fingerprint(db)
+    for path in ROUTES:
+        for method in ("GET", "HEAD"):
+            status, _, body = request(base, method, path)
+            assert status in (200, 404), (method, path, body[:300])
+    assert fingerprint(db) == before
+    with Store(db, readonly=True) as s:
+        kept = s.load_dossier("s-talks")
+    assert (kept is None) if stored == "none" else (kept[1].get("stale") is True)  # built in memory only
+    doc = json.loads(request(base, "GET", "/stories/s-talks.json")[2])
+    assert doc["story"]["id"] == "s-talks" and "stale" not in doc
+
+
+@pytest.mark.parametrize("path", ["/", "/stories/s-talks", "/stories/s-talks.json", "/articles/a-paper", "/nowhere"])
+def test_head_has_the_headers_of_get_and_no_body(base_url: str, path: str) -> None:
+    got, head = request(base_url, "GET", path), request(base_url, "HEAD", path)
+    assert head[0] == got[0] and head[2] == b""
+    assert {k: v for k, v in head[1].items() if k != "date"} == {k: v for k, v in got[1].items() if k != "date"}
+    assert int(head[1]["content-length"]) == len(got[2])
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_are_405_with_allow(base_url: str, method: str) -> None:
+    status, headers, body = request(base_url, method, "/")
+    assert status == 405 and headers["allow"] == "GET, HEAD" and method.encode() in body
+
+
+@pytest.mark.parametrize("path", ["/", "/stories/s-talks", "/api/stories", "/nowhere"])
+def test_security_headers_on_every_response(base_url: str, path: str) -> None:
+    _, headers, _ = request(base_url, "GET", path)
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'sha256-" in csp and "'unsafe-inline'" not in (
+        re.search(r"script-src ([^;]*)", csp).group(1))
+    assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+HOSTS = [  # (Host header sent, answered)
+    ("default", True), ("localhost", True), ("localhost:8000", True), ("127.0.0.1", True), ("[::1]:8000", True),
+    ("LOCALHOST:1", True), ("127.0.0.2", True), ("evil.example", False), ("evil.example:8000", False),
+    ("localhost.evil.example", False), ("192.168.1.5", False), ("", False), (None, False),
+]
+
+
+@pytest.mark.parametrize("host,ok", HOSTS, ids=[repr(h) for h, _ in HOSTS])
+def test_only_loopback_host_headers_are_answered(base_url: str, host: str | None, ok: bool) -> None:
+    status, headers, body = request(base_url, "GET", "/api/stories", host)
+    if ok:
+        assert status == 200 and b"s-talks" in body
+    else:
+        assert status == 421 and b"s-talks" not in body and b"not served here" in body
+        assert headers["content-type"].startswith("text/plain")
+
+
+BINDS = [  # (--host, Host header, answered)
+    ("127.0.0.1", "localhost:8000", True), ("127.0.0.1", "192.168.1.5", False),
+    ("192.168.1.5", "192.168.1.5:8000", True), ("192.168.1.5", "localhost", True),
+    ("192.168.1.5", "evil.example", False), ("news.lan", "news.lan:8000", True), ("news.lan", "other.lan", False),
+    ("::1", "[::1]:8000", True), ("0.0.0.0", "10.0.0.7:8000", True), ("0.0.0.0", "evil.example", False),
+]
+
+
+@pytest.mark.parametrize("bind,header,ok", BINDS)
+def test_host_check_follows_the_bind_address(bind: str, header: str, ok: bool) -> None:
+    assert host_check(bind)(host_name(header)) is ok
+
+
+def _text(p: Path) -> None:
+    p.write_text("not a database\n")
+
+
+def _foreign(p: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(p) as c:
+        c.execute("CREATE TABLE notes (body TEXT)")
+
+
+@pytest.mark.parametrize("setup,fragment", [(_text, "not a SQLite database"), (_foreign, "not storydesk's"),
+                                            (lambda p: p.write_bytes(b""), "empty file")])
+def test_serve_refuses_what_is_not_a_storydesk_database_before_listening(tmp_path: Path, setup, fragment) -> None:
+    db = tmp_path / "x.db"
+    setup(db)
+    before = fingerprint(db)
+    with pytest.raises(StoreError, match=fragment):
+        make_server(db, "127.0.0.1", 0)
+    assert fingerprint(db) == before

@@ -33,12 +33,14 @@ def build_dossier(store: Store, story: Story) -> dict[str, Any]:
 
 
 def dossier_for(store: Store, story_id: str) -> dict[str, Any]:
-    """The story's dossier: read back when its inputs did not change, else rebuilt and stored."""
+    """The story's dossier: read back when its inputs did not change, else rebuilt and stored (kept in
+    memory only when the store is read-only, as in `serve` and the read verbs)."""
     story = store.get_story(story_id)
     key = input_hash(store, story)
     cached = store.load_dossier(story_id)
     if cached and cached[0] == key:
         return cached[1]
     dossier = build_dossier(store, story)
-    store.save_dossier(story_id, key, dossier)
+    if not store.readonly:
+        store.save_dossier(story_id, key, dossier)
     return dossier

@@ -1,10 +1,14 @@
 """Report stage: a dossier as one self-contained HTML page (inline CSS, a few lines of inline JS, no network).
 
 Every piece of article text is untrusted and goes through ``esc`` (html.escape) before it is written.
+The page's Content-Security-Policy lets only the page's own script run (by its hash): no inline script
+that got into the page any other way, no script from anywhere, no network.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from collections.abc import Callable
 from typing import Any
@@ -87,6 +91,11 @@ document.querySelectorAll('button.showall').forEach(function(b){b.addEventListen
 document.querySelector('table.'+'ents').classList.add('all');b.remove()})});
 """
 
+# The policy of every page (in a <meta> tag; `serve` also sends it as a header, with frame-ancestors).
+# Styles stay inline ('unsafe-inline' for style only); the one script is allowed by its hash.
+SCRIPT_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii") + "'"
+CSP = (f"default-src 'none'; style-src 'unsafe-inline'; script-src {SCRIPT_HASH}; img-src data:; "
+       "base-uri 'none'; form-action 'self'")
 
 TOP_QUOTES = 12
 TOP_ENTITIES = 20
@@ -112,8 +121,7 @@ def page(title: str, body: str, script: bool = True) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "script-src 'unsafe-inline'; img-src data:\">"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
         f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body><main>\n{body}\n</main>{js}</body></html>\n"
     )
 
