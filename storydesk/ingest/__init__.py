@@ -5,10 +5,13 @@
     for item in read_paths(["news/"]):                        # RawRecord, or Rejection with a reason
         article = clean(item)                                 # pure; raises InputError when nothing is left
 
-Modules: ``readers`` (files, folders, stdin; form told by content and extension; encodings detected),
-``html`` (trafilatura for pages, lxml for feed fragments), ``clean`` and ``rules`` (what is not the
-article, each removal recorded), ``meta`` (dates, outlets, authors, language, ids, hashes),
-``pipeline`` (ids settled, duplicates skipped, one commit per batch).
+Modules: ``readers`` (files, folders, stdin; form told by content and extension; feeds), ``folders``
+(walking; only regular files inside the folder given are opened; storydesk's own outputs skipped; paths
+as shown to a user), ``decoding`` (encodings detected, stray bytes replaced), ``records`` (JSON lines and
+arrays), ``warc`` (web archives, cut ones included), ``limits`` (how much one input may hold), ``html``
+(trafilatura for pages, lxml for feed fragments), ``clean`` and ``rules`` (what is not the article, each
+removal recorded), ``meta`` (dates, outlets, authors, language, ids, hashes), ``pipeline`` (ids settled,
+duplicates skipped, one checked write transaction per batch).
 """
 
 from __future__ import annotations

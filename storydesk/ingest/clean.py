@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 from rapidfuzz import fuzz
 
@@ -26,10 +26,19 @@ from ..errors import InputError
 from ..models import Article, RawRecord, Removal
 from . import rules
 from .html import fragment_text, page_text
-from .meta import content_hash, find_date, guess_language, is_timestamp_line, short_hash, to_iso, url_host
+from .limits import MAX_BYTES, MAX_CHARS, oversized_input, too_long_article
+from .meta import (
+    content_hash,
+    find_date,
+    guess_language,
+    is_timestamp_line,
+    short_hash,
+    storable,
+    to_iso,
+    url_host,
+)
 
 MIN_WORDS = 20  # fewer words than this after cleaning is not an article (a teaser, a stub, a page shell)
-MAX_CHARS = 20_000_000  # text of one article above this is rejected as oversized
 _HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
 
 _SPACE_TABLE = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
@@ -256,11 +265,25 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
             _mark(p, "tags", "short label-like line after the last paragraph (a tag or stray label)")
 
 
+def _storable_record(raw: RawRecord) -> RawRecord:
+    """The record with every lone surrogate replaced: one stray escape must not cost the article."""
+    changes = {}
+    for f in fields(raw):
+        value = getattr(raw, f.name)
+        if isinstance(value, str):
+            changes[f.name] = storable(value)
+        elif isinstance(value, list):
+            changes[f.name] = [storable(v) if isinstance(v, str) else v for v in value]
+    return replace(raw, **changes)
+
+
 def clean(raw: RawRecord) -> Article:
-    """Clean one record into an Article; raises InputError when no usable article text is left."""
+    """Clean one record into an Article; raises InputError when no usable article text is left, or
+    when more is left than one article may hold (``limits.MAX_CHARS``, what analysis can take)."""
+    raw = _storable_record(raw)
     body, meta = _body_and_meta(raw)
-    if len(body) > MAX_CHARS:
-        raise InputError(raw.origin, f"oversized: {len(body) / 1e6:.1f} MB of text, the limit is 20 MB")
+    if len(body) > MAX_BYTES:
+        raise InputError(raw.origin, oversized_input("text"))
     text = normalise(body)
     m = _DATE_MARKER_RE.match(text)
     if m:
@@ -275,6 +298,8 @@ def clean(raw: RawRecord) -> Article:
     _repeats_and_tail(paras)
     meta.removed += [Removal(p.kind, p.text, p.reason) for p in paras if p.kind is not None]
     clean_text = "\n\n".join(p.text for p in paras if p.kind is None)
+    if len(clean_text) > MAX_CHARS:
+        raise InputError(raw.origin, too_long_article(len(clean_text)))
     n = rules.words(clean_text)
     if n < MIN_WORDS:
         what = "no text" if n == 0 else f"only {n} words"

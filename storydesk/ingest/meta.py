@@ -195,6 +195,14 @@ def record_id(value: object) -> str | None:
     return "-".join(p for p in (slug(s, 40), short_hash(s, 8)) if p)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text that UTF-8, and so SQLite, can hold: a lone surrogate (left by a JSON or HTML escape) becomes U+FFFD."""
+    return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
+
+
 def content_hash(text: str) -> str:
     """sha256 of the clean text with white space folded, so paragraphing alone does not change it."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()

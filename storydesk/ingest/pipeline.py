@@ -1,7 +1,18 @@
 """Ingest stage, storing: clean each record, settle its id, skip what is stored, commit per batch.
 
 A run commits every ``BATCH`` articles, so an interrupted ingest keeps what it committed and a
-re-run adds only what is missing. Only the current batch is held in memory.
+re-run adds only what is missing. Only the current batch, and the ids this run has placed, are
+held in memory.
+
+Ids that clash within one run: an article read from a file whose name another article already
+holds gets a stable suffix (the contract's rule). A record whose own id was already given, in
+this run, to another record with another text is rejected, naming the first: the first is kept,
+so the same input gives the same stored text whatever follows it, and ``added`` counts each
+stored id once. (Across runs the same id with a new text is an update, and replaces the old.)
+
+Two ingests may write one database at once: each batch is checked against the store again, and
+stored, inside one write transaction (``BEGIN IMMEDIATE``), so a text that the other run stored
+in the meantime is seen as the duplicate it is, whichever run comes first.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from ..errors import InputError
 from ..models import Article, IngestReport, RawRecord, Rejection
 from ..store import Store
 from .clean import clean
+from .folders import shown_rejection
 from .meta import short_hash
 from .readers import read_paths
 
@@ -30,21 +42,34 @@ class _Known:
     source: str
 
 
+def _same_outlet(art: Article, other_id: str, other_source: str) -> bool:
+    """Whether a stored text under another id is a duplicate of ``art`` rather than a syndicated copy.
+
+    A different outlet carrying the same text is a copy: it is stored, and the cluster stage marks it,
+    so the story still shows who ran it. An unknown outlet (the source is the id) counts as the same.
+    """
+    return other_id != art.id and (other_source == art.source or other_source == other_id or art.source == art.id)
+
+
 class _Batch:
     """Articles cleaned but not yet committed, looked up together with what the store holds."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, report: IngestReport) -> None:
         self.store = store
+        self.report = report
         self.articles: dict[str, Article] = {}
         self.by_hash: dict[str, list[Article]] = {}
         self.rejections: list[Rejection] = []
+        self.placed: dict[str, tuple[str, str]] = {}  # id -> (content hash, origin): every id this run placed
 
     def add(self, art: Article) -> None:
-        old = self.articles.get(art.id)
-        if old is not None:  # the same id twice in one batch: the later text replaces the earlier
-            self.by_hash[old.content_hash].remove(old)
         self.articles[art.id] = art
         self.by_hash.setdefault(art.content_hash, []).append(art)
+
+    def reject(self, rej: Rejection) -> None:
+        rej = shown_rejection(rej)
+        self.report.rejected.append(rej)
+        self.rejections.append(rej)
 
     def by_id(self, aid: str) -> _Known | None:
         a = self.articles.get(aid)
@@ -56,30 +81,58 @@ class _Batch:
         src = self.store.conn.execute("SELECT source FROM articles WHERE id = ?", (aid,)).fetchone()[0]
         return _Known(row["id"], row["content_hash"], row["path"], src)
 
-    def same_text(self, art: Article) -> str | None:
-        """The id of another article with the same clean text from the same (or an unknown) outlet.
-
-        A different outlet carrying the same text is a syndicated copy: it is stored, and the
-        cluster stage marks it as a copy, so the story still shows who ran it.
-        """
-        rows = [(a.id, a.source) for a in self.by_hash.get(art.content_hash, ())]
-        rows += [(r["id"], r["source"]) for r in self.store.articles_with_hash(art.content_hash)]
-        for oid, osrc in rows:
-            if oid != art.id and (osrc == art.source or osrc == oid or art.source == art.id):
-                return oid
+    def stored_same_text(self, art: Article) -> str | None:
+        """The id of a stored article with the same clean text from the same (or an unknown) outlet."""
+        for r in self.store.articles_with_hash(art.content_hash):
+            if _same_outlet(art, r["id"], r["source"]):
+                return r["id"]
         return None
 
+    def same_text(self, art: Article) -> str | None:
+        """The id of another article, in this batch or stored, with the same text from the same outlet."""
+        for a in self.by_hash.get(art.content_hash, ()):
+            if _same_outlet(art, a.id, a.source):
+                return a.id
+        return self.stored_same_text(art)
+
     def flush(self) -> None:
-        if not self.articles and not self.rejections:
-            return
         if self.rejections:
             self.store.record_rejections(self.rejections)
-        for a in self.articles.values():
-            self.store.clear_rejection(a.path or "")
-        self.store.upsert_articles(self.articles.values())  # one transaction: the commit point
+        if self.articles:
+            self._commit_articles()
         self.articles.clear()
         self.by_hash.clear()
         self.rejections.clear()
+
+    def _commit_articles(self) -> None:
+        """Check the batch against the store again and store it, in one write transaction."""
+        conn = self.store.conn
+        if conn.in_transaction:
+            conn.commit()
+        # The write lock first: no other ingest can store one of these texts between the check and the insert.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for art in list(self.articles.values()):
+                self._recheck(art)
+            for a in self.articles.values():
+                self.store.clear_rejection(a.path or "")
+            self.store.upsert_articles(self.articles.values())  # commits the transaction
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+
+    def _recheck(self, art: Article) -> None:
+        """Drop an article that another run stored while this batch was read (same id and text, or same text)."""
+        row = self.store.article_meta(art.id)
+        other = art.id if row is not None and row["content_hash"] == art.content_hash else self.stored_same_text(art)
+        if other is None:
+            return
+        del self.articles[art.id]
+        self.report.added.remove(art.id)
+        self.report.unchanged.append(other)
+        if other != art.id:
+            self.report.duplicates[art.id] = other
 
 
 def _settle_id(art: Article, raw: RawRecord, batch: _Batch) -> _Known | None:
@@ -99,7 +152,7 @@ def _own_files(store: Store) -> frozenset[Path]:
     """The database file and its journals, which a folder being read may hold: never read as input."""
     if store.path == ":memory:":
         return frozenset()
-    db = Path(store.path).resolve()
+    db = Path(os.path.realpath(store.path))
     return frozenset({db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))})
 
 
@@ -110,32 +163,31 @@ def _progress_bar(progress: bool | None):
     return tqdm(desc="ingest", unit=" inputs", disable=not show, delay=0.5, mininterval=0.5, file=sys.stderr)
 
 
+def _cleaned(item: RawRecord) -> Article | Rejection:
+    try:
+        return clean(item)
+    except InputError as exc:
+        return Rejection(exc.origin, exc.reason)
+    except Exception as exc:  # a library failing on one odd page must not stop the run
+        return Rejection(item.origin, f"could not be cleaned ({type(exc).__name__}: {exc})")
+
+
 def ingest_paths(paths: Sequence[str], store: Store, progress: bool | None = None,
                  batch_size: int = BATCH) -> IngestReport:
     """Read files, folders or ``-`` into the store; report what was added, unchanged and rejected."""
     report = IngestReport()
-    batch = _Batch(store)
+    batch = _Batch(store, report)
     bar = _progress_bar(progress)
     try:
         for item in read_paths(list(paths), _own_files(store)):
             bar.update(1)
-            if isinstance(item, Rejection):
-                report.rejected.append(item)
-                batch.rejections.append(item)
+            art = item if isinstance(item, Rejection) else _cleaned(item)
+            if isinstance(art, Rejection):
+                batch.reject(art)
                 continue
-            try:
-                art = clean(item)
-            except InputError as exc:
-                rej = Rejection(exc.origin, exc.reason)
-            except Exception as exc:  # a library failing on one odd page must not stop the run
-                rej = Rejection(item.origin, f"could not be cleaned ({type(exc).__name__}: {exc})")
-            else:
-                _place(art, item, batch, report)
-                if len(batch.articles) >= batch_size:
-                    batch.flush()
-                continue
-            report.rejected.append(rej)
-            batch.rejections.append(rej)
+            _place(art, item, batch)
+            if len(batch.articles) >= batch_size:
+                batch.flush()
     except KeyboardInterrupt:
         batch.flush()  # keep every whole article read so far; a re-run adds the rest
         raise
@@ -145,8 +197,23 @@ def ingest_paths(paths: Sequence[str], store: Store, progress: bool | None = Non
     return report
 
 
-def _place(art: Article, raw: RawRecord, batch: _Batch, report: IngestReport) -> None:
+def _clash(art: Article, batch: _Batch) -> Rejection | None:
+    """A rejection when this run already placed the article's id with another text."""
+    placed = batch.placed.get(art.id)
+    if placed is None or placed[0] == art.content_hash:
+        return None
+    return Rejection(art.path or art.id, f"id {art.id!r} was already given in this run to {placed[1]}, with "
+                                         "another text; the first is kept, this one is not stored")
+
+
+def _place(art: Article, raw: RawRecord, batch: _Batch) -> None:
+    report = batch.report
     known = _settle_id(art, raw, batch)
+    clash = _clash(art, batch)
+    if clash is not None:
+        batch.reject(clash)
+        return
+    batch.placed.setdefault(art.id, (art.content_hash, art.path or art.id))
     if known is not None and known.content_hash == art.content_hash:
         report.unchanged.append(art.id)
         return

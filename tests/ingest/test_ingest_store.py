@@ -149,13 +149,15 @@ def test_keyboard_interrupt_commits_what_was_read(tmp_path, monkeypatch):
         assert _count(s) == 50
 
 
-def test_same_record_id_twice_keeps_the_later_text(store, tmp_path):
+def test_same_record_id_twice_keeps_the_first_and_rejects_the_later(store, tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps({"id": "x", "text": _body(1)}) + "\n" + json.dumps({"id": "x", "text": _body(2)}) + "\n"
-                    + json.dumps({"id": "y", "text": _body(1)}) + "\n")
+                    + json.dumps({"id": "y", "text": _body(1)}) + "\n" + json.dumps({"id": "x", "text": _body(1)}) + "\n")
     rep = ingest_paths([str(path)], store, progress=False)
-    assert _count(store) == 2 and "number 2." in store.get_article("x").text
-    assert rep.added == ["x", "x", "y"]  # y's text is no longer stored under x, so y is new
+    assert _count(store) == 1 and "number 1." in store.get_article("x").text
+    assert rep.added == ["x"] and rep.duplicates == {"y": "x"} and rep.unchanged == ["x", "x"]
+    assert [(r.path, r.reason) for r in rep.rejected] == [(f"{path}:2", (
+        f"id 'x' was already given in this run to {path}:1, with another text; the first is kept, this one is not stored"))]
 
 
 def test_quiet_without_a_terminal_and_through_the_api(store, tmp_path, capsys):
