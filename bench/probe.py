@@ -587,6 +587,7 @@ class Ctx:
     kills: int
     concurrency: int
     verbose: bool
+    app_routes: bool = False  # also ask for the newsroom app's routes (issue 12)
     _analysed: Path | None = None
 
     @property
@@ -1714,13 +1715,18 @@ def dossier_ids(out: Path) -> dict[str, str]:
             "outlet": story["sources"][0], "word": word}
 
 
-def serve_routes(ids: dict[str, str]) -> list[str]:
+def serve_routes(ids: dict[str, str], app_routes: bool = False) -> list[str]:
+    """The routes every GET/HEAD case runs over. The contract's search, entity and outlet pages are the
+    newsroom app's issue (12), not hardening: they are asked for only with ``--app-routes``."""
     q = urllib.parse.quote
-    return ["/", "/index.html", "/api/stories", f"/stories/{q(ids['story'])}", f"/stories/{q(ids['story'])}.json",
-            f"/stories/{q(ids['story'])}.md", f"/articles/{q(ids['article'])}",
-            f"/articles/{q(ids['article'])}?start=0&end=20", f"/search?q={q(ids['word'])}",
-            f"/search.json?q={q(ids['word'])}", f"/entities/{q(ids['entity'])}", f"/entities/{q(ids['entity'])}.json",
-            f"/outlets/{q(ids['outlet'], safe='')}", f"/outlets/{q(ids['outlet'], safe='')}.json"]
+    routes = ["/", "/index.html", "/api/stories", f"/stories/{q(ids['story'])}", f"/stories/{q(ids['story'])}.json",
+              f"/stories/{q(ids['story'])}.md", f"/articles/{q(ids['article'])}",
+              f"/articles/{q(ids['article'])}?start=0&end=20"]
+    if app_routes:
+        routes += [f"/search?q={q(ids['word'])}", f"/search.json?q={q(ids['word'])}", f"/entities/{q(ids['entity'])}",
+                   f"/entities/{q(ids['entity'])}.json", f"/outlets/{q(ids['outlet'], safe='')}",
+                   f"/outlets/{q(ids['outlet'], safe='')}.json"]
+    return routes
 
 
 def expect_status(want: Callable[[int], bool], what: str, body_must_not: tuple[bytes, ...] = ()
@@ -1793,7 +1799,7 @@ def probe_serve(ctx: Ctx, fam: Family) -> None:
             fam.case("serve starts on an analysed database",
                      [f"not listening after 60 s: {server.output().strip()[-200:]!r}"])
             return
-        probe_routes(fam, server, ids)
+        probe_routes(fam, server, ids, ctx.app_routes)
         for case, method, path, host, check in hostile_requests(ids, server.port):
             if ctx.quick and method in ("PUT", "PATCH") or not server.alive:
                 continue
@@ -1811,8 +1817,8 @@ def probe_serve(ctx: Ctx, fam: Family) -> None:
     probe_serve_refusals(ctx, fam, base, out)
 
 
-def probe_routes(fam: Family, server: Server, ids: dict[str, str]) -> None:
-    for path in serve_routes(ids):
+def probe_routes(fam: Family, server: Server, ids: dict[str, str], app_routes: bool) -> None:
+    for path in serve_routes(ids, app_routes):
         got = request(server.port, "GET", path)
         fam.case(f"GET {path}", [] if got.status == 200 else [f"status {got.status}, 200 expected"])
         head = request(server.port, "HEAD", path)
@@ -2134,11 +2140,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kills", type=int, default=None, help="kill -9 trials (default 8, --quick 3)")
     ap.add_argument("--concurrency", type=int, default=None, help="concurrent-ingest repeats (default 10, --quick 3)")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder (its path is printed)")
+    ap.add_argument("--app-routes", action="store_true",
+                    help="also GET the contract's /search, /entities and /outlets pages (issue 12)")
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     args = ap.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="storydesk-probe-"))
     ctx = Ctx(root, args.seed, args.quick, args.fuzz or (60 if args.quick else 400),
-              args.kills or (3 if args.quick else 8), args.concurrency or (3 if args.quick else 10), args.verbose)
+              args.kills or (3 if args.quick else 8), args.concurrency or (3 if args.quick else 10), args.verbose,
+              args.app_routes)
     print(f"probe of issue 13 against {CLI} (seed {args.seed}{', quick' if args.quick else ''})", flush=True)
     fams = []
     try:

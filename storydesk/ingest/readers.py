@@ -173,6 +173,20 @@ def read_file(path: Path, name: str | None = None) -> Iterator[RawRecord | Rejec
 
 
 def _read_guarded(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+    yield from _named_if_empty(_read_caught(f, path, name), name)
+
+
+def _named_if_empty(items: Iterator[RawRecord | Rejection], name: str) -> Iterator[RawRecord | Rejection]:
+    """``items``, or one rejection naming an input that held nothing at all (``[]``, a feed of no items)."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield Rejection(name, "holds no records or items; nothing to read")
+
+
+def _read_caught(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Rejection]:
     try:
         yield from _read_open(f, path, name)
     except Unreadable as exc:
@@ -242,7 +256,12 @@ def _read_folder(folder: Path, name: str, skip: frozenset[Path]) -> Iterator[Raw
 def _read_stdin() -> Iterator[RawRecord | Rejection]:
     stdin = sys.stdin.buffer
     head = stdin.peek(_SNIFF)[:_SNIFF] if hasattr(stdin, "peek") else b""
-    yield from read_jsonl(stdin, "-", detect_encoding(head) if head else "utf-8")
+    try:
+        encoding = detect_encoding(head) if head else "utf-8"
+    except Unreadable as exc:
+        yield Rejection("-", f"{exc}; standard input must be JSON lines")
+        return
+    yield from _named_if_empty(read_jsonl(stdin, "-", encoding), "-")
 
 
 def _read_path(p: str, skip: frozenset[Path]) -> Iterator[RawRecord | Rejection]:
