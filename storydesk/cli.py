@@ -171,14 +171,15 @@ def articles(db: str, as_json: bool) -> None:
     with api.open_store(db, readonly=True) as store:
         rows = [
             {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
-             "copy_of": a.copy_of}
+             "copy_of": a.copy_of, "brief": a.brief}
             for a in store.iter_articles()
         ]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{r['title'] or ''}")
+        tag = "[brief] " if r["brief"] else ""
+        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{tag}{r['title'] or ''}")
 
 
 @cli.command()

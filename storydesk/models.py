@@ -37,6 +37,7 @@ class Article:
     content_hash: str = ""
     removed: list[Removal] = field(default_factory=list)
     copy_of: str | None = None  # set by clustering: the article this one syndicates
+    brief: bool = False  # a short item kept whole (fewer than ingest.limits.BRIEF_WORDS words)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

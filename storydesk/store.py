@@ -195,6 +195,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Short items kept whole (a feed summary, a wire brief) instead of rejected: 1 marks one.
+        "0006_briefs",
+        """
+        ALTER TABLE articles ADD COLUMN brief INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 ANALYSIS_TABLES: dict[str, type] = {
@@ -209,8 +216,16 @@ ANALYSIS_TABLES: dict[str, type] = {
 
 _ARTICLE_COLUMNS = [
     "id", "source", "title", "published", "url", "authors", "language", "path", "format",
-    "words", "content_hash", "text", "copy_of",
+    "words", "content_hash", "text", "copy_of", "brief",
 ]
+
+
+def _article_values(a: Article) -> dict[str, Any]:
+    """An article's values by column of ``articles`` (lists as JSON, flags as 0/1)."""
+    return {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "url": a.url,
+            "authors": json.dumps(a.authors), "language": a.language, "path": a.path, "format": a.format,
+            "words": a.words, "content_hash": a.content_hash, "text": a.text, "copy_of": a.copy_of,
+            "brief": int(a.brief)}
 
 
 def _q(name: str) -> str:
@@ -459,8 +474,8 @@ class Store:
         updates = ", ".join(f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of"))
         with self._writing():
             for a in articles:
-                row = [a.id, a.source, a.title, a.published, a.url, json.dumps(a.authors), a.language,
-                       a.path, a.format, a.words, a.content_hash, a.text, a.copy_of]
+                values = _article_values(a)
+                row = [values[c] for c in _ARTICLE_COLUMNS]
                 self.conn.execute(
                     f"INSERT INTO articles ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}", row
                 )
@@ -474,6 +489,7 @@ class Store:
         d = dict(row)
         d.pop("ingested_at", None)
         d["authors"] = json.loads(d["authors"] or "[]")
+        d["brief"] = bool(d.get("brief"))
         art = Article(**d)
         if with_removals:
             art.removed = [

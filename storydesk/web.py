@@ -302,7 +302,7 @@ def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
     back = f'<a href="{esc(story_href(story))}">← Story</a>' if story else ""
     url = safe_url(art.url)
     meta = [art.source, (art.published or "undated")[:16].replace("T", " "), f"{art.words} words" if art.words else "",
-            f"copy of {art.copy_of}" if art.copy_of else "", art.id]
+            "brief" if art.brief else "", f"copy of {art.copy_of}" if art.copy_of else "", art.id]
     original = f' · <a href="{esc(url)}">original</a>' if url else ""
     style = ("<style>.text{white-space:pre-wrap;max-width:44em}mark{background:#ffe066;padding:1px 0;scroll-margin-top:30vh}"
              "</style>")

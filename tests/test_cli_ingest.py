@@ -70,6 +70,22 @@ def test_articles_and_article_verbs(tmp_path):
     assert missing.exit_code == 1 and "no article 'nope'" in missing.stderr
 
 
+def test_briefs_are_marked_in_articles_and_article(tmp_path):
+    db = str(tmp_path / "x.db")
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "r1", "source": "Valley News", "text": BODY}) + "\n"
+                                       + json.dumps({"id": "b1", "title": "Ferries run again",
+                                                     "text": "Ferry service to Vessa resumed on Monday."}))
+    assert _run("ingest", str(tmp_path / "in.jsonl"), "--db", db).exit_code == 0
+    rows = json.loads(_run("articles", "--db", db, "--json").stdout)
+    assert [(r["id"], r["brief"]) for r in rows] == [("b1", True), ("r1", False)]
+    lines = _run("articles", "--db", db).stdout.splitlines()
+    assert lines[0].endswith("\t[brief] Ferries run again") and "[brief]" not in lines[1]
+    assert json.loads(_run("article", "b1", "--db", db, "--json").stdout)["brief"] is True
+    assert json.loads(_run("article", "r1", "--db", db, "--json").stdout)["brief"] is False
+    text = _run("article", "b1", "--db", db).stdout
+    assert "\nbrief      yes" in text and "\nbrief " not in _run("article", "r1", "--db", db).stdout
+
+
 def test_article_with_analysis(tmp_path):
     db = tmp_path / "x.db"
     _run("ingest", str(_corpus(tmp_path)), "--db", str(db))

@@ -1,4 +1,5 @@
 import pickle
+from dataclasses import replace
 
 from test_cluster import _in_memory, _stories_of, two_batches
 
@@ -12,6 +13,9 @@ def _article(aid: str = "a1", text: str = "Hello world.") -> Article:
     return Article(id=aid, text=text, source="Example Times", title="T", published="2025-01-02",
                    authors=["Ann Writer"], words=2, content_hash="h-" + aid,
                    removed=[Removal("caption", "Photo: X/AP", "credit line")])
+
+
+_PRE_0006_COLUMNS = [c for c in store_module._ARTICLE_COLUMNS if c != "brief"]
 
 
 def test_migrations_apply_once(tmp_path):
@@ -32,6 +36,30 @@ def test_article_round_trip_and_upsert(store):
     assert got.removed[0].kind == "caption"
     assert store.article_ids() == ["a1"]
     assert store.id_for_hash("h-a1") == "a1"
+
+
+def test_a_brief_reads_back_as_a_brief(store):
+    store.upsert_articles([replace(_article("b1"), brief=True), _article("a1")])
+    assert store.get_article("b1").brief is True and store.get_article("a1").brief is False
+    assert {a.id: a.brief for a in store.iter_articles()} == {"a1": False, "b1": True}
+
+
+def test_0006_upgrades_a_0005_database_its_articles_are_no_briefs(tmp_path, monkeypatch):
+    """A database made before briefs gains the column: what it held reads as articles (brief False)."""
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr(store_module, "_ARTICLE_COLUMNS", _PRE_0006_COLUMNS)
+    with Store(path) as old:
+        old.upsert_articles([_article("a1")])
+        assert "brief" not in {r[1] for r in old.conn.execute("PRAGMA table_info(articles)")}
+    monkeypatch.undo()
+    with Store(path) as new:
+        assert new.migrate() == []  # opening applied it
+        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == "0006_briefs"
+        assert new.get_article("a1").brief is False and new.get_article("a1").authors == ["Ann Writer"]
+        new.upsert_articles([replace(_article("b1"), brief=True)])
+    with Store(path, readonly=True) as again:
+        assert again.get_article("b1").brief is True
 
 
 def test_analysis_round_trip_replaces(store):
@@ -75,6 +103,7 @@ def test_0005_upgrades_a_0004_database_with_a_saved_blob(tmp_path, monkeypatch):
     first, second = two_batches()
     path = tmp_path / "old.db"
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:4])
+    monkeypatch.setattr(store_module, "_ARTICLE_COLUMNS", _PRE_0006_COLUMNS)
     with Store(path) as old:  # what storydesk's cluster stage did at 0004
         old.upsert_articles(first)
         cluster._link_copies(old, first)
@@ -90,7 +119,7 @@ def test_0005_upgrades_a_0004_database_with_a_saved_blob(tmp_path, monkeypatch):
     with Store(path) as new:
         tables = {r[0] for r in new.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "cluster_state" not in tables and "cluster_stories" in tables
-        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == "0005_cluster_rows"
+        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == MIGRATIONS[-1][0]
         new.upsert_articles(second)
         after = {s.id: s.article_ids for s in cluster.cluster_store(new)}
         assert all(set(v) <= set(after[k]) for k, v in before.items())

@@ -140,7 +140,7 @@ NOT_OURS = [
     ("foreign sqlite", _foreign, True, True, "not storydesk's (it has no _migrations table)"),
     ("sqlite, no tables", _no_tables, True, False, "holds no storydesk tables yet"),
     ("newer storydesk", _newer, True, True, "newer storydesk"),
-    ("older storydesk", _older, True, False, "older storydesk (2 schema upgrades pending"),
+    ("older storydesk", _older, True, False, f"older storydesk ({len(MIGRATIONS) - 3} schema upgrades pending"),
     ("a folder", _folder, True, True, "is not a database file"),
 ]
 

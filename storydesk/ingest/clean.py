@@ -12,6 +12,9 @@ paragraphs of their own, so later stages can tell them from sentences by their m
 
 The clean text has one paragraph per input paragraph, separated by a blank line; a block of
 hard-wrapped lines is joined back into one paragraph first.
+
+What is left must hold a sentence to be an article; under ``limits.BRIEF_WORDS`` words it is kept
+as a brief (``Article.brief``). ``limits`` states the rule; a whole HTML page's title does not count.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from ..errors import InputError
 from ..models import Article, RawRecord, Removal
 from . import rules
 from .html import fragment_text, page_text
-from .limits import MAX_BYTES, MAX_CHARS, oversized_input, too_long_article
+from .limits import (
+    BRIEF_WORDS,
+    MAX_BYTES,
+    MAX_CHARS,
+    no_sentence,
+    oversized_input,
+    shell_notice,
+    too_long_article,
+)
 from .meta import (
     content_hash,
     find_date,
@@ -38,7 +49,6 @@ from .meta import (
     url_host,
 )
 
-MIN_WORDS = 20  # fewer words than this after cleaning is not an article (a teaser, a stub, a page shell)
 _HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
 
 _SPACE_TABLE = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
@@ -68,6 +78,7 @@ class _Meta:
     source: str | None = None
     authors: list[str] = field(default_factory=list)
     removed: list[Removal] = field(default_factory=list)
+    page: bool = False  # the body was extracted from a whole HTML page
 
 
 def normalise(text: str) -> str:
@@ -117,6 +128,7 @@ def _body_and_meta(raw: RawRecord) -> tuple[str, _Meta]:
     if raw.fmt == "feed":
         return fragment_text(raw.html), meta
     page = page_text(raw.html, meta.url)
+    meta.page = page.whole
     meta.title = meta.title or page.title
     meta.published = meta.published or to_iso(page.published)
     meta.url = meta.url or page.url
@@ -258,6 +270,8 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
         if not rules.is_tag_item(p.text):
             break
         tail.append(p)
+    if len(tail) == len(kept) == 1 and not rules.is_tag_line(tail[0].text):
+        return  # a lone short line is the whole text (a brief's one line), not a tag after the last paragraph
     for p in tail:
         if rules.is_tag_line(p.text):
             _mark(p, "tags", "tag list or tag label")
@@ -301,16 +315,36 @@ def clean(raw: RawRecord) -> Article:
     if len(clean_text) > MAX_CHARS:
         raise InputError(raw.origin, too_long_article(len(clean_text)))
     n = rules.words(clean_text)
-    if n < MIN_WORDS:
-        what = "no text" if n == 0 else f"only {n} words"
-        raise InputError(raw.origin, f"{what} left after cleaning, fewer than {MIN_WORDS}; not an article")
+    refusal = _refusal(clean_text, n, meta) if n < BRIEF_WORDS else None
+    if refusal:
+        raise InputError(raw.origin, refusal)
     aid = raw.id or raw.stem or short_hash(raw.text or raw.html or "", 16)
     authors = _dedupe_authors(meta.authors)
     return Article(
         id=aid, text=clean_text, source=meta.source or url_host(meta.url) or aid, title=meta.title,
         published=meta.published, url=meta.url, authors=authors, language=guess_language(clean_text),
         path=raw.origin, format=raw.fmt, words=n, content_hash=content_hash(clean_text), removed=meta.removed,
+        brief=n < BRIEF_WORDS,
     )
+
+
+def _refusal(text: str, n: int, meta: _Meta) -> str | None:
+    """Why a short clean text of ``n`` words is no article, or None when it is a brief (``limits``
+    gives the rule): it needs a sentence that is no page notice, or (not on a whole page) a title
+    and a word; a whole page that shows a notice is a shell or a paywall teaser."""
+    lines = [x for x in text.split("\n\n") if x]
+    notices = [x for x in lines if rules.is_shell_notice(x)]
+    if meta.page and not notices:
+        notices = [r.text for r in meta.removed if rules.is_shell_notice(r.text)]
+    if meta.page and notices:
+        return shell_notice(n, notices[0], page=True)
+    prose = "\n".join(x for x in lines if x not in notices)
+    if rules.has_sentence(prose) or (meta.title and not meta.page and rules.lettered(prose)):
+        return None
+    if notices:
+        return shell_notice(n, notices[0], page=False)
+    kinds = list(dict.fromkeys(r.kind for r in meta.removed))
+    return no_sentence(n, rules.lettered(text), meta.page, kinds)
 
 
 def _dedupe_authors(names: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ class PageText:
     source: str | None = None
     url: str | None = None
     authors: list[str] = field(default_factory=list)
+    whole: bool = True  # read from a whole page (its title is the page's, not a record's)
 
 
 def fragment_text(html: str) -> str:
@@ -50,7 +51,7 @@ def fragment_text(html: str) -> str:
 def page_text(html: str, url: str | None = None) -> PageText:
     """Main text and metadata of a whole page; a fragment (no <html>/<body>) is read as a fragment."""
     if not _FULL_PAGE_RE.search(html[:5000]):
-        return PageText(fragment_text(html), url=url)
+        return PageText(fragment_text(html), url=url, whole=False)
     import trafilatura
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its warnings are not the user's business

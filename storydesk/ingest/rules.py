@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .limits import SENTENCE_WORDS
 from .meta import NAME_RE, person_names
 
 UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
@@ -56,6 +57,29 @@ def ends_sentence(text: str) -> bool:
     """True when a line ends as a sentence does (a final stop, possibly inside a closing quote)."""
     t = text.rstrip(_CLOSERS + " ")
     return bool(t) and t[-1] in TERMINAL
+
+
+_LETTERED_RE = re.compile(r"\S*[^\W\d_]\S*")  # a token with a letter in it: a word, not a number or a mark
+# A sentence's end: . ! or ? (closing quotes or brackets may follow) before a space or the line's end; a
+# stop after another stop or an ellipsis ("...", "…") ends a cut-off teaser, not a sentence.
+_SENTENCE_END_RE = re.compile(r"(?<![.…])[.!?][\"'”’»)\]]*(?=\s|$)")
+
+
+def lettered(text: str) -> int:
+    """How many tokens of the text have a letter in them (numbers and punctuation are no words)."""
+    return len(_LETTERED_RE.findall(text))
+
+
+def has_sentence(text: str) -> bool:
+    """True when some line of the text holds a sentence: ``SENTENCE_WORDS`` or more lettered words
+    ending in . ! or ? (see ``limits``)."""
+    for line in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END_RE.finditer(line):
+            if lettered(line[start:m.end()]) >= SENTENCE_WORDS:
+                return True
+            start = m.end()
+    return False
 
 
 _SMALL_WORDS = frozenset(
@@ -321,6 +345,36 @@ def furniture_reason(text: str) -> str | None:
     if n <= 35 and first in _SYNDICATION_FIRST and _SYNDICATION_RE.match(text):
         return "syndication note (where the article was first published)"
     return None
+
+
+# Notices a page shows instead of an article, or over it: script, cookie, browser and robot checks, errors,
+# and paywalls or login walls. General vocabulary of web pages, never of a story.
+_SHELL_RE = re.compile(
+    r"\b(?:enable|turn\s+on|activate|allow)\s+(?:javascript|cookies)\b"
+    r"|\bjavascript\s+(?:is\s+)?(?:disabled|required|needed|turned\s+off|not\s+enabled)\b"
+    r"|\b(?:requires?|needs?)\s+javascript\b"
+    r"|\b(?:we|this\s+(?:site|website)|our\s+(?:site|website))\s+uses?\s+cookies\b"
+    r"|\b(?:accept|reject|manage)\s+(?:all\s+)?cookies\b|\bcookies?\s+(?:policy|settings|preferences|consent)\b"
+    r"|\b(?:your|this)\s+browser\s+(?:is\s+)?(?:not\s+supported|out\s+of\s+date|outdated|unsupported)\b"
+    r"|\b(?:update|upgrade)\s+your\s+browser\b|\bchecking\s+your\s+browser\b"
+    r"|\b(?:verify|confirm)\s+(?:that\s+)?you\s+are\s+(?:a\s+)?(?:human|not\s+a\s+robot)\b|\bcaptcha\b"
+    r"|\b(?:page|article|story|content)\s+(?:(?:was|could)\s+not\s+be\s+found|not\s+found)\b"
+    r"|\b(?:page|article|story|content)\s+you\s+(?:are|were)\s+looking\s+for\b"
+    r"|\b(?:page|article|story|content)\s+you\s+requested\b|^(?:error\s+)?40[34]\b|\b40[34]\s+(?:error|not\s+found)\b"
+    r"|\baccess\s+(?:denied|forbidden)\b|\b(?:permission|authori[sz]ed)\s+to\s+(?:access|view)\s+this\b"
+    r"|\b(?:subscribers?|members?|premium)[\s-]+only\b"
+    r"|\b(?:available|reserved|exclusive)\s+(?:only\s+)?(?:to|for)\s+(?:our\s+)?(?:subscribers|members)\b"
+    r"|\b(?:subscribe|log\s*in|sign\s*in|sign\s*up|register)\s+(?:now\s+)?to\s+(?:continue|read|view|access|unlock"
+    r"|keep\s+reading)\b|\b(?:continue|keep)\s+reading\b|\balready\s+(?:a\s+)?(?:subscriber|member)\b"
+    r"|\bfree\s+articles?\s+(?:left|remaining)\b|\bpaywall\b",
+    re.I,
+)
+SHELL_MAX_WORDS = 40  # a longer line is prose, whatever it mentions
+
+
+def is_shell_notice(text: str) -> bool:
+    """A line a page shows instead of an article (script, cookie or robot check, error, paywall, login)."""
+    return words(text) <= SHELL_MAX_WORDS and bool(_SHELL_RE.search(text))
 
 
 _TAG_LABEL_RE = re.compile(

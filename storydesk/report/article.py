@@ -16,8 +16,8 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
     out: dict[str, Any] = {
         "id": art.id, "source": art.source, "title": art.title, "published": art.published, "url": art.url,
         "authors": art.authors, "language": art.language, "path": art.path, "format": art.format,
-        "words": art.words, "content_hash": art.content_hash, "copy_of": art.copy_of, "text": art.text,
-        "removed": [asdict(r) for r in art.removed],
+        "words": art.words, "content_hash": art.content_hash, "copy_of": art.copy_of, "brief": art.brief,
+        "text": art.text, "removed": [asdict(r) for r in art.removed],
     }
     if with_analysis:
         analysis = store.load_analysis(article_id)
@@ -45,6 +45,7 @@ def article_as_text(payload: dict[str, Any]) -> str:
         _line("published", payload.get("published")), _line("authors", payload.get("authors")),
         _line("url", payload.get("url")), _line("language", payload.get("language")),
         _line("read from", payload.get("path")), _line("words", payload.get("words")),
+        _line("brief", "yes: a short item, kept whole" if payload.get("brief") else None),
         _line("copy of", payload.get("copy_of")),
     ]
     parts = ["\n".join(x for x in head if x), payload["text"]]

@@ -265,10 +265,15 @@ def test_source_falls_back_to_the_id():
     assert _clean(f"{P1}\n\n{P2}").source == "t"
 
 
-@pytest.mark.parametrize("text", ["", "Too short to be an article.", "Tags\nA\nB"])
+@pytest.mark.parametrize("text", ["", "Too short.", "Tags\nA\nB"])
 def test_too_little_text_is_rejected(text):
     with pytest.raises(InputError, match="t.txt"):
         _clean(text)
+
+
+def test_one_short_sentence_is_a_brief():
+    art = _clean("Too short to be an article.")
+    assert art.brief and art.words == 6 and art.text == "Too short to be an article."
 
 
 def test_normalise_keeps_words():

@@ -1,7 +1,8 @@
 """Cleaning on others' labelled news (ECB+, PolNeAR): it must not eat the articles' own words.
 
-Floors sit just under what was measured (ECB+: 99.3% of words kept, 13 of 982 records rejected, 2 of
-them empty; PolNeAR: 99.6% kept, 3 of 924 rejected, all genuinely under 20 words).
+Floors sit just under what was measured (ECB+: 99.4% of words kept, 3 of 982 records rejected, 2 of
+them empty and one only its title; PolNeAR: 99.7% kept, none rejected). Short records are kept as
+briefs since briefs exist (before: 13 of ECB+ and 3 of PolNeAR rejected as under 20 words).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def test_ecbplus_words_kept():
     raws = [RawRecord(origin=r["id"], fmt="jsonl", text=r["text"], id=r["id"], title=r["title"], url=r["url"],
                       source=r["source"]) for r in recs]
     share, rejected, n = _kept_share(raws)
-    assert n == 982 and share >= 0.985 and rejected <= 15
+    assert n == 982 and share >= 0.985 and rejected <= 4
 
 
 def test_polnear_words_kept():
@@ -50,4 +51,4 @@ def test_polnear_words_kept():
     if not all(f.is_dir() for f in folders):
         pytest.skip("../shared/bench/polnear is not beside this checkout")
     share, rejected, n = _kept_share(read_paths([str(f) for f in folders]))
-    assert n == 924 and share >= 0.99 and rejected <= 5
+    assert n == 924 and share >= 0.99 and rejected <= 1

@@ -94,13 +94,17 @@ def test_rejections_are_stored_and_cleared_when_fixed(store, tmp_path):
     assert store.conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0] == 0
 
 
-def test_short_record_rejected_with_its_line(store, tmp_path):
+def test_record_with_no_sentence_rejected_with_its_line_and_a_brief_kept(store, tmp_path):
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({"id": "ok", "text": _body(1)}) + "\n" + json.dumps({"id": "tiny", "text": "Too short."}))
+    lines = [{"id": "ok", "text": _body(1)}, {"id": "tiny", "text": "Too short."},
+             {"id": "brief", "text": "The ferry runs again."}]
+    path.write_text("\n".join(json.dumps(x) for x in lines))
     rep = ingest_paths([str(path)], store, progress=False)
-    assert rep.added == ["ok"]
+    assert rep.added == ["ok", "brief"]
     assert [(r.path, r.reason) for r in rep.rejected] == [
-        (f"{path}:2", "only 2 words left after cleaning, fewer than 20; not an article")]
+        (f"{path}:2", "no sentence in the 2 words left after cleaning (a run of 3+ words ending in . ! or ?, "
+                      "or a title with a line under it); not an article")]
+    assert store.get_article("brief").brief and not store.get_article("ok").brief
 
 
 def test_removals_are_stored(store, tmp_path):
