@@ -5,16 +5,21 @@
         report = api.ingest(["feeds/"], store)
         api.analyze(store)
         stories = api.cluster(store)
+        api.reconcile(store)
+        api.report(store, "out/")
     with api.open_store("news.db", readonly=True) as store:   # never writes (serve, the read verbs)
         dossier = api.dossier(store, stories[0].id)
 
-Stage modules are imported inside the functions so that a light command (``articles``)
-does not pay for loading spaCy or the embedding model.
+The stages, each a function: ``ingest`` -> ``analyze`` -> ``cluster`` -> ``reconcile`` -> ``report``;
+``run`` is all of them. Options are keyword-only. Stage modules are imported inside the functions so
+that a light command (``articles``) does not pay for loading spaCy or the embedding model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +28,13 @@ from .errors import OutdatedStoreError, ReadOnlyStoreError
 from .models import IngestReport, Story
 from .store import DEFAULT_DB, Store
 
+__all__ = ["Comparison", "RunResult", "StoryList", "analyze", "cluster", "compare", "dossier", "ingest",
+           "open_store", "pending", "reconcile", "report", "run", "stories"]
 
-def open_store(path: str | Path | None = None, readonly: bool = False) -> Store:
+log = logging.getLogger(__name__)
+
+
+def open_store(path: str | Path | None = None, *, readonly: bool = False) -> Store:
     """The database at ``path``; ``readonly``: an existing storydesk database, never written."""
     return Store(path or DEFAULT_DB, readonly=readonly)
 
@@ -44,7 +54,7 @@ class StoryList:
     note: str = ""  # why new articles are not in them yet (a read-only database), else empty
 
 
-def stories(db: str | Path, progress: bool | None = None) -> StoryList:
+def stories(db: str | Path, *, progress: bool | None = None) -> StoryList:
     """All stories; analyses and clusters new articles first, the only case where it opens ``db`` to write.
 
     A read-only ``db`` with articles waiting gives the stories stored so far and a note saying so.
@@ -74,25 +84,58 @@ def _waiting(db: str | Path) -> int | None:
         return None
 
 
-def ingest(paths: Sequence[str], store: Store, progress: bool | None = None) -> IngestReport:
+def ingest(paths: Sequence[str], store: Store, *, progress: bool | None = None) -> IngestReport:
     """Read files, folders or ``-`` (JSON lines on stdin) into clean stored articles."""
     from .ingest import ingest_paths
 
-    return ingest_paths(paths, store, progress=progress)
+    report = ingest_paths(paths, store, progress=progress)
+    log.info("ingest: %d added, %d unchanged, %d rejected", len(report.added), len(report.unchanged),
+             len(report.rejected))
+    return report
 
 
-def analyze(store: Store, ids: Sequence[str] | None = None, progress: bool | None = None) -> int:
-    """Analyze new or changed articles; return how many were analyzed."""
+def analyze(store: Store, ids: Sequence[str] | None = None, *, progress: bool | None = None) -> int:
+    """Analyze new or changed articles (all, or those of ``ids``); return how many were analyzed."""
     from .analyze import analyze_store
 
-    return analyze_store(store, ids=ids, progress=progress)
+    done = analyze_store(store, ids=ids, progress=progress)
+    log.info("analyze: %d articles analysed", done)
+    return done
 
 
-def cluster(store: Store, progress: bool | None = None) -> list[Story]:
+def cluster(store: Store, *, progress: bool | None = None) -> list[Story]:
     """Find copies and group articles into stories; return all stories."""
     from .cluster import cluster_store
 
-    return cluster_store(store, progress=progress)
+    found = cluster_store(store, progress=progress)
+    log.info("cluster: %d stories", len(found))
+    return found
+
+
+def reconcile(store: Store, ids: Sequence[str] | None = None, *, progress: bool | None = None) -> list[str]:
+    """Build and store the dossier of each story (all, or those of ``ids``) whose inputs changed since its
+    stored dossier was built; return the ids built. An unknown id fails before anything is built."""
+    from .reconcile import build_dossier, input_hash
+
+    todo = store.list_stories() if ids is None else [store.get_story(i) for i in ids]
+    built: list[str] = []
+    for story in _bar(todo, progress, "reconcile"):
+        key = input_hash(store, story)
+        stored = store.load_dossier(story.id)
+        if stored is not None and stored[0] == key:
+            continue
+        store.save_dossier(story.id, key, build_dossier(store, story))
+        built.append(story.id)
+    log.info("reconcile: %d dossiers built, %d unchanged", len(built), len(todo) - len(built))
+    return built
+
+
+def _bar(items: Sequence[Story], progress: bool | None, desc: str) -> Iterable[Story]:
+    """``items``, behind a progress bar on stderr when ``progress`` (None: when stderr is a terminal)."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    return tqdm(items, desc=desc, unit="story", disable=not show, file=sys.stderr)
 
 
 def dossier(store: Store, story_id: str) -> dict[str, Any]:
@@ -100,6 +143,21 @@ def dossier(store: Store, story_id: str) -> dict[str, Any]:
     from .reconcile import dossier_for
 
     return dossier_for(store, story_id)
+
+
+def report(store: Store, out_dir: str | Path, *, ingested: IngestReport | None = None,
+           progress: bool | None = None) -> list[Story]:
+    """Write ``out_dir``/index.json, index.html and stories/<id>.{json,md,html} for every stored story, from
+    its stored dossier (one missing or out of date is reconciled first); return the stories.
+
+    ``ingested``: the ingest run whose rejections index.json lists (none when not given).
+    """
+    from .report import write_outputs
+
+    found = store.list_stories()
+    write_outputs(store, found, ingested or IngestReport(), Path(out_dir), progress=progress, dossier_fn=dossier)
+    log.info("report: %d stories -> %s", len(found), out_dir)
+    return found
 
 
 @dataclass
@@ -136,18 +194,18 @@ class RunResult:
     out_dir: Path | None = None
 
 
-def run(paths: Sequence[str], out_dir: str | Path, db: str | Path | None = None,
+def run(paths: Sequence[str], out_dir: str | Path, *, db: str | Path | None = None,
         progress: bool | None = None) -> RunResult:
-    """One shot: ingest, analyze, cluster, reconcile and write every report into ``out_dir``."""
-    from .report import write_outputs
-
+    """One shot: ingest, analyze, cluster, reconcile and report into ``out_dir`` (database: ``db``, else
+    ``out_dir``/storydesk.db). Nothing after ingest runs when no article could be read."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with open_store(db or out / "storydesk.db") as store:
-        report = ingest(paths, store, progress=progress)
-        stories: list[Story] = []
-        if report.read:
-            analyze(store, progress=progress)
-            stories = cluster(store, progress=progress)
-            write_outputs(store, stories, report, out, progress=progress)
-    return RunResult(report=report, stories=stories, out_dir=out)
+        ingested = ingest(paths, store, progress=progress)
+        if not ingested.read:
+            return RunResult(report=ingested, out_dir=out)
+        analyze(store, progress=progress)
+        cluster(store, progress=progress)
+        reconcile(store, progress=progress)
+        found = report(store, out, ingested=ingested, progress=progress)
+    return RunResult(report=ingested, stories=found, out_dir=out)

@@ -1,15 +1,21 @@
 """Command line: a thin click layer over storydesk.api, one verb per pipeline entry point.
 
+The pipeline's verbs, in order: ingest, parse (the analyze stage), cluster, reconcile, report over
+``--db``; ``run`` does all five at once, and ``analyze`` is its name in the contract (an alias).
+
 Errors are turned into one line on stderr in one place, ``Cli.invoke``: no traceback reaches a user
-unless STORYDESK_DEBUG=1 is set.
+unless STORYDESK_DEBUG=1 is set (or, in the debug log, with ``-vv``). Logging is configured in one
+place, ``configure_logging``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,9 +30,17 @@ db_option = click.option(
     "--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
     help="SQLite database file.",
 )
+# The stages after ingest work on a database that ingest made: a missing one is a usage error, never made empty.
+stage_db_option = click.option(
+    "--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(exists=True, dir_okay=False),
+    help="SQLite database file (made by `storydesk ingest`).",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+LOG_LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)  # by the count of -v
+
+log = logging.getLogger(__name__)
 
 
 def one_line(text: str) -> str:
@@ -58,8 +72,44 @@ def _drop_stdout() -> None:
         pass
 
 
+class _Lines(logging.Formatter):
+    """``level: logger: message`` on one line; a record's traceback (the debug log's) follows it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{record.levelname.lower()}: {record.name}: {one_line(record.getMessage())}"
+        return line + "\n" + self.formatException(record.exc_info) if record.exc_info else line
+
+
+class _Stderr(logging.Handler):
+    """Writes to the stderr of the moment (click's, so that a test runner's capture sees it too)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(verbose: int) -> None:
+    """storydesk's loggers to stderr: warnings, -v INFO (each stage's counts), -vv DEBUG (each skipped
+    item, with its traceback). Other libraries' loggers are left as they are."""
+    root = logging.getLogger("storydesk")
+    for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
+        root.removeHandler(old)
+    handler = _Stderr()
+    handler.setFormatter(_Lines())
+    root.addHandler(handler)
+    root.setLevel(LOG_LEVELS[min(verbose, len(LOG_LEVELS) - 1)])
+
+
 class Cli(click.Group):
-    """The group whose ``invoke`` is the one place errors are reported: one line, a meaningful exit code."""
+    """The group whose ``invoke`` is the one place errors are reported: one line, a meaningful exit code.
+
+    ``storydesk --help`` lists the commands in the order they are defined: the pipeline's first.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -75,6 +125,7 @@ class Cli(click.Group):
         except Exception as exc:
             if os.environ.get("STORYDESK_DEBUG") == "1":
                 raise
+            log.debug("the command failed", exc_info=True)
             _exit(error_message(exc), 1)
 
 
@@ -85,8 +136,17 @@ def _print_rejections(report) -> None:
 
 @click.group(cls=Cli)
 @click.version_option(package_name="storydesk")
-def cli() -> None:
-    """storydesk: read many outlets' reports of the same events and reconcile them, story by story."""
+@click.option("-v", "--verbose", count=True, help="Log each stage's counts to stderr; -vv: also each skipped "
+                                                  "item, with its traceback.")
+def cli(verbose: int) -> None:
+    """storydesk: read many outlets' reports of the same events and reconcile them, story by story.
+
+    The pipeline, one verb a stage over a database (--db): ingest, parse, cluster, reconcile, report.
+    `run` does them all into a folder; `analyze` is the same command under the name the contract gives it.
+
+    Example: storydesk -v run samples/ --out out/
+    """
+    configure_logging(verbose)
 
 
 @cli.command()
@@ -112,6 +172,209 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
         click.echo(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
                    f"{len(report.rejected)} rejected -> {db}")
     sys.exit(0 if report.read else 1)
+
+
+@cli.command()
+@stage_db_option
+def parse(db: str) -> None:
+    """The analyze stage alone, over a database.
+
+    Finds the sentences, entities, quotes, numbers and dates of each article not analysed yet (or changed
+    since); prints how many. (`storydesk analyze PATH... --out DIR` is the one-shot `run`, not this.)
+
+    Example: storydesk parse --db news.db
+    """
+    with api.open_store(db) as store:
+        done = api.analyze(store)
+    click.echo(f"{done} articles analysed -> {db}")
+
+
+@cli.command()
+@stage_db_option
+def cluster(db: str) -> None:
+    """Group the stored articles into stories.
+
+    Finds copies and places every article not in a story yet; prints how many stories there are. Run
+    `storydesk parse` first: an article without its analysis is placed on its words alone.
+
+    Example: storydesk cluster --db news.db
+    """
+    with api.open_store(db) as store:
+        found = api.cluster(store)
+    click.echo(f"{len(found)} stories -> {db}")
+
+
+@cli.command()
+@click.argument("story_ids", nargs=-1, metavar="[STORY_ID]...")
+@stage_db_option
+def reconcile(story_ids: tuple[str, ...], db: str) -> None:
+    """Build the dossiers whose inputs changed.
+
+    Builds and stores the dossier of each story (or of each STORY_ID), skipping those whose articles and
+    analyses did not change since their dossier was built; prints how many were built.
+
+    Example: storydesk reconcile --db news.db s-1a2b3c4d
+    """
+    with api.open_store(db) as store:
+        built = api.reconcile(store, list(story_ids) or None)
+    click.echo(f"{len(built)} dossiers built -> {db}")
+
+
+@cli.command()
+@stage_db_option
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the reports.")
+def report(db: str, out: str) -> None:
+    """Write the reports from the stored dossiers.
+
+    Writes OUT/index.json, OUT/index.html and OUT/stories/<id>.{json,md,html} for every stored story; a
+    story whose dossier is missing or out of date is reconciled first.
+
+    Example: storydesk report --db news.db --out out/
+    """
+    with api.open_store(db) as store:
+        found = api.report(store, out)
+    click.echo(f"{len(found)} stories -> {Path(out) / 'index.html'}")
+
+
+def one_shot_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments of `run` and of its alias `analyze`: PATH..., --out, --db."""
+    command = click.option("--db", "db", default=None, type=click.Path(dir_okay=False),
+                           help="Database file (default: OUT/storydesk.db).")(command)
+    command = click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+                           help="Folder for the reports.")(command)
+    return click.argument("paths", nargs=-1, required=True)(command)
+
+
+def one_shot(paths: tuple[str, ...], out: str, db: str | None) -> None:
+    """`run` and `analyze`: exit 0 when an article was read, 1 when none could be (click: 2 on usage)."""
+    result = api.run(list(paths), out, db=db)
+    _print_rejections(result.report)
+    if not result.report.read:
+        click.echo("error: no article could be read; check the paths and the reasons above", err=True)
+        sys.exit(1)
+    click.echo(f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
+               f"{len(result.stories)} stories -> {Path(out) / 'index.html'}")
+
+
+@cli.command()
+@one_shot_options
+def run(paths: tuple[str, ...], out: str, db: str | None) -> None:
+    """One shot: every stage, into OUT.
+
+    Ingests PATH..., then parses, clusters, reconciles and reports. Writes OUT/index.json, OUT/index.html and OUT/stories/<id>.{json,md,html}.
+
+    Example: storydesk run samples/ --out out/
+    """
+    one_shot(paths, out, db)
+
+
+@cli.command()
+@one_shot_options
+def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
+    """One shot, as `run` (the contract's name for it).
+
+    Reads, analyzes, clusters, reconciles and writes reports to OUT: OUT/index.json, OUT/index.html and
+    OUT/stories/<id>.{json,md,html}. The analyze stage alone, over a database, is `storydesk parse`.
+
+    Example: storydesk analyze samples/ --out out/
+    """
+    one_shot(paths, out, db)
+
+
+@cli.command()
+@db_option
+@json_option
+def stories(db: str, as_json: bool) -> None:
+    """List stories. New articles are analysed and clustered first: only then is the database written.
+
+    On a read-only database with new articles, lists the stories stored so far and says why.
+
+    Example: storydesk stories --db news.db
+    """
+    listed = api.stories(db)
+    if listed.note:
+        click.echo(f"note: {one_line(listed.note)}", err=True)
+    found = listed.stories
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
+        return
+    for s in found:
+        click.echo(f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
+                   f"{len(s.sources)} sources\t{s.title}")
+
+
+@cli.command()
+@click.argument("story_id")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
+def dossier(story_id: str, db: str, fmt: str) -> None:
+    """Print the reconciled dossier of one story as JSON, Markdown or HTML (reads only: a dossier not
+    built yet is built in memory).
+
+    Example: storydesk dossier s-1a2b3c4d --format md
+    """
+    from .report import render
+
+    with api.open_store(db, readonly=True) as store:
+        doc = api.dossier(store, story_id)
+    click.echo(render(doc, fmt))
+
+
+@cli.command()
+@db_option
+@json_option
+def articles(db: str, as_json: bool) -> None:
+    """List the stored articles (reads only: the database must exist).
+
+    Example: storydesk articles --db news.db --json
+    """
+    with api.open_store(db, readonly=True) as store:
+        rows = [
+            {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
+             "copy_of": a.copy_of, "brief": a.brief}
+            for a in store.iter_articles()
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        tag = "[brief] " if r["brief"] else ""
+        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{tag}{r['title'] or ''}")
+
+
+@cli.command()
+@click.argument("article_id")
+@db_option
+@json_option
+@click.option("--analysis", is_flag=True, help="Show the stored analysis (entities, quotes, numbers, ...).")
+def article(article_id: str, db: str, as_json: bool, analysis: bool) -> None:
+    """Show one article: metadata, clean text, and what cleaning removed (reads only).
+
+    Example: storydesk article 000_e1b6c507393c21c7 --analysis
+    """
+    from .report.article import article_as_text, article_payload
+
+    with api.open_store(db, readonly=True) as store:
+        payload = article_payload(store, article_id, analysis)
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else article_as_text(payload))
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(db: str, host: str, port: int) -> None:
+    """Browse stories and dossiers in a local web app; it opens the database read-only.
+
+    It answers only requests addressed to this machine's loopback names (localhost, 127.0.0.1, [::1])
+    or to --host when that is another address (with --host 0.0.0.0: any address, and this machine's
+    name), so that a web page cannot read the archive through DNS rebinding.
+
+    Example: storydesk serve --db news.db --port 8000
+    """
+    from .web import serve as run_server
+
+    run_server(db, host, port)
 
 
 def _read_pairs(path: str) -> list[dict]:
@@ -158,123 +421,6 @@ def compare(pairs_file: str, out: str | None) -> None:
         for line in lines:
             click.echo(line)
     sys.exit(0 if lines else 1)
-
-
-@cli.command()
-@db_option
-@json_option
-def articles(db: str, as_json: bool) -> None:
-    """List the stored articles (reads only: the database must exist).
-
-    Example: storydesk articles --db news.db --json
-    """
-    with api.open_store(db, readonly=True) as store:
-        rows = [
-            {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
-             "copy_of": a.copy_of, "brief": a.brief}
-            for a in store.iter_articles()
-        ]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    for r in rows:
-        tag = "[brief] " if r["brief"] else ""
-        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{tag}{r['title'] or ''}")
-
-
-@cli.command()
-@click.argument("article_id")
-@db_option
-@json_option
-@click.option("--analysis", is_flag=True, help="Show the stored analysis (entities, quotes, numbers, ...).")
-def article(article_id: str, db: str, as_json: bool, analysis: bool) -> None:
-    """Show one article: metadata, clean text, and what cleaning removed (reads only).
-
-    Example: storydesk article 000_e1b6c507393c21c7 --analysis
-    """
-    from .report.article import article_as_text, article_payload
-
-    with api.open_store(db, readonly=True) as store:
-        payload = article_payload(store, article_id, analysis)
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else article_as_text(payload))
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the reports.")
-@click.option("--db", "db", default=None, type=click.Path(dir_okay=False),
-              help="Database file (default: OUT/storydesk.db).")
-def analyze(paths: tuple[str, ...], out: str, db: str | None) -> None:
-    """One shot: read, analyze, cluster, reconcile and write reports to OUT.
-
-    Writes OUT/index.json, OUT/index.html and OUT/stories/<id>.{json,md,html}.
-
-    Example: storydesk analyze samples/ --out out/
-    """
-    result = api.run(list(paths), out, db=db)
-    _print_rejections(result.report)
-    if not result.report.read:
-        click.echo("error: no article could be read; check the paths and the reasons above", err=True)
-        sys.exit(1)
-    click.echo(f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
-               f"{len(result.stories)} stories -> {Path(out) / 'index.html'}")
-
-
-@cli.command()
-@db_option
-@json_option
-def stories(db: str, as_json: bool) -> None:
-    """List stories. New articles are analysed and clustered first: only then is the database written.
-
-    On a read-only database with new articles, lists the stories stored so far and says why.
-
-    Example: storydesk stories --db news.db
-    """
-    listed = api.stories(db)
-    if listed.note:
-        click.echo(f"note: {one_line(listed.note)}", err=True)
-    found = listed.stories
-    if as_json:
-        click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
-        return
-    for s in found:
-        click.echo(f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
-                   f"{len(s.sources)} sources\t{s.title}")
-
-
-@cli.command()
-@click.argument("story_id")
-@db_option
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="json", show_default=True)
-def dossier(story_id: str, db: str, fmt: str) -> None:
-    """Print the reconciled dossier of one story as JSON, Markdown or HTML (reads only: a dossier not
-    built yet is built in memory).
-
-    Example: storydesk dossier s-1a2b3c4d --format md
-    """
-    from .report import render
-
-    with api.open_store(db, readonly=True) as store:
-        doc = api.dossier(store, story_id)
-    click.echo(render(doc, fmt))
-
-
-@cli.command()
-@db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def serve(db: str, host: str, port: int) -> None:
-    """Browse stories and dossiers in a local web app; it opens the database read-only.
-
-    It answers only requests addressed to this machine's loopback names (localhost, 127.0.0.1, [::1])
-    or to --host when that is another address (with --host 0.0.0.0: any address, and this machine's
-    name), so that a web page cannot read the archive through DNS rebinding.
-
-    Example: storydesk serve --db news.db --port 8000
-    """
-    from .web import serve as run_server
-
-    run_server(db, host, port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -144,6 +144,44 @@ def test_stories_upgrades_an_older_database(tmp_path: Path, fake_stages, monkeyp
     assert run("articles", "--db", str(db)).exit_code == 0
 
 
+# ---- the pipeline's verbs over --db ------------------------------------------------------------
+
+
+def test_the_stages_one_by_one_write_what_run_writes(tmp_path: Path, samples_dir: Path) -> None:
+    whole = run("run", str(samples_dir), "--out", str(tmp_path / "whole"))
+    assert whole.exit_code == 0, whole.output
+    db = str(tmp_path / "staged.db")
+    for argv, said in [(["ingest", str(samples_dir)], "9 added"), (["parse"], "9 articles analysed"),
+                       (["cluster"], "2 stories"), (["reconcile"], "2 dossiers built"),
+                       (["reconcile"], "0 dossiers built"),  # nothing changed: nothing rebuilt
+                       (["report", "--out", str(tmp_path / "staged")], "2 stories")]:
+        res = run(*argv, "--db", db)
+        assert res.exit_code == 0 and said in res.stdout, (argv, res.output)
+    stories = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole" / "stories").iterdir())
+    assert stories == sorted(p.relative_to(tmp_path / "staged") for p in (tmp_path / "staged" / "stories").iterdir())
+    for name in stories:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "staged" / name).read_bytes(), name
+    index = {k: json.loads((tmp_path / d / "index.json").read_text(encoding="utf-8")) for k, d in
+             [("whole", "whole"), ("staged", "staged")]}
+    assert index["staged"]["rejected"] == []  # report lists no run's rejections: there was no run
+    assert {**index["whole"], "rejected": []} == index["staged"]
+
+
+def test_reconcile_checks_every_id_before_it_builds(db: Path) -> None:
+    res = run("reconcile", "s-talks", "nope", "--db", str(db))
+    assert res.exit_code == 1 and res.stderr == f"error: no story 'nope' in {db}; list them with `storydesk stories`\n"
+    with Store(db, readonly=True) as s:
+        assert s.load_dossier("s-talks") is None
+
+
+def test_verbose_logs_each_stages_counts_and_quiet_logs_nothing(db: Path) -> None:
+    loud = run("-v", "reconcile", "--db", str(db))
+    assert loud.exit_code == 0 and "1 dossiers built" in loud.stdout
+    assert loud.stderr == "info: storydesk.api: reconcile: 1 dossiers built, 0 unchanged\n"
+    quiet = run("reconcile", "s-talks", "--db", str(db))
+    assert quiet.exit_code == 0 and "0 dossiers built" in quiet.stdout and quiet.stderr == ""
+
+
 # ---- errors: one line, a meaningful exit code, never a traceback ---------------------------------
 
 
@@ -178,17 +216,19 @@ def _fifo(p: Path) -> None:
 SETUPS = {"missing": None, "text": _text, "empty": lambda p: p.write_bytes(b""), "foreign": _foreign,
           "newer": _newer, "older": _older, "fifo": _fifo, "folder": lambda p: p.mkdir(), "ok": make_db}
 ALL_VERBS = [["articles"], ["article", "a-paper"], ["stories"], ["dossier", "s-talks"], ["serve", "--port", "0"]]
-WRITE_VERBS = [["ingest", "{input}"], ["analyze", "{input}", "--out", "{out}"]]
+WRITE_VERBS = [["ingest", "{input}"], ["analyze", "{input}", "--out", "{out}"], ["run", "{input}", "--out", "{out}"]]
+STAGE_VERBS = [["parse"], ["cluster"], ["reconcile"], ["report", "--out", "{out}"]]  # over a database ingest made
 
 ERRORS = [  # (argv, setup of --db, exit code, fragment of the one line on stderr)
     *[(v, "missing", 1, "no database at") for v in ALL_VERBS],
-    *[(v, "text", 1, "is not a SQLite database") for v in ALL_VERBS + WRITE_VERBS],
+    *[(v, "missing", 2, "does not exist") for v in STAGE_VERBS],
+    *[(v, "text", 1, "is not a SQLite database") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
     *[(v, "empty", 1, "is an empty file") for v in ALL_VERBS],
-    *[(v, "foreign", 1, "not storydesk's") for v in ALL_VERBS + WRITE_VERBS],
-    *[(v, "newer", 1, "newer storydesk") for v in ALL_VERBS + WRITE_VERBS],
+    *[(v, "foreign", 1, "not storydesk's") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(v, "newer", 1, "newer storydesk") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
     *[(v, "older", 1, "upgrade it once with `storydesk stories --db") for v in ALL_VERBS if v[0] != "stories"],
-    *[(v, "fifo", 1, "is not a database file") for v in ALL_VERBS + WRITE_VERBS],
-    *[(v, "folder", 2, "is a directory") for v in ALL_VERBS + WRITE_VERBS[:1]],
+    *[(v, "fifo", 1, "is not a database file") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(v, "folder", 2, "is a directory") for v in ALL_VERBS + WRITE_VERBS[:1] + STAGE_VERBS],
     (["article", "nope"], "ok", 1, "no article 'nope'"),
     (["dossier", "nope"], "ok", 1, "no story 'nope'"),
     (["dossier", "s-talks", "--format", "pdf"], "ok", 2, "Invalid value for '--format'"),
@@ -256,6 +296,13 @@ def test_one_handler_for_every_error(monkeypatch, exc: BaseException, code: int,
     monkeypatch.setattr(api, "open_store", _raiser(exc))
     res = run("articles", "--db", "x.db")
     assert res.exit_code == code and res.stderr.startswith(line) and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_with_vv_the_debug_log_holds_the_traceback(monkeypatch) -> None:
+    monkeypatch.setattr(api, "open_store", _raiser(RuntimeError("boom")))
+    res = run("-vv", "articles", "--db", "x.db")
+    assert res.exit_code == 1 and "Traceback" in res.stderr and "RuntimeError: boom" in res.stderr
+    assert res.stderr.splitlines()[-1] == "error: internal error (RuntimeError: boom); please report it"
 
 
 def test_storydesk_debug_lets_the_traceback_through(monkeypatch) -> None:

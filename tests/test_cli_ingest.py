@@ -155,3 +155,20 @@ def test_duplicate_texts_are_named_in_json(tmp_path):
     data = json.loads(_run("ingest", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--db",
                            str(tmp_path / "x.db"), "--json").stdout)
     assert data["added"] == ["a"] and data["unchanged"] == ["a"] and data["duplicates"] == {"b": "a"}
+
+
+def test_a_bad_items_reason_goes_to_the_user_and_its_traceback_to_the_debug_log(tmp_path, monkeypatch):
+    from storydesk.ingest import pipeline
+
+    def broken(item):
+        raise RuntimeError("the cleaner broke")
+
+    monkeypatch.setattr(pipeline, "clean", broken)
+    (tmp_path / "a.txt").write_text(BODY)
+    line = f"rejected: {tmp_path / 'a.txt'}: could not be cleaned (RuntimeError: the cleaner broke)"
+    quiet = _run("ingest", str(tmp_path / "a.txt"), "--db", str(tmp_path / "x.db"))
+    assert quiet.exit_code == 1 and quiet.stderr.splitlines()[0] == line and "Traceback" not in quiet.stderr
+    loud = _run("-vv", "ingest", str(tmp_path / "a.txt"), "--db", str(tmp_path / "y.db"))
+    assert loud.exit_code == 1 and line in loud.stderr.splitlines()
+    assert f"debug: storydesk.ingest.pipeline: could not clean {tmp_path / 'a.txt'}" in loud.stderr
+    assert "Traceback" in loud.stderr and "in broken" in loud.stderr

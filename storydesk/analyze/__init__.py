@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,6 +22,8 @@ from ..store import Store
 ANALYSIS_VERSION = "4"
 # Below this many articles a second process costs more to start than it saves.
 MIN_FOR_PROCESSES = 12
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ANALYSIS_VERSION", "analyze_article", "analyze_articles", "analyze_store"]
 
@@ -75,6 +78,7 @@ def analyze_store(store: Store, ids: Sequence[str] | None = None, progress: bool
         return 0
     show = sys.stderr.isatty() if progress is None else progress
     n_process = min(2, os.cpu_count() or 1) if len(pending) >= MIN_FOR_PROCESSES else 1
+    log.debug("analysing %d articles in %d process(es)", len(pending), n_process)
     hashes: dict[str, str] = {}
 
     def stream() -> Iterator[Article]:

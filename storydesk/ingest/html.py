@@ -12,6 +12,14 @@ _BLOCK_TAGS = frozenset(
 _DROP_TAGS = ("script", "style", "noscript", "figure", "figcaption", "iframe", "nav", "aside", "form", "button")
 _FULL_PAGE_RE = re.compile(r"<(?:html|body|head)\b", re.I)
 
+# trafilatura logs its doubts about each odd page it extracts ("discarding data", "empty HTML tree") at
+# WARNING and ERROR. They are not the user's business: a page with no text is rejected with ingest's own
+# reason. Quietened once, here at import (not on every page), and only if the program using storydesk
+# has not set the level itself.
+_TRAFILATURA_LOG = logging.getLogger("trafilatura")
+if _TRAFILATURA_LOG.level == logging.NOTSET:
+    _TRAFILATURA_LOG.setLevel(logging.CRITICAL)
+
 
 @dataclass
 class PageText:
@@ -54,7 +62,6 @@ def page_text(html: str, url: str | None = None) -> PageText:
         return PageText(fragment_text(html), url=url, whole=False)
     import trafilatura
 
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its warnings are not the user's business
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         include_images=False, deduplicate=False,

@@ -17,6 +17,7 @@ in the meantime is seen as the duplicate it is, whichever run comes first.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -32,6 +33,8 @@ from .meta import short_hash
 from .readers import read_paths
 
 BATCH = 200
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,6 +71,7 @@ class _Batch:
 
     def reject(self, rej: Rejection) -> None:
         rej = shown_rejection(rej)
+        log.debug("rejected %s: %s", rej.path, rej.reason)
         self.report.rejected.append(rej)
         self.rejections.append(rej)
 
@@ -169,6 +173,7 @@ def _cleaned(item: RawRecord) -> Article | Rejection:
     except InputError as exc:
         return Rejection(exc.origin, exc.reason)
     except Exception as exc:  # a library failing on one odd page must not stop the run
+        log.debug("could not clean %s", item.origin, exc_info=True)
         return Rejection(item.origin, f"could not be cleaned ({type(exc).__name__}: {exc})")
 
 
