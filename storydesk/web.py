@@ -13,7 +13,6 @@ on the open web cannot read the archive through DNS rebinding.
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import json
 import socket
@@ -29,7 +28,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import NotFoundError, StorydeskError
 from .report import index_html, render
-from .report.render_html import CSP, esc, page, safe_url
+from .report.render_html import render_html
+from .report.templates import CSP, Link, render_page, when
 from .store import Store
 
 DossierFn = Callable[[Store, str], dict[str, Any]]
@@ -45,6 +45,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 WILDCARDS = ("", "0.0.0.0", "::")
+HOME_NAV: list[Link] = [("/api/stories", "API: /api/stories")]
 
 
 def _api_dossier(store: Store, story_id: str) -> dict[str, Any]:
@@ -178,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, store: Store, path: str, query: dict[str, str]) -> Page:
         if path in ("/", "/index.html"):
-            return HTTPStatus.OK, "text/html", _with_nav(index_html(store.list_stories(), story_href), home=True)
+            return HTTPStatus.OK, "text/html", index_html(store.list_stories(), story_href, nav=HOME_NAV)
         if path == "/api/stories":
             return HTTPStatus.OK, "application/json", json.dumps(_stories_json(store), indent=2, ensure_ascii=False)
         if path.startswith("/stories/"):
@@ -194,9 +195,8 @@ class Handler(BaseHTTPRequestHandler):
                 return HTTPStatus.OK, ctype, render(doc, fmt)
         store.get_story(name)  # a clean 404 for an unknown id
         doc = self.server.dossier_fn(store, name)
-        links = (f'<a href="/">← All stories</a><a href="{esc(story_href(name, ".json"))}">JSON</a>'
-                 f'<a href="{esc(story_href(name, ".md"))}">Markdown</a>')
-        return HTTPStatus.OK, "text/html", _with_nav(render(doc, "html", link=article_href), links=links)
+        nav = [("/", "← All stories"), (story_href(name, ".json"), "JSON"), (story_href(name, ".md"), "Markdown")]
+        return HTTPStatus.OK, "text/html", render_html(doc, article_href, nav=nav)
 
     def send(self, status: HTTPStatus, ctype: str, body: str, with_body: bool = True,
              extra: dict[str, str] | None = None) -> None:
@@ -273,13 +273,8 @@ def _stories_json(store: Store) -> list[dict[str, Any]]:
     ]
 
 
-def _with_nav(doc_html: str, home: bool = False, links: str = "") -> str:
-    bar = links if not home else '<a href="/api/stories">API: /api/stories</a>'
-    return doc_html.replace("<main>\n", f'<main>\n<p class="nav">{bar}</p>\n', 1)
-
-
 def _error_page(title: str, message: str) -> str:
-    return page(title, f'<h1>{esc(title)}</h1><p>{esc(message)}</p><p><a href="/">All stories</a></p>', script=False)
+    return render_page("error.html", title=title, message=message)
 
 
 def _int(value: str | None) -> int | None:
@@ -289,24 +284,18 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _span(text: str, start: int | None, end: int | None) -> tuple[str, str, str] | None:
+    """The text before, inside and after the span asked for, when it lies within the text."""
+    if start is not None and end is not None and 0 <= start < end <= len(text):
+        return text[:start], text[start:end], text[end:]
+    return None
+
+
 def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
     art = store.get_article(article_id)
-    text = art.text
-    start, end = _int(query.get("start")), _int(query.get("end"))
-    if start is not None and end is not None and 0 <= start < end <= len(text):
-        body = (f"{html.escape(text[:start])}<mark id=\"hl\">{html.escape(text[start:end])}</mark>"
-                f"{html.escape(text[end:])}")
-    else:
-        body = html.escape(text)
     story = store.story_of().get(art.id)
-    back = f'<a href="{esc(story_href(story))}">← Story</a>' if story else ""
-    url = safe_url(art.url)
-    meta = [art.source, (art.published or "undated")[:16].replace("T", " "), f"{art.words} words" if art.words else "",
+    links: list[Link] = [("/", "All stories")] + ([(story_href(story), "← Story")] if story else [])
+    meta = [art.source, when(art.published), f"{art.words} words" if art.words else "",
             "brief" if art.brief else "", f"copy of {art.copy_of}" if art.copy_of else "", art.id]
-    original = f' · <a href="{esc(url)}">original</a>' if url else ""
-    style = ("<style>.text{white-space:pre-wrap;max-width:44em}mark{background:#ffe066;padding:1px 0;scroll-margin-top:30vh}"
-             "</style>")
-    content = (f'{style}<p class="nav"><a href="/">All stories</a>{back}</p>'
-               f"<h1>{esc(art.title or art.id)}</h1><p class=\"meta\">{' · '.join(esc(m) for m in meta if m)}"
-               f'{original}</p><div class="text">{body}</div>')
-    return page(art.title or art.id, content, script=False)
+    span = _span(art.text, _int(query.get("start")), _int(query.get("end")))
+    return render_page("article.html", art=art, links=links, meta=meta, span=span)

@@ -19,7 +19,8 @@ import pytest
 
 from storydesk.errors import StoreError
 from storydesk.models import Article, Story
-from storydesk.report.render_html import CSP, JS, page
+from storydesk.report import render
+from storydesk.report.templates import CSP, JS, render_page
 from storydesk.store import Store
 from storydesk.web import host_check, host_name, is_loopback, make_server, start_in_thread
 
@@ -144,7 +145,9 @@ def test_story_page_in_a_real_browser(base_url: str) -> None:
 @needs_chromium
 def test_an_inline_script_that_is_not_the_pages_own_is_blocked(tmp_path: Path) -> None:
     """The check above can see a CSP report: an injected script is refused and reported."""
-    injected = page("t", '<p id="x">before</p><script>document.getElementById("x").textContent="after"</script>')
+    shell = render_page("error.html", title="t", message="m")  # a page with the real policy, then an injection
+    script = '<script>document.getElementById("x").textContent="after"</script>'
+    injected = shell.replace("<p>m</p>", f'<p id="x">before</p>{script}')
     (tmp_path / "p.html").write_text(injected, encoding="utf-8")
     dom, log = chromium_dom((tmp_path / "p.html").as_uri())
     assert '<p id="x">before</p>' in dom
@@ -156,7 +159,8 @@ def test_the_policy_allows_only_the_pages_own_script() -> None:
     digest = base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
     assert script_src == [f"'sha256-{digest}'"]
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in CSP
-    assert f"<script>{JS}</script>" in page("t", "body")  # the hashed text is exactly what the page carries
+    doc = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    assert f"<script>{JS}</script>" in render(doc, "html")  # the hashed text is exactly what the page carries
 
 
 def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..models import IngestReport, Story
 from ..store import Store
-from .render_html import esc, page
+from .templates import Link, render_page
 
 INDEX_SCHEMA = "storydesk.index/1"
 
@@ -45,24 +46,27 @@ def _dates(s: Story) -> str:
     return f"{first} – {last}" if first and last and first != last else (first or last or "undated")
 
 
+@dataclass(frozen=True)
+class StoryRow:
+    """One line of the story list."""
+
+    href: str
+    title: str
+    sources: list[str]
+    dates: str
+    articles: int
+    outlets: int
+
+
+def _row(s: Story, link: Callable[[str], str]) -> StoryRow:
+    return StoryRow(link(s.id), s.title, sorted(s.sources), _dates(s), len(s.article_ids), len(set(s.sources)))
+
+
 def index_html(stories: Iterable[Story], link: Callable[[str], str], rejected: Iterable[Any] = (),
-               title: str = "storydesk: stories") -> str:
-    """The list of stories with links to their dossiers (also the web app's front page)."""
-    rows = []
-    for s in story_rows(stories):
-        srcs = ", ".join(sorted(s.sources))
-        rows.append(f'<tr><td><a href="{esc(link(s.id))}"><b>{esc(s.title)}</b></a>'
-                    f'<div class="small">{esc(srcs)}</div></td><td class="date">{esc(_dates(s))}</td>'
-                    f"<td>{len(s.article_ids)}</td><td>{len(set(s.sources))}</td></tr>")
-    table = ('<table><thead><tr><th scope="col">Story</th><th scope="col">Dates</th><th scope="col">Articles</th>'
-             f'<th scope="col">Sources</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-             if rows else '<p class="small">No stories yet.</p>')
-    rej = [f"<li><code>{esc(r.path)}</code> — {esc(r.reason)}</li>" for r in rejected]
-    rej_html = f'<h2>Inputs not read</h2><ul class="small">{"".join(rej)}</ul>' if rej else ""
-    n = len(rows)
-    body = (f"<header><h1>Stories</h1><p class=\"meta\">{n} {'story' if n == 1 else 'stories'}</p></header>"
-            f"{table}{rej_html}")
-    return page(title, body, script=False)
+               title: str = "storydesk: stories", nav: list[Link] | None = None) -> str:
+    """The list of stories with links to their dossiers (also the web app's front page, with its ``nav``)."""
+    rows = [_row(s, link) for s in story_rows(stories)]
+    return render_page("index.html", nav=nav or [], title=title, rows=rows, rejected=list(rejected))
 
 
 def _write(path: Path, text: str) -> None:
