@@ -1,6 +1,8 @@
 """AllSides stories: do the left, centre and right outlets' excerpts of one story form one story?
 
-Run: .venv/bin/python bench/cluster_allsides.py
+Run: .venv/bin/python bench/cluster_allsides.py [--fresh]
+The first line is the product's own path (ingest, analyze, cluster: what `storydesk analyze` runs;
+``--fresh`` ingests and analyses again instead of the cached database); then the in-memory clusterer.
 506 story pages (neus/allsides_stories.jsonl); each side's excerpt is an article with the outlet as
 source and the story's date as published date. B-cubed P/R/F1 over articles, beside the TF-IDF
 average-linkage baseline with the threshold tuned on ECB+ train/dev (not on this set).
@@ -15,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cluster_common import BENCH, bcubed, cached_vectors, fmt, read_jsonl  # noqa: E402
+from cluster_common import BENCH, bcubed, cached_vectors, fmt, product_stories, read_jsonl  # noqa: E402
 
 from storydesk.cluster import DEFAULT, cluster_features, features_of  # noqa: E402
 from storydesk.copies import find_copies  # noqa: E402
@@ -39,6 +41,12 @@ def main() -> None:
     from cluster_ecb import baseline
 
     arts, gold = load()
+    records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title, "published": a.published,
+                "url": a.url} for a in arts]
+    t0 = time.perf_counter()
+    pred_p, rejected = product_stories(records, "allsides", fresh="--fresh" in sys.argv)
+    print(fmt("storydesk  allsides, product path", bcubed(pred_p, gold), len(arts))
+          + f"  stories={len(pred_p)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)")
     t0 = time.perf_counter()
     feats = features_of(arts, None, DEFAULT)
     vecs = cached_vectors([f.embed_text for f in feats], "allsides")

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cluster_common import BENCH, bcubed, cached_vectors, fmt, read_jsonl  # noqa: E402
+from cluster_common import BENCH, bcubed, cached_vectors, fmt, product_stories, read_jsonl  # noqa: E402
 
 from storydesk.cluster import DEFAULT, Clusterer, Params, cluster_features, features_of  # noqa: E402
 from storydesk.copies import find_copies  # noqa: E402
@@ -102,11 +102,23 @@ def subsets(arts, split):
     }
 
 
+def through_product(arts: list[Article], name: str, gold: dict[str, str], fresh: bool) -> None:
+    """The set's stories as ``storydesk analyze`` finds them (ingest, analysis, clustering), beside the baseline."""
+    records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title, "url": a.url} for a in arts]
+    t0 = time.perf_counter()
+    pred, rejected = product_stories(records, f"ecb-{name.split()[0]}", fresh=fresh)
+    print(fmt(f"storydesk  {name}, product path", bcubed(pred, gold), len(arts))
+          + f"  stories={len(pred)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tune", action="store_true", help="grid-search storydesk Params on train+dev")
     ap.add_argument("--analysis", action="store_true",
                     help="also cluster with the analysis stage's entities and dates (spaCy; minutes, cached)")
+    ap.add_argument("--product", action="store_true",
+                    help="only the product's path on the test topics and all 982 (what `storydesk analyze` gives)")
+    ap.add_argument("--fresh", action="store_true", help="with --product: ingest and analyse again, no cache")
     args = ap.parse_args()
     arts, gold, split = load()
     t0 = time.perf_counter()
@@ -114,6 +126,10 @@ def main() -> None:
     print(f"embeddings: {len(arts)} texts in {time.perf_counter() - t0:.1f}s (cached after the first run)")
     row = {a.id: i for i, a in enumerate(arts)}
     sets = subsets(arts, split)
+    if args.product:
+        for name in ("test (topics 36-45)", "train+dev", "all 982 documents"):
+            through_product(sets[name], name, gold, args.fresh)
+        return
     analyses = cached_analyses(arts) if args.analysis else None
 
     def vecs_of(sub):
