@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cluster_common import BENCH, bcubed, cached_vectors, fmt, product_stories, read_jsonl  # noqa: E402
 
 from storydesk.cluster import DEFAULT, cluster_features, features_of  # noqa: E402
-from storydesk.copies import find_copies  # noqa: E402
+from storydesk.cluster.copies import find_copies  # noqa: E402
 from storydesk.models import Article  # noqa: E402
 
 BASELINE_THRESHOLD = 0.825  # cluster_ecb.py's baseline threshold tuned on ECB+ train+dev

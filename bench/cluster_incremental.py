@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/cluster_incremental.py [--n 20000] [--add 500] [--code DIR ...]
 Builds a store of n articles (the perturbed ECB+ / PolNeAR records of bench/cluster_scale.py) with their
-vectors already in the embeddings table (keyed as cluster._vectors reads them, so nothing is embedded),
+vectors already in the embeddings table (keyed as cluster.state._vectors reads them, so nothing is embedded),
 clusters it in one run, adds ``--add`` articles and times the second run of cluster_store, split into
 loading the state, clustering (copies, features, placing) and saving (stories and state). Bytes written
 are the process's write() bytes during the run and a WAL checkpoint after it (/proc/self/io wchar), so
@@ -57,6 +57,17 @@ class Phases:
         setattr(owner, name, timed)
 
 
+def stage_module() -> types.ModuleType:
+    """Where the cluster stage's store functions live: ``storydesk.cluster.state``, or in a checkout from
+    before the cluster package, ``storydesk.cluster``."""
+    import importlib
+
+    try:
+        return importlib.import_module("storydesk.cluster.state")
+    except ModuleNotFoundError:
+        return importlib.import_module("storydesk.cluster")
+
+
 def add_articles(store, start: int, stop: int, base, base_vecs) -> None:
     """Articles start..stop of the synthetic corpus, with their vectors in the embeddings table."""
     from cluster_scale import corpus
@@ -76,7 +87,6 @@ def run(n: int, add: int) -> dict:
     from cluster_common import cached_vectors
     from cluster_scale import base_records
 
-    from storydesk import cluster
     from storydesk.cluster import cluster_store, features_of
     from storydesk.store import Store
 
@@ -93,17 +103,23 @@ def run(n: int, add: int) -> dict:
         add_articles(store, n, n + add, base, base_vecs)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size0 = db.stat().st_size
+        cluster = stage_module()
+        tables = getattr(cluster, "ClusterTables", None)  # the state's SQL (in the store before the package)
         ph = Phases()
-        ph.wrap(cluster, "_load_state", "load")
+        for name in ("load_state", "_load_state"):
+            ph.wrap(cluster, name, "load")
         for name in ("_set_stories", "_restore_index"):
             ph.wrap(cluster, name, "load", part=True)
-        for name in ("cluster_articles", "cluster_df", "cluster_postings"):
-            ph.wrap(store, name, "load", part=True)
+        for owner, names in ((store, ("cluster_articles", "cluster_df", "cluster_postings")),
+                             (tables, ("article_rows", "df", "postings"))):
+            for name in names:
+                ph.wrap(owner, name, "load", part=True)
         for name in ("_link_copies", "_features", "_story"):
             ph.wrap(cluster, name, "cluster")
         ph.wrap(store, "list_stories", "cluster")
         for name in ("save_stories", "save_cluster_state", "save_cluster_rows"):
             ph.wrap(store, name, "save")
+        ph.wrap(tables, "save_rows", "save")
         ph.wrap(cluster, "_write_cache", "save")
         if hasattr(cluster, "pickle"):  # the blob code pickles the state before handing it to the store
             cluster.pickle = types.SimpleNamespace(loads=pickle.loads, dumps=pickle.dumps)
@@ -127,16 +143,17 @@ def load_times(store, cluster) -> dict:
     """Loading the state with the index cache, and without it (the index rebuilt from the embeddings)."""
     from storydesk.cluster import DEFAULT
 
+    load = getattr(cluster, "load_state", None) or cluster._load_state
     clustered = store.story_of()
     t = time.perf_counter()
-    cluster._load_state(store, DEFAULT, clustered)
+    load(store, DEFAULT, clustered)
     warm = time.perf_counter() - t
-    path = cluster._index_cache(store)
+    path = (getattr(cluster, "index_cache", None) or cluster._index_cache)(store)
     cache_bytes = path.stat().st_size if path.exists() else 0
     if path.exists():
         path.unlink()
     t = time.perf_counter()
-    cl, _ = cluster._load_state(store, DEFAULT, clustered)
+    cl, _ = load(store, DEFAULT, clustered)
     return {"load_cached_s": warm, "load_rebuild_s": time.perf_counter() - t, "rows": cl.index.ntotal,
             "cache_bytes": cache_bytes}
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cluster_common import BENCH, cached_vectors, read_jsonl  # noqa: E402
 
 from storydesk.cluster import DEFAULT, Clusterer, features_of  # noqa: E402
-from storydesk.copies import CopyIndex, link_copies  # noqa: E402
+from storydesk.cluster.copies import CopyIndex, link_copies  # noqa: E402
 from storydesk.models import Article  # noqa: E402
 
 SLICE = 5000

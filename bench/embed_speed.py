@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cluster_common import BENCH, read_jsonl  # noqa: E402
 
 from storydesk import embed  # noqa: E402
-from storydesk.features import article_features  # noqa: E402
+from storydesk.cluster.features import article_features  # noqa: E402
 from storydesk.models import Article  # noqa: E402
 
 

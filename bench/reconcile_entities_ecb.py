@@ -45,7 +45,8 @@ def load(topics: tuple[int, ...]) -> tuple[list[Article], dict[str, str], list[d
 
 def analyse(arts: list[Article], cache: Path | None = None) -> dict[str, Analysis]:
     """Analyses of the articles; with ``cache`` (an SQLite store), ones already made are read back."""
-    from storydesk.analyze import ANALYSIS_VERSION, analyze_articles, content_hash
+    from storydesk.analyze import ANALYSIS_VERSION, analyze_articles
+    from storydesk.ids import article_hash
 
     if cache is None:
         return {an.article_id: an for an in analyze_articles(arts, n_process=1)}
@@ -53,12 +54,12 @@ def analyse(arts: list[Article], cache: Path | None = None) -> dict[str, Analysi
 
     with Store(cache) as store:
         state = store.analysis_state()
-        todo = [a for a in arts if state.get(a.id) != (content_hash(a), ANALYSIS_VERSION)]
+        todo = [a for a in arts if state.get(a.id) != (article_hash(a), ANALYSIS_VERSION)]
         if todo:
             store.upsert_articles(todo)
             for an in analyze_articles(todo, n_process=1):
                 art = next(a for a in todo if a.id == an.article_id)
-                store.save_analysis(an, content_hash(art), ANALYSIS_VERSION)
+                store.save_analysis(an, article_hash(art), ANALYSIS_VERSION)
         return {a.id: store.load_analysis(a.id) for a in arts}
 
 

@@ -93,7 +93,7 @@ class Mention(Span):
 
     label: str = ""
     sentence: int = 0
-    norm: str = ""  # folded form used for matching (no possessive, ascii, lowercase)
+    norm: str = ""  # the name folded for matching (text.fold_name: ascii, lowercase, no possessive)
 
 
 @dataclass

@@ -443,7 +443,7 @@ class Store:
                              "stories with new articles)")
 
     @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, committed at the end (refused on a read-only store)."""
         self._refuse_readonly()
         with self.conn:
@@ -472,7 +472,7 @@ class Store:
         cols = ", ".join(_q(c) for c in _ARTICLE_COLUMNS)
         marks = ", ".join("?" for _ in _ARTICLE_COLUMNS)
         updates = ", ".join(f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of"))
-        with self._writing():
+        with self.writing():
             for a in articles:
                 values = _article_values(a)
                 row = [values[c] for c in _ARTICLE_COLUMNS]
@@ -536,12 +536,8 @@ class Store:
             "SELECT id, path, content_hash FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
 
-    def set_copy_of(self, pairs: Iterable[tuple[str, str | None]]) -> None:
-        with self._writing():
-            self.conn.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", [(c, a) for a, c in pairs])
-
     def record_rejections(self, rejections: Iterable[Rejection]) -> None:
-        with self._writing():
+        with self.writing():
             self.conn.executemany(
                 "INSERT INTO rejections (path, reason) VALUES (?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET reason=excluded.reason, rejected_at=datetime('now')",
@@ -562,7 +558,7 @@ class Store:
     def save_analysis(self, analysis: Analysis, content_hash: str, version: str) -> None:
         """Replace everything stored for one article's analysis, atomically."""
         aid = analysis.article_id
-        with self._writing():
+        with self.writing():
             for table, cls in ANALYSIS_TABLES.items():
                 self.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
                 items = getattr(analysis, table)
@@ -601,7 +597,7 @@ class Store:
 
     def save_embeddings(self, model: str, rows: Iterable[tuple[str, str, bytes, int]]) -> None:
         """rows: (article_id, content_hash, float32 bytes, dim)."""
-        with self._writing():
+        with self.writing():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (article_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)",
                 [(a, model, h, d, v) for a, h, v, d in rows],
@@ -621,7 +617,7 @@ class Store:
     # ---- stories ---------------------------------------------------------------------------
 
     def save_stories(self, stories: Iterable[Story], replace_all: bool = False) -> None:
-        with self._writing():
+        with self.writing():
             if replace_all:
                 self.conn.execute("DELETE FROM stories")
                 self.conn.execute("DELETE FROM story_articles")
@@ -639,7 +635,7 @@ class Store:
                 )
 
     def delete_stories(self, ids: Iterable[str]) -> None:
-        with self._writing():
+        with self.writing():
             for sid in ids:
                 self.conn.execute("DELETE FROM stories WHERE id = ?", (sid,))
                 self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
@@ -667,106 +663,10 @@ class Store:
     def story_of(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT article_id, story_id FROM story_articles")}
 
-    # ---- copies and clustering state (cluster stage) ------------------------------------
-
-    def copy_of(self, article_id: str) -> str | None:
-        row = self.conn.execute("SELECT copy_of FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return row[0] if row else None
-
-    def copies_of(self, article_id: str) -> list[str]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,))]
-
-    def save_copy_signatures(self, rows: Iterable[tuple[str, str, int, bytes, list[int]]]) -> None:
-        """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
-        with self._writing():
-            for aid, chash, n, sig, keys in rows:
-                had = self.conn.execute("SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)).fetchone()
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
-                    "VALUES (?, ?, ?, ?)", (aid, chash, n, sig))
-                if had:  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
-                    self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
-                self.conn.executemany("INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
-                                      [(k, aid) for k in keys])
-
-    def copy_candidates(self, keys: list[int]) -> list[str]:
-        """Articles sharing an LSH band key with ``keys``."""
-        if not keys:
-            return []
-        marks = ", ".join("?" for _ in keys)
-        return [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys)]
-
-    def copy_signature(self, article_id: str) -> tuple[bytes, int] | None:
-        """(MinHash hash values as bytes, shingle count) stored for an article, or None."""
-        row = self.conn.execute(
-            "SELECT signature, shingles FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
-        return (bytes(row[0]), row[1]) if row else None
-
-    def cluster_meta(self, name: str) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM cluster_meta WHERE name = ?", (name,)).fetchone()
-
-    def cluster_stories(self) -> list[sqlite3.Row]:
-        """The stored story rows of the clustering state, in the order the stories were opened."""
-        return self.conn.execute("SELECT * FROM cluster_stories ORDER BY seq").fetchall()
-
-    def cluster_articles(self) -> list[tuple[str, int, int, int | None]]:
-        """(article id, story seq, position in the story, index row) of every clustered article."""
-        rows = self.conn.execute("SELECT article_id, story_seq, pos, row FROM cluster_articles").fetchall()
-        return sorted((tuple(r) for r in rows), key=lambda r: (r[1], r[2]))  # SQLite would sort in a temp file
-
-    def cluster_df(self) -> tuple[list[int], list[int]]:
-        """Terms and their document frequencies (only terms seen)."""
-        rows = self.conn.execute("SELECT term, df FROM cluster_df").fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows]
-
-    def cluster_postings(self) -> dict[int, list[str]]:
-        return {r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT entity, stories FROM cluster_postings")}
-
-    def cluster_vectors(self, model: str) -> Iterator[tuple[int, bytes]]:
-        """(index row, float32 bytes) of the indexed articles' embeddings, in row order."""
-        for r in self.conn.execute(
-                "SELECT c.row, e.vector FROM cluster_articles c JOIN embeddings e "
-                "ON e.article_id = c.article_id AND e.model = ? WHERE c.row IS NOT NULL ORDER BY c.row", (model,)):
-            yield r[0], r[1]
-
-    def save_cluster_rows(self, meta: dict[str, Any], stories: Iterable[tuple], articles: Iterable[tuple],
-                          df: Iterable[tuple[int, int]], postings: Iterable[tuple[int, str]],
-                          full: bool = False) -> None:
-        """Upsert the given rows of the clustering state in one transaction (``full``: replace all).
-
-        stories: (story id, seq, centroid, lo, hi, plo, phi, run);
-        articles: (article id, story seq, position, index row or None).
-        """
-        c = self.conn
-        with self._writing():
-            if full:
-                for table in ("cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
-                    c.execute(f"DELETE FROM {table}")
-            c.executemany(
-                "INSERT INTO cluster_stories (story_id, seq, centroid, lo, hi, plo, phi, run) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
-                "centroid=excluded.centroid, lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, "
-                "run=excluded.run", stories)
-            c.executemany(
-                "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(article_id) DO UPDATE SET story_seq=excluded.story_seq, pos=excluded.pos, "
-                "row=excluded.row", articles)
-            c.executemany("INSERT INTO cluster_df (term, df) VALUES (?, ?) "
-                          "ON CONFLICT(term) DO UPDATE SET df=excluded.df", df)
-            c.executemany("INSERT INTO cluster_postings (entity, stories) VALUES (?, ?) "
-                          "ON CONFLICT(entity) DO UPDATE SET stories=excluded.stories", postings)
-            c.execute(
-                "INSERT INTO cluster_meta (name, version, params, dim, n_docs, articles, run) "
-                "VALUES (:name, :version, :params, :dim, :n_docs, :articles, :run) ON CONFLICT(name) DO UPDATE "
-                "SET version=excluded.version, params=excluded.params, dim=excluded.dim, n_docs=excluded.n_docs, "
-                "articles=excluded.articles, run=excluded.run, saved_at=datetime('now')", meta)
-
     # ---- dossiers --------------------------------------------------------------------------
 
     def save_dossier(self, story_id: str, input_hash: str, dossier: dict[str, Any]) -> None:
-        with self._writing():
+        with self.writing():
             self.conn.execute(
                 "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) ON CONFLICT(story_id) DO UPDATE "
                 "SET input_hash=excluded.input_hash, json=excluded.json, built_at=datetime('now')",

@@ -1,9 +1,5 @@
-import pickle
 from dataclasses import replace
 
-from test_cluster import _in_memory, _stories_of, two_batches
-
-from storydesk import cluster
 from storydesk import store as store_module
 from storydesk.models import Analysis, Article, Mention, Quantity, Removal, Sentence, Story
 from storydesk.store import MIGRATIONS, Store
@@ -81,47 +77,3 @@ def test_stories_round_trip(store):
     (s,) = store.list_stories()
     assert s.article_ids == ["a1", "a2"] and s.sources == ["Example Times"]
     assert store.story_of() == {"a1": "s1", "a2": "s1"}
-
-
-def test_cluster_rows_upsert_and_full_replace(store):
-    meta = {"name": "stories", "version": "v", "params": "{}", "dim": 2, "n_docs": 3, "articles": 1, "run": 1}
-    story = ("s1", 0, b"c", 1, 2, 1, 2, 1)
-    store.save_cluster_rows(meta, [story], [("a1", 0, 0, 0)], [(5, 1), (6, 2)], [(9, '["s1"]')])
-    store.save_cluster_rows({**meta, "run": 2}, [("s2", 1, b"d", None, None, None, None, 2)],
-                            [("a2", 1, 0, None)], [(6, 3)], [])
-    assert [r["story_id"] for r in store.cluster_stories()] == ["s1", "s2"]
-    assert store.cluster_articles() == [("a1", 0, 0, 0), ("a2", 1, 0, None)]
-    assert store.cluster_df() == ([5, 6], [1, 3]) and store.cluster_postings() == {9: ["s1"]}
-    assert store.cluster_meta("stories")["run"] == 2
-    store.save_cluster_rows(meta, [story], [], [], [], full=True)
-    assert [r["story_id"] for r in store.cluster_stories()] == ["s1"] and store.cluster_articles() == []
-
-
-def test_0005_upgrades_a_0004_database_with_a_saved_blob(tmp_path, monkeypatch):
-    """An existing user's database (state as one pickled blob) upgrades: the blob table goes, the first
-    run rebuilds the rows by replay and keeps the story ids."""
-    first, second = two_batches()
-    path = tmp_path / "old.db"
-    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:4])
-    monkeypatch.setattr(store_module, "_ARTICLE_COLUMNS", _PRE_0006_COLUMNS)
-    with Store(path) as old:  # what storydesk's cluster stage did at 0004
-        old.upsert_articles(first)
-        cluster._link_copies(old, first)
-        feats = cluster._features(old, first, cluster.DEFAULT)
-        cl = cluster.Clusterer()
-        cl.place_batch(feats, cluster._vectors(old, feats), {})
-        old.save_stories([cluster._story(old, cl, s) for s in sorted(cl.changed)])
-        with old.conn:
-            old.conn.execute("INSERT INTO cluster_state (name, version, articles, state) VALUES (?, ?, ?, ?)",
-                             ("stories", "cluster-1", len(cl.story_of), pickle.dumps(cl)))
-        before = {s.id: s.article_ids for s in old.list_stories()}
-    monkeypatch.undo()
-    with Store(path) as new:
-        tables = {r[0] for r in new.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert "cluster_state" not in tables and "cluster_stories" in tables
-        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == MIGRATIONS[-1][0]
-        new.upsert_articles(second)
-        after = {s.id: s.article_ids for s in cluster.cluster_store(new)}
-        assert all(set(v) <= set(after[k]) for k, v in before.items())
-        assert sorted(after.items()) == _stories_of(_in_memory(new, [first, second]))
-        assert new.cluster_meta("stories")["articles"] == len(first) + len(second)

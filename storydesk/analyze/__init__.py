@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
+from ..ids import article_hash
 from ..models import Analysis, Article
 from ..store import Store
 
@@ -26,10 +26,6 @@ MIN_FOR_PROCESSES = 12
 log = logging.getLogger(__name__)
 
 __all__ = ["ANALYSIS_VERSION", "analyze_article", "analyze_articles", "analyze_store"]
-
-
-def content_hash(article: Article) -> str:
-    return article.content_hash or hashlib.sha1(article.text.encode("utf-8")).hexdigest()
 
 
 def analyze_article(article: Article) -> Analysis:
@@ -61,7 +57,7 @@ def _pending(store: Store, ids: Sequence[str]) -> list[str]:
         meta = store.article_meta(aid)
         if meta is None:
             continue
-        stored_hash = meta["content_hash"] or content_hash(store.get_article(aid))
+        stored_hash = meta["content_hash"] or article_hash(store.get_article(aid))
         if state.get(aid) != (stored_hash, ANALYSIS_VERSION):
             out.append(aid)
     return out
@@ -83,7 +79,7 @@ def analyze_store(store: Store, ids: Sequence[str] | None = None, progress: bool
 
     def stream() -> Iterator[Article]:
         for article in store.iter_articles(pending):
-            hashes[article.id] = content_hash(article)
+            hashes[article.id] = article_hash(article)
             yield article
 
     done = 0

@@ -7,7 +7,8 @@ import bisect
 from spacy.tokens import Doc
 
 from ..models import Analysis, DateRef, Mention, Quantity, Quote, Role, Sentence, Statement
-from .entities import NAME_LABELS, fold
+from ..text import fold_name
+from .entities import NAME_LABELS
 from .sentences import paragraph_of, paragraph_starts, sentence_ranges
 
 
@@ -26,7 +27,7 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
         return max(0, bisect.bisect_right(starts, offset) - 1)
 
     mentions = [Mention(article_id, e.start_char, e.end_char, e.text, label=e.label_, sentence=sent_of(e.start_char),
-                        norm=fold(e.text)) for e in doc.ents if e.label_ in NAME_LABELS]
+                        norm=fold_name(e.text)) for e in doc.ents if e.label_ in NAME_LABELS]
     roles = [Role(article_id, r["start"], r["end"], text[r["start"]:r["end"]],
                   person=text[r["person_start"]:r["person_end"]], person_start=r["person_start"],
                   person_end=r["person_end"]) for r in doc._.roles or []]

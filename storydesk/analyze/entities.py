@@ -5,21 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from anyascii import anyascii
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from ..credits import CREDIT_LINE_RE
+from ..text import CAPITALISED as _CAP
+from ..text import fold_name
 from .lexicon import HONORIFICS, ORG_WORDS, SPEECH_LEMMAS, TITLE_WORDS
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
-_CAP = r"[A-Z][\w'’.\-]*"
-# Photo and agency credits: "Jane Doe/POOL/AFP via Getty Images", "REUTERS/Jane Doe", "Jane Doe/AP" at a line end.
-_CREDIT = re.compile(
-    rf"(?:(?<=[.\s])|^)((?:{_CAP}[ \t]){{0,3}}{_CAP}(?:/[A-Za-z][\w'’.\-]*(?:[ \t]{_CAP}){{0,3}})+"
-    rf"(?:[ \t]+via[ \t]+(?:{_CAP}[ \t]?){{1,3}})?)[ \t]*$",
-    re.M,
-)
 _BYLINE = re.compile(rf"^[ \t]*By[ \t]+{_CAP}(?:[ \t]+(?:{_CAP}|and|&|,))*[ \t]*$", re.M)
 _CONTRIB = re.compile(r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?|reporting by|editing by|"
                       r"writing by)\b[^\n]*$", re.M | re.I)
@@ -48,14 +43,6 @@ PUBLISH_LEMMAS = SPEECH_LEMMAS | frozenset("publish print quote cite interview a
 EVENT_HEADS = frozenset("storm hurricane typhoon cyclone tropical tornado wildfire operation".split())
 
 
-def fold(text: str) -> str:
-    """The folded form of a name used for matching: ascii, lowercase, no possessive, no leading 'the'."""
-    out = anyascii(text).lower().strip()
-    out = re.sub(r"^the\s+", "", out)
-    out = re.sub(r"'s?$", "", out).strip()
-    return re.sub(r"\s+", " ", out)
-
-
 @Language.component("storydesk_credits")
 def mark_credits(doc: Doc) -> Doc:
     """Reads doc.text; writes Doc._.credits: [start, end] char spans of photo credits, bylines, agency lines.
@@ -63,7 +50,7 @@ def mark_credits(doc: Doc) -> Doc:
     Later components ignore entities, quotes and statements inside these spans.
     """
     spans = []
-    for rx in (_CREDIT, _BYLINE, _CONTRIB):
+    for rx in (CREDIT_LINE_RE, _BYLINE, _CONTRIB):
         spans += [[m.start(), m.end()] for m in rx.finditer(doc.text)]
     for m in _SHORT_LINE.finditer(doc.text):
         # A line of at most three capitalised words alone ("Reuters", "Tags") is furniture, not prose.
@@ -237,7 +224,7 @@ def fix_entities(doc: Doc) -> Doc:
     event: set[str] = set()
     org_like: set[str] = set()
     for e in named:
-        key = fold(e.text)
+        key = fold_name(e.text)
         votes[key][e.label_] += 1
         span = Span(doc, e.start, e.end, label=e.label_)
         cue = _person_votes(span)
@@ -268,7 +255,7 @@ def fix_entities(doc: Doc) -> Doc:
     out = []
     for e in ents:
         if e.label_ in NAME_LABELS:
-            start, label = e.start, label_of[fold(e.text)]
+            start, label = e.start, label_of[fold_name(e.text)]
             # a title the model took into a person's name ("Taoiseach Jane Roe") is a role, not the name
             while label == "PERSON" and e.end - start > 2 and (doc[start].lower_ in TITLE_WORDS
                                                               or doc[start].lower_ in HONORIFICS):
@@ -283,12 +270,12 @@ def fix_entities(doc: Doc) -> Doc:
     for tok in doc:
         if tok.i in taken or not tok.is_title or tok.pos_ in ("DET", "PRON", "ADP", "CCONJ"):
             continue
-        key = fold(tok.text)
+        key = fold_name(tok.text)
         if key in known and not in_spans(credits, tok.idx, tok.idx + len(tok)):
             # extend to a preceding given name that is part of the same name ("Jane" + "Smith")
             start = tok.i
             while start > 0 and start - 1 not in taken and doc[start - 1].pos_ == "PROPN" and \
-                    fold(doc[start - 1:tok.i + 1].text) in known:
+                    fold_name(doc[start - 1:tok.i + 1].text) in known:
                 start -= 1
             out.append(Span(doc, start, tok.i + 1, label=known[key]))
             taken.update(range(start, tok.i + 1))

@@ -12,7 +12,7 @@ from .sentences import sentence_ranges
 _CONTRAST = frozenset({"however", "nevertheless", "nonetheless"})
 _NEGATION = frozenset({"not", "n't", "no", "never", "neither", "nor", "still"})
 _HEARSAY = frozenset({"reportedly", "allegedly", "purportedly", "apparently"})
-MIN_WORDS = 5
+MIN_STATEMENT_WORDS = 5  # a sentence of fewer alphabetic words is no statement
 
 
 def _conditional(verb) -> bool:
@@ -69,7 +69,7 @@ def find_statements(doc: Doc) -> Doc:
     for a, b in sentence_ranges(doc):
         span = doc[a:b]
         words = [t for t in span if t.is_alpha]
-        if len(words) < MIN_WORDS or span.text.rstrip("”\"' ").endswith("?"):
+        if len(words) < MIN_STATEMENT_WORDS or span.text.rstrip("”\"' ").endswith("?"):
             continue
         if in_spans(credits, span.start_char, span.end_char) or not any(t.pos_ in ("VERB", "AUX") for t in span):
             continue

@@ -10,8 +10,9 @@ Modules: ``readers`` (files, folders, stdin; form told by content and extension;
 as shown to a user), ``decoding`` (encodings detected, stray bytes replaced), ``records`` (JSON lines and
 arrays), ``warc`` (web archives, cut ones included), ``limits`` (how much one input may hold), ``html``
 (trafilatura for pages, lxml for feed fragments), ``clean`` and ``rules`` (what is not the article, each
-removal recorded), ``meta`` (dates, outlets, authors, language, ids, hashes), ``pipeline`` (ids settled,
-duplicates skipped, one checked write transaction per batch).
+removal recorded; the credit-line shapes are ``storydesk.credits``), ``meta`` (dates, outlets, authors,
+language, article ids; hashes are ``storydesk.ids``), ``pipeline`` (ids settled, duplicates skipped,
+one checked write transaction per batch).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 from rapidfuzz import fuzz
 
 from ..errors import InputError
+from ..ids import article_id_hash, content_hash
 from ..models import Article, RawRecord, Removal
 from . import rules
 from .html import fragment_text, page_text
@@ -39,11 +40,9 @@ from .limits import (
     too_long_article,
 )
 from .meta import (
-    content_hash,
     find_date,
     guess_language,
     is_timestamp_line,
-    short_hash,
     storable,
     to_iso,
     url_host,
@@ -318,7 +317,7 @@ def clean(raw: RawRecord) -> Article:
     refusal = _refusal(clean_text, n, meta) if n < BRIEF_WORDS else None
     if refusal:
         raise InputError(raw.origin, refusal)
-    aid = raw.id or raw.stem or short_hash(raw.text or raw.html or "", 16)
+    aid = raw.id or raw.stem or article_id_hash(raw.text or raw.html or "", 16)
     authors = _dedupe_authors(meta.authors)
     return Article(
         id=aid, text=clean_text, source=meta.source or url_host(meta.url) or aid, title=meta.title,

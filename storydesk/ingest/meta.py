@@ -1,4 +1,4 @@
-"""Ingest stage, metadata: dates, outlets from URLs, authors, language, ids and content hashes.
+"""Ingest stage, metadata: dates, outlets from URLs, authors, language and article ids.
 
 Pure helpers with no I/O; every regex is compiled once at import because the text path runs
 them on every article of a large corpus.
@@ -6,7 +6,6 @@ them on every article of a large corpus.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections import Counter
@@ -14,30 +13,27 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from ..ids import article_id_hash
+from ..text import DATE_DMY_RE, DATE_MDY_RE, LETTERS_RE, MONTH_NAME, UPPER, month_number
+
 # ---- dates -------------------------------------------------------------------------------
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
 _TIME = r"(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.]\d{2})?\s*(?P<ampm>[ap]\.?m\.?)?"
 _ISO_RE = re.compile(
     r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
-# "December 2, 2025", "Dec. 2 2025", "2 December 2025", with an optional weekday and time around it.
-_MDY_RE = re.compile(rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I)
-_DMY_RE = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
+# Dates are "December 2, 2025", "Dec. 2 2025", "2 December 2025" (text.DATE_MDY_RE, DATE_DMY_RE), with an
+# optional weekday and time around them.
 _TIME_RE = re.compile(rf"\b{_TIME}", re.I)
 _ANY_DATE_RE = re.compile(
-    rf"(?:{_MDY_RE.pattern}|{_DMY_RE.pattern.replace('?P<', '?P<x')}|\b\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b)",
+    rf"(?:{DATE_MDY_RE.pattern}|{DATE_DMY_RE.pattern.replace('?P<', '?P<x')}|\b\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b)",
     re.I,
 )
 # Words that may stand next to a date on a timestamp line and carry no content of their own.
 _DATE_FILLER_RE = re.compile(
-    rf"\b(?:{_WEEKDAY}|{_MONTH}|updated|published|posted|last|modified|first|on|at|am|pm|a\.m|p\.m|"
+    rf"\b(?:{_WEEKDAY}|{MONTH_NAME}|updated|published|posted|last|modified|first|on|at|am|pm|a\.m|p\.m|"
     r"utc|gmt|et|est|edt|ct|cst|cdt|pt|pst|pdt|bst|cet|cest|eet|eest|msk|ist|jst|aest|aedt|z|st|nd|rd|th|"
     r"hours?|hrs?|mins?|minutes?|ago|read|time)\b\.?",
     re.I,
@@ -54,10 +50,10 @@ def _valid(y: int, m: int, d: int) -> bool:
 
 def find_date(text: str) -> str | None:
     """The first calendar date written in ``text`` as ISO (with the time when one is written next to it)."""
-    for rx in (_MDY_RE, _DMY_RE):
+    for rx in (DATE_MDY_RE, DATE_DMY_RE):
         m = rx.search(text)
         if m:
-            y, mon, d = int(m["y"]), _MONTHS[m["mon"].lower()[:3]], int(m["d"])
+            y, mon, d = int(m["y"]), month_number(m["mon"]), int(m["d"])
             if not _valid(y, mon, d):
                 continue
             out = f"{y:04d}-{mon:02d}-{d:02d}"
@@ -157,18 +153,13 @@ def slug(text: str, limit: int = 48) -> str:
     return _SLUG_RE.sub("-", text.lower()).strip("-")[:limit].strip("-")
 
 
-def short_hash(text: str | bytes, n: int = 12) -> str:
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    return hashlib.sha256(data).hexdigest()[:n]
-
-
 def url_id(url: str) -> str:
     """A readable, stable id for an article known by its URL: host, last path words, short hash."""
     host = url_host(url) or "url"
     path = urlsplit(url).path.rstrip("/")
     last = path.rsplit("/", 1)[-1] if path else ""
     last = re.sub(r"\.(?:s?html?|php|aspx?)$", "", last)
-    parts = [slug(host, 40), slug(last, 40), short_hash(url, 8)]
+    parts = [slug(host, 40), slug(last, 40), article_id_hash(url, 8)]
     return "-".join(p for p in parts if p)
 
 
@@ -192,7 +183,7 @@ def record_id(value: object) -> str | None:
     s = str(value).strip()
     if re.match(r"^https?://", s, re.I):
         return url_id(s)
-    return "-".join(p for p in (slug(s, 40), short_hash(s, 8)) if p)
+    return "-".join(p for p in (slug(s, 40), article_id_hash(s, 8)) if p)
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -203,16 +194,10 @@ def storable(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
 
 
-def content_hash(text: str) -> str:
-    """sha256 of the clean text with white space folded, so paragraphing alone does not change it."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
-
-
 # ---- authors -------------------------------------------------------------------------------
 
 _PARTICLE = r"(?:de|da|das|do|dos|du|van|von|der|den|del|della|di|la|le|al|el|bin|ibn|y|ter|ten)"
-_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
-_NAME_WORD = rf"[{_UP}][\w'’.\-]*"
+_NAME_WORD = rf"[{UPPER}][\w'’.\-]*"
 NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME_WORD}){{1,3}}")
 _ROLE_WORDS = {
     "correspondent", "reporter", "writer", "editor", "staff", "contributor", "columnist", "producer",
@@ -306,7 +291,6 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "ru": frozenset("и в не на что с по как это он она они из за к у от о так но его был было для "
                     "также".split()),
 }
-_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 _LANGS_OF: dict[str, tuple[str, ...]] = {}
@@ -317,7 +301,7 @@ for _lang, _stop in _STOPWORDS.items():
 
 def guess_language(text: str, sample_chars: int = 1200) -> str | None:
     """ISO 639-1 code by stop-word share over the first words; None when no language is clear."""
-    words = _WORD_RE.findall(text[:sample_chars].lower())
+    words = LETTERS_RE.findall(text[:sample_chars].lower())
     if len(words) < 5:
         return None
     hits: dict[str, int] = {}

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..ids import article_id_hash
 from ..models import Article, IngestReport, RawRecord, Rejection
 from ..store import Store
 from .clean import clean
 from .folders import shown_rejection
-from .meta import short_hash
 from .readers import read_paths
 
 BATCH = 200
@@ -145,7 +145,7 @@ def _settle_id(art: Article, raw: RawRecord, batch: _Batch) -> _Known | None:
     if (known is not None and raw.id is None and raw.stem and known.content_hash != art.content_hash
             and os.path.normpath(known.path or "") != os.path.normpath(art.path or "")):
         old = art.id
-        art.id = f"{old}-{short_hash(raw.text or raw.html or '', 8)}"
+        art.id = f"{old}-{article_id_hash(raw.text or raw.html or '', 8)}"
         if art.source == old:
             art.source = art.id
         known = batch.by_id(art.id)

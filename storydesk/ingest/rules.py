@@ -1,49 +1,18 @@
 """Ingest stage, cleaning rules: what a line that is not the article's own words looks like.
 
 Every rule works from the shape of a line (length, final punctuation, capitalisation, slashes in a
-photo credit, photo wording, repetition), never from the words of particular articles. Agency and
-stock-photo names below are general vocabulary that only adds evidence to a shape.
+photo credit, photo wording, repetition), never from the words of particular articles. The shapes of
+credit lines and the agency names that only add evidence to a shape live in ``storydesk/credits.py``.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..credits import AGENCIES, AGENCY_CREDIT_RE, AGENCY_TAIL_RE, CREDIT_PREFIX, CREDIT_TAIL_RE, VIA_CREDIT_RE
+from ..text import UPPER
 from .limits import SENTENCE_WORDS
 from .meta import NAME_RE, person_names
-
-UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
-_WORD = rf"[{UP}][\w'’.&-]*"
-_PARTICLE = r"(?:de|da|do|dos|du|van|von|der|den|del|di|la|le|al|el|bin|y)"
-_CHUNK = rf"{_WORD}(?:[ -](?:{_WORD}|{_PARTICLE})){{0,4}}"
-_CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*[:.…]*\s*)?"
-# "Name Surname/POOL/AFP via Getty Images", "REUTERS/Name Surname", "(AP Photo/Name)", "Name/Agency".
-_CREDIT = rf"\(?{_CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?\)?"
-CREDIT_TAIL_RE = re.compile(rf"(?:^|(?<=[\s.!?,;:)\"”’]))(?P<credit>{_CREDIT})\s*$")
-_VIA_RE = re.compile(rf"^{_CHUNK}\s+via\s+{_CHUNK}$")
-
-AGENCIES = frozenset(
-    "ap afp reuters getty getty images epa efe epa-efe xinhua tass sputnik anadolu bloomberg shutterstock "
-    "alamy pa dpa ansa kyodo yonhap upi zuma imago nurphoto sopa lightrocket pool handout file "
-    "associated press the associated press agence france-presse afp photo ap photo reuters photo "
-    "pa media pa wire zuma press sopa images ria novosti interfax ukrinform unian bernama jiji press "
-    "abaca abacapress polaris redux magnum corbis wireimage filmmagic nbcuniversal cnn bbc".split(" ")
-) | frozenset({"getty images", "associated press", "the associated press", "agence france-presse",
-               "afp photo", "ap photo", "reuters photo", "pa media", "pa wire", "zuma press", "sopa images",
-               "ria novosti", "jiji press", "anadolu agency", "ap images"})
-_AGENCY_TAIL_RE = re.compile(r"\b(?:images|photos?|pictures|press|agency|wire|photography|pool)$", re.I)
-# An agency written in capitals, a slash and a person's name end a caption however they are glued on
-# ("... May 5, 2026.REUTERS/Jane Doe", "...2026REUTERS/Jane Doe.", "REUTERS/Jane Doe TPX IMAGES OF THE DAY"):
-# the capitals, the slash and the name are the credit's shape, the agency list only its evidence.
-_GENERIC = frozenset("the media press images photo file wire agence associated novosti".split())
-_CAPS_AGENCIES = sorted({a.upper() for a in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", a)} -
-                        {g.upper() for g in _GENERIC}, key=len, reverse=True)
-_LOW = "a-z\u00df-\u00ff\u0101-\u017f'’"
-_PERSON = rf"[{UP}][{_LOW}][\w'’.-]*(?:[ -](?:[{UP}](?:[{_LOW}.][\w'’.-]*)?|{_PARTICLE})){{0,3}}"
-_AGENCY_CREDIT_RE = re.compile(
-    rf"(?<![{UP}])(?P<credit>\(?(?:{'|'.join(_CAPS_AGENCIES)})(?:\s?/\s?[{UP}]{{2,}})*\s?/\s?{_PERSON}"
-    rf"(?:\s?/\s?{_CHUNK})*\)?)(?:\s+[{UP}]{{2,}}[{UP}0-9'’-]*)*\s*\.?\s*$"
-)
 
 TERMINAL = ".!?…"
 _CLOSERS = "\"'”’»)]"
@@ -118,7 +87,7 @@ def key(text: str) -> str:
 def _agency_like(part: str) -> bool:
     p = part.strip(" ()[]©").strip()
     low = p.lower()
-    if low in AGENCIES or _AGENCY_TAIL_RE.search(p):
+    if low in AGENCIES or AGENCY_TAIL_RE.search(p):
         return True
     return False
 
@@ -127,7 +96,7 @@ def _credit_has_evidence(credit: str) -> bool:
     """A slash credit must say "photo", or name an agency or pool, or a person plus an outlet
     ("Name Surname/Outlet"); two bare acronyms ("IBD/TIPP", a poll's source) are not enough."""
     stripped = credit.strip("()[] ")
-    inner = re.sub(_CREDIT_PREFIX, "", stripped, count=1)
+    inner = re.sub(CREDIT_PREFIX, "", stripped, count=1)
     if inner != stripped:  # "AP Photo/...", "Photo: ...", "Credit: ..." say it outright
         return True
     parts = [p.strip() for p in re.split(r"/|\s+via\s+", inner) if p.strip()]
@@ -145,7 +114,7 @@ def credit_tail(text: str) -> str | None:
         m = CREDIT_TAIL_RE.search(text)
         if m and _credit_has_evidence(m["credit"]):
             return m["credit"]
-    m = _AGENCY_CREDIT_RE.search(text)
+    m = AGENCY_CREDIT_RE.search(text)
     return m["credit"] if m else None
 
 
@@ -160,9 +129,9 @@ def is_lone_credit(text: str) -> bool:
         return False
     if "/" in t:
         return credit_tail(t) == t or bool(CREDIT_TAIL_RE.fullmatch(t) and _credit_has_evidence(t))
-    if _VIA_RE.match(t):
+    if VIA_CREDIT_RE.match(t):
         return True
-    return t.lower() in AGENCIES or (bool(_AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split()))
+    return t.lower() in AGENCIES or (bool(AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split()))
 
 
 _PHOTO_CUE_RE = re.compile(
@@ -393,7 +362,7 @@ def is_tag_line(text: str) -> bool:
     return words(text) <= 40 and not ends_sentence(rest) if rest else True
 
 
-_TAG_ITEM_RE = re.compile(rf"^[#{UP}0-9][\w'’&.#+-]*(?: [\w'’&.#+-]+){{0,3}}$")
+_TAG_ITEM_RE = re.compile(rf"^[#{UPPER}0-9][\w'’&.#+-]*(?: [\w'’&.#+-]+){{0,3}}$")
 
 
 def is_tag_item(text: str) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ids import short_hash
 from ..models import Story
 from ..store import Store
-from .common import short_hash
 from .dossier import SCHEMA, assemble
 
 # Bump when reconciliation changes what it writes: cached dossiers are rebuilt.

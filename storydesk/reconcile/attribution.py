@@ -12,7 +12,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .common import Context, ascii_fold, short_hash
+from ..ids import short_hash
+from ..text import fold_ascii
+from .common import Context
 from .entities import Entity, EntityIndex, may_be_same_person
 
 _NAME_WORD = re.compile(r"[a-z][a-z'-]{2,}")
@@ -30,16 +32,16 @@ class Credit:
 
 
 def _words_of(entity: Entity) -> set[str]:
-    return {w for v in entity.variants for w in _NAME_WORD.findall(ascii_fold(v))}
+    return {w for v in entity.variants for w in _NAME_WORD.findall(fold_ascii(v))}
 
 
 def _named(entity: Entity, written: str | None) -> bool:
     """The credit writes a part of the entity's name ("Marek", "Ilona Marek"), not a role or pronoun."""
-    return bool(written) and bool(set(_NAME_WORD.findall(ascii_fold(written or ""))) & _words_of(entity))
+    return bool(written) and bool(set(_NAME_WORD.findall(fold_ascii(written or ""))) & _words_of(entity))
 
 
 def _mentions(entity: Entity, sentence: str) -> bool:
-    return bool(set(_NAME_WORD.findall(ascii_fold(sentence))) & _words_of(entity))
+    return bool(set(_NAME_WORD.findall(fold_ascii(sentence))) & _words_of(entity))
 
 
 def attribution_conflicts(ctx: Context, index: EntityIndex, credits: list[Credit], key: tuple,

@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..credits import is_credit
+from ..groups import UnionFind
+from ..ids import short_hash
+from ..text import fold_ascii, quote_share
 from .attribution import Credit, attribution_conflicts
-from .common import Context, UnionFind, ascii_fold, is_credit, quote_share, short_hash, trim_span
+from .common import Context, trim_span
 from .entities import PLACE, EntityIndex
 from .judge import (
     CONTRAST,
@@ -31,8 +35,8 @@ CANDIDATE = 0.45  # cosine below which two sentences are never judged as one sta
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
 CLOSE = 0.70  # cosine at which a judged join needs no shared number
 ALSO_SAID = 0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
-MIN_WORDS = 6
-DENIAL_MIN_WORDS = 3
+MIN_CLAIM_WORDS = 6  # a sentence of fewer words is no claim
+MIN_DENIAL_WORDS = 3  # a bare denial is short ("X denied the claim.")
 MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
 
 # a sentence that points back at the previous one's place ("the city", "neither settlement")
@@ -65,7 +69,7 @@ class Unit:
         return bool(NEGATED.search(self.text))
 
 
-def usable(text: str, quoted: float = 0.0, min_words: int = MIN_WORDS) -> bool:
+def usable(text: str, quoted: float = 0.0, min_words: int = MIN_CLAIM_WORDS) -> bool:
     """A statement of fact: a whole sentence, not a question, caption, heading or bare quote.
 
     ``quoted`` is the share of the sentence the analysis found inside direct quotes.
@@ -99,7 +103,7 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
             start, end = trim_span(a.text, start, end)
             text = a.text[start:end]
             # a bare denial is short ("X denied the claim.") and still the other side of a dispute
-            least = DENIAL_MIN_WORDS if stance in {"deny", "dispute"} else MIN_WORDS
+            least = MIN_DENIAL_WORDS if stance in {"deny", "dispute"} else MIN_CLAIM_WORDS
             if (start, end) in seen or not usable(text, quoted_share(ctx, a.id, start, end), least):
                 continue
             seen.add((start, end))
@@ -143,9 +147,9 @@ _QUOTATION = re.compile(r"[\"“]([^\"“”]{8,})[\"”]")
 
 def _shared_quotation(text_a: str, text_b: str) -> bool:
     """Both sentences quote the same words (three or more): the same remark, reported twice."""
-    folded_b = " ".join(ascii_fold(text_b).split())
+    folded_b = fold_ascii(text_b)
     for match in _QUOTATION.finditer(text_a):
-        words = re.findall(r"[a-z0-9']+", ascii_fold(match.group(1)))
+        words = re.findall(r"[a-z0-9']+", fold_ascii(match.group(1)))
         if len(words) >= 3 and " ".join(words) in " ".join(re.findall(r"[a-z0-9']+", folded_b)):
             return True
     return False
@@ -311,7 +315,7 @@ def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> dict:
 
 def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]) -> list[dict]:
     """One conflict per connected set of claims and the statements that contest them."""
-    uf = UnionFind()
+    uf: UnionFind[int] = UnionFind()
     find = uf.find
     for a, b, _s in denials:
         uf.union(a, b)

@@ -1,70 +1,26 @@
-"""Reconcile stage: shared context (articles, analyses, sources, sentence embeddings) and text folding."""
+"""Reconcile stage: shared context (articles, analyses, sources, sentence embeddings) and span helpers.
+
+Text folds, hashes, disjoint sets and credit wording, which other stages share, live in
+``storydesk.text``, ``storydesk.ids``, ``storydesk.groups`` and ``storydesk.credits``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from anyascii import anyascii
 
 from ..models import Analysis, Article, Sentence
 
-_QUOTE_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
-                            "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "″": '"'})
-_WS = re.compile(r"\s+")
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
-# Photo credits and captions that cleaning may have left in a body: never a claim, quote or event.
-_CREDIT = re.compile(
-    r"(getty images|/afp\b|afp via|reuters/|/reuters\b|/ap\b|ap photo|/pool\b|\bpool/|\bphoto(graph)?:|"
-    r"\bfile photo\b|\bin this (pool )?(photo|photograph|image|picture)|\bcredit:|all rights reserved)",
-    re.IGNORECASE,
-)
 
-
-def fold(text: str) -> str:
-    """Fold white space and typographic quotes: the form grounding is checked in."""
-    return _WS.sub(" ", text.translate(_QUOTE_MAP)).strip()
-
-
-class UnionFind:
-    """Disjoint sets over any sortable keys; a set's root is its smallest key, so results are stable."""
-
-    def __init__(self) -> None:
-        self.parent: dict = {}
-
-    def find(self, x):
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a, b) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def short_hash(*parts: object, n: int = 10) -> str:
-    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:n]
-
-
-def ascii_fold(text: str) -> str:
-    """Lowercase ASCII form for matching (transliterations and accents fold together)."""
-    return _WS.sub(" ", anyascii(text).lower()).strip()
-
-
-def quote_share(text: str) -> float:
-    """Share of the characters that stand inside quotation marks."""
-    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
-    return inside / max(1, len(text))
-
-
-def is_credit(text: str) -> bool:
-    return bool(_CREDIT.search(text))
+def source_of(article: Article, by_id: dict[str, Article]) -> str:
+    """Independent source: a syndicated copy counts as its original's outlet (``by_id``: the story's articles)."""
+    seen: set[str] = set()
+    while article.copy_of and article.copy_of in by_id and article.copy_of not in seen:
+        seen.add(article.copy_of)
+        article = by_id[article.copy_of]
+    return article.source or article.id
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -93,12 +49,7 @@ class Context:
 
     def source_of(self, article_id: str) -> str:
         """Independent source: a syndicated copy counts as its original's outlet."""
-        art = self.by_id[article_id]
-        seen: set[str] = set()
-        while art.copy_of and art.copy_of in self.by_id and art.copy_of not in seen:
-            seen.add(art.copy_of)
-            art = self.by_id[art.copy_of]
-        return art.source or art.id
+        return source_of(self.by_id[article_id], self.by_id)
 
     def sources(self, article_ids: list[str] | set[str]) -> list[str]:
         return sorted({self.source_of(a) for a in article_ids})

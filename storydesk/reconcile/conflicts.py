@@ -13,9 +13,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ..credits import is_credit
+from ..groups import UnionFind
+from ..ids import short_hash
 from ..models import Quantity
 from .claims import Unit
-from .common import Context, UnionFind, is_credit, short_hash, trim_span
+from .common import Context, trim_span
 from .entities import EntityIndex, normalise_role
 
 TOPIC = 0.50  # cosine of two sentences about the same thing
@@ -219,16 +222,10 @@ def _unmatched(nums: list[Num], own: list[int], other: list[int], x: Num) -> int
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
-    uf = UnionFind()
-    find = uf.find
+    uf: UnionFind[int] = UnionFind()
     for a, b in edges:
         uf.union(a, b)
-    comps: dict[int, list[int]] = defaultdict(list)
-    for a, b in edges:
-        for k in (a, b):
-            if k not in comps[find(k)]:
-                comps[find(k)].append(k)
-    return [sorted(c) for _r, c in sorted(comps.items())]
+    return uf.groups(k for edge in edges for k in edge)
 
 
 def _fmt(v: float) -> str:

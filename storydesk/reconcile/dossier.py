@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import Analysis, Article, Story
+from ..text import fold_text
 from .claims import build_claims, unique_by_source
-from .common import Context, fold
+from .common import Context
 from .conflicts import date_conflicts, number_conflicts, role_conflicts
 from .entities import attach_roles, resolve_entities
 from .quotes import reconcile_quotes
@@ -38,7 +39,7 @@ def _outvoted(conflicts: list[dict]) -> set[str]:
         most = max(len(p["articles"]) for p in c["positions"])
         for p in c["positions"]:
             if len(p["articles"]) < most:
-                out |= {fold(e) for e in p.get("evidence", [])}
+                out |= {fold_text(e) for e in p.get("evidence", [])}
     return out
 
 

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 
 import jellyfish
 
+from ..groups import UnionFind
+from ..ids import short_hash
 from ..models import Mention, Role
-from .common import Context, UnionFind, ascii_fold, short_hash
+from ..text import fold_ascii
+from .common import Context
 
 NAMED = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
 PLACE = {"GPE", "LOC", "FAC"}
@@ -37,7 +40,7 @@ def display(text: str) -> str:
 
 def norm_name(text: str) -> str:
     """Folded key: ascii, lowercase, no possessive, no leading article, no dots in acronyms."""
-    t = ascii_fold(display(text))
+    t = fold_ascii(display(text))
     t = re.sub(r"(?<=\b\w)\.", "", t)  # u.s. -> us
     t = re.sub(r"[^\w\s-]", "", t)
     t = re.sub(r"\s+", " ", t).strip()
@@ -229,7 +232,7 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     ntype = {k: _node_type(Counter(m.label for m in ms)) for k, ms in nodes.items()}
     parts = {k: name_parts(k) for k in nodes}
     upper = {k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in ms) for k, ms in nodes.items()}
-    uf = UnionFind()
+    uf: UnionFind[str] = UnionFind()
     keys = sorted(nodes)
     labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
     # a name written after an honorific is a person's, whatever the model called it
@@ -295,7 +298,7 @@ def resolve_entities(ctx: Context) -> EntityIndex:
 
 
 def _given_name_owner(k: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]],
-                      uf: UnionFind) -> bool:
+                      uf: UnionFind[str]) -> bool:
     """Join a name written after "Sir"/"Dame" (a given name) to the one person of the story it begins."""
     owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
     if len(owners) != 1:
@@ -305,7 +308,7 @@ def _given_name_owner(k: str, parts: dict[str, list[str]], person_groups: dict[s
 
 
 def _first_name_only(k: str, nodes: dict[str, list[Mention]], parts: dict[str, list[str]],
-                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: UnionFind) -> None:
+                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: UnionFind[str]) -> None:
     """A lone first name ("Matt") joins the one person of the story with that first name, in its articles."""
     owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
     if len(owners) != 1:
@@ -446,7 +449,7 @@ def attach_roles(ctx: Context, index: EntityIndex, roles: list[Role]) -> None:
         text = normalise_role(r.text)
         if not text or not any(ch.isalpha() for ch in text):
             continue
-        key = ascii_fold(text).replace(".", "")
+        key = fold_ascii(text).replace(".", "")
         form, arts = by_entity[eid].get(key, (text, set()))
         arts.add(r.article_id)
         by_entity[eid][key] = (form, arts)

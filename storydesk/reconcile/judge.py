@@ -13,7 +13,6 @@ sentences of b closest to a, plus how close the article is to a as a whole.
 
 from __future__ import annotations
 
-import calendar
 import json
 import math
 import re
@@ -26,12 +25,13 @@ import numpy as np
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
+from ..text import MONTH_NAMES, WEEKDAY_NAMES, WORD_OR_NUMBER_RE
+
 RELATIONS = ("corroborates", "disputes", "related", "unrelated")
 WEIGHTS = Path(__file__).with_name("judge_weights.json")
 ARTICLE_SENTENCES = 3  # an article is judged on its sentences closest to a
 MAX_ARTICLE_SENTENCES = 60  # only the top of a long article is read (leads carry the claims)
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\b|\b[A-Z]{2,}\b")
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:[,.]\d+)*)(?:\s*(%|percent|per cent))?(?:\s+([a-z]+))?", re.IGNORECASE)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -98,7 +98,7 @@ class Text:
     @classmethod
     def read(cls, text: str) -> Text:
         ascii_text = anyascii(text)
-        words = [w.lower().replace("’", "'") for w in _WORD.findall(ascii_text)]
+        words = [w.lower().replace("’", "'") for w in WORD_OR_NUMBER_RE.findall(ascii_text)]
         low = set(words)
         return cls(
             text=text,
@@ -315,7 +315,7 @@ def answered_subject(a: str, b: str) -> str | None:
 
 
 # capitalised words that open sentences or name days and months: never what was taken
-_NOT_TAKEN = frozenset(name.lower() for name in (*calendar.day_name, *calendar.month_name) if name) | \
+_NOT_TAKEN = frozenset(WEEKDAY_NAMES) | frozenset(MONTH_NAMES) | \
     frozenset({"meanwhile", "earlier", "later", "however"})
 
 

@@ -15,12 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
+from ..credits import is_credit
+from ..groups import UnionFind
+from ..ids import short_hash
 from ..models import Quote
+from ..text import fold_ascii
 from .attribution import Credit, attribution_conflicts
-from .common import Context, UnionFind, ascii_fold, is_credit, short_hash, trim_span
+from .common import Context, trim_span
 from .entities import EntityIndex, norm_name
 
-MIN_WORDS = 4  # shorter quotes ("a mess") match only when identical
+MIN_QUOTE_WORDS = 4  # a quote of fewer words ("a mess") matches only when identical; a shorter sentence is no piece
 SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
 VARIANT_COSINE = 0.78  # embedding cosine at which the same speaker's quotes are one, reworded
 CONFLICT_COSINE = 0.78  # same speaker, same topic, overlapping words: the outlets quote differently
@@ -49,7 +53,7 @@ class QuoteOcc:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", ascii_fold(text))).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", fold_ascii(text))).strip()
 
 
 def collect(ctx: Context, index: EntityIndex) -> list[QuoteOcc]:
@@ -130,9 +134,9 @@ def _speaker_entity(index: EntityIndex, q: Quote) -> str | None:
 
 def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
     """The same words, once folded: a long quote matches whoever it is credited to (credits can be wrong)."""
-    if a.key == b.key and (a.words >= MIN_WORDS or a.speaker == b.speaker):
+    if a.key == b.key and (a.words >= MIN_QUOTE_WORDS or a.speaker == b.speaker):
         return True
-    if min(a.words, b.words) < MIN_WORDS:
+    if min(a.words, b.words) < MIN_QUOTE_WORDS:
         # a short fragment joins a longer quote that holds it only when one speaker is known to say both
         short, long = sorted((a.key, b.key), key=len)
         named = not a.via_pronoun and not b.via_pronoun
@@ -149,14 +153,11 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     occs = collect(ctx, index)
     if not occs:
         return [], []
-    uf = UnionFind()
+    uf: UnionFind[int] = UnionFind()
     for i, j in _candidate_pairs(occs):
         if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
             uf.union(i, j)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(occs)):
-        groups[uf.find(i)].append(i)
-    cores = [sorted(g) for _r, g in sorted(groups.items())]
+    cores = uf.groups(range(len(occs)))
     speaker = [_group_speaker(occs, g) for g in cores]
     # rewordings: same speaker, close meaning, different words
     # two groups are as close as their closest pair of sentences (a reworded sentence of a long quote)
@@ -236,7 +237,7 @@ def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:
 
 def _pieces(text: str) -> list[str]:
     """The sentences of a quote (the whole quote when it is one)."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if len(p.split()) >= MIN_WORDS]
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if len(p.split()) >= MIN_QUOTE_WORDS]
     return parts or [text]
 
 

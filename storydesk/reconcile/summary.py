@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..credits import CAPTION_RE
 from ..models import Analysis, Article, Sentence
-from .common import fold
+from ..text import MONTH_ABBREVIATIONS, WORD_RE, fold_text, quote_share
+from .common import source_of
 
 SAME_STATEMENT = 0.80  # cosine at which two sentences are taken to state the same thing (cite both)
 SUPPORTS = 0.70  # looser: a paraphrase that still backs the statement, for scoring only
 NEAR_DUPLICATE = 0.72  # cosine above which a candidate repeats a sentence already picked
-MIN_WORDS = 6
-MAX_WORDS = 70
+MIN_SUMMARY_WORDS = 6  # the words a sentence of the summary has, at the least
+MAX_SUMMARY_WORDS = 70  # and at the most
 
 
 @dataclass(frozen=True)
@@ -112,36 +114,23 @@ def balanced_quotes(text: str) -> bool:
 
 # ---- what may stand in a summary ---------------------------------------------------------------
 
-_CAPTION = re.compile(
-    r"(getty images|/afp|afp via|reuters/|/reuters|ap photo|/pool|\bphoto(graph)?:|\bfile photo\b|"
-    r"\bpictured\b|\bin this (pool )?(photo|image|picture)|\bimage:|\bcredit:|click here|sign up|"
-    r"subscribe|read more|\bwatch:|\blisten:|all rights reserved|copyright)",
-    re.IGNORECASE,
-)
 # AP/Reuters-style captions end on a place and the picture's date: "..., in Lyon, France, June 2, 2025."
-_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH = rf"({'|'.join(m.title() for m in MONTH_ABBREVIATIONS)})[a-z]*\.?"
 _CAPTION_DATE = re.compile(
     rf",\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*)*,\s+({_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}),?\s+\d{{4}}\.?$"
 )
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'()/-]{1,40}\s(--|—|–)\s+(?=[A-Z“\"])")
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _END = re.compile(r"[.!][\"'”’)\]]*$")
-
-
-def quote_share(text: str) -> float:
-    """Share of the characters that stand inside quotation marks."""
-    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
-    return inside / max(1, len(text))
 
 
 def usable(text: str) -> bool:
     """A statement fit for a summary: a full sentence, not a caption, question or bare quote."""
     words = text.split()
-    if not MIN_WORDS <= len(words) <= MAX_WORDS:
+    if not MIN_SUMMARY_WORDS <= len(words) <= MAX_SUMMARY_WORDS:
         return False
     if not _END.search(text) or text.rstrip("\"'”’)] ").endswith("?"):
         return False  # headlines, subheads, questions
-    if _CAPTION.search(text) or _CAPTION_DATE.search(text):
+    if CAPTION_RE.search(text) or _CAPTION_DATE.search(text):
         return False
     if not balanced_quotes(text):
         return False  # a piece cut out of a longer quotation
@@ -159,15 +148,6 @@ def _sentences(article: Article, analysis: Analysis | None) -> list[Sentence]:
     if analysis and analysis.sentences:
         return sorted(analysis.sentences, key=lambda s: s.start)
     return split_sentences(article)
-
-
-def _source_of(article: Article, by_id: dict[str, Article]) -> str:
-    """Independent source: a syndicated copy counts as its original's outlet."""
-    seen = set()
-    while article.copy_of and article.copy_of in by_id and article.copy_of not in seen:
-        seen.add(article.copy_of)
-        article = by_id[article.copy_of]
-    return article.source or article.id
 
 
 def _claim_index(claims: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
@@ -213,11 +193,11 @@ def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: l
             if dateline:  # "CITY -- The minister said..." keeps only the statement
                 text, lead = text[dateline.end() :], lead + dateline.end()
             line_start = art.text.rfind("\n", 0, s.start) + 1
-            if not usable(text) or _CAPTION.search(_line(art.text, s.start, s.end)) \
+            if not usable(text) or CAPTION_RE.search(_line(art.text, s.start, s.end)) \
                     or not balanced_quotes(art.text[line_start : s.start]):
                 continue  # junk, a caption line, or a sentence that starts inside someone's quotation
             start = s.start + lead
-            c = Candidate(art.id, _source_of(art, by_id), i, i / n, start, start + len(text), text,
+            c = Candidate(art.id, source_of(art, by_id), i, i / n, start, start + len(text), text,
                           quote_share(text))
             _attach_claims(c, claim_spans.get(art.id, []))
             out.append(c)
@@ -241,11 +221,8 @@ def _cross_centrality(cands: list[Candidate], sim: np.ndarray) -> np.ndarray:
     return best.sum(1) / (len(arts) - 1)
 
 
-_WORD = re.compile(r"[\w'’-]+")
-
-
 def _bigrams(text: str, stop: frozenset[str]) -> set[tuple[str, str]]:
-    words = [w.lower().strip("'’-") for w in _WORD.findall(text)]
+    words = [w.lower().strip("'’-") for w in WORD_RE.findall(text)]
     return {(a, b) for a, b in zip(words, words[1:], strict=False) if not (a in stop and b in stop)}
 
 
@@ -268,7 +245,7 @@ def _concepts(cands: list[Candidate]) -> tuple[list[set[tuple[str, str]]], dict[
 
 
 def _content(text: str, stop: frozenset[str]) -> set[str]:
-    return {w for w in (t.lower().strip("'’-") for t in _WORD.findall(text)) if w not in stop and len(w) > 1}
+    return {w for w in (t.lower().strip("'’-") for t in WORD_RE.findall(text)) if w not in stop and len(w) > 1}
 
 
 def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[str, Article]) -> np.ndarray:
@@ -277,7 +254,7 @@ def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[s
 
     vocab: dict[str, set[str]] = {}
     for a in articles:
-        vocab.setdefault(_source_of(a, by_id), set()).update(_content(f"{a.title or ''} {a.text}",
+        vocab.setdefault(source_of(a, by_id), set()).update(_content(f"{a.title or ''} {a.text}",
                                                                       ENGLISH_STOP_WORDS))
     out = np.zeros(len(cands), dtype=np.float32)
     for i, c in enumerate(cands):
@@ -341,7 +318,7 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
 
     cands = candidates(articles, analyses or {}, claims or [])
     if avoid:
-        cands = [c for c in cands if not any(fold(c.text) in e or e in fold(c.text) for e in avoid)]
+        cands = [c for c in cands if not any(fold_text(c.text) in e or e in fold_text(c.text) for e in avoid)]
     if not cands:
         return []
     vecs = encode([c.text for c in cands])
@@ -372,7 +349,7 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
         picked.append(i)
         covered |= grams[i]
         words += n
-    folded = {a.id: fold(a.text) for a in articles}
+    folded = {a.id: fold_text(a.text) for a in articles}
     return [_item(i, cands, sim, folded) for i in _lead_first(picked, cands, sim)]
 
 
@@ -399,8 +376,8 @@ def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str
             occurrences.append({k: o[k] for k in ("article", "text", "start", "end") if k in o})
     # Grounding: "articles" cites only the articles the sentence stands in verbatim (folded); articles
     # that carry the same statement in their own words are listed apart, never credited with its wording.
-    said = fold(cands[i].text)
-    verbatim = [o["article"] for o in occurrences if said in folded.get(o["article"], fold(o["text"]))]
+    said = fold_text(cands[i].text)
+    verbatim = [o["article"] for o in occurrences if said in folded.get(o["article"], fold_text(o["text"]))]
     item: dict = {"text": cands[i].text, "articles": verbatim,
                   "also_reported_by": [o["article"] for o in occurrences if o["article"] not in verbatim],
                   "occurrences": occurrences}

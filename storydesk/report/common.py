@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..text import fold_space
+
 STATUS_LABEL = {"corroborated": "corroborated", "single_source": "one source", "disputed": "disputed"}
 
 
@@ -64,5 +66,5 @@ def story_dates(story: dict[str, Any]) -> str:
 
 
 def short(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
+    text = fold_space(text)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

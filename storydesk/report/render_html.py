@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..text import fold_space
 from .common import STATUS_LABEL, Refs, claim_order, claim_sources, refs, short, sources, story_dates
 from .templates import Link, render_page, safe_url
 
@@ -109,10 +110,10 @@ class DossierView:
 
     def disputed_apart(self) -> list[dict[str, Any]]:
         """Disputed claims whose wordings are not already laid out, side by side, under a conflict."""
-        shown = {" ".join(e.split()) for x in self.doc.get("conflicts", []) for p in x.get("positions", [])
+        shown = {fold_space(e) for x in self.doc.get("conflicts", []) for p in x.get("positions", [])
                  for e in p.get("evidence", [])}
         return [c for c in self.doc.get("claims", []) if c.get("status") == "disputed"
-                and not all(" ".join(o["text"].split()) in shown for o in c.get("occurrences", []))]
+                and not all(fold_space(o["text"]) in shown for o in c.get("occurrences", []))]
 
     def unique(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """(outlet, the claims only it carries), in citation order of the outlet."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..text import fold_space
 from .common import STATUS_LABEL, Refs, claim_order, claim_sources, refs, sources, story_dates
 
 
 def _t(text: Any) -> str:
     """Article text is untrusted: neutralise raw HTML (Markdown passes it through) and line breaks."""
-    return html.escape(" ".join(str(text or "").split()), quote=False)
+    return html.escape(fold_space(str(text or "")), quote=False)
 
 
 def _cell(text: Any) -> str:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from analyze_helpers import seed_article
 
 import storydesk.analyze as analyze_pkg
 from storydesk.analyze import ANALYSIS_VERSION, analyze_article, analyze_store
+from storydesk.ids import content_hash
 from storydesk.models import Article
 
 pytestmark = pytest.mark.slow
 
 
 def _stored(article: Article) -> Article:
-    article.content_hash = hashlib.sha1(article.text.encode()).hexdigest()
+    article.content_hash = content_hash(article.text)  # as ingest stores it
     return article
 
 

@@ -1,4 +1,4 @@
-"""Metadata helpers: dates, timestamp lines, outlets from URLs, authors, language, hashes."""
+"""Metadata helpers: dates, timestamp lines, outlets from URLs, authors, language, article ids."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import time
 import pytest
 
 from storydesk.ingest.meta import (
-    content_hash,
     guess_language,
     is_timestamp_line,
     person_names,
@@ -107,8 +106,3 @@ def test_split_authors():
     assert split_authors("Jane Doe; Omar Haddad") == ["Jane Doe", "Omar Haddad"]
     assert split_authors(["By Jane Doe", {"name": "Omar Haddad"}]) == ["Jane Doe", "Omar Haddad"]
     assert split_authors(None) == []
-
-
-def test_content_hash_ignores_paragraphing_only():
-    assert content_hash("a b\n\nc") == content_hash("a b c")
-    assert content_hash("a b c") != content_hash("a b d")

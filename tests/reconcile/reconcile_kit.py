@@ -10,7 +10,7 @@ import jsonschema
 
 from conftest import SCHEMA
 from storydesk.models import Analysis, Article, DateRef, Mention, Quantity, Quote, Role, Sentence, Statement
-from storydesk.reconcile.common import fold
+from storydesk.text import fold_text
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +114,7 @@ def statements(an: Analysis, stance_of: dict[str, tuple[str, str | None]] | None
 
 def assert_grounded(dossier: dict, articles: dict[str, str]) -> None:
     """Every occurrence and summary sentence stands in its article; offsets slice exactly that text."""
-    folded = {aid: fold(t) for aid, t in articles.items()}
+    folded = {aid: fold_text(t) for aid, t in articles.items()}
     items: list[tuple[str, dict]] = []
     for q in dossier["quotes"]:
         items += [("quote", o) for o in q["occurrences"]]
@@ -122,14 +122,14 @@ def assert_grounded(dossier: dict, articles: dict[str, str]) -> None:
         items += [("claim", o) for o in c["occurrences"]]
     for kind, occ in items:
         text = articles[occ["article"]]
-        assert fold(occ["text"]) in folded[occ["article"]], (kind, occ)
+        assert fold_text(occ["text"]) in folded[occ["article"]], (kind, occ)
         if "start" in occ:
             assert text[occ["start"]:occ["end"]] == occ["text"], (kind, occ)
     for s in dossier["summary"]:
-        assert any(fold(s["text"]) in folded[a] for a in s["articles"]), s
+        assert any(fold_text(s["text"]) in folded[a] for a in s["articles"]), s
     for c in dossier["conflicts"]:
         for p in c["positions"]:
             for ev in p.get("evidence", []):
-                assert any(fold(ev) in folded[a] for a in p["articles"]), (c["kind"], ev)
+                assert any(fold_text(ev) in folded[a] for a in p["articles"]), (c["kind"], ev)
     for t in dossier["timeline"]:
-        assert any(fold(t["event"]) in folded[a] for a in t["articles"]), t
+        assert any(fold_text(t["event"]) in folded[a] for a in t["articles"]), t

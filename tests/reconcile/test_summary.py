@@ -10,8 +10,8 @@ import pytest
 from conftest import SEEDS
 from storydesk.embed import encode
 from storydesk.models import Analysis, Article
-from storydesk.reconcile.common import fold
 from storydesk.reconcile.summary import split_sentences, summarize, usable
+from storydesk.text import fold_text
 
 pytestmark = pytest.mark.slow
 
@@ -165,7 +165,7 @@ def test_claim_occurrences_elsewhere_are_cited() -> None:
 def test_avoided_sentences_are_never_picked() -> None:
     arts = list(seed_articles())
     first = seed_summary()[0]
-    again = summarize(arts, {}, [], avoid={fold(first["text"])})
+    again = summarize(arts, {}, [], avoid={fold_text(first["text"])})
     assert first["text"] not in [it["text"] for it in again]
 
 

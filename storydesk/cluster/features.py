@@ -20,8 +20,8 @@ import numpy as np
 from anyascii import anyascii
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ..models import Analysis, Article
 from .copies import order_key
-from .models import Analysis, Article
 
 HASH_BITS = 22  # term ids: crc32 folded to 4M buckets (collisions are rare and harmless for similarity)
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}

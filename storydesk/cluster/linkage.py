@@ -1,26 +1,27 @@
 """Story clustering stage, its linkage: average linkage over a neighbour graph, time windows, bipartitions.
 
 Plain functions over article vectors and sparse term rows (no state): ``batch_groups`` groups a batch,
-``bipartition`` proposes the two halves the second pass tests, ``in_window`` keeps reports far apart
-in time out of one story. The clustering state and its store live in ``cluster.py``.
+``bipartition`` proposes the two halves the second pass tests, and ``DaySpan`` (a group's first and
+last days) keeps reports far apart in time out of one story. Reads only ``params`` and ``features``;
+the clustering state is ``clusterer.py``'s, its store ``state.py``'s.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
 from .features import HASH_BITS, Features
+from .params import Params
 
-if TYPE_CHECKING:
-    from .cluster import Params
+Interval = tuple[int | None, int | None]
 
 
-def widen(lo: int | None, hi: int | None, lo2: int | None, hi2: int | None) -> tuple[int | None, int | None]:
+def _union(lo: int | None, hi: int | None, lo2: int | None, hi2: int | None) -> Interval:
     """The union of two day intervals (None: no date)."""
     if lo2 is None:
         return lo, hi
@@ -29,13 +30,40 @@ def widen(lo: int | None, hi: int | None, lo2: int | None, hi2: int | None) -> t
     return min(lo, lo2), max(hi, hi2)
 
 
-def in_window(lo, hi, plo, phi, lo2, hi2, plo2, phi2, params: Params) -> bool:
-    """Whether two groups of reports are close enough in time to be one event."""
-    lo, hi = widen(lo, hi, lo2, hi2)
-    plo, phi = widen(plo, phi, plo2, phi2)
-    if plo is not None and phi - plo > params.window_days:
-        return False
-    return lo is None or hi - lo <= params.text_window_days
+@dataclass(frozen=True, slots=True)
+class DaySpan:
+    """First and last ordinal day of a group of reports: by any date (``lo``, ``hi``: published, else a
+    date in the lead) and by publication date only (``plo``, ``phi``); None where no report has one."""
+
+    lo: int | None = None
+    hi: int | None = None
+    plo: int | None = None
+    phi: int | None = None
+
+    @classmethod
+    def of(cls, f: Features) -> DaySpan:
+        """The span of one article."""
+        return cls(f.day, f.day, f.pub_day, f.pub_day)
+
+    def widen(self, other: DaySpan) -> DaySpan:
+        """The span of both groups."""
+        lo, hi = _union(self.lo, self.hi, other.lo, other.hi)
+        plo, phi = _union(self.plo, self.phi, other.plo, other.phi)
+        return DaySpan(lo, hi, plo, phi)
+
+    def in_window(self, other: DaySpan, params: Params) -> bool:
+        """Whether the two groups are close enough in time to be one event."""
+        both = self.widen(other)
+        if both.plo is not None and both.phi - both.plo > params.window_days:
+            return False
+        return both.lo is None or both.hi - both.lo <= params.text_window_days
+
+    def near(self, day: int | None, days: float) -> bool:
+        """Whether a report of ``day`` falls within ``days`` of the span's publication days (always when
+        either is undated)."""
+        if day is None or self.plo is None:
+            return True
+        return self.plo - days <= day <= self.phi + days
 
 
 def bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
@@ -133,10 +161,7 @@ def batch_groups(feats: Sequence[Features], vecs: np.ndarray, sparse: Sequence[t
     n = len(feats)
     a, b = neighbour_pairs(np.ascontiguousarray(vecs, dtype=np.float32), params.k)
     sims = pair_similarity(vecs, sparse, a, b, params, ents)
-    lo = [f.day for f in feats]
-    hi = list(lo)
-    plo = [f.pub_day for f in feats]
-    phi = list(plo)
+    spans = [DaySpan.of(f) for f in feats]
     size = [1] * n
     members: list[list[int]] = [[i] for i in range(n)]
     links: list[dict[int, list[float]]] = [{} for _ in range(n)]
@@ -162,15 +187,14 @@ def batch_groups(feats: Sequence[Features], vecs: np.ndarray, sparse: Sequence[t
             continue
         if cur < params.threshold:
             break
-        if not in_window(lo[x], hi[x], plo[x], phi[x], lo[y], hi[y], plo[y], phi[y], params):
+        if not spans[x].in_window(spans[y], params):
             del links[x][y], links[y][x]  # another event, however alike
             continue
         keep, gone = (x, y) if size[x] >= size[y] else (y, x)
         members[keep] += members[gone]
         members[gone] = []
         size[keep] += size[gone]
-        lo[keep], hi[keep] = widen(lo[keep], hi[keep], lo[gone], hi[gone])
-        plo[keep], phi[keep] = widen(plo[keep], phi[keep], plo[gone], phi[gone])
+        spans[keep] = spans[keep].widen(spans[gone])
         del links[keep][gone]
         for z, e in links[gone].items():
             if z == keep:

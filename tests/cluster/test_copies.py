@@ -7,7 +7,7 @@ import random
 import pytest
 
 from storydesk.cluster import cluster_store
-from storydesk.copies import find_copies, shingles
+from storydesk.cluster.copies import find_copies, shingles
 from storydesk.models import Article
 
 WIRE = ("Heavy rain caused the river to burst its banks on Monday, flooding hundreds of homes in the low-lying "

@@ -20,7 +20,7 @@ from anyascii import anyascii
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
-from .models import Article
+from ..models import Article
 
 NUM_PERM = 128
 SHINGLE = 5  # words per shingle: long enough that two independent reports rarely share one

@@ -1,0 +1,350 @@
+"""Story clustering stage, its algorithm: the ``Clusterer`` and the in-memory entry points.
+
+Two articles are compared by a score that mixes a dense sentence embedding of title and lead with a
+sparse tf-idf vector over words, named entities, dates and numbers (IDF counted over the corpus seen
+so far). New articles, in date order and in chunks, are clustered by average linkage over a neighbour
+graph (each article's k nearest by embedding, so no all-pairs comparison) together with the latest
+members of the earlier stories near them (found through an HNSW index over stored article vectors and
+the latest stories naming their main entities); a group holding earlier members joins the story most
+of them belong to, any other group opens a new story. Pair scores also weigh the articles' shared
+main entities, and a second pass splits a large group in two when its halves share only the group's
+common (topical) words. Reports published further apart than a window are never one story.
+
+The same input gives the same stories. ``cluster_features`` and ``cluster_articles`` run it in memory
+(benchmarks, tests); ``state.cluster_store`` runs it on the store. Average linkage, time windows and
+bipartitions live in ``linkage.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+import faiss
+import numpy as np
+
+from ..models import Analysis, Article
+from .features import HASH_BITS, Features, article_features, term_id
+from .linkage import DaySpan, batch_groups, bipartition
+from .params import DEFAULT, Params
+
+
+def story_id(seed_article_id: str) -> str:
+    """Stable story id from the id of its first (seed) article."""
+    return "s-" + hashlib.sha1(seed_article_id.encode()).hexdigest()[:10]
+
+
+class Clusterer:
+    """Incremental single-pass clustering state: stories, their centroids, the indexes, the DF table.
+
+    The public attributes are the state ``state.py`` saves as rows and restores (stories are opened
+    with ``open_story``, the vector index made with ``new_index``); the methods that start with ``_``
+    are the algorithm's own steps.
+    """
+
+    def __init__(self, params: Params = DEFAULT, dim: int = 384,
+                 feature_source: Callable[[list[str]], Sequence[Features]] | None = None) -> None:
+        self.params = params
+        # Features of earlier articles, when new ones are clustered along with them: recomputed by
+        # ``feature_source`` (the store's), else kept in ``known`` as articles are added.
+        self.feature_source = feature_source
+        self.known: dict[str, Features] = {}
+        self.dim = dim
+        self.df = np.zeros(1 << HASH_BITS, dtype=np.int32)
+        self.n_docs = 0
+        self.index = self.new_index()
+        self.row_story: list[int] = []  # index row -> story
+        self.row_article: list[str] = []
+        self.ids: list[str] = []  # story -> story id
+        self.members: list[list[str]] = []
+        self.rows: list[list[int]] = []
+        self.dense = np.zeros((0, dim), dtype=np.float32)
+        self.spans: list[DaySpan] = []  # story -> its first and last days
+        self.postings: dict[int, list[int]] = {}
+        self.story_of: dict[str, int] = {}
+        self.changed: set[int] = set()
+
+    def new_index(self) -> faiss.Index:
+        """An empty vector index of the kind the state keeps (HNSW over inner products)."""
+        index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 64
+        index.hnsw.efSearch = 64
+        return index
+
+    # ---- features --------------------------------------------------------------------------
+
+    def observe(self, feats: Iterable[Features]) -> None:
+        """Count document frequencies of a batch before clustering it (IDF of the corpus seen so far)."""
+        for f in feats:
+            tids = np.unique(f.term_ids)
+            self.df[tids] += 1
+            self.n_docs += 1
+
+    def sparse(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
+        """Top terms by sublinear tf-idf as sorted term ids and L2-normalised weights."""
+        if not len(f.term_ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        tids, c = f.term_ids, f.term_counts.astype(np.float64)
+        tf = np.where(c >= 1, 1.0 + np.log(np.maximum(c, 1e-9)), c)
+        idf = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
+        w = tf * idf
+        keep = np.lexsort((tids, -w))[: self.params.max_terms]
+        uniq, inv = np.unique(tids[keep], return_inverse=True)
+        merged = np.zeros(len(uniq))
+        np.add.at(merged, inv, w[keep])
+        merged /= max(float(np.linalg.norm(merged)), 1e-12)
+        return uniq, merged.astype(np.float32)
+
+    def entity_vector(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
+        """The article's main entities as sorted term ids with L2-normalised idf weights."""
+        tids = np.unique(np.fromiter((term_id("e:" + e) for e in f.entities[: self.params.key_entities]),
+                                     dtype=np.int64))
+        if not len(tids):
+            return tids, np.zeros(0, dtype=np.float32)
+        w = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
+        return tids, (w / max(float(np.linalg.norm(w)), 1e-12)).astype(np.float32)
+
+    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int]) -> list[list[int]]:
+        """Split a group in two when, beyond the words all its members share, it holds two events (once:
+        on ECB+ train/dev, splitting the halves again cost F1)."""
+        p = self.params
+        if len(group) < p.split_min:
+            return [group]
+        sim = self._residual_similarity(feats, vecs)
+        labels = bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
+        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= p.split_threshold:
+            return [group]
+        return sorted([[group[i] for i in np.flatnonzero(side)] for side in (labels, ~labels)])
+
+    def _residual_similarity(self, feats: Sequence[Features], vecs: np.ndarray) -> np.ndarray:
+        """Pairwise similarity of a group's members on what they do not all share: terms weighted by
+        how few members hold them (0 for a term all hold), embeddings minus the group mean."""
+        import scipy.sparse as sp
+
+        n = len(feats)
+        cols = np.concatenate([f.term_ids for f in feats])
+        rows = np.repeat(np.arange(n), [len(f.term_ids) for f in feats])
+        counts = np.concatenate([f.term_counts for f in feats]).astype(np.float64)
+        terms, held = np.unique(np.unique(np.stack([rows, cols], 1), axis=0)[:, 1], return_counts=True)
+        tf = 1.0 + np.log(np.maximum(counts, 1.0))
+        idf = np.log((self.n_docs + 1) / (self.df[cols] + 1.0)) + 1.0
+        local = np.log((n + 1) / (held[np.searchsorted(terms, cols)] + 1.0))
+        m = sp.csr_matrix((tf * idf * local, (rows, cols)), shape=(n, 1 << HASH_BITS))
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
+        m = sp.diags(1 / np.maximum(norms, 1e-12)) @ m
+        centred = vecs - vecs.mean(0)
+        centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+        d = self.params.split_dense
+        return d * (centred @ centred.T) + (1 - d) * (m @ m.T).toarray()
+
+    # ---- clustering ----------------------------------------------------------------------
+
+    def place_batch(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
+                    progress: bool | None = None) -> None:
+        """Cluster new articles with the recent members of the earlier stories near them (average linkage
+        over a neighbour graph, then the second pass); a group joins the earlier story most of its
+        earlier members belong to, or opens a new story.
+
+        Articles are taken in date order in chunks of ``batch_size``, so that memory and the cost per
+        article stay flat however many arrive at once.
+        """
+        self.observe(feats)
+        order = sorted(range(len(feats)), key=lambda i: feats[i].key)
+        size = self.params.batch_size
+        for start in _progress(range(0, len(order), size), progress and len(order) > size, "clustering", "batch"):
+            self._place_chunk(feats, vecs, copy_of, order[start : start + size])
+
+    def _place_chunk(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
+                     order: list[int]) -> None:
+        originals = [i for i in order if copy_of.get(feats[i].id) is None]
+        ctx_feats, ctx_vecs, ctx_story = self._context([feats[i] for i in originals], vecs[originals])
+        batch = [feats[i] for i in originals] + ctx_feats
+        bvecs = np.vstack([vecs[originals], ctx_vecs]) if ctx_feats else vecs[originals]
+        sparse = [self.sparse(f) for f in batch]
+        ents = [self.entity_vector(f) for f in batch]
+        groups = batch_groups(batch, bvecs, sparse, self.params, ents)
+        if self.params.split_threshold:
+            groups = [h for g in groups for h in self.split_group([batch[j] for j in g], bvecs[g], g)]
+        for new, s in self._route(groups, ctx_story, batch, len(originals)):
+            if s is None:
+                s = self.open_story(batch[new[0]].id)
+            for j in new:
+                self.add(batch[j], bvecs[j], s)
+        for i in order:  # copies go where their original went, without pulling centroids
+            orig = copy_of.get(feats[i].id)
+            if orig is None:
+                continue
+            s = self.story_of.get(orig)
+            if s is None:  # original not clustered (should not happen): treat as an original
+                self.add(feats[i], vecs[i], self.open_story(feats[i].id))
+            else:
+                self.add(feats[i], vecs[i], s, copy=True)
+
+    def _route(self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features],
+               n: int) -> list[tuple[list[int], int | None]]:
+        """Each group's new articles (batch index < n) with the earlier story they join (None: a new one).
+
+        When the second pass parts an earlier story's members into several groups, the story held two
+        events: only the group with most of its members joins it, the others' new articles open stories.
+        """
+        routed = []
+        for g in groups:
+            new = [j for j in g if j < n]
+            if new:
+                s = self._story_for([ctx_story[j - n] for j in g if j >= n], [batch[j] for j in new])
+                routed.append((new, s, sum(1 for j in g if j >= n and ctx_story[j - n] == s)))
+        if self.params.one_group_per_story:
+            best: dict[int, tuple[int, int]] = {}
+            for k, (_, s, held) in enumerate(routed):
+                if s is not None and (s not in best or held > best[s][0]):
+                    best[s] = (held, k)
+            return [(new, s if s is None or best[s][1] == k else None) for k, (new, s, _) in enumerate(routed)]
+        return [(new, s) for new, s, _ in routed]
+
+    def _context(self, feats: Sequence[Features], vecs: np.ndarray) -> tuple[list[Features], np.ndarray, list[int]]:
+        """Recent members of the earlier stories near the new articles, to cluster along with them.
+
+        New articles then join an earlier story by the same linkage and second pass that built it,
+        not by a centroid alone (a centroid blurs the topic's events together). Stories come from
+        each new article's nearest stored vectors and its main entities' latest stories; each brings
+        at most ``join_members`` members, so the cost per new article does not grow with the corpus.
+        """
+        p = self.params
+        if not self.index.ntotal or not len(feats):
+            return [], np.zeros((0, self.dim), dtype=np.float32), []
+        sims, rows = self.index.search(np.ascontiguousarray(vecs, dtype=np.float32), min(p.k, self.index.ntotal))
+        found: set[int] = set()
+        for f, sim, row in zip(feats, sims.tolist(), rows.tolist(), strict=True):
+            near = {self.row_story[r] for r, c in zip(row, sim, strict=True) if r >= 0 and c >= p.context_cos}
+            if p.context_entities:
+                for e in f.entities[: p.entity_query]:
+                    near.update(self.postings.get(term_id("e:" + e), ()))
+            day = f.pub_day if f.pub_day is not None else f.day
+            found.update(s for s in near if self.spans[s].near(day, p.window_days))
+        picked = [(s, r) for s in sorted(found) for r in self.rows[s][-p.join_members:]]
+        if not picked:
+            return [], np.zeros((0, self.dim), dtype=np.float32), []
+        got = self.member_features([self.row_article[r] for _, r in picked])
+        vec = np.vstack([self.index.reconstruct(r) for _, r in picked])
+        return got, vec, [s for s, _ in picked]
+
+    def _story_for(self, old: list[int], new: Sequence[Features]) -> int | None:
+        """The earlier story most of a group's earlier members belong to, if the new ones fit its dates."""
+        if not old:
+            return None
+        counts = Counter(old)
+        s = min(counts, key=lambda x: (-counts[x], x))
+        if not all(self.spans[s].in_window(DaySpan.of(f), self.params) for f in new):
+            return None
+        return s
+
+    def member_features(self, ids: Sequence[str]) -> list[Features]:
+        """Features of clustered articles, from ``feature_source`` or those kept in memory."""
+        if self.feature_source is not None:
+            return list(self.feature_source(list(ids)))
+        return [self.known[i] for i in ids]
+
+    def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False) -> int:
+        """Put one article in story ``s`` and update the story's centroid, dates and the indexes."""
+        vec = np.asarray(vec, dtype=np.float32)
+        self.members[s].append(f.id)
+        self.story_of[f.id] = s
+        self.changed.add(s)
+        self.spans[s] = self.spans[s].widen(DaySpan.of(f))
+        if copy:  # a copy is one source with its original: it must not pull the centroid twice
+            return s
+        self.dense[s] += vec
+
+        self.index.add(vec[None, :])
+        self.rows[s].append(len(self.row_story))
+        self.row_story.append(s)
+        self.row_article.append(f.id)
+        if self.feature_source is None:  # only the members _context may ask for are kept
+            self.known[f.id] = _slim(f, self.params.key_entities)
+            if len(self.rows[s]) > self.params.join_members:
+                self.known.pop(self.row_article[self.rows[s][-self.params.join_members - 1]], None)
+        for e in f.entities[: self.params.entity_query]:
+            post = self.postings.setdefault(term_id("e:" + e), [])
+            if s not in post:
+                post.append(s)
+                del post[: -self.params.entity_postings]
+        return s
+
+    def open_story(self, seed: str, sid: str | None = None) -> int:
+        """Open an empty story seeded by article ``seed`` (its id ``sid`` when given, as when the stored
+        stories are replayed); returns its index."""
+        s = len(self.ids)
+        if s == len(self.dense):
+            grown = np.zeros((max(16, 2 * s), self.dim), dtype=np.float32)
+            grown[:s] = self.dense
+            self.dense = grown
+        self.ids.append(sid or story_id(seed))
+        self.members.append([])
+        self.rows.append([])
+        self.spans.append(DaySpan())
+        return s
+
+    def central(self, s: int) -> list[str]:
+        """Members ranked by closeness to the story's mean vector (copies, having no row, last)."""
+        rows = self.rows[s]
+        if not rows:
+            return list(self.members[s])
+        vecs = np.vstack([self.index.reconstruct(r) for r in rows])
+        sims = vecs @ self.dense[s]
+        order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), self.row_article[rows[i]]))
+        ranked = [self.row_article[rows[i]] for i in order]
+        return ranked + [m for m in self.members[s] if m not in set(ranked)]
+
+
+def _slim(f: Features, entities: int) -> Features:
+    """What clustering an article again needs of its features (kept in memory for many articles)."""
+    return Features(f.id, f.key, f.day, f.pub_day, "", "", f.term_ids.astype(np.int32),
+                    f.term_counts.astype(np.float32), entities=f.entities[:entities])
+
+
+# ---- in-memory entry points (benchmarks, tests) ---------------------------------------------
+
+
+def features_of(articles: Sequence[Article], analyses: dict[str, Analysis] | None = None,
+                params: Params = DEFAULT) -> list[Features]:
+    """Clustering features of in-memory articles (with their analyses when given)."""
+    analyses = analyses or {}
+    return [article_features(a, analyses.get(a.id), params.title_boost, params.entity_boost) for a in articles]
+
+
+def embed_features(feats: Sequence[Features]) -> np.ndarray:
+    """Embeddings of the articles' title and lead (rows follow ``feats``)."""
+    from ..embed import encode
+
+    return encode([f.embed_text for f in feats])
+
+
+def cluster_features(feats: Sequence[Features], vectors: np.ndarray, copies: dict[str, str] | None = None,
+                     params: Params = DEFAULT, clusterer: Clusterer | None = None) -> Clusterer:
+    """Cluster prepared features (rows of ``vectors`` follow ``feats``) as one batch."""
+    cl = clusterer or Clusterer(params, vectors.shape[1] if len(vectors) else 384)
+    cl.place_batch(feats, np.asarray(vectors, dtype=np.float32), copies or {})
+    return cl
+
+
+def cluster_articles(articles: Sequence[Article], analyses: dict[str, Analysis] | None = None,
+                     vectors: np.ndarray | None = None, params: Params = DEFAULT,
+                     find_copies: bool = True) -> list[list[str]]:
+    """Group in-memory articles into stories; returns the article ids of each story, sorted."""
+    from .copies import find_copies as _find
+
+    feats = features_of(articles, analyses, params)
+    vecs = embed_features(feats) if vectors is None else vectors
+    copies = _find(articles) if find_copies else {}
+    cl = cluster_features(feats, vecs, copies, params)
+    return sorted(sorted(m) for m in cl.members if m)
+
+
+def _progress(items: Sequence, on: bool | None, desc: str, unit: str = "article") -> Iterable:
+    """``items``, with a progress bar when ``on``."""
+    if not on:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=unit)
