@@ -17,13 +17,13 @@ bipartitions live in ``linkage.py``.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 import faiss
 import numpy as np
 
+from ..ids import short_hash
 from ..models import Analysis, Article
 from .features import HASH_BITS, Features, article_features, term_id
 from .linkage import DaySpan, batch_groups, bipartition
@@ -32,7 +32,7 @@ from .params import DEFAULT, Params
 
 def story_id(seed_article_id: str) -> str:
     """Stable story id from the id of its first (seed) article."""
-    return "s-" + hashlib.sha1(seed_article_id.encode()).hexdigest()[:10]
+    return "s-" + short_hash(seed_article_id)
 
 
 class Clusterer:

@@ -10,7 +10,6 @@ does not depend on the order the articles came in.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,9 @@ from anyascii import anyascii
 from datasketch import LeanMinHash, MinHash
 from datasketch.lsh import _optimal_param
 
+from ..groups import UnionFind
 from ..models import Article
+from ..text import ASCII_RUN_RE
 
 NUM_PERM = 128
 SHINGLE = 5  # words per shingle: long enough that two independent reports rarely share one
@@ -31,12 +32,11 @@ MIN_SHINGLES = 12  # below this a text is too short to call it a copy of anythin
 BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, 0.5, 0.5)
 SCHEME = MinHash(num_perm=NUM_PERM, seed=1).scheme  # stored with nothing else, so fixed here
 
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 def shingles(text: str) -> set[bytes]:
     """Word 5-grams of the folded text, as bytes (what MinHash hashes)."""
-    words = _WORD.findall(anyascii(text).lower())
+    words = ASCII_RUN_RE.findall(anyascii(text).lower())
     if len(words) < SHINGLE:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
@@ -127,32 +127,22 @@ def link_copies(
             keys_of[aid] = key_of(aid) if key_of else (2, "", aid)
         return keys_of[aid]
 
-    parent: dict[str, str] = {}
+    groups: UnionFind[str] = UnionFind(key=key)
 
     def find(a: str) -> str:
-        root = known_copy_of(a) or a
-        root = parent.get(root, root)
-        while parent.get(root, root) != root:
-            root = parent[root]
-        return root
+        return groups.find(known_copy_of(a) or a)
 
     changed: dict[str, str] = {}
     for aid, _pub, text in sorted(new, key=lambda r: keys_of[r[0]]):
         sig, n = signature(text)
         keys = band_keys(sig)
         if n >= MIN_SHINGLES:
-            roots = set()
             for other in sorted(index.candidates(keys)):
                 got = index.signature_of(other)
                 if got is not None and other != aid and similar(sig, n, got[0], got[1]):
-                    roots.add(find(other))
-            if roots:
-                best = min(roots | {aid}, key=key)
-                for r in roots | {aid}:
-                    if r != best:
-                        parent[r] = best
+                    groups.union(aid, find(other))
         index.add(aid, sig, n, keys)
-    for a in list(parent) + [aid for aid, _, _ in new]:
+    for a in list(groups.parent) + [aid for aid, _, _ in new]:
         root = find(a)
         if root != a and (known_copy_of(a) != root):
             changed[a] = root

@@ -9,18 +9,18 @@ the article in time, which the clustering stage weighs with an incrementally est
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from anyascii import anyascii
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from ..ids import short_hash
 from ..models import Analysis, Article
+from ..text import ASCII_TERM_RE, MONTH_NAME, MONTH_NUMBERS, fold_term, month_number
 from .copies import order_key
 
 HASH_BITS = 22  # term ids: crc32 folded to 4M buckets (collisions are rare and harmless for similarity)
@@ -28,17 +28,10 @@ ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT
 LEAD_CHARS = 600
 DATELINE_CHARS = 300  # a full date this close to the start dates the article when nothing else does
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"])}
-_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-_MON = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_MON = rf"({MONTH_NAME})"  # compiled with re.I below
 _DATE_MDY = re.compile(_MON + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MON + r"\.?,?\s+((?:19|20)\d\d)\b", re.I)
 _DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
-_SEED_DATE = re.compile(r"^\s*date\s+(\d{4}-\d\d-\d\d)\b")
-_WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 # A run of capitalised words, possibly joined by a lowercase particle ("Bank of England").
 _CAPS = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|del|la|van|von|al|bin|the)\s+)?[A-Z][\w'’.-]*[\w])*")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "also", "would", "could", "mr", "mrs", "ms",
@@ -47,7 +40,7 @@ _CAPS_STOP = frozenset(ENGLISH_STOP_WORDS) | {"monday", "tuesday", "wednesday", 
                       "reuters", "ap", "afp", "cnn", "bbc", "updated", "published", "photo", "image",
                       "advertisement", "read", "watch", "video", "getty", "images", "edt", "est", "pdt", "pst",
                       "gmt", "utc", "et", "pm", "am", "i", "it's", "he's", "she's", "we", "they", "us", "mr.",
-                      "mrs.", "ms.", "dr.", "first"} | set(_MONTHS)
+                      "mrs.", "ms.", "dr.", "first"} | set(MONTH_NUMBERS)
 
 
 @dataclass
@@ -72,7 +65,7 @@ class Features:
 
     @property
     def embed_hash(self) -> str:
-        return hashlib.sha1(self.embed_text.encode()).hexdigest()
+        return short_hash(self.embed_text, n=40)
 
     def has(self, term: str) -> bool:
         return bool(np.isin(term_id(term), self.term_ids))
@@ -81,14 +74,6 @@ class Features:
 def term_id(term: str) -> int:
     """Stable term id (crc32 is deterministic across processes, unlike ``hash``)."""
     return zlib.crc32(term.encode()) & ((1 << HASH_BITS) - 1)
-
-
-@lru_cache(maxsize=1 << 17)
-def fold(text: str) -> str:
-    """Matching form of a name: ascii, lowercase, no possessive, single spaces."""
-    t = anyascii(text).lower().strip()
-    t = re.sub(r"['’]s\b", "", t)
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
 
 
 def to_day(value: str | None) -> int | None:
@@ -105,9 +90,9 @@ def text_dates(text: str) -> list[tuple[int, str]]:
     """Full dates written in a text, as (offset, YYYY-MM-DD)."""
     out = []
     for m in _DATE_MDY.finditer(text):
-        out.append((m.start(), _iso(m.group(3), _MONTHS[m.group(1).lower()[:3]], m.group(2))))
+        out.append((m.start(), _iso(m.group(3), month_number(m.group(1)), m.group(2))))
     for m in _DATE_DMY.finditer(text):
-        out.append((m.start(), _iso(m.group(3), _MONTHS[m.group(2).lower()[:3]], m.group(1))))
+        out.append((m.start(), _iso(m.group(3), month_number(m.group(2)), m.group(1))))
     for m in _DATE_ISO.finditer(text):
         out.append((m.start(), _iso(m.group(1), int(m.group(2)), m.group(3))))
     return sorted((o, d) for o, d in out if d)
@@ -122,7 +107,7 @@ def _iso(year: str, month: int, day: str) -> str:
 
 def lead_of(text: str, limit: int = LEAD_CHARS) -> str:
     """The first paragraphs up to ``limit`` characters, cut at a sentence end when there is one."""
-    text = _SEED_DATE.sub("", text).strip()
+    text = text.strip()
     if len(text) <= limit:
         return text
     cut = max(text.rfind(". ", 0, limit), text.rfind("\n", 0, limit))
@@ -130,7 +115,7 @@ def lead_of(text: str, limit: int = LEAD_CHARS) -> str:
 
 
 def first_sentence(text: str, limit: int = 200) -> str:
-    text = _SEED_DATE.sub("", text).strip()
+    text = text.strip()
     line = text.split("\n", 1)[0].strip()
     m = re.search(r"(?<=[.!?])\s", line)
     sent = line[: m.start()] if m else line
@@ -142,24 +127,24 @@ def fallback_entities(text: str) -> list[str]:
     out = []
     for m in _CAPS.finditer(text):
         words = m.group(0).split()
-        while words and fold(words[0]) in _CAPS_STOP:
+        while words and fold_term(words[0]) in _CAPS_STOP:
             words = words[1:]
-        while words and fold(words[-1]) in _CAPS_STOP:
+        while words and fold_term(words[-1]) in _CAPS_STOP:
             words = words[:-1]
         if not words:
             continue
-        norm = fold(" ".join(words))
+        norm = fold_term(" ".join(words))
         if len(norm) > 2 and norm not in _CAPS_STOP:
             out.append(norm)
     return out
 
 
 def analysis_entities(analysis: Analysis) -> list[str]:
-    return [m.norm or fold(m.text) for m in analysis.mentions if m.label in ENTITY_LABELS and (m.norm or m.text)]
+    return [m.norm or fold_term(m.text) for m in analysis.mentions if m.label in ENTITY_LABELS and (m.norm or m.text)]
 
 
 def words(text: str) -> list[str]:
-    toks = _WORD.findall(anyascii(text).lower())
+    toks = ASCII_TERM_RE.findall(anyascii(text).lower())
     return [t.replace(",", "") for t in toks if t not in _STOP and (len(t) > 2 or t.isdigit())]
 
 
@@ -168,7 +153,7 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
     """Term counts and time of one article; uses the stored analysis when there is one."""
     text = article.text or ""
     title = (article.title or "").strip()
-    body = _SEED_DATE.sub("", text)
+    body = text
     counts: Counter = Counter()
     for w in words(body):
         counts[w] += 1.0
@@ -176,7 +161,7 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
         counts[w] += title_boost
     if analysis and analysis.mentions:
         ents = analysis_entities(analysis)
-        lead_ents = [m.norm or fold(m.text) for m in analysis.mentions
+        lead_ents = [m.norm or fold_term(m.text) for m in analysis.mentions
                      if m.label in ENTITY_LABELS and m.start < lead_chars and (m.norm or m.text)]
     else:
         ents = fallback_entities(body)
@@ -196,11 +181,10 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
         counts["y:" + d[:4]] += 0.5
     day = pub_day = to_day(article.published)
     if day is None:
-        m = _SEED_DATE.match(text)
         lead_dates = [d for o, d in text_dates(body.lstrip()) if o < DATELINE_CHARS]
         lead_resolved = [d.resolved for d in (analysis.dates if analysis else []) if d.start < DATELINE_CHARS
                          and d.resolved and len(d.resolved) == 10]
-        day = to_day(m.group(1) if m else (lead_resolved or lead_dates or [None])[0])
+        day = to_day((lead_resolved or lead_dates or [None])[0])
     key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
     terms = sorted(counts)
     tids = np.fromiter((term_id(t) for t in terms), dtype=np.int64, count=len(terms))
