@@ -387,7 +387,7 @@ def _read_pairs(path: str) -> list[dict]:
                 continue
             try:
                 row = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 click.echo(f"skipped: {path}:{number}: not JSON ({exc.msg})", err=True)
                 continue
             missing = [k for k in ("id", "a", "b") if not isinstance(row, dict) or not isinstance(row.get(k), str | int)]

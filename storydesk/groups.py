@@ -13,12 +13,17 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T", bound=Hashable)
 
 
+def _itself(x: Any) -> Any:
+    """The default ordering key: a member orders by itself."""
+    return x
+
+
 class UnionFind(Generic[T]):
     """Disjoint sets over hashable members; a set's root is its least member (by ``key``, if given)."""
 
     def __init__(self, key: Callable[[T], Any] | None = None) -> None:
         self.parent: dict[T, T] = {}
-        self.key = key
+        self.key: Callable[[T], Any] = key if key is not None else _itself
 
     def find(self, x: T) -> T:
         """The root of the set holding ``x`` (a new member is a set of its own)."""

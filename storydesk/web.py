@@ -245,6 +245,8 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> Non
         print(f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
               file=sys.stderr)
     h, p = server.server_address[:2]
+    if isinstance(h, bytes):  # only a Unix socket's address is bytes; this server listens on TCP
+        h = h.decode()
     print(f"storydesk: http://{f'[{h}]' if ':' in h else h}:{p}/  (Ctrl-C to stop)", file=sys.stderr)
     try:
         server.serve_forever()

@@ -133,7 +133,7 @@ def _common_noun_start(ent: Span) -> bool:
     noun, modifying a lower-case noun after it."""
     tok = ent[0]
     nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
-    return (len(ent) == 1 and tok.is_sent_start and tok.pos_ == "NOUN" and tok.dep_ == "compound"
+    return (len(ent) == 1 and bool(tok.is_sent_start) and tok.pos_ == "NOUN" and tok.dep_ == "compound"
             and nxt is not None and nxt.is_lower and nxt.pos_ == "NOUN")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from anyascii import anyascii
@@ -305,9 +306,16 @@ def _appositive_person(doc: Doc, subj: Token) -> Span | None:
     return None
 
 
-def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> str | None | bool:
+@dataclass(frozen=True, slots=True)
+class _Referent:
+    """What a pronoun was found to refer to: a named person, or (``name`` None) no one nameable."""
+
+    name: str | None
+
+
+def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> _Referent | None:
     """What "he"/"she" refers to: the nearest earlier subject that is a person or a titled noun phrase,
-    in this sentence or the three before it. False when no subject decides it."""
+    in this sentence or the three before it. None when no subject decides it."""
     first_sent = pronoun.sent.start
     for _ in range(3):
         if first_sent == 0:
@@ -318,12 +326,12 @@ def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> str | None |
             continue
         ent = _ent_at(doc, tok.i)
         if ent is not None and ent.label_ == "PERSON":
-            return full_name(doc, ent.text)
-        if ent is None and _known_person(doc, tok) is not None:
-            return _known_person(doc, tok)
+            return _Referent(full_name(doc, ent.text))
+        if ent is None and (known := _known_person(doc, tok)) is not None:
+            return _Referent(known)
         if tok.pos_ == "NOUN" and tok.lower_ in TITLE_WORDS:
-            return _role_holder(doc, tok.lower_, tok.idx) if tok.lower_ != "official" else None
-    return False
+            return _Referent(_role_holder(doc, tok.lower_, tok.idx) if tok.lower_ != "official" else None)
+    return None
 
 
 def _known_person(doc: Doc, tok: Token) -> str | None:
@@ -386,8 +394,8 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
     low = subj.lower_
     if low in _PRONOUNS:
         found = _antecedent(doc, subj, skip)
-        if found is not False:
-            return found, s_char, e_char
+        if found is not None:
+            return found.name, s_char, e_char
         person = _nearest_person(doc, s_char, skip)
         return (full_name(doc, person.text) if person is not None else None), s_char, e_char
     if low in TITLE_WORDS and subj.pos_ == "NOUN" and any(t.lower_ == "the" for t in doc[start:subj.i]):
@@ -612,6 +620,7 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
     for tok in doc:
         if in_spans(marked, tok.idx, tok.idx + 1) or in_spans(credits, tok.idx, tok.idx + 1):
             continue
+        subj: Token | None
         if tok.lower_ == "according":
             src = _according(tok)
             if src is None or not _is_source(src):

@@ -65,7 +65,7 @@ class Clusterer:
         self.story_of: dict[str, int] = {}
         self.changed: set[int] = set()
 
-    def new_index(self) -> faiss.Index:
+    def new_index(self) -> faiss.IndexHNSWFlat:
         """An empty vector index of the kind the state keeps (HNSW over inner products)."""
         index = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 64

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,7 +154,7 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
     text = article.text or ""
     title = (article.title or "").strip()
     body = text
-    counts: Counter = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)  # weighted term counts
     for w in words(body):
         counts[w] += 1.0
     for w in words(title):
@@ -184,7 +184,7 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
         lead_dates = [d for o, d in text_dates(body.lstrip()) if o < DATELINE_CHARS]
         lead_resolved = [d.resolved for d in (analysis.dates if analysis else []) if d.start < DATELINE_CHARS
                          and d.resolved and len(d.resolved) == 10]
-        day = to_day((lead_resolved or lead_dates or [None])[0])
+        day = to_day(next(iter(lead_resolved or lead_dates), None))
     key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
     terms = sorted(counts)
     tids = np.fromiter((term_id(t) for t in terms), dtype=np.int64, count=len(terms))

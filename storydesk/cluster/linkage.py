@@ -18,22 +18,28 @@ import numpy as np
 from .features import HASH_BITS, Features
 from .params import Params
 
-Interval = tuple[int | None, int | None]
+DayRange = tuple[int, int]  # first and last ordinal day
 
 
-def _union(lo: int | None, hi: int | None, lo2: int | None, hi2: int | None) -> Interval:
-    """The union of two day intervals (None: no date)."""
-    if lo2 is None:
-        return lo, hi
-    if lo is None:
-        return lo2, hi2
-    return min(lo, lo2), max(hi, hi2)
+def _union(a: DayRange | None, b: DayRange | None) -> DayRange | None:
+    """The union of two day ranges (None: no date)."""
+    if b is None:
+        return a
+    if a is None:
+        return b
+    return min(a[0], b[0]), max(a[1], b[1])
+
+
+def _range(lo: int | None, hi: int | None) -> DayRange | None:
+    """A range from its two ends, which are None together (no dated report)."""
+    return None if lo is None or hi is None else (lo, hi)
 
 
 @dataclass(frozen=True, slots=True)
 class DaySpan:
     """First and last ordinal day of a group of reports: by any date (``lo``, ``hi``: published, else a
-    date in the lead) and by publication date only (``plo``, ``phi``); None where no report has one."""
+    date in the lead) and by publication date only (``plo``, ``phi``); None where no report has one.
+    The two ends of a pair are None together."""
 
     lo: int | None = None
     hi: int | None = None
@@ -45,25 +51,35 @@ class DaySpan:
         """The span of one article."""
         return cls(f.day, f.day, f.pub_day, f.pub_day)
 
+    @property
+    def dated(self) -> DayRange | None:
+        """(lo, hi), None when no report has a date."""
+        return _range(self.lo, self.hi)
+
+    @property
+    def published(self) -> DayRange | None:
+        """(plo, phi), None when no report has a publication date."""
+        return _range(self.plo, self.phi)
+
     def widen(self, other: DaySpan) -> DaySpan:
         """The span of both groups."""
-        lo, hi = _union(self.lo, self.hi, other.lo, other.hi)
-        plo, phi = _union(self.plo, self.phi, other.plo, other.phi)
+        lo, hi = _union(self.dated, other.dated) or (None, None)
+        plo, phi = _union(self.published, other.published) or (None, None)
         return DaySpan(lo, hi, plo, phi)
 
     def in_window(self, other: DaySpan, params: Params) -> bool:
         """Whether the two groups are close enough in time to be one event."""
         both = self.widen(other)
-        if both.plo is not None and both.phi - both.plo > params.window_days:
+        if (pub := both.published) is not None and pub[1] - pub[0] > params.window_days:
             return False
-        return both.lo is None or both.hi - both.lo <= params.text_window_days
+        return (dated := both.dated) is None or dated[1] - dated[0] <= params.text_window_days
 
     def near(self, day: int | None, days: float) -> bool:
         """Whether a report of ``day`` falls within ``days`` of the span's publication days (always when
         either is undated)."""
-        if day is None or self.plo is None:
+        if day is None or (pub := self.published) is None:
             return True
-        return self.plo - days <= day <= self.phi + days
+        return pub[0] - days <= day <= pub[1] + days
 
 
 def bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
@@ -101,11 +117,13 @@ def neighbour_pairs(vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(vecs)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    index: faiss.Index
     if n <= 5000:
         index = faiss.IndexFlatIP(vecs.shape[1])
     else:
-        index = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 64
+        hnsw = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 64
+        index = hnsw
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)  # a graph built by several threads depends on their timing
     try:

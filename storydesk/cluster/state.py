@@ -323,7 +323,8 @@ def _restore_index(store: Store, cl: Clusterer, rows: list[int]) -> int | None:
     if index is None:
         index = cl.new_index()
     for _ in range(cached):  # the level generator is not serialized: draw what the cached rows drew
-        index.hnsw.random_level()
+        # faiss's bundled stubs omit HNSW.random_level, which the compiled module has
+        index.hnsw.random_level()  # type: ignore[attr-defined]
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)  # as in add(): one row at a time, the graph does not depend on timing
     try:
@@ -335,7 +336,7 @@ def _restore_index(store: Store, cl: Clusterer, rows: list[int]) -> int | None:
     return cached
 
 
-def _cached_index(path: Path | None, vecs: np.ndarray) -> faiss.Index | None:
+def _cached_index(path: Path | None, vecs: np.ndarray) -> faiss.IndexHNSWFlat | None:
     """The cached index when it holds the first rows of ``vecs`` exactly; None when missing or stale."""
     if path is None or not path.exists():
         return None
@@ -403,8 +404,8 @@ def _story(store: Store, cl: Clusterer, s: int) -> Story:
     head = arts[titled[0]] if titled else arts[ranked[0]]
     title = (head.title or "").strip() or first_sentence(head.text)
     sources = sorted({arts[a].source for a in cl.members[s] if not arts[a].copy_of and arts[a].source})
-    iso = [d for d in (cl.spans[s].lo, cl.spans[s].hi) if d is not None]
-    first, last = [dt.date.fromordinal(d).isoformat() for d in iso] or [None, None]
+    dated = cl.spans[s].dated
+    first, last = (None, None) if dated is None else (dt.date.fromordinal(d).isoformat() for d in dated)
     return Story(cl.ids[s], title, sorted(cl.members[s]), sources, first, last)
 
 

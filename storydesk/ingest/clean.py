@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -50,7 +51,7 @@ from .meta import (
 
 _HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
 
-_SPACE_TABLE = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
+_SPACE_TABLE: dict[int, str | None] = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
 _SPACE_TABLE.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
 _SPACE_TABLE.update({c: None for c in range(0, 32) if c not in (9, 10, 11, 12, 13)})
 _SPACE_TABLE[0x7F] = None
@@ -280,7 +281,7 @@ def _repeats_and_tail(paras: list[_Para]) -> None:
 
 def _storable_record(raw: RawRecord) -> RawRecord:
     """The record with every lone surrogate replaced: one stray escape must not cost the article."""
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in fields(raw):
         value = getattr(raw, f.name)
         if isinstance(value, str):

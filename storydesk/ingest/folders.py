@@ -17,10 +17,22 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from ..models import Rejection
 from .limits import MAX_BYTES
+
+
+class ByteStream(Protocol):
+    """What the readers ask of an input: bytes by read and readline, and seek (an open file, a gzip
+    stream, or a pipe's replayed head; seek may raise where the stream cannot seek)."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
 
 OWN_OUTPUT = "storydesk's own output; not read"
 LINK_OUT = "symlink to outside the folder; not followed"

@@ -61,17 +61,19 @@ def page_text(html: str, url: str | None = None) -> PageText:
     if not _FULL_PAGE_RE.search(html[:5000]):
         return PageText(fragment_text(html), url=url, whole=False)
     import trafilatura
+    from trafilatura.settings import Document
 
     doc = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False,
         include_images=False, deduplicate=False,
     )
-    if doc is None or not (doc.text or "").strip():
+    # without as_dict, a Document or None (trafilatura annotates the as_dict=True form too)
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         text = _baseline(html)
         return PageText(text, url=url)
     authors = [a.strip() for a in re.split(r";|\|", doc.author or "") if a.strip()]
     return PageText(
-        text=doc.text, title=doc.title or None, published=doc.date or None,
+        text=doc.text or "", title=doc.title or None, published=doc.date or None,
         source=doc.sitename or None, url=doc.url or url, authors=authors,
     )
 

@@ -186,7 +186,10 @@ def ingest_paths(paths: Sequence[str], store: Store, progress: bool | None = Non
     try:
         for item in read_paths(list(paths), _own_files(store)):
             bar.update(1)
-            art = item if isinstance(item, Rejection) else _cleaned(item)
+            if isinstance(item, Rejection):
+                batch.reject(item)
+                continue
+            art = _cleaned(item)
             if isinstance(art, Rejection):
                 batch.reject(art)
                 continue

@@ -17,12 +17,13 @@ import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..models import RawRecord, Rejection
 from .decoding import Unreadable, binary_kind, bomless_utf16, decode, detect_encoding, wide_encoding
 from .folders import (
     OWN_OUTPUT,
+    ByteStream,
     NotRegular,
     open_regular,
     output_folder_above,
@@ -113,9 +114,10 @@ def _charrefs_fixed(data: bytes) -> bytes:
     return _CHARREF_RE.sub(_charref, text).encode(enc, "replace")
 
 
-def _parsed_feed(data: bytes) -> dict[str, Any]:
-    """feedparser's reading of a feed; when its own decoding fails (an odd encoding declared), the
-    feed is decoded here and handed over as UTF-8 without its XML declaration."""
+def _parsed_feed(data: bytes) -> Any:
+    """feedparser's reading of a feed (a ``FeedParserDict``, whose keys are also attributes); when its
+    own decoding fails (an odd encoding declared), the feed is decoded here and handed over as UTF-8
+    without its XML declaration."""
     import feedparser
 
     data = _charrefs_fixed(data)
@@ -172,7 +174,7 @@ def read_file(path: Path, name: str | None = None) -> Iterator[RawRecord | Rejec
         yield from _read_guarded(f, path, name)
 
 
-def _read_guarded(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+def _read_guarded(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
     yield from _named_if_empty(_read_caught(f, path, name), name)
 
 
@@ -186,7 +188,7 @@ def _named_if_empty(items: Iterator[RawRecord | Rejection], name: str) -> Iterat
         yield Rejection(name, "holds no records or items; nothing to read")
 
 
-def _read_caught(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+def _read_caught(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
     try:
         yield from _read_open(f, path, name)
     except Unreadable as exc:
@@ -199,7 +201,7 @@ def _read_caught(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Re
         yield Rejection(name, f"could not be read ({type(exc).__name__}: {exc}); the rest of this file is skipped")
 
 
-def _read_open(f: IO[bytes], path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+def _read_open(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
     head = f.read(_SNIFF)
     lower = path.name.lower()
     if head.startswith(b"\x1f\x8b"):

@@ -12,11 +12,11 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from ..models import RawRecord, Rejection
 from .decoding import detect_encoding
-from .folders import OWN_OUTPUT, is_own_output
+from .folders import OWN_OUTPUT, ByteStream, is_own_output
 from .limits import MAX_BYTES, oversized_input
 from .meta import record_id, split_authors
 
@@ -99,7 +99,7 @@ def record(obj: Any, origin: str, fmt: str) -> RawRecord | Rejection:
 # ---- JSON lines --------------------------------------------------------------------------------
 
 
-def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+def _iter_lines(f: ByteStream) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) for each line; None for a line over the size limit (skipped, not kept)."""
     n = 0
     while True:
@@ -117,9 +117,10 @@ def _iter_lines(f: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         yield n, line
 
 
-def _iter_text_lines(f: IO[bytes], encoding: str) -> Iterator[tuple[int, bytes | str | None]]:
+def _iter_text_lines(f: ByteStream, encoding: str) -> Iterator[tuple[int, bytes | str | None]]:
     """Lines of a stream in an encoding whose newline is not one byte (UTF-16, UTF-32)."""
-    text = io.TextIOWrapper(f, encoding=encoding, errors="replace", newline=None)  # type: ignore[arg-type]
+    # TextIOWrapper reads any stream with read(); typeshed asks for a whole buffered stream's methods
+    text = io.TextIOWrapper(f, encoding=encoding, errors="replace", newline=None)  # type: ignore[type-var]
     for n, line in enumerate(text, 1):
         yield n, (None if len(line) > MAX_BYTES else line)
 
@@ -134,7 +135,7 @@ def _line_record(line: bytes | str, origin: str, encoding: str) -> RawRecord | R
     return record(obj, origin, "jsonl")
 
 
-def read_jsonl(f: IO[bytes], name: str, encoding: str = "utf-8") -> Iterator[RawRecord | Rejection]:
+def read_jsonl(f: ByteStream, name: str, encoding: str = "utf-8") -> Iterator[RawRecord | Rejection]:
     """One record a line; a bad line is rejected with its number and reading goes on."""
     wide = encoding.replace("_", "-").lower().startswith(("utf-16", "utf-32"))
     lines = _iter_text_lines(f, encoding) if wide else _iter_lines(f)
@@ -166,7 +167,7 @@ def _value_end(buf: str, pos: int) -> int | None:
 class _ArrayBuffer:
     """A JSON array's text, decoded from a stream a chunk at a time; ``pos`` is where reading stands."""
 
-    def __init__(self, f: IO[bytes], encoding: str) -> None:
+    def __init__(self, f: ByteStream, encoding: str) -> None:
         self.f = f
         self.text_in = codecs.getincrementaldecoder(encoding)(errors="replace")
         self.buf, self.pos, self.eof = "", 0, False
@@ -218,7 +219,7 @@ def _array_item(arr: _ArrayBuffer, decoder: json.JSONDecoder, numbers: _Numbers)
     return obj, None
 
 
-def read_json_array(f: IO[bytes], name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
+def read_json_array(f: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
     """Items of a top-level JSON array, decoded one at a time; an item that cannot be read costs only itself."""
     arr = _ArrayBuffer(f, encoding)
     arr.fill()
@@ -250,7 +251,7 @@ def read_json_array(f: IO[bytes], name: str, encoding: str) -> Iterator[RawRecor
 class Prefixed(io.RawIOBase):
     """A stream that replays some bytes already read, then the rest (for pipes that cannot seek)."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: ByteStream) -> None:
         self._buf = io.BufferedReader(io.BytesIO(head))
         self._rest = rest
 
@@ -281,7 +282,7 @@ def _first_line_is_json(head: bytes, encoding: str) -> bool:
     return True
 
 
-def _read_whole(data: bytes, f: IO[bytes], name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
+def _read_whole(data: bytes, f: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
     """One JSON value spread over many lines (small enough to read whole); JSON lines when it is not one."""
     try:
         obj = json_value(data.decode(encoding, "replace"))
@@ -296,7 +297,7 @@ def _read_whole(data: bytes, f: IO[bytes], name: str, encoding: str) -> Iterator
         yield record(it, name if len(items) == 1 else f"{name}#{i}", "json")
 
 
-def read_json_file(f: IO[bytes], name: str, head: bytes) -> Iterator[RawRecord | Rejection]:
+def read_json_file(f: ByteStream, name: str, head: bytes) -> Iterator[RawRecord | Rejection]:
     """A JSON array or JSON lines; ``f`` is positioned just after ``head``."""
     encoding = detect_encoding(head)
     first = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n")[:1]

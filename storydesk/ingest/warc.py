@@ -15,10 +15,11 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from ..models import RawRecord, Rejection
 from .decoding import Unreadable, decode
+from .folders import ByteStream
 from .limits import MAX_BYTES, oversized_input
 from .meta import url_id
 
@@ -36,7 +37,7 @@ class _StrictGzip(io.RawIOBase):
     the reader (a buffered read would drop them with the exception); ``check`` raises it afterwards.
     """
 
-    def __init__(self, f: IO[bytes]) -> None:
+    def __init__(self, f: ByteStream) -> None:
         self._gz = gzip.GzipFile(fileobj=f)
         self.fault: str | None = None
 
@@ -121,7 +122,7 @@ class _Tally:
     yielded: int = 0
 
 
-def _records(stream: IO[bytes], name: str, tally: _Tally) -> Iterator[RawRecord | Rejection]:
+def _records(stream: ByteStream, name: str, tally: _Tally) -> Iterator[RawRecord | Rejection]:
     """Every page of the archive, each checked whole before it is yielded."""
     from warcio.archiveiterator import ArchiveIterator
 
@@ -139,7 +140,7 @@ def _records(stream: IO[bytes], name: str, tally: _Tally) -> Iterator[RawRecord 
             yield item
 
 
-def read_warc(f: IO[bytes], name: str, gz: bool) -> Iterator[RawRecord | Rejection]:
+def read_warc(f: ByteStream, name: str, gz: bool) -> Iterator[RawRecord | Rejection]:
     """The HTML responses of a WARC file; a cut or malformed file keeps what stands before the fault."""
     from warcio.exceptions import ArchiveLoadFailed
     from warcio.statusandheaders import StatusAndHeadersParserException

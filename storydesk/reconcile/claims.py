@@ -205,7 +205,7 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
     # (still not a place half the statements name: that is the setting again)
     rare |= {p for u in us for p in _gain_objects(u, index) if freq[p] <= max(3, len(us) // 4)}
     by_sentence = {(u.article, u.sentence): u for u in us}
-    places = {}
+    places: dict[int, set[str]] = {}  # unit -> the rare places it is about
     follows: dict[int, int] = {}  # unit -> the unit it answers in the same article
     index_of = {id(u): k for k, u in enumerate(us)}
     for k, u in enumerate(us):
@@ -338,7 +338,7 @@ def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials:
 
 
 def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> dict:
-    holders = [index.by_id[us[k].holder].name for k in side if us[k].holder]
+    holders = [index.by_id[holder].name for k in side if (holder := us[k].holder)]
     who = ", ".join(dict.fromkeys(holders))
     return {"value": f"{verb} by {who}" if who else verb,
             "articles": sorted({us[k].article for k in side}, key=ctx.order),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -101,10 +102,11 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
     if not key or is_credit(body):
         return None
     speaker = _speaker_entity(index, q)
-    pronoun = bool(q.speaker_text) and q.speaker_text.strip().lower() in _PRONOUNS
+    as_written = q.speaker_text or ""
+    pronoun = bool(as_written) and as_written.strip().lower() in _PRONOUNS
     # "officials, who said": the relative pronoun names no one (the analysis resolved its antecedent)
-    relative = bool(q.speaker_text) and q.speaker_text.strip().lower() in _RELATIVE
-    written = None if pronoun or relative or not q.speaker_text else q.speaker_text.strip()
+    relative = bool(as_written) and as_written.strip().lower() in _RELATIVE
+    written = None if pronoun or relative or not as_written else as_written.strip()
     return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun, written)
 
 
@@ -165,7 +167,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     # only a speaker quoted in two separate groups can have been reworded: embed just those
     per_speaker = Counter(sp for sp in speaker if sp)
     for gi, g in enumerate(cores):
-        if per_speaker[speaker[gi]] < 2:
+        if (sp := speaker[gi]) is None or per_speaker[sp] < 2:
             continue
         for p in dict.fromkeys(p for k in g for p in _pieces(occs[k].text)):
             texts.append(p)
@@ -180,7 +182,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
     conflicts: list[dict] = []
     for i in range(len(cores)):
         for j in range(i + 1, len(cores)):
-            if not speaker[i] or speaker[i] != speaker[j]:
+            if not (sp := speaker[i]) or sp != speaker[j]:
                 continue
             ai = {occs[k].article for k in cores[i]}
             aj = {occs[k].article for k in cores[j]}
@@ -195,7 +197,7 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
             # only words given as verbatim quotation can be misquoted
             direct = all(any(occs[k].kind == "direct" for k in g) for g in (cores[i], cores[j]))
             if direct and sim[i, j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
-                conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], speaker[i]))
+                conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], sp))
     quotes = []
     for i, g in enumerate(cores):
         if parent[i] != i:
@@ -265,10 +267,10 @@ def _longest(occs: list[QuoteOcc], g: list[int]) -> QuoteOcc:
 
 def _group_speaker(occs: list[QuoteOcc], g: list[int]) -> str | None:
     """The speaker most occurrences name; a speaker found through a pronoun counts half."""
-    c: Counter = Counter()
+    c: defaultdict[str, float] = defaultdict(float)
     for k in g:
-        if occs[k].speaker:
-            c[occs[k].speaker] += 0.5 if occs[k].via_pronoun else 1.0
+        if sp := occs[k].speaker:
+            c[sp] += 0.5 if occs[k].via_pronoun else 1.0
     return min(c, key=lambda s: (-c[s], s)) if c else None
 
 
@@ -287,7 +289,7 @@ def _quote(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], core: list[in
                      key=lambda k: (ctx.order(occs[k].article), occs[k].start))
     main = _longest(occs, core)
     variants = sorted({_longest(occs, g).text for g in variant_groups} - {main.text})
-    out = {
+    out: dict[str, Any] = {
         "id": "q-" + short_hash(main.article, main.start, main.end),
         "speaker": speaker,
         "speaker_name": index.by_id[speaker].name if speaker else _written_speaker(occs, members),

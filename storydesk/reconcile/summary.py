@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -364,7 +365,7 @@ def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> l
 
 def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str]) -> dict:
     idx, _ = _carriers(i, cands, sim)
-    occurrences = [
+    occurrences: list[dict[str, Any]] = [
         {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
         for j in idx
     ]

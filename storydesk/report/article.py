@@ -24,7 +24,7 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
         state = store.analysis_state().get(article_id)
         out["analysis"] = {
             "version": state[1] if state else None,
-            "stale": bool(state) and state[0] != art.content_hash,  # analysed text differs from stored text
+            "stale": state is not None and state[0] != art.content_hash,  # analysed text differs from stored text
             **{part: [asdict(x) for x in getattr(analysis, part)] for part in _ANALYSIS_PARTS},
         }
     return out

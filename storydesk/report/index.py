@@ -83,7 +83,9 @@ def write_outputs(store: Store, stories: list[Story], report: IngestReport, out_
     from . import render
 
     if dossier_fn is None:
-        from ..reconcile import dossier_for as dossier_fn
+        from ..reconcile import dossier_for
+
+        dossier_fn = dossier_for
 
     out = Path(out_dir)
     (out / "stories").mkdir(parents=True, exist_ok=True)
