@@ -115,14 +115,13 @@ def cluster(store: Store, *, progress: bool | None = None) -> list[Story]:
 def reconcile(store: Store, ids: Sequence[str] | None = None, *, progress: bool | None = None) -> list[str]:
     """Build and store the dossier of each story (all, or those of ``ids``) whose inputs changed since its
     stored dossier was built; return the ids built. An unknown id fails before anything is built."""
-    from .reconcile import build_dossier, input_hash
+    from .reconcile import build_dossier, stored_dossier
 
     todo = store.list_stories() if ids is None else [store.get_story(i) for i in ids]
     built: list[str] = []
     for story in _bar(todo, progress, "reconcile"):
-        key = input_hash(store, story)
-        stored = store.load_dossier(story.id)
-        if stored is not None and stored[0] == key:
+        key, current = stored_dossier(store, story)
+        if current is not None:
             continue
         store.save_dossier(story.id, key, build_dossier(store, story))
         built.append(story.id)

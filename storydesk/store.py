@@ -551,9 +551,14 @@ class Store:
 
     # ---- analysis --------------------------------------------------------------------------
 
-    def analysis_state(self) -> dict[str, tuple[str, str]]:
-        """article id -> (content hash, analysis version) of what is stored."""
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT article_id, content_hash, version FROM analyses")}
+    def analysis_state(self, ids: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
+        """article id -> (content hash, analysis version) of what is stored (of ``ids`` only, when given)."""
+        sql = "SELECT article_id, content_hash, version FROM analyses"
+        if ids is None:
+            return {r[0]: (r[1], r[2]) for r in self.conn.execute(sql)}
+        wanted = list(ids)
+        marks = ", ".join("?" for _ in wanted)
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute(f"{sql} WHERE article_id IN ({marks})", wanted)}
 
     def save_analysis(self, analysis: Analysis, content_hash: str, version: str) -> None:
         """Replace everything stored for one article's analysis, atomically."""

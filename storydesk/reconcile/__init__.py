@@ -12,12 +12,12 @@ from .dossier import SCHEMA, assemble
 # Bump when reconciliation changes what it writes: cached dossiers are rebuilt.
 VERSION = "reconcile-15"
 
-__all__ = ["SCHEMA", "VERSION", "build_dossier", "dossier_for", "input_hash"]
+__all__ = ["SCHEMA", "VERSION", "build_dossier", "dossier_for", "input_hash", "stored_dossier"]
 
 
 def input_hash(store: Store, story: Story) -> str:
     """Hash of what a dossier depends on: article ids, content hashes, copies and analysis versions."""
-    state = store.analysis_state()
+    state = store.analysis_state(story.article_ids)  # one story's rows, not the whole table per story
     parts = [VERSION]
     for a in store.iter_articles(sorted(story.article_ids)):
         version = state.get(a.id, ("", ""))
@@ -32,15 +32,20 @@ def build_dossier(store: Store, story: Story) -> dict[str, Any]:
     return assemble(story, articles, analyses)
 
 
+def stored_dossier(store: Store, story: Story) -> tuple[str, dict[str, Any] | None]:
+    """(the story's input hash, its stored dossier when that was built from these inputs, else None)."""
+    key = input_hash(store, story)
+    cached = store.load_dossier(story.id)
+    return key, (cached[1] if cached and cached[0] == key else None)
+
+
 def dossier_for(store: Store, story_id: str) -> dict[str, Any]:
     """The story's dossier: read back when its inputs did not change, else rebuilt and stored (kept in
     memory only when the store is read-only, as in `serve` and the read verbs)."""
     story = store.get_story(story_id)
-    key = input_hash(store, story)
-    cached = store.load_dossier(story_id)
-    if cached and cached[0] == key:
-        return cached[1]
-    dossier = build_dossier(store, story)
-    if not store.readonly:
-        store.save_dossier(story_id, key, dossier)
+    key, dossier = stored_dossier(store, story)
+    if dossier is None:
+        dossier = build_dossier(store, story)
+        if not store.readonly:
+            store.save_dossier(story_id, key, dossier)
     return dossier

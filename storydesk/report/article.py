@@ -21,7 +21,7 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
     }
     if with_analysis:
         analysis = store.load_analysis(article_id)
-        state = store.analysis_state().get(article_id)
+        state = store.analysis_state([article_id]).get(article_id)
         out["analysis"] = {
             "version": state[1] if state else None,
             "stale": state is not None and state[0] != art.content_hash,  # analysed text differs from stored text
