@@ -42,14 +42,22 @@ def load(topics: set[int] | None, limit: int | None = None) -> tuple[list[Articl
         for line in fh:
             rec = json.loads(line)
             if rec["id"] in gold:
-                arts.append(Article(id=rec["id"], text=rec["text"], source=rec.get("source") or rec["id"],
-                                    title=rec.get("title")))
+                arts.append(
+                    Article(
+                        id=rec["id"],
+                        text=rec["text"],
+                        source=rec.get("source") or rec["id"],
+                        title=rec.get("title"),
+                    )
+                )
     arts.sort(key=lambda a: a.id)
     arts = arts[:limit]
     return arts, {a.id: gold[a.id] for a in arts}
 
 
-def evaluate(topics: set[int] | None, limit: int | None = None, n_process: int | None = None) -> dict[str, float]:
+def evaluate(
+    topics: set[int] | None, limit: int | None = None, n_process: int | None = None
+) -> dict[str, float]:
     arts, gold = load(topics, limit)
     found = exact = total = 0
     by_type: Counter = Counter()
@@ -64,8 +72,12 @@ def evaluate(topics: set[int] | None, limit: int | None = None, n_process: int |
                 by_type_found[g["type"]] += 1
             if (g["start"], g["end"]) in spans:
                 exact += 1
-    out = {"articles": len(arts), "gold": total, "recall_overlap": found / total if total else 0.0,
-           "recall_exact": exact / total if total else 0.0}
+    out = {
+        "articles": len(arts),
+        "gold": total,
+        "recall_overlap": found / total if total else 0.0,
+        "recall_exact": exact / total if total else 0.0,
+    }
     for t in sorted(by_type):
         out[f"recall_overlap[{t}]"] = by_type_found[t] / by_type[t]
     return out

@@ -11,6 +11,7 @@ source text, or (gold source a pronoun) our name is written in the paragraph bef
 
     .venv/bin/python bench/analyze_quotes_polnear.py [dev|train] [--limit N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,10 +63,15 @@ def parse_ann(path: Path, text: str) -> list[Gold]:
         if not content:
             continue
         source = spans.get(ev.get("Source", ""), (None, []))[1]
-        first = text[content[0][0]:content[0][1]].lstrip()
-        out.append(Gold(content=content, source=source,
-                        source_text=" ".join(text[s:e] for s, e in source),
-                        direct=bool(first) and first[0] in OPEN_MARKS))
+        first = text[content[0][0] : content[0][1]].lstrip()
+        out.append(
+            Gold(
+                content=content,
+                source=source,
+                source_text=" ".join(text[s:e] for s, e in source),
+                direct=bool(first) and first[0] in OPEN_MARKS,
+            )
+        )
     return out
 
 
@@ -110,7 +116,7 @@ def speaker_ok(q: Quote, g: Gold, text: str) -> bool:
         # the name a gold pronoun refers to: accept a name written in the paragraph before it or its own
         start = g.source[0][0]
         para = text.rfind("\n\n", 0, max(0, text.rfind("\n\n", 0, start)))
-        return name in _words(text[max(0, para):start])
+        return name in _words(text[max(0, para) : start])
     return False
 
 
@@ -120,14 +126,24 @@ def _words(text: str) -> set[str]:
 
 def score(pairs: list[tuple[list[Quote], list[Gold], str]]) -> dict[str, dict[str, float]]:
     out = {}
-    for cat, pred_kind, gold_direct in (("direct", {"direct"}, {True}), ("indirect", {"indirect"}, {False}),
-                                        ("all", {"direct", "indirect"}, {True, False})):
+    for cat, pred_kind, gold_direct in (
+        ("direct", {"direct"}, {True}),
+        ("indirect", {"indirect"}, {False}),
+        ("all", {"direct", "indirect"}, {True, False}),
+    ):
         tp_pred = n_pred = tp_gold = n_gold = spk_ok = spk_n = 0
         for quotes, golds, text in pairs:
-            preds = [q for q in quotes if q.kind in pred_kind or (q.kind == "partial" and q.cue and "direct" in pred_kind)]
+            preds = [
+                q
+                for q in quotes
+                if q.kind in pred_kind or (q.kind == "partial" and q.cue and "direct" in pred_kind)
+            ]
             n_pred += len(preds)
             for q in preds:
-                if any(_overlap((q.start, q.end), g.content) >= 0.5 * min(g.length, q.end - q.start) for g in golds):
+                if any(
+                    _overlap((q.start, q.end), g.content) >= 0.5 * min(g.length, q.end - q.start)
+                    for g in golds
+                ):
                     tp_pred += 1
             for g in golds:
                 if g.direct not in gold_direct:
@@ -143,12 +159,20 @@ def score(pairs: list[tuple[list[Quote], list[Gold], str]]) -> dict[str, dict[st
         p = tp_pred / n_pred if n_pred else 0.0
         r = tp_gold / n_gold if n_gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        out[cat] = {"precision": p, "recall": r, "f1": f, "speaker_acc": spk_ok / spk_n if spk_n else 0.0,
-                    "gold": n_gold, "pred": n_pred}
+        out[cat] = {
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "speaker_acc": spk_ok / spk_n if spk_n else 0.0,
+            "gold": n_gold,
+            "pred": n_pred,
+        }
     return out
 
 
-def evaluate(split: str, limit: int | None = None, n_process: int | None = None) -> dict[str, dict[str, float]]:
+def evaluate(
+    split: str, limit: int | None = None, n_process: int | None = None
+) -> dict[str, dict[str, float]]:
     data = load_split(split, limit)
     analyses = list(analyze_articles([a for a, _ in data], n_process=n_process))
     return score([(an.quotes, g, a.text) for an, (a, g) in zip(analyses, data, strict=True)])
@@ -160,10 +184,14 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N articles (sorted by name)")
     args = ap.parse_args()
     res = evaluate(args.split, args.limit)
-    print(f"PolNeAR {args.split} ({'all' if args.limit is None else args.limit} articles, first annotator each)")
+    print(
+        f"PolNeAR {args.split} ({'all' if args.limit is None else args.limit} articles, first annotator each)"
+    )
     for cat, m in res.items():
-        print(f"{cat:9s} precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-              f"speaker accuracy {m['speaker_acc']:.3f}  (gold {m['gold']}, predicted {m['pred']})")
+        print(
+            f"{cat:9s} precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  "
+            f"speaker accuracy {m['speaker_acc']:.3f}  (gold {m['gold']}, predicted {m['pred']})"
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,10 @@ from storydesk.models import Article  # noqa: E402
 
 def corpus(n: int) -> list[Article]:
     paths = sorted((BENCH / "polnear" / "train" / "text").glob("*.txt"))[:n]
-    return [Article(id=p.stem, text=p.read_text(encoding="utf-8"), source="bench", published=p.stem.split("_")[1])
-            for p in paths]
+    return [
+        Article(id=p.stem, text=p.read_text(encoding="utf-8"), source="bench", published=p.stem.split("_")[1])
+        for p in paths
+    ]
 
 
 def main() -> None:
@@ -59,8 +61,10 @@ def main() -> None:
     for _ in analyze_articles(arts, n_process=1):
         pass
     c_ours = time.process_time() - c0
-    print(f"one process, CPU time: spaCy alone {words / c_spacy:,.0f} words/s, storydesk {words / c_ours:,.0f} words/s, "
-          f"overhead {100 * (c_ours / c_spacy - 1):+.0f}%")
+    print(
+        f"one process, CPU time: spaCy alone {words / c_spacy:,.0f} words/s, storydesk {words / c_ours:,.0f} words/s, "
+        f"overhead {100 * (c_ours / c_spacy - 1):+.0f}%"
+    )
 
 
 if __name__ == "__main__":

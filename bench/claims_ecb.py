@@ -54,6 +54,7 @@ Sent = tuple[str, int]  # (article id, gold sentence number)
 
 # ---- data --------------------------------------------------------------------------------------
 
+
 def records(split: str) -> list[dict]:
     """The article records of one split, in file order."""
     return [r for r in read_jsonl(ECB / "articles.jsonl") if r["split"] == split]
@@ -111,11 +112,16 @@ def gold_of(rows: Iterable[dict]) -> Gold:
     for key, cs in chains.items():
         for c in cs:
             by_chain[c].append(key)
-    pairs = {(a, b) for members in by_chain.values() for a in members for b in members if a[0] != b[0] and a < b}
-    return Gold({d: sorted(s) for d, s in spans.items()}, dict(chains), text, topic, mentions, reporting, pairs)
+    pairs = {
+        (a, b) for members in by_chain.values() for a in members for b in members if a[0] != b[0] and a < b
+    }
+    return Gold(
+        {d: sorted(s) for d, s in spans.items()}, dict(chains), text, topic, mentions, reporting, pairs
+    )
 
 
 # ---- the product path ------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -180,6 +186,7 @@ def product_run(split: str, db: Path, fresh_dossiers: bool = False, progress: bo
 
 # ---- offsets: stored (cleaned) text -> record text ------------------------------------------
 
+
 class OffsetMap:
     """Positions in a cleaned text mapped to the text it was cleaned from.
 
@@ -237,7 +244,9 @@ class OffsetMap:
         return self.original[i] + 1 if i >= 0 else (self.original[0] if self.original else 0)
 
 
-def to_record_offsets(dossiers: Sequence[dict], stored_text: dict[str, str], record_text: dict[str, str]) -> list[dict]:
+def to_record_offsets(
+    dossiers: Sequence[dict], stored_text: dict[str, str], record_text: dict[str, str]
+) -> list[dict]:
     """Copies of the dossiers whose claim occurrences carry offsets into the records' text."""
     maps: dict[str, OffsetMap] = {}
     out = []
@@ -261,11 +270,14 @@ def offset_check(dossiers: Sequence[dict], record_text: dict[str, str]) -> tuple
         for c in d["claims"]:
             for o in c["occurrences"]:
                 n += 1
-                ok += "".join(record_text[o["article"]][o["start"]:o["end"]].split()) == "".join(o["text"].split())
+                ok += "".join(record_text[o["article"]][o["start"] : o["end"]].split()) == "".join(
+                    o["text"].split()
+                )
     return ok, n
 
 
 # ---- scoring ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Join:
@@ -289,7 +301,7 @@ def joins(dossiers: Iterable[dict], gold: Gold) -> list[Join]:
         for c in d["claims"]:
             occ = [(o, gold.sentence_of(o["article"], o["start"], o["end"])) for o in c["occurrences"]]
             for i, (oa, sa) in enumerate(occ):
-                for ob, sb in occ[i + 1:]:
+                for ob, sb in occ[i + 1 :]:
                     if oa["article"] == ob["article"]:
                         continue
                     right = gold.right(sa, sb) if sa and sb else None
@@ -318,6 +330,7 @@ def score_alignment(dossiers: Iterable[dict], gold_rows: Iterable[dict]) -> tupl
 
 
 # ---- baselines -------------------------------------------------------------------------------
+
 
 @dataclass
 class Candidates:
@@ -381,6 +394,7 @@ def choose_threshold(scores: np.ndarray, cand: Candidates, target: float = TARGE
 
 # ---- report ----------------------------------------------------------------------------------
 
+
 def line(name: str, scores: tuple[float, float, float], n: int, extra: str = "") -> str:
     p, r, f = scores
     return f"  {name:<34} P={p:.3f} R={r:.3f} F1={f:.3f}  joins={n:<6}{extra}"
@@ -391,8 +405,9 @@ def short(text: str, n: int = 220) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def why_missed(pair: tuple[Sent, Sent], run: Run, story_of: dict[str, str],
-               claim_of: dict[Sent, set[str]]) -> tuple[str, str]:
+def why_missed(
+    pair: tuple[Sent, Sent], run: Run, story_of: dict[str, str], claim_of: dict[Sent, set[str]]
+) -> tuple[str, str]:
     """(cause, detail) of a gold pair no join makes, in pipeline order."""
     gone = [s[0] for s in pair if s[0] in run.not_stored]
     if gone:
@@ -405,8 +420,9 @@ def why_missed(pair: tuple[Sent, Sent], run: Run, story_of: dict[str, str],
     return "different claims of one story", ""
 
 
-def report_split(run: Run, gold: Gold, baselines: dict[str, tuple[float, Candidates, np.ndarray]],
-                 show: int) -> None:
+def report_split(
+    run: Run, gold: Gold, baselines: dict[str, tuple[float, Candidates, np.ndarray]], show: int
+) -> None:
     dossiers = run.in_record_offsets()
     ok, n_occ = offset_check(dossiers, {r["id"]: r["text"] for r in run.records})
     js = joins(dossiers, gold)
@@ -417,15 +433,27 @@ def report_split(run: Run, gold: Gold, baselines: dict[str, tuple[float, Candida
     claims = [c for d in dossiers for c in d["claims"]]
     multi = [c for c in claims if len({o["article"] for o in c["occurrences"]}) > 1]
     unreachable = sum(1 for a, b in gold.pairs if a[0] in run.not_stored or b[0] in run.not_stored)
-    print(f"\n== {run.split}: {len(run.records)} records, {len(run.stored_text)} stored "
-          f"({len(run.not_stored)} not: {', '.join(f'{k} {v}' for k, v in sorted(run.not_stored.items())[:3])}"
-          f"{', …' if len(run.not_stored) > 3 else ''})")
-    print(f"  gold: {len(gold.spans)} annotated articles, {len(gold.chains)} sentences, {len(gold.pairs)} pairs "
-          f"({unreachable} with an article not stored)")
-    print(f"  product: {len(dossiers)} stories, {len(claims)} claims, {len(multi)} in two or more articles; "
-          f"{ok}/{n_occ} occurrence offsets map back to the record text verbatim")
-    print(line("storydesk claims", scores, len(js),
-               f"judged={len(judged)} ({len(distinct)} sentence pairs), gold pairs found={len(found)}"))
+    print(
+        f"\n== {run.split}: {len(run.records)} records, {len(run.stored_text)} stored "
+        f"({len(run.not_stored)} not: {', '.join(f'{k} {v}' for k, v in sorted(run.not_stored.items())[:3])}"
+        f"{', …' if len(run.not_stored) > 3 else ''})"
+    )
+    print(
+        f"  gold: {len(gold.spans)} annotated articles, {len(gold.chains)} sentences, {len(gold.pairs)} pairs "
+        f"({unreachable} with an article not stored)"
+    )
+    print(
+        f"  product: {len(dossiers)} stories, {len(claims)} claims, {len(multi)} in two or more articles; "
+        f"{ok}/{n_occ} occurrence offsets map back to the record text verbatim"
+    )
+    print(
+        line(
+            "storydesk claims",
+            scores,
+            len(js),
+            f"judged={len(judged)} ({len(distinct)} sentence pairs), gold pairs found={len(found)}",
+        )
+    )
     for name, (t, cand, sc) in baselines.items():
         res, n = at_threshold(sc, cand, t)
         print(line(f"{name} >= {t:.3f}", res, n, f"(of {len(sc)} same-topic candidate pairs)"))
@@ -433,11 +461,20 @@ def report_split(run: Run, gold: Gold, baselines: dict[str, tuple[float, Candida
         t, reached = choose_threshold(sc, cand, scores[0])
         if reached:
             res, n = at_threshold(sc, cand, t)
-            print(line(f"{name.split(' (')[0]} >= {t:.3f}", res, n, "(at storydesk's precision, set on this split)"))
+            print(
+                line(
+                    f"{name.split(' (')[0]} >= {t:.3f}",
+                    res,
+                    n,
+                    "(at storydesk's precision, set on this split)",
+                )
+            )
     s = run.seconds
-    print(f"  time: ingest {s['ingest']:.1f}s, analyze {s['analyze']:.1f}s ({run.analysed} analysed now), "
-          f"cluster {s['cluster']:.1f}s, dossiers {s['dossiers']:.1f}s "
-          f"({'built fresh' if run.fresh else 'api.dossier, cached when inputs unchanged'})")
+    print(
+        f"  time: ingest {s['ingest']:.1f}s, analyze {s['analyze']:.1f}s ({run.analysed} analysed now), "
+        f"cluster {s['cluster']:.1f}s, dossiers {s['dossiers']:.1f}s "
+        f"({'built fresh' if run.fresh else 'api.dossier, cached when inputs unchanged'})"
+    )
 
     story_of = {a["id"]: d["story"]["id"] for d in dossiers for a in d["articles"]}
     claim_of: dict[Sent, set[str]] = defaultdict(set)
@@ -451,14 +488,21 @@ def report_split(run: Run, gold: Gold, baselines: dict[str, tuple[float, Candida
     causes: dict[str, int] = defaultdict(int)
     for pair in missed:
         causes[why_missed(pair, run, story_of, claim_of)[0]] += 1
-    print("  missed gold pairs by cause: " + ", ".join(f"{k} {v}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1])))
+    print(
+        "  missed gold pairs by cause: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1]))
+    )
     only_said = {pr for pr in gold.pairs if gold.chains[pr[0]] & gold.chains[pr[1]] <= gold.reporting}
-    print(f"  gold pairs sharing only a reporting event (said, told): {len(only_said)}, of them found "
-          f"{len(only_said & found)}; recall without them {len(found - only_said) / max(1, len(gold.pairs - only_said)):.3f}")
+    print(
+        f"  gold pairs sharing only a reporting event (said, told): {len(only_said)}, of them found "
+        f"{len(only_said & found)}; recall without them {len(found - only_said) / max(1, len(gold.pairs - only_said)):.3f}"
+    )
     wrong = [j for j in judged if not j.right]
-    print(f"  wrong joins: {len(wrong)}, of them {sum(1 for j in wrong if not (gold.chains[j.sa] and gold.chains[j.sb]))} "
-          f"touching a sentence without a cross-document event, "
-          f"{sum(1 for j in wrong if gold.topic[j.sa[0]] != gold.topic[j.sb[0]])} across gold topics")
+    print(
+        f"  wrong joins: {len(wrong)}, of them {sum(1 for j in wrong if not (gold.chains[j.sa] and gold.chains[j.sb]))} "
+        f"touching a sentence without a cross-document event, "
+        f"{sum(1 for j in wrong if gold.topic[j.sa[0]] != gold.topic[j.sb[0]])} across gold topics"
+    )
     if not show:
         return
     rng = random.Random(0)
@@ -485,9 +529,14 @@ def report_split(run: Run, gold: Gold, baselines: dict[str, tuple[float, Candida
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["train", "dev", "both"], default="both")
-    ap.add_argument("--show", type=int, default=0, metavar="N", help="print N wrong joins and N missed gold pairs")
-    ap.add_argument("--fresh-dossiers", action="store_true",
-                    help="build every dossier now (build_dossier) instead of reading cached ones")
+    ap.add_argument(
+        "--show", type=int, default=0, metavar="N", help="print N wrong joins and N missed gold pairs"
+    )
+    ap.add_argument(
+        "--fresh-dossiers",
+        action="store_true",
+        help="build every dossier now (build_dossier) instead of reading cached ones",
+    )
     ap.add_argument("--db-dir", type=Path, default=CACHE, help="where ecb-claims-<split>.db is kept")
     ap.add_argument("--progress", action="store_true", help="show the product's progress bars")
     args = ap.parse_args()
@@ -504,13 +553,21 @@ def main() -> None:
         if not reached:
             print(f"note: {k} never reaches P>={TARGET_P} on train; its threshold is train's best F1")
     names = {"minilm": "MiniLM cosine", "tfidf": "TF-IDF cosine"}
-    print(f"baselines: thresholds chosen on train for P>={TARGET_P} with most recall "
-          f"(MiniLM {thresholds['minilm']:.3f}, TF-IDF {thresholds['tfidf']:.3f}), {time.perf_counter() - t:.1f}s")
+    print(
+        f"baselines: thresholds chosen on train for P>={TARGET_P} with most recall "
+        f"(MiniLM {thresholds['minilm']:.3f}, TF-IDF {thresholds['tfidf']:.3f}), {time.perf_counter() - t:.1f}s"
+    )
 
-    for split in (SPLITS if args.split == "both" else (args.split,)):
+    for split in SPLITS if args.split == "both" else (args.split,):
         run = product_run(split, args.db_dir / f"ecb-claims-{split}.db", args.fresh_dossiers, args.progress)
-        base = {f"{names[k]}{' (in-sample)' if split == 'train' else ''}": (thresholds[k], cands[split], scores[(k, split)])
-                for k in ("minilm", "tfidf")}
+        base = {
+            f"{names[k]}{' (in-sample)' if split == 'train' else ''}": (
+                thresholds[k],
+                cands[split],
+                scores[(k, split)],
+            )
+            for k in ("minilm", "tfidf")
+        }
         report_split(run, golds[split], base, args.show)
     print(f"\ntotal {time.perf_counter() - t_all:.1f}s")
 

@@ -31,8 +31,16 @@ def load() -> tuple[list[Article], dict[str, str]]:
     for r in read_jsonl(BENCH / "neus" / "allsides_stories.jsonl"):
         for side, n in sorted(r["news"].items()):
             aid = f"{r['id']}-{side}"
-            arts.append(Article(id=aid, text="\n".join(n.get("newBody") or []), source=n.get("newsSource") or "",
-                                title=n.get("newsTitle"), published=r["date"][:10], url=n.get("newsLink")))
+            arts.append(
+                Article(
+                    id=aid,
+                    text="\n".join(n.get("newBody") or []),
+                    source=n.get("newsSource") or "",
+                    title=n.get("newsTitle"),
+                    published=r["date"][:10],
+                    url=n.get("newsLink"),
+                )
+            )
             gold[aid] = str(r["id"])
     return arts, gold
 
@@ -41,12 +49,23 @@ def main() -> None:
     from cluster_ecb import baseline
 
     arts, gold = load()
-    records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title, "published": a.published,
-                "url": a.url} for a in arts]
+    records = [
+        {
+            "id": a.id,
+            "text": a.text,
+            "source": a.source,
+            "title": a.title,
+            "published": a.published,
+            "url": a.url,
+        }
+        for a in arts
+    ]
     t0 = time.perf_counter()
     pred_p, rejected = product_stories(records, "allsides", fresh="--fresh" in sys.argv)
-    print(fmt("storydesk  allsides, product path", bcubed(pred_p, gold), len(arts))
-          + f"  stories={len(pred_p)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)")
+    print(
+        fmt("storydesk  allsides, product path", bcubed(pred_p, gold), len(arts))
+        + f"  stories={len(pred_p)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)"
+    )
     t0 = time.perf_counter()
     feats = features_of(arts, None, DEFAULT)
     vecs = cached_vectors([f.embed_text for f in feats], "allsides")
@@ -55,11 +74,16 @@ def main() -> None:
     cl = cluster_features(feats, vecs, find_copies(arts), DEFAULT)
     pred = [m for m in cl.members if m]
     dt = time.perf_counter() - t0
-    print(fmt("storydesk  allsides", bcubed(pred, gold), len(arts)) + f"  stories={len(pred)} gold=506 ({dt:.1f}s)")
+    print(
+        fmt("storydesk  allsides", bcubed(pred, gold), len(arts))
+        + f"  stories={len(pred)} gold=506 ({dt:.1f}s)"
+    )
     undated = [Article(**{**a.__dict__, "published": None}) for a in arts]
     fu = features_of(undated, None, DEFAULT)
     pred_u = [m for m in cluster_features(fu, vecs, find_copies(undated), DEFAULT).members if m]
-    print(fmt("storydesk  allsides, dates hidden", bcubed(pred_u, gold), len(arts)) + f"  stories={len(pred_u)}")
+    print(
+        fmt("storydesk  allsides, dates hidden", bcubed(pred_u, gold), len(arts)) + f"  stories={len(pred_u)}"
+    )
     print(fmt("baseline   allsides", bcubed(baseline(arts, BASELINE_THRESHOLD), gold), len(arts)))
 
 

@@ -48,7 +48,9 @@ def fmt(name: str, prf: tuple[float, float, float], n: int) -> str:
     return f"{name:<48} n={n:<5} B3 P={prf[0]:.3f} R={prf[1]:.3f} F1={prf[2]:.3f}"
 
 
-def product_stories(records: Sequence[dict], name: str, fresh: bool = False) -> tuple[list[list[str]], list[str]]:
+def product_stories(
+    records: Sequence[dict], name: str, fresh: bool = False
+) -> tuple[list[list[str]], list[str]]:
     """Stories of ``records`` through the product's own path, and the ids it rejected.
 
     The records are written as JSON lines and go through ``api.ingest``, ``api.analyze`` and

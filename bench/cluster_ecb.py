@@ -31,8 +31,10 @@ TRAIN_DEV = ("train", "dev")
 def load() -> tuple[list[Article], dict[str, str], dict[str, str]]:
     recs = read_jsonl(BENCH / "ecbplus" / "articles.jsonl")
     gold = {r["id"]: r["cluster"] for r in read_jsonl(BENCH / "ecbplus" / "gold_clusters.jsonl")}
-    arts = [Article(id=r["id"], text=r["text"], source=r["source"] or "", title=r["title"], url=r["url"])
-            for r in recs]
+    arts = [
+        Article(id=r["id"], text=r["text"], source=r["source"] or "", title=r["title"], url=r["url"])
+        for r in recs
+    ]
     split = {r["id"]: r["split"] for r in recs}
     return arts, gold, split
 
@@ -73,7 +75,9 @@ def in_two_runs(arts: list[Article], vecs: np.ndarray, params: Params = DEFAULT)
     cl = Clusterer(params)
     for part in (first, rest):
         sub = [arts[i] for i in part]
-        cl.place_batch(features_of(sub, None, params), vecs[part], {a.id: copies[a.id] for a in sub if a.id in copies})
+        cl.place_batch(
+            features_of(sub, None, params), vecs[part], {a.id: copies[a.id] for a in sub if a.id in copies}
+        )
     return [m for m in cl.members if m]
 
 
@@ -82,10 +86,14 @@ def baseline(arts: list[Article], threshold: float) -> list[list[str]]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(
-        [f"{a.title or ''}\n{a.text}" for a in arts]).toarray()
-    labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                     distance_threshold=threshold).fit_predict(x)
+    x = (
+        TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        .fit_transform([f"{a.title or ''}\n{a.text}" for a in arts])
+        .toarray()
+    )
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+    ).fit_predict(x)
     groups: dict[int, list[str]] = {}
     for a, lab in zip(arts, labels, strict=True):
         groups.setdefault(int(lab), []).append(a.id)
@@ -107,17 +115,25 @@ def through_product(arts: list[Article], name: str, gold: dict[str, str], fresh:
     records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title, "url": a.url} for a in arts]
     t0 = time.perf_counter()
     pred, rejected = product_stories(records, f"ecb-{name.split()[0]}", fresh=fresh)
-    print(fmt(f"storydesk  {name}, product path", bcubed(pred, gold), len(arts))
-          + f"  stories={len(pred)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)")
+    print(
+        fmt(f"storydesk  {name}, product path", bcubed(pred, gold), len(arts))
+        + f"  stories={len(pred)} rejected={len(rejected)} ({time.perf_counter() - t0:.0f}s)"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--tune", action="store_true", help="grid-search storydesk Params on train+dev")
-    ap.add_argument("--analysis", action="store_true",
-                    help="also cluster with the analysis stage's entities and dates (spaCy; minutes, cached)")
-    ap.add_argument("--product", action="store_true",
-                    help="only the product's path on the test topics and all 982 (what `storydesk analyze` gives)")
+    ap.add_argument(
+        "--analysis",
+        action="store_true",
+        help="also cluster with the analysis stage's entities and dates (spaCy; minutes, cached)",
+    )
+    ap.add_argument(
+        "--product",
+        action="store_true",
+        help="only the product's path on the test topics and all 982 (what `storydesk analyze` gives)",
+    )
     ap.add_argument("--fresh", action="store_true", help="with --product: ingest and analyse again, no cache")
     args = ap.parse_args()
     arts, gold, split = load()
@@ -153,8 +169,10 @@ def main() -> None:
             ahead = all(round(f1[s], 3) > round(floor[s], 3) for s in TRAIN_DEV)
             if ahead and mean > best[0]:
                 best = (mean, p)
-                print(f"  tune: mean F1={mean:.3f} (train {f1['train']:.3f}, dev {f1['dev']:.3f}; two runs "
-                      f"{two['train']:.3f}, {two['dev']:.3f}) split_threshold={st} split_part={sp} split_share={sh}")
+                print(
+                    f"  tune: mean F1={mean:.3f} (train {f1['train']:.3f}, dev {f1['dev']:.3f}; two runs "
+                    f"{two['train']:.3f}, {two['dev']:.3f}) split_threshold={st} split_part={sp} split_share={sh}"
+                )
         params = best[1]
     for name, sub in sets.items():
         if name == "train+dev":
@@ -166,10 +184,16 @@ def main() -> None:
         print(fmt(f"baseline   {name}", bcubed(baseline(sub, base_t), gold), len(sub)))
         if analyses:
             pred = ours(sub, vecs_of(sub), params, analyses)
-            print(fmt(f"storydesk  {name}, spaCy analysis", bcubed(pred, gold), len(sub)) + f"  stories={len(pred)}")
+            print(
+                fmt(f"storydesk  {name}, spaCy analysis", bcubed(pred, gold), len(sub))
+                + f"  stories={len(pred)}"
+            )
         if name.startswith("test"):
             pred = in_two_runs(sub, vecs_of(sub), params)
-            print(fmt(f"storydesk  {name}, in two runs", bcubed(pred, gold), len(sub)) + f"  stories={len(pred)}")
+            print(
+                fmt(f"storydesk  {name}, in two runs", bcubed(pred, gold), len(sub))
+                + f"  stories={len(pred)}"
+            )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,10 @@ def add_articles(store, start: int, stop: int, base, base_vecs) -> None:
 
     arts, vecs = corpus(start, stop, base, base_vecs)
     store.upsert_articles(arts)
-    store.save_embeddings(MODEL_ID, [(f.id, f.embed_hash, v.tobytes(), len(v))
-                                     for f, v in zip(features_of(arts), vecs, strict=True)])
+    store.save_embeddings(
+        MODEL_ID,
+        [(f.id, f.embed_hash, v.tobytes(), len(v)) for f, v in zip(features_of(arts), vecs, strict=True)],
+    )
 
 
 def run(n: int, add: int) -> dict:
@@ -110,8 +112,10 @@ def run(n: int, add: int) -> dict:
             ph.wrap(cluster, name, "load")
         for name in ("_set_stories", "_restore_index"):
             ph.wrap(cluster, name, "load", part=True)
-        for owner, names in ((store, ("cluster_articles", "cluster_df", "cluster_postings")),
-                             (tables, ("article_rows", "df", "postings"))):
+        for owner, names in (
+            (store, ("cluster_articles", "cluster_df", "cluster_postings")),
+            (tables, ("article_rows", "df", "postings")),
+        ):
             for name in names:
                 ph.wrap(owner, name, "load", part=True)
         for name in ("_link_copies", "_features", "_story"):
@@ -154,24 +158,34 @@ def load_times(store, cluster) -> dict:
         path.unlink()
     t = time.perf_counter()
     cl, _ = load(store, DEFAULT, clustered)
-    return {"load_cached_s": warm, "load_rebuild_s": time.perf_counter() - t, "rows": cl.index.ntotal,
-            "cache_bytes": cache_bytes}
+    return {
+        "load_cached_s": warm,
+        "load_rebuild_s": time.perf_counter() - t,
+        "rows": cl.index.ntotal,
+        "cache_bytes": cache_bytes,
+    }
 
 
 def report(code: str, r: dict) -> None:
     ph, pb = r["phases_s"], r["phases_bytes"]
     load, save = ph.get("load", 0.0), ph.get("save", 0.0)
-    print(f"{code}: n={r['n']:,} ({r['stories']:,} stories, first run {r['first_s']:.0f} s), +{r['add']} articles:"
-          f" second run {r['run_s']:.1f} s = load {load:.2f} s + cluster {r['run_s'] - load - save:.2f} s"
-          f" + save {save:.2f} s")
-    print(f"    bytes written {r['bytes'] / 1e6:.1f} MB (save phase {pb.get('save', 0) / 1e6:.1f} MB before the"
-          f" checkpoint), rows changed {r['rows_changed']:,}, db file {r['db_size'] / 1e6:.0f} MB"
-          f" (+{r['db_growth'] / 1e6:.1f} MB)")
+    print(
+        f"{code}: n={r['n']:,} ({r['stories']:,} stories, first run {r['first_s']:.0f} s), +{r['add']} articles:"
+        f" second run {r['run_s']:.1f} s = load {load:.2f} s + cluster {r['run_s'] - load - save:.2f} s"
+        f" + save {save:.2f} s"
+    )
+    print(
+        f"    bytes written {r['bytes'] / 1e6:.1f} MB (save phase {pb.get('save', 0) / 1e6:.1f} MB before the"
+        f" checkpoint), rows changed {r['rows_changed']:,}, db file {r['db_size'] / 1e6:.0f} MB"
+        f" (+{r['db_growth'] / 1e6:.1f} MB)"
+    )
     parts = [f"{k} {ph[k]:.2f} s / {pb[k] / 1e6:.1f} MB" for k in sorted(ph) if ":" in k]
     print("    by function: " + ", ".join(parts))
     if "load_rebuild_s" in r:
-        print(f"    load with the index cache {r['load_cached_s']:.2f} s; without it (index of {r['rows']:,} rows"
-              f" rebuilt from the embeddings) {r['load_rebuild_s']:.1f} s; cache file {r['cache_bytes'] / 1e6:.0f} MB")
+        print(
+            f"    load with the index cache {r['load_cached_s']:.2f} s; without it (index of {r['rows']:,} rows"
+            f" rebuilt from the embeddings) {r['load_rebuild_s']:.1f} s; cache file {r['cache_bytes'] / 1e6:.0f} MB"
+        )
 
 
 def main() -> None:
@@ -188,8 +202,11 @@ def main() -> None:
         print(json.dumps(run(args.n, args.add)))
         return
     for code in args.code:
-        res = subprocess.run([sys.executable, __file__, "--one", code, "--n", str(args.n), "--add", str(args.add)],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--one", code, "--n", str(args.n), "--add", str(args.add)],
+            capture_output=True,
+            text=True,
+        )
         if res.returncode:
             print(res.stderr[-3000:])
             continue

@@ -38,8 +38,14 @@ def load(split: str, limit: int | None = None) -> tuple[list[dict], dict[str, st
             if not found:
                 continue
             rid = f"{split}{n:04d}-{k}"
-            records.append({"id": rid, "source": f"outlet-{k}", "title": found["title"].strip(),
-                            "text": found["text"].strip()})
+            records.append(
+                {
+                    "id": rid,
+                    "source": f"outlet-{k}",
+                    "title": found["title"].strip(),
+                    "text": found["text"].strip(),
+                }
+            )
             gold[rid] = str(n)
     return records, gold
 
@@ -50,16 +56,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", default="val", choices=["val", "train"])
     ap.add_argument("--limit", type=int, help="only the first N stories")
-    ap.add_argument("--fresh", action="store_true", help="ingest and analyse again instead of the cached database")
+    ap.add_argument(
+        "--fresh", action="store_true", help="ingest and analyse again instead of the cached database"
+    )
     args = ap.parse_args()
     records, gold = load(args.split, args.limit)
     t0 = time.perf_counter()
     pred, rejected = product_stories(records, f"neus-{args.split}", fresh=args.fresh)
     dt = time.perf_counter() - t0
-    print(fmt(f"storydesk  neus {args.split}, undated", bcubed(pred, gold), len(records))
-          + f"  stories={len(pred)} gold={len(set(gold.values()))} rejected={len(rejected)} ({dt:.1f}s)")
+    print(
+        fmt(f"storydesk  neus {args.split}, undated", bcubed(pred, gold), len(records))
+        + f"  stories={len(pred)} gold={len(set(gold.values()))} rejected={len(rejected)} ({dt:.1f}s)"
+    )
     arts = [Article(id=r["id"], text=r["text"], source=r["source"], title=r["title"]) for r in records]
-    print(fmt(f"baseline   neus {args.split}, undated", bcubed(baseline(arts, BASELINE_THRESHOLD), gold), len(arts)))
+    print(
+        fmt(
+            f"baseline   neus {args.split}, undated",
+            bcubed(baseline(arts, BASELINE_THRESHOLD), gold),
+            len(arts),
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -39,15 +39,29 @@ SLICE = 5000
 def base_records() -> list[Article]:
     out = []
     for r in read_jsonl(BENCH / "ecbplus" / "articles.jsonl"):
-        out.append(Article(id=r["id"], text=r["text"], source=r["source"] or "ecb", title=r["title"],
-                           published=f"2013-{1 + int(r['id'].split('_')[0]) % 12:02d}-01"))
+        out.append(
+            Article(
+                id=r["id"],
+                text=r["text"],
+                source=r["source"] or "ecb",
+                title=r["title"],
+                published=f"2013-{1 + int(r['id'].split('_')[0]) % 12:02d}-01",
+            )
+        )
     for split in ("train", "dev"):
         for path in sorted((BENCH / "polnear" / split / "text").glob("*.txt")):
             outlet, date = path.stem.split("_")[:2]
             text = path.read_text(encoding="utf-8")
             title, _, body = text.partition("\n")
-            out.append(Article(id=path.stem, text=body.strip() or text, source=outlet, title=title.strip(),
-                               published=date))
+            out.append(
+                Article(
+                    id=path.stem,
+                    text=body.strip() or text,
+                    source=outlet,
+                    title=title.strip(),
+                    published=date,
+                )
+            )
     return out
 
 
@@ -60,7 +74,9 @@ def perturb(text: str, rng: random.Random) -> str:
     return " ".join(kept)
 
 
-def corpus(start: int, stop: int, base: list[Article], base_vecs: np.ndarray) -> tuple[list[Article], np.ndarray]:
+def corpus(
+    start: int, stop: int, base: list[Article], base_vecs: np.ndarray
+) -> tuple[list[Article], np.ndarray]:
     """Articles start..stop of the synthetic corpus (the same every run)."""
     arts, rows = [], []
     for i in range(start, stop):
@@ -68,8 +84,15 @@ def corpus(start: int, stop: int, base: list[Article], base_vecs: np.ndarray) ->
         a = base[b]
         rng = random.Random(i)
         day = dt.date.fromisoformat(a.published) + dt.timedelta(days=10 * rep + rng.randrange(2))
-        arts.append(Article(id=f"{a.id}~{rep}", text=perturb(a.text, rng), source=a.source,
-                            title=a.title, published=day.isoformat()))
+        arts.append(
+            Article(
+                id=f"{a.id}~{rep}",
+                text=perturb(a.text, rng),
+                source=a.source,
+                title=a.title,
+                published=day.isoformat(),
+            )
+        )
         rows.append(b)
     noise = np.random.default_rng(start).normal(0, 0.02, (len(rows), base_vecs.shape[1])).astype(np.float32)
     vecs = base_vecs[rows] + noise
@@ -92,8 +115,9 @@ def run_size(n: int) -> dict:
         t0 = time.perf_counter()
         feats = features_of(arts)
         t1 = time.perf_counter()
-        copy_of.update(link_copies([(a.id, a.published, f"{a.title or ''}\n{a.text}") for a in arts], index,
-                                   copy_of.get))
+        copy_of.update(
+            link_copies([(a.id, a.published, f"{a.title or ''}\n{a.text}") for a in arts], index, copy_of.get)
+        )
         t2 = time.perf_counter()
         state.place_batch(feats, vecs, {a.id: copy_of[a.id] for a in arts if a.id in copy_of})
         t3 = time.perf_counter()
@@ -125,7 +149,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_size(args.one)))
         return
-    print("clustering uses each record's real embedding plus small noise (not re-embedded), see the docstring")
+    print(
+        "clustering uses each record's real embedding plus small noise (not re-embedded), see the docstring"
+    )
     for n in args.n:
         res = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
         if res.returncode:
@@ -133,18 +159,24 @@ def main() -> None:
             continue
         r = json.loads(res.stdout.strip().splitlines()[-1])
         total = r["features_s"] + r["copies_s"] + r["cluster_s"]
-        print(f"n={n:>7}: features {n / r['features_s']:.0f}/s, copies {n / r['copies_s']:.0f}/s "
-              f"({r['copies']} copies), clustering {n / r['cluster_s']:.0f}/s ({r['stories']} stories); "
-              f"all three {n / total:.0f} articles/s; peak memory {r['mb_peak']:.0f} MB "
-              f"(after loading, before clustering: {r['mb_start']:.0f} MB)")
+        print(
+            f"n={n:>7}: features {n / r['features_s']:.0f}/s, copies {n / r['copies_s']:.0f}/s "
+            f"({r['copies']} copies), clustering {n / r['cluster_s']:.0f}/s ({r['stories']} stories); "
+            f"all three {n / total:.0f} articles/s; peak memory {r['mb_peak']:.0f} MB "
+            f"(after loading, before clustering: {r['mb_start']:.0f} MB)"
+        )
         rates = r["slices"]
-        print(f"           slices of {SLICE} fed in turn: first {rates[0]:.0f}/s, last {rates[-1]:.0f}/s, "
-              f"median {float(np.median(rates)):.0f}/s over {len(rates)} slices")
+        print(
+            f"           slices of {SLICE} fed in turn: first {rates[0]:.0f}/s, last {rates[-1]:.0f}/s, "
+            f"median {float(np.median(rates)):.0f}/s over {len(rates)} slices"
+        )
     # last: a child inherits its parent's peak memory figure, so the model is loaded after the sizes ran
     if args.embed_sample:
         rate = embed_rate(args.embed_sample)
-        print(f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s on {args.embed_sample} real texts"
-              f" -> 100,000 texts would take {100000 / rate / 60:.0f} min")
+        print(
+            f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s on {args.embed_sample} real texts"
+            f" -> 100,000 texts would take {100000 / rate / 60:.0f} min"
+        )
 
 
 if __name__ == "__main__":

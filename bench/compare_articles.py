@@ -39,7 +39,9 @@ def body(side: dict) -> str:
 def pairs() -> tuple[list[dict], list[bool]]:
     """(pairs, same story?) from the even-id story pages."""
     stories = [s for s in read_jsonl(BENCH / "neus" / "allsides_stories.jsonl") if int(s["id"]) % 2 == 0]
-    usable = [s for s in stories if all(s["news"].get(k, {}).get("newsTitle") and body(s["news"][k]) for k in SIDES)]
+    usable = [
+        s for s in stories if all(s["news"].get(k, {}).get("newsTitle") and body(s["news"][k]) for k in SIDES)
+    ]
     out, same = [], []
     for k, story in enumerate(usable):
         other = usable[(k + 1) % len(usable)]
@@ -55,11 +57,16 @@ def pairs() -> tuple[list[dict], list[bool]]:
 def tfidf_related(rows: list[dict], same: list[bool]) -> list[bool]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit([t for r in rows for t in (r["a"], r["b"])])
-    scores = np.asarray(vec.transform([r["a"] for r in rows]).multiply(vec.transform([r["b"] for r in rows]))
-                        .sum(axis=1)).ravel()
-    best = max(np.quantile(scores, np.linspace(0.02, 0.98, 49)),
-               key=lambda cut: sum((s >= cut) == g for s, g in zip(scores, same, strict=True)))
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(
+        [t for r in rows for t in (r["a"], r["b"])]
+    )
+    scores = np.asarray(
+        vec.transform([r["a"] for r in rows]).multiply(vec.transform([r["b"] for r in rows])).sum(axis=1)
+    ).ravel()
+    best = max(
+        np.quantile(scores, np.linspace(0.02, 0.98, 49)),
+        key=lambda cut: sum((s >= cut) == g for s, g in zip(scores, same, strict=True)),
+    )
     return [bool(s >= best) for s in scores]
 
 
@@ -70,13 +77,17 @@ def main() -> None:
     results = api.compare(rows)
     related = [r.relation != "unrelated" for r in results]
     baseline = tfidf_related(rows, same)
-    print(f"{len(rows)} headline/article pairs from {len(rows) // 6} AllSides stories (even ids), half same-story")
+    print(
+        f"{len(rows)} headline/article pairs from {len(rows) // 6} AllSides stories (even ids), half same-story"
+    )
     for name, pred in (("storydesk compare", related), ("TF-IDF cosine cut (in-sample)", baseline)):
         accuracy = sum(p == g for p, g in zip(pred, same, strict=True)) / len(same)
         kept = sum(p and g for p, g in zip(pred, same, strict=True)) / sum(same)
         caught = sum((not p) and (not g) for p, g in zip(pred, same, strict=True)) / (len(same) - sum(same))
-        print(f"  {name:<30} accuracy {accuracy:.3f}  same-story kept {kept:.3f}  other-story called unrelated "
-              f"{caught:.3f}")
+        print(
+            f"  {name:<30} accuracy {accuracy:.3f}  same-story kept {kept:.3f}  other-story called unrelated "
+            f"{caught:.3f}"
+        )
     relations = {}
     for r, g in zip(results, same, strict=True):
         relations.setdefault(g, {}).setdefault(r.relation, 0)

@@ -59,7 +59,9 @@ def best_cut(scores: np.ndarray, gold: list[str]) -> list[str]:
 def tfidf_scores(pairs: list[dict]) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit([t for p in pairs for t in (p["a"], p["b"])])
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(
+        [t for p in pairs for t in (p["a"], p["b"])]
+    )
     a, b = vec.transform([p["a"] for p in pairs]), vec.transform([p["b"] for p in pairs])
     return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
@@ -71,7 +73,9 @@ def line(name: str, pred: list[str], gold: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N pairs of each set")
     args = parser.parse_args()
     if not BENCH.is_dir():
@@ -82,8 +86,9 @@ def main() -> None:
         started = time.perf_counter()
         results = api.compare(pairs)
         took = time.perf_counter() - started
-        texts = list(dict.fromkeys(t for p in pairs for t in (p["a"], p["b"], p.get("a_title"), p.get("b_title"))
-                                   if t))
+        texts = list(
+            dict.fromkeys(t for p in pairs for t in (p["a"], p["b"], p.get("a_title"), p.get("b_title")) if t)
+        )
         started = time.perf_counter()
         vectors = dict(zip(texts, encode(texts), strict=True))
         limit = time.perf_counter() - started
@@ -95,8 +100,10 @@ def main() -> None:
         print(line("always corroborates", ["corroborates"] * len(pairs), gold))
         print(line("MiniLM cosine cut", best_cut(cosine, gold), gold))
         print(line("TF-IDF cosine cut", best_cut(tfidf_scores(pairs), gold), gold))
-        print(f"  speed: {len(pairs) / took:.0f} pairs/s through api.compare; the embedding model alone on "
-              f"the same {len(texts)} texts: {len(pairs) / limit:.0f} pairs/s (ratio {took / limit:.2f})")
+        print(
+            f"  speed: {len(pairs) / took:.0f} pairs/s through api.compare; the embedding model alone on "
+            f"the same {len(texts)} texts: {len(pairs) / limit:.0f} pairs/s (ratio {took / limit:.2f})"
+        )
 
 
 if __name__ == "__main__":

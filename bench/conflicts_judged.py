@@ -65,6 +65,7 @@ DUMP = Path("/tmp/storydesk-conflicts-judged.jsonl")
 
 # ---- corpora ----------------------------------------------------------------------------------
 
+
 def records(corpus: str) -> list[dict]:
     """The article records of one corpus, in a fixed order."""
     if corpus.startswith("ecb-"):
@@ -76,10 +77,16 @@ def records(corpus: str) -> list[dict]:
             if story["id"] % 2:
                 continue  # the even half is this dev set
             for side, n in sorted(story["news"].items()):
-                out.append({"id": f"as{story['id']}-{side}", "source": n.get("newsSource") or None,
-                            "title": n.get("newsTitle") or None, "url": n.get("newsLink") or None,
-                            "text": "\n\n".join(p.strip() for p in n.get("newBody") or [] if p.strip()),
-                            "published": story["date"]})
+                out.append(
+                    {
+                        "id": f"as{story['id']}-{side}",
+                        "source": n.get("newsSource") or None,
+                        "title": n.get("newsTitle") or None,
+                        "url": n.get("newsLink") or None,
+                        "text": "\n\n".join(p.strip() for p in n.get("newBody") or [] if p.strip()),
+                        "published": story["date"],
+                    }
+                )
         return out
     raise SystemExit(f"unknown corpus {corpus!r}")
 
@@ -219,6 +226,7 @@ def dossiers(db: Path, story_ids: list[str], jobs: int = 1) -> list[dict]:
 
 # ---- items ------------------------------------------------------------------------------------
 
+
 def fold(text: str) -> str:
     return " ".join(text.split())
 
@@ -240,27 +248,69 @@ def items_of(corpus: str, d: dict) -> list[dict]:
     out = []
     for c in d["conflicts"]:
         evidence = [e for p in c["positions"] for e in p.get("evidence", [])]
-        out.append({"key": item_key(c["kind"], evidence), "kind": c["kind"], "corpus": corpus, "story": story,
-                    "id": c["id"], "subject": c["subject"],
-                    "positions": [{"value": p["value"], "articles": p["articles"],
-                                   "sources": sorted({src.get(a, a) for a in p["articles"]}),
-                                   "evidence": p.get("evidence", [])} for p in c["positions"]]})
+        out.append(
+            {
+                "key": item_key(c["kind"], evidence),
+                "kind": c["kind"],
+                "corpus": corpus,
+                "story": story,
+                "id": c["id"],
+                "subject": c["subject"],
+                "positions": [
+                    {
+                        "value": p["value"],
+                        "articles": p["articles"],
+                        "sources": sorted({src.get(a, a) for a in p["articles"]}),
+                        "evidence": p.get("evidence", []),
+                    }
+                    for p in c["positions"]
+                ],
+            }
+        )
     denials = [c for c in d["conflicts"] if c["kind"] == "denial"]
     for cl in d["claims"]:
         if cl["status"] != "disputed":
             continue
         texts = {fold(o["text"]) for o in cl["occurrences"]}
-        by = [c for c in denials
-              if texts & {fold(e) for p in c["positions"] if p["value"].startswith("asserted")
-                          for e in p.get("evidence", [])}]
-        contested = [e for c in by for p in c["positions"] if p["value"].startswith("contested")
-                     for e in p.get("evidence", [])]
-        out.append({"key": item_key(DISPUTED, [o["text"] for o in cl["occurrences"]] + contested),
-                    "kind": DISPUTED, "corpus": corpus, "story": story, "id": cl["id"], "subject": cl["text"],
-                    "occurrences": [{"article": o["article"], "source": src.get(o["article"], o["article"]),
-                                     "text": o["text"]} for o in cl["occurrences"]],
-                    "disputed_by": [{"id": c["id"], "subject": c["subject"], "positions": c["positions"]}
-                                    for c in by]})
+        by = [
+            c
+            for c in denials
+            if texts
+            & {
+                fold(e)
+                for p in c["positions"]
+                if p["value"].startswith("asserted")
+                for e in p.get("evidence", [])
+            }
+        ]
+        contested = [
+            e
+            for c in by
+            for p in c["positions"]
+            if p["value"].startswith("contested")
+            for e in p.get("evidence", [])
+        ]
+        out.append(
+            {
+                "key": item_key(DISPUTED, [o["text"] for o in cl["occurrences"]] + contested),
+                "kind": DISPUTED,
+                "corpus": corpus,
+                "story": story,
+                "id": cl["id"],
+                "subject": cl["text"],
+                "occurrences": [
+                    {
+                        "article": o["article"],
+                        "source": src.get(o["article"], o["article"]),
+                        "text": o["text"],
+                    }
+                    for o in cl["occurrences"]
+                ],
+                "disputed_by": [
+                    {"id": c["id"], "subject": c["subject"], "positions": c["positions"]} for c in by
+                ],
+            }
+        )
     return out
 
 
@@ -268,8 +318,13 @@ def evidence_of(item: dict) -> list[str]:
     """The item's sentences as a reader meets them (first of each position; the claim, then its counters)."""
     if item["kind"] == DISPUTED:
         ev = [o["text"] for o in item["occurrences"]]
-        ev += [e for c in item["disputed_by"] for p in c["positions"] if p["value"].startswith("contested")
-               for e in p.get("evidence", [])]
+        ev += [
+            e
+            for c in item["disputed_by"]
+            for p in c["positions"]
+            if p["value"].startswith("contested")
+            for e in p.get("evidence", [])
+        ]
     else:
         ev = [p["evidence"][0] for p in item["positions"] if p.get("evidence")]
     return list(dict.fromkeys(ev))
@@ -277,16 +332,20 @@ def evidence_of(item: dict) -> list[str]:
 
 # ---- labels and tables ------------------------------------------------------------------------
 
+
 def read_labels(path: Path = LABELS) -> dict[str, dict]:
     if not path.exists():
         return {}
     return {r["key"]: r for r in read_jsonl(path)}
 
 
-def table(title: str, items: list[dict], labels: dict[str, dict], kinds: Iterable[str],
-          corpora: Iterable[str]) -> None:
+def table(
+    title: str, items: list[dict], labels: dict[str, dict], kinds: Iterable[str], corpora: Iterable[str]
+) -> None:
     print(f"\n{title}")
-    print(f"  {'corpus':<10} {'kind':<9} {'flagged':>7} {'labelled':>8} {'right':>6} {'precision':>9} {'todo':>5}")
+    print(
+        f"  {'corpus':<10} {'kind':<9} {'flagged':>7} {'labelled':>8} {'right':>6} {'precision':>9} {'todo':>5}"
+    )
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     corpora = list(corpora)
     ecb = [c for c in corpora if c.startswith("ecb-")]
@@ -304,7 +363,9 @@ def table(title: str, items: list[dict], labels: dict[str, dict], kinds: Iterabl
             lab = [labels[it["key"]] for it in g if it["key"] in labels]
             right = sum(1 for lab_ in lab if lab_["right"])
             p = f"{right / len(lab):.3f}" if lab else "-"
-            print(f"  {corpus:<10} {kind:<9} {len(g):>7} {len(lab):>8} {right:>6} {p:>9} {len(g) - len(lab):>5}")
+            print(
+                f"  {corpus:<10} {kind:<9} {len(g):>7} {len(lab):>8} {right:>6} {p:>9} {len(g) - len(lab):>5}"
+            )
 
 
 def stale(items: list[dict], labels: dict[str, dict], corpora: Iterable[str]) -> None:
@@ -316,8 +377,10 @@ def stale(items: list[dict], labels: dict[str, dict], corpora: Iterable[str]) ->
         return
     c = Counter((r["corpus"], r["kind"], r["right"]) for r in gone)
     print("\nlabelled items no longer flagged (right ones gone: findings lost; wrong ones gone: fixed):")
-    for (corpus, kind) in sorted({(k[0], k[1]) for k in c}):
-        print(f"  {corpus:<10} {kind:<9} right gone {c[(corpus, kind, True)]:>4}   wrong gone {c[(corpus, kind, False)]:>4}")
+    for corpus, kind in sorted({(k[0], k[1]) for k in c}):
+        print(
+            f"  {corpus:<10} {kind:<9} right gone {c[(corpus, kind, True)]:>4}   wrong gone {c[(corpus, kind, False)]:>4}"
+        )
 
 
 def category(why: str) -> str:
@@ -358,10 +421,22 @@ def stub(item: dict, labels: dict[str, dict]) -> dict:
     that share a sentence with it (a conflict reshaped by a code change: often the same verdict); then
     the item itself."""
     own = all_evidence(item)
-    like = [{"right": r["right"], "why": r["why"], "key": r["key"]} for r in labels.values()
-            if r["kind"] == item["kind"] and own & {fold(e) for e in r["evidence"]}]
-    return {"key": item["key"], "kind": item["kind"], "corpus": item["corpus"], "right": None, "why": "",
-            "subject": item["subject"], "evidence": evidence_of(item), "similar_labels": like, "item": item}
+    like = [
+        {"right": r["right"], "why": r["why"], "key": r["key"]}
+        for r in labels.values()
+        if r["kind"] == item["kind"] and own & {fold(e) for e in r["evidence"]}
+    ]
+    return {
+        "key": item["key"],
+        "kind": item["kind"],
+        "corpus": item["corpus"],
+        "right": None,
+        "why": "",
+        "subject": item["subject"],
+        "evidence": evidence_of(item),
+        "similar_labels": like,
+        "item": item,
+    }
 
 
 FIELDS = ("key", "kind", "corpus", "right", "why", "subject", "evidence")
@@ -388,16 +463,32 @@ def main() -> None:
     ap.add_argument("--corpus", nargs="+", choices=CORPORA, default=list(CORPORA))
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--dump", type=Path, default=DUMP, help=f"every flagged item, JSONL (default {DUMP})")
-    ap.add_argument("--unlabelled", type=Path, metavar="FILE", help="write the flagged items not yet labelled")
-    ap.add_argument("--add-labels", type=Path, metavar="FILE",
-                    help="append the filled-in rows (right set) of an --unlabelled FILE to the labels, and stop")
-    ap.add_argument("--show-wrong", action="store_true", help="print the flagged items labelled wrong, by reason")
-    ap.add_argument("--jobs", type=int, default=1, help="processes building dossiers (the machine has 2 cores)")
+    ap.add_argument(
+        "--unlabelled", type=Path, metavar="FILE", help="write the flagged items not yet labelled"
+    )
+    ap.add_argument(
+        "--add-labels",
+        type=Path,
+        metavar="FILE",
+        help="append the filled-in rows (right set) of an --unlabelled FILE to the labels, and stop",
+    )
+    ap.add_argument(
+        "--show-wrong", action="store_true", help="print the flagged items labelled wrong, by reason"
+    )
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="processes building dossiers (the machine has 2 cores)"
+    )
     ap.add_argument("--code", type=Path, help="a checkout whose storydesk/ to measure instead of this tree's")
-    ap.add_argument("--db-dir", type=Path,
-                    help=f"where the databases are kept (default {CACHE}, or conflicts-<name>/ in it with --code)")
-    ap.add_argument("--no-vector-cache", action="store_true",
-                    help=f"encode every sentence (default: re-use the vectors kept in {CACHE})")
+    ap.add_argument(
+        "--db-dir",
+        type=Path,
+        help=f"where the databases are kept (default {CACHE}, or conflicts-<name>/ in it with --code)",
+    )
+    ap.add_argument(
+        "--no-vector-cache",
+        action="store_true",
+        help=f"encode every sentence (default: re-use the vectors kept in {CACHE})",
+    )
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args()
     if args.add_labels:
@@ -437,9 +528,11 @@ def main() -> None:
                 seen.add(it["key"])
                 items.append(it)
         n_art = sum(d["story"]["article_count"] for d in ds)
-        print(f"{corpus}: {n_art} articles, {len(ds)} stories ({sum(1 for d in ds if d['story']['article_count'] > 1)} "
-              f"with 2+ articles); {len(seen)} items ({n_dup} duplicates dropped); "
-              f"prepare {t_prep:.1f}s (analysed now {secs['analysed']}), dossiers {t_dos:.1f}s")
+        print(
+            f"{corpus}: {n_art} articles, {len(ds)} stories ({sum(1 for d in ds if d['story']['article_count'] > 1)} "
+            f"with 2+ articles); {len(seen)} items ({n_dup} duplicates dropped); "
+            f"prepare {t_prep:.1f}s (analysed now {secs['analysed']}), dossiers {t_dos:.1f}s"
+        )
 
     args.dump.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in items), encoding="utf-8")
     labels = read_labels(args.labels)
@@ -452,9 +545,13 @@ def main() -> None:
         show_wrong(items, labels)
     todo = [stub(it, labels) for it in items if it["key"] not in labels]
     if args.unlabelled:
-        args.unlabelled.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in todo), encoding="utf-8")
+        args.unlabelled.write_text(
+            "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in todo), encoding="utf-8"
+        )
         print(f"\n{len(todo)} unlabelled items written to {args.unlabelled}")
-    print(f"\nall items: {args.dump}; labels: {args.labels} ({len(labels)}); total {time.perf_counter() - t_all:.1f}s")
+    print(
+        f"\nall items: {args.dump}; labels: {args.labels} ({len(labels)}); total {time.perf_counter() - t_all:.1f}s"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,10 @@ def main() -> None:
     texts = leads()
     tok, _, _ = embed._model()
     lens = np.array([sum(e.attention_mask) for e in tok.encode_batch(texts)])  # real tokens, not padding
-    print(f"texts: {len(texts)}, tokens per text (capped at {embed.MAX_TOKENS}): mean {lens.mean():.0f}, "
-          f"max {lens.max()}")
+    print(
+        f"texts: {len(texts)}, tokens per text (capped at {embed.MAX_TOKENS}): mean {lens.mean():.0f}, "
+        f"max {lens.max()}"
+    )
     embed.encode(texts[:64])  # warm-up
     ref = None
     for b in args.batch:
@@ -47,7 +49,9 @@ def main() -> None:
         dt = time.perf_counter() - t0
         ref = vecs if ref is None else ref
         drift = float(np.abs(vecs - ref).max())
-        print(f"encode batch={b}: {len(texts) / dt:.1f} texts/s ({dt:.1f}s; max diff to first run {drift:.1e})")
+        print(
+            f"encode batch={b}: {len(texts) / dt:.1f} texts/s ({dt:.1f}s; max diff to first run {drift:.1e})"
+        )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,10 @@ ECB = ROOT.parent / "shared" / "bench" / "ecbplus" / "articles.jsonl"
 def _as_html(rec: dict) -> str:
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in rec["text"].split("\n") if p.strip())
     title = html.escape(rec.get("title") or "")
-    return (f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-            f"<article><h1>{title}</h1>{paras}</article><footer>Copyright</footer></body></html>")
+    return (
+        f"<html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>{title}</h1>{paras}</article><footer>Copyright</footer></body></html>"
+    )
 
 
 def write_corpus(path: Path, n: int, form: str = "text") -> None:
@@ -72,17 +74,34 @@ def run_one(n: int, form: str) -> None:
             secs, cpu = time.perf_counter() - t0, time.process_time() - c0
             stored = store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"n": n, "form": form, "added": len(report.added), "rejected": len(report.rejected), "stored": stored,
-                      "seconds": secs, "rate": len(report.added) / secs, "cpu_seconds": cpu,
-                      "cpu_rate": len(report.added) / cpu, "peak_rss_mb": rss,
-                      "rss_before_mb": rss_before / 1024}))
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "form": form,
+                "added": len(report.added),
+                "rejected": len(report.rejected),
+                "stored": stored,
+                "seconds": secs,
+                "rate": len(report.added) / secs,
+                "cpu_seconds": cpu,
+                "cpu_rate": len(report.added) / cpu,
+                "peak_rss_mb": rss,
+                "rss_before_mb": rss_before / 1024,
+            }
+        )
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000], help="corpus sizes to run")
-    ap.add_argument("--form", choices=["text", "html"], default="text",
-                    help="records with plain text (default) or with a simple HTML page (trafilatura path)")
+    ap.add_argument(
+        "--form",
+        choices=["text", "html"],
+        default="text",
+        help="records with plain text (default) or with a simple HTML page (trafilatura path)",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -90,13 +109,19 @@ def main() -> None:
         return
     print(f"ingest speed, JSON lines of ECB+ {args.form} records (one core), {ECB.name}")
     for n in args.n:
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--form", args.form],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(n), "--form", args.form],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"n={r['n']}: added {r['added']}, rejected {r['rejected']}, stored {r['stored']}, "
-              f"{r['seconds']:.1f} s, {r['rate']:.0f} articles/s wall, {r['cpu_rate']:.0f} articles per CPU second, "
-              f"peak RSS {r['peak_rss_mb']:.0f} MB "
-              f"(after imports, before ingest: {r['rss_before_mb']:.0f} MB)")
+        print(
+            f"n={r['n']}: added {r['added']}, rejected {r['rejected']}, stored {r['stored']}, "
+            f"{r['seconds']:.1f} s, {r['rate']:.0f} articles/s wall, {r['cpu_rate']:.0f} articles per CPU second, "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB "
+            f"(after imports, before ingest: {r['rss_before_mb']:.0f} MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ ECB_PAIRS_PER_TOPIC = 120
 
 def claimdiff() -> list[dict]:
     gold = {g["id"]: g["relation"] for g in read_jsonl(BENCH / "claimdiff" / "gold.jsonl")}
-    return [dict(p, relation=gold[p["id"]], set="claimdiff", group="cd:" + p["topic"])
-            for p in read_jsonl(BENCH / "claimdiff" / "pairs.jsonl")]
+    return [
+        dict(p, relation=gold[p["id"]], set="claimdiff", group="cd:" + p["topic"])
+        for p in read_jsonl(BENCH / "claimdiff" / "pairs.jsonl")
+    ]
 
 
 def mrpc() -> list[dict]:
@@ -69,15 +71,23 @@ def ecb(split: str) -> list[dict]:
     for topic, keys in sorted(by_topic.items()):
         same, other = [], []
         for i, x in enumerate(keys):
-            for y in keys[i + 1:]:
+            for y in keys[i + 1 :]:
                 if x[0] == y[0]:
                     continue
                 shared = sentences[x]["chains"] & sentences[y]["chains"]
                 (same if shared else other).append((x, y))
         for label, pool in (("corroborates", same), ("related", other)):
             for x, y in rng.sample(pool, min(len(pool), ECB_PAIRS_PER_TOPIC // 2)):
-                out.append({"id": f"ecb:{x}:{y}", "a": sentences[x]["text"], "b": sentences[y]["text"],
-                            "relation": label, "set": "ecb", "group": f"ecb:{topic}"})
+                out.append(
+                    {
+                        "id": f"ecb:{x}:{y}",
+                        "a": sentences[x]["text"],
+                        "b": sentences[y]["text"],
+                        "relation": label,
+                        "set": "ecb",
+                        "group": f"ecb:{topic}",
+                    }
+                )
     return out
 
 
@@ -95,8 +105,16 @@ def headlines(n_stories: int) -> list[dict]:
         title = stories[k][0][0]
         for label, story in (("related", stories[k]), ("unrelated", stories[(k + 1) % len(stories)])):
             article = "\n\n".join(text for _title, text in story[1:])
-            out.append({"id": f"neus:{k}:{label}", "a": title, "b": article, "relation": label, "set": "neus",
-                        "group": f"neus:{k}"})
+            out.append(
+                {
+                    "id": f"neus:{k}:{label}",
+                    "a": title,
+                    "b": article,
+                    "relation": label,
+                    "set": "neus",
+                    "group": f"neus:{k}",
+                }
+            )
     return out
 
 
@@ -108,9 +126,18 @@ def unrelated(rows: list[dict], n: int) -> list[dict]:
         x, y = rng.sample(rows, 2)
         if x["group"] == y["group"]:
             continue
-        out.append({"id": f"unrel:{k}", "a": x["a"], "b": y["b"], "a_title": x.get("a_title"),
-                    "b_title": y.get("b_title"), "relation": "unrelated", "set": x["set"] + "-unrelated",
-                    "group": x["group"]})
+        out.append(
+            {
+                "id": f"unrel:{k}",
+                "a": x["a"],
+                "b": y["b"],
+                "a_title": x.get("a_title"),
+                "b_title": y.get("b_title"),
+                "relation": "unrelated",
+                "set": x["set"] + "-unrelated",
+                "group": x["group"],
+            }
+        )
     return out
 
 
@@ -128,15 +155,28 @@ def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[StandardScale
 
 
 def weights_of(scaler: StandardScaler, model: LogisticRegression, thresholds: dict[str, float]) -> dict:
-    return {"features": list(FEATURES), "classes": [str(c) for c in model.classes_],
-            "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-            "coef": model.coef_.tolist(), "intercept": model.intercept_.tolist(), "thresholds": thresholds}
+    return {
+        "features": list(FEATURES),
+        "classes": [str(c) for c in model.classes_],
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": model.coef_.tolist(),
+        "intercept": model.intercept_.tolist(),
+        "thresholds": thresholds,
+    }
 
 
 def weights_of_thresholds(thresholds: dict[str, float]) -> dict:
     """Weights that only carry thresholds (Judge.decide reads nothing else)."""
-    return {"features": list(FEATURES), "classes": list(RELATIONS), "mean": [0.0], "scale": [1.0],
-            "coef": [[0.0]], "intercept": [0.0], "thresholds": thresholds}
+    return {
+        "features": list(FEATURES),
+        "classes": list(RELATIONS),
+        "mean": [0.0],
+        "scale": [1.0],
+        "coef": [[0.0]],
+        "intercept": [0.0],
+        "thresholds": thresholds,
+    }
 
 
 def sample_weights(rows: list[dict]) -> np.ndarray:
@@ -192,8 +232,14 @@ def cosine_baseline(rows: list[dict], x: np.ndarray, column: str) -> list[str]:
     pred = np.array(["related"] * len(rows), dtype=object)
     for train, test in GroupKFold(n_splits=5).split(x, gold, groups):
         cuts = np.quantile(x[train, k], np.linspace(0.02, 0.98, 49))
-        scores = [prf(["corroborates" if v >= c else "related" for v in x[train, k]], list(gold[train]),
-                      "corroborates")[2] for c in cuts]
+        scores = [
+            prf(
+                ["corroborates" if v >= c else "related" for v in x[train, k]],
+                list(gold[train]),
+                "corroborates",
+            )[2]
+            for c in cuts
+        ]
         cut = cuts[int(np.argmax(scores))]
         pred[test] = np.where(x[test, k] >= cut, "corroborates", "related")
     return list(pred)
@@ -202,7 +248,9 @@ def cosine_baseline(rows: list[dict], x: np.ndarray, column: str) -> list[str]:
 def tfidf_cosines(rows: list[dict]) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit([t for r in rows for t in (r["a"], r["b"])])
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(
+        [t for r in rows for t in (r["a"], r["b"])]
+    )
     a, b = vec.transform([r["a"] for r in rows]), vec.transform([r["b"] for r in rows])
     return np.asarray(a.multiply(b).sum(axis=1)).ravel()
 
@@ -219,8 +267,12 @@ def report(rows: list[dict], probs: np.ndarray, judge: Judge, x: np.ndarray) -> 
         gold = [rows[k]["relation"] for k in idx]
         print(f"\n{name} (n={len(idx)}, 5-fold grouped CV)")
         print(f"  {'system':<26} {'corroborates P/R/F1':<24} {'disputes P/R/F1':<24} macro-F1")
-        systems = [("storydesk judge", pred), ("always corroborates", ["corroborates"] * len(rows)),
-                   ("MiniLM cosine cut", cos_pred), ("TF-IDF cosine cut", tfidf_pred)]
+        systems = [
+            ("storydesk judge", pred),
+            ("always corroborates", ["corroborates"] * len(rows)),
+            ("MiniLM cosine cut", cos_pred),
+            ("TF-IDF cosine cut", tfidf_pred),
+        ]
         for label, p_all in systems:
             p = [p_all[k] for k in idx]
             c = prf(p, gold, "corroborates")
@@ -230,15 +282,21 @@ def report(rows: list[dict], probs: np.ndarray, judge: Judge, x: np.ndarray) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--no-write", action="store_true", help="print the figures, keep the shipped weights")
     args = parser.parse_args()
     if not BENCH.is_dir():
         sys.exit(f"{BENCH} is not here: the labelled pairs are needed to train")
     started = time.time()
     base = claimdiff() + mrpc() + ecb("train")
-    rows = base + unrelated([r for r in base if r["set"] == "claimdiff"], 400) + \
-        unrelated([r for r in base if r["set"] == "mrpc"], 400) + headlines(800)
+    rows = (
+        base
+        + unrelated([r for r in base if r["set"] == "claimdiff"], 400)
+        + unrelated([r for r in base if r["set"] == "mrpc"], 400)
+        + headlines(800)
+    )
     x = features(rows)
     print(f"{len(rows)} training pairs, {len(FEATURES)} features ({time.time() - started:.1f} s)")
     probs = cross_validate(rows, x)

@@ -36,8 +36,11 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def load(topics: tuple[int, ...]) -> tuple[list[Article], dict[str, str], list[dict]]:
     clusters = {r["id"]: r for r in read_jsonl(ECB / "gold_clusters.jsonl")}
-    arts = [Article(id=r["id"], text=r["text"], source=r["source"] or r["id"], title=r["title"], url=r["url"])
-            for r in read_jsonl(ECB / "articles.jsonl") if clusters[r["id"]]["topic"] in topics]
+    arts = [
+        Article(id=r["id"], text=r["text"], source=r["source"] or r["id"], title=r["title"], url=r["url"])
+        for r in read_jsonl(ECB / "articles.jsonl")
+        if clusters[r["id"]]["topic"] in topics
+    ]
     event = {a.id: clusters[a.id]["cluster"] for a in arts}
     gold = [g for g in read_jsonl(ECB / "gold_entities.jsonl") if g["id"] in event and g["validated"]]
     return sorted(arts, key=lambda a: a.id), event, gold
@@ -63,8 +66,9 @@ def analyse(arts: list[Article], cache: Path | None = None) -> dict[str, Analysi
         return {a.id: store.load_analysis(a.id) for a in arts}
 
 
-def system_entities(arts: list[Article], analyses: dict[str, Analysis], event: dict[str, str],
-                    baseline: bool = False) -> dict[tuple[str, int, int], str]:
+def system_entities(
+    arts: list[Article], analyses: dict[str, Analysis], event: dict[str, str], baseline: bool = False
+) -> dict[tuple[str, int, int], str]:
     """(article, start, end) of each system mention -> cross-document entity id (story-scoped)."""
     by_event: dict[str, list[Article]] = defaultdict(list)
     for a in arts:
@@ -117,24 +121,39 @@ def evaluate(topics: tuple[int, ...] = TEST_TOPICS, cache: Path | None = None) -
     ours = bcubed(gold, system_entities(arts, analyses, event))
     t_resolve = time.perf_counter() - t
     base = bcubed(gold, system_entities(arts, analyses, event, baseline=True))
-    return {"articles": len(arts), "stories": len(set(event.values())), "gold_mentions": len(gold),
-            "ours": ours, "same_spelling": base, "analyse_s": t_analyse, "resolve_s": t_resolve}
+    return {
+        "articles": len(arts),
+        "stories": len(set(event.values())),
+        "gold_mentions": len(gold),
+        "ours": ours,
+        "same_spelling": base,
+        "analyse_s": t_analyse,
+        "resolve_s": t_resolve,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--topics", default=",".join(map(str, TEST_TOPICS)), help="comma-separated topic numbers")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="SQLite file keeping analyses between runs (default: analyse every time)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="SQLite file keeping analyses between runs (default: analyse every time)",
+    )
     args = ap.parse_args()
     topics = tuple(int(t) for t in args.topics.split(","))
     res = evaluate(topics, args.cache)
-    print(f"ECB+ topics {topics[0]}-{topics[-1]}: {res['articles']} articles, {res['stories']} stories "
-          f"(grouped by gold event), {res['gold_mentions']} validated gold named mentions")
+    print(
+        f"ECB+ topics {topics[0]}-{topics[-1]}: {res['articles']} articles, {res['stories']} stories "
+        f"(grouped by gold event), {res['gold_mentions']} validated gold named mentions"
+    )
     for name in ("ours", "same_spelling"):
         p, r, f = res[name]
         print(f"{name:14s} B3 P={p:.3f} R={r:.3f} F1={f:.3f}")
-    print(f"analysis {res['analyse_s']:.1f}s, entity resolution {res['resolve_s']:.2f}s (noisy: shared machine)")
+    print(
+        f"analysis {res['analyse_s']:.1f}s, entity resolution {res['resolve_s']:.2f}s (noisy: shared machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -35,21 +35,30 @@ def timed(code: Path, db: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "copy.db"
         shutil.copy(db, copy)
-        done = subprocess.run([sys.executable, "-c", CHILD, str(copy)], capture_output=True, text=True,
-                              env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"}, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(copy)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", type=Path, required=True, help="an analysed, clustered storydesk database")
     parser.add_argument("--code", type=Path, required=True, help="another storydesk checkout to compare with")
     args = parser.parse_args()
     other = timed(args.code, args.db)
     this = timed(ROOT, args.db)
     for name, run in (("this checkout", this), (str(args.code), other)):
-        print(f"{name:<32} {run['stories']} stories, {run['seconds']:.1f} s, "
-              f"{run['seconds'] / max(1, run['stories']):.2f} s per story")
+        print(
+            f"{name:<32} {run['stories']} stories, {run['seconds']:.1f} s, "
+            f"{run['seconds'] / max(1, run['stories']):.2f} s per story"
+        )
     print(f"ratio this / other: {this['seconds'] / other['seconds']:.2f}")
 
 

@@ -24,8 +24,11 @@ from cluster_common import BENCH, read_jsonl  # noqa: E402
 
 
 def ecb_records() -> list[dict]:
-    return [{"id": r["id"], "text": r["text"], "source": r["source"] or "", "title": r["title"]}
-            for r in read_jsonl(BENCH / "ecbplus" / "articles.jsonl") if r["split"] == "test"]
+    return [
+        {"id": r["id"], "text": r["text"], "source": r["source"] or "", "title": r["title"]}
+        for r in read_jsonl(BENCH / "ecbplus" / "articles.jsonl")
+        if r["split"] == "test"
+    ]
 
 
 def polnear_records(n: int) -> list[dict]:
@@ -83,8 +86,10 @@ def main() -> None:
         records = load()
         alone = spacy_alone([r["text"] for r in records], args.processes)
         run = whole_run(records)
-        print(f"{name:<8} n={len(records):<4} spaCy alone {alone:6.1f}s  storydesk analyze {run:6.1f}s  "
-              f"ratio {run / alone:.2f} (target <= 1.25)")
+        print(
+            f"{name:<8} n={len(records):<4} spaCy alone {alone:6.1f}s  storydesk analyze {run:6.1f}s  "
+            f"ratio {run / alone:.2f} (target <= 1.25)"
+        )
 
 
 if __name__ == "__main__":

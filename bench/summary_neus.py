@@ -75,8 +75,13 @@ def _cut(texts: list[str], max_sentences: int, max_words: int) -> list[str]:
     return out
 
 
-def lexrank(articles: list[Article], max_sentences: int = LEXRANK_SENTENCES,
-            max_words: int = LEXRANK_WORDS, threshold: float = 0.1, damping: float = 0.85) -> list[str]:
+def lexrank(
+    articles: list[Article],
+    max_sentences: int = LEXRANK_SENTENCES,
+    max_words: int = LEXRANK_WORDS,
+    threshold: float = 0.1,
+    damping: float = 0.85,
+) -> list[str]:
     """LexRank (Erkan & Radev 2004): TF-IDF cosine graph, thresholded, PageRank by power iteration."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -101,10 +106,15 @@ def lexrank(articles: list[Article], max_sentences: int = LEXRANK_SENTENCES,
     return [s for s in sents if s in chosen]  # in source order, as LexRank's output usually is
 
 
-def ours(articles: list[Article], max_sentences: int = NEUS_SENTENCES, max_words: int = NEUS_WORDS,
-         weights: summary.Weights = summary.DEFAULT_WEIGHTS) -> list[str]:
-    items = summary.summarize(articles, {}, [], max_sentences=max_sentences, max_words=max_words,
-                              weights=weights)
+def ours(
+    articles: list[Article],
+    max_sentences: int = NEUS_SENTENCES,
+    max_words: int = NEUS_WORDS,
+    weights: summary.Weights = summary.DEFAULT_WEIGHTS,
+) -> list[str]:
+    items = summary.summarize(
+        articles, {}, [], max_sentences=max_sentences, max_words=max_words, weights=weights
+    )
     return [it["text"] for it in items]
 
 
@@ -150,13 +160,24 @@ def tune(stories, lengths: bool = True) -> None:
     for con, pos, quo in itertools.product([0.0, 0.1, 0.2, 0.4, 0.8], [0.0, 0.2, 0.4], [0.25, 0.6]):
         wt = summary.Weights(concepts=con, position=pos, quote_penalty=quo)
         r = evaluate(stories, lambda a, wt=wt: ours(a, weights=wt))
-        print(f"ours concepts={con} position={pos} quote={quo}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}",
-              flush=True)
+        print(
+            f"ours concepts={con} position={pos} quote={quo}: R1 {r[0]:.2f} R2 {r[1]:.2f} RL {r[2]:.2f}",
+            flush=True,
+        )
 
 
 # "length" (words over 20) is in the fit only as a control: precision favours short sentences, and without it
 # the other weights come out distorted; summarize() does not use it (a length penalty lost ROUGE on train).
-FEATURES = ["centrality", "position", "support", "quote_penalty", "shared_words", "title", "concepts", "length"]
+FEATURES = [
+    "centrality",
+    "position",
+    "support",
+    "quote_penalty",
+    "shared_words",
+    "title",
+    "concepts",
+    "length",
+]
 
 
 def features(articles: list[Article]) -> tuple[list[summary.Candidate], np.ndarray]:
@@ -168,7 +189,9 @@ def features(articles: list[Article]) -> tuple[list[summary.Candidate], np.ndarr
     sim = vecs @ vecs.T
     n_sources = len({c.source for c in cands})
     src = np.array([c.source for c in cands])
-    support = np.array([len(set(src[sim[i] >= summary.SUPPORTS]) | {cands[i].source}) for i in range(len(cands))])
+    support = np.array(
+        [len(set(src[sim[i] >= summary.SUPPORTS]) | {cands[i].source}) for i in range(len(cands))]
+    )
     grams, weight, norm = summary._concepts(cands)
     f = {
         "centrality": summary._cross_centrality(cands, sim),
@@ -213,8 +236,10 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="fit the score weights (use on train)")
     args = ap.parse_args()
     stories = load(args.split, args.limit)
-    print(f"NeuS {args.split}: {len(stories)} stories; reference = target summary without its headline; "
-          f"storydesk at {NEUS_SENTENCES} sentences/{NEUS_WORDS} words (the dossier uses up to 8 sentences)")
+    print(
+        f"NeuS {args.split}: {len(stories)} stories; reference = target summary without its headline; "
+        f"storydesk at {NEUS_SENTENCES} sentences/{NEUS_WORDS} words (the dossier uses up to 8 sentences)"
+    )
     if args.tune:
         tune(stories, lengths=not args.no_lengths)
         return
@@ -227,11 +252,16 @@ def main() -> None:
         t = time.perf_counter()
         preds = [" ".join(system(arts)) for arts, _ in stories]
         r = rouge(preds, [ref for _, ref in stories])
-        print(f"{name:10s} ROUGE-1 {r[0]:.2f}  ROUGE-2 {r[1]:.2f}  ROUGE-L {r[2]:.2f}  "
-              f"({time.perf_counter() - t:.1f}s)", flush=True)
+        print(
+            f"{name:10s} ROUGE-1 {r[0]:.2f}  ROUGE-2 {r[1]:.2f}  ROUGE-L {r[2]:.2f}  "
+            f"({time.perf_counter() - t:.1f}s)",
+            flush=True,
+        )
         h = rouge(preds, with_headline)
-        print(f"{name:10s} (reference with headline) ROUGE-1 {h[0]:.2f}  ROUGE-2 {h[1]:.2f}  ROUGE-L {h[2]:.2f}",
-              flush=True)
+        print(
+            f"{name:10s} (reference with headline) ROUGE-1 {h[0]:.2f}  ROUGE-2 {h[1]:.2f}  ROUGE-L {h[2]:.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

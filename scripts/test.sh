@@ -9,5 +9,6 @@ if [ -n "${CI:-}" ] && [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>
     || echo "warning: could not install chromium; the real-browser test will say it is skipped" >&2
 fi
 .venv/bin/ruff check storydesk tests bench
+.venv/bin/ruff format --check storydesk tests bench
 .venv/bin/mypy storydesk
 .venv/bin/python -m pytest -q "$@"

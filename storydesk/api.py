@@ -28,8 +28,22 @@ from .errors import OutdatedStoreError, ReadOnlyStoreError
 from .models import IngestReport, Story
 from .store import DEFAULT_DB, Store
 
-__all__ = ["Comparison", "RunResult", "StoryList", "analyze", "cluster", "compare", "dossier", "ingest",
-           "open_store", "pending", "reconcile", "report", "run", "stories"]
+__all__ = [
+    "Comparison",
+    "RunResult",
+    "StoryList",
+    "analyze",
+    "cluster",
+    "compare",
+    "dossier",
+    "ingest",
+    "open_store",
+    "pending",
+    "reconcile",
+    "report",
+    "run",
+    "stories",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +85,11 @@ def stories(db: str | Path, *, progress: bool | None = None) -> StoryList:
         if waiting is None:  # an older schema that cannot be upgraded here: the error says so
             raise
     with open_store(db, readonly=True) as store:
-        return StoryList(store.list_stories(), f"{waiting} articles are not analysed or in a story yet, but {db} "
-                                               "is read-only: these are the stories stored so far")
+        return StoryList(
+            store.list_stories(),
+            f"{waiting} articles are not analysed or in a story yet, but {db} "
+            "is read-only: these are the stories stored so far",
+        )
 
 
 def _waiting(db: str | Path) -> int | None:
@@ -89,8 +106,12 @@ def ingest(paths: Sequence[str], store: Store, *, progress: bool | None = None) 
     from .ingest import ingest_paths
 
     report = ingest_paths(paths, store, progress=progress)
-    log.info("ingest: %d added, %d unchanged, %d rejected", len(report.added), len(report.unchanged),
-             len(report.rejected))
+    log.info(
+        "ingest: %d added, %d unchanged, %d rejected",
+        len(report.added),
+        len(report.unchanged),
+        len(report.rejected),
+    )
     return report
 
 
@@ -144,8 +165,9 @@ def dossier(store: Store, story_id: str) -> dict[str, Any]:
     return dossier_for(store, story_id)
 
 
-def report(store: Store, out_dir: str | Path, *, ingested: IngestReport | None = None,
-           progress: bool | None = None) -> list[Story]:
+def report(
+    store: Store, out_dir: str | Path, *, ingested: IngestReport | None = None, progress: bool | None = None
+) -> list[Story]:
     """Write ``out_dir``/index.json, index.html and stories/<id>.{json,md,html} for every stored story, from
     its stored dossier (one missing or out of date is reconciled first); return the stories.
 
@@ -154,7 +176,9 @@ def report(store: Store, out_dir: str | Path, *, ingested: IngestReport | None =
     from .report import write_outputs
 
     found = store.list_stories()
-    write_outputs(store, found, ingested or IngestReport(), Path(out_dir), progress=progress, dossier_fn=dossier)
+    write_outputs(
+        store, found, ingested or IngestReport(), Path(out_dir), progress=progress, dossier_fn=dossier
+    )
     log.info("report: %d stories -> %s", len(found), out_dir)
     return found
 
@@ -179,10 +203,16 @@ def compare(pairs: Sequence[dict[str, Any]], *, batch: int = 512) -> list[Compar
     out: list[Comparison] = []
     with reuse({}):  # a text met again in a later batch (b against a, the same article) is encoded once
         for first in range(0, len(pairs), batch):
-            chunk = pairs[first:first + batch]
-            verdicts = judge([Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
-                              for p in chunk])
-            out += [Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)]
+            chunk = pairs[first : first + batch]
+            verdicts = judge(
+                [
+                    Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
+                    for p in chunk
+                ]
+            )
+            out += [
+                Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)
+            ]
     return out
 
 
@@ -193,8 +223,9 @@ class RunResult:
     out_dir: Path | None = None
 
 
-def run(paths: Sequence[str], out_dir: str | Path, *, db: str | Path | None = None,
-        progress: bool | None = None) -> RunResult:
+def run(
+    paths: Sequence[str], out_dir: str | Path, *, db: str | Path | None = None, progress: bool | None = None
+) -> RunResult:
     """One shot: ingest, analyze, cluster, reconcile and report into ``out_dir`` (database: ``db``, else
     ``out_dir``/storydesk.db). Nothing after ingest runs when no article could be read."""
     out = Path(out_dir)

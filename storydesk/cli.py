@@ -27,12 +27,20 @@ from .errors import StorydeskError
 from .store import DEFAULT_DB
 
 db_option = click.option(
-    "--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+    "--db",
+    "db",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
     help="SQLite database file.",
 )
 # The stages after ingest work on a database that ingest made: a missing one is a usage error, never made empty.
 stage_db_option = click.option(
-    "--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(exists=True, dir_okay=False),
+    "--db",
+    "db",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(exists=True, dir_okay=False),
     help="SQLite database file (made by `storydesk ingest`).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -136,8 +144,12 @@ def _print_rejections(report) -> None:
 
 @click.group(cls=Cli)
 @click.version_option(package_name="storydesk")
-@click.option("-v", "--verbose", count=True, help="Log each stage's counts to stderr; -vv: also each skipped "
-                                                  "item, with its traceback.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log each stage's counts to stderr; -vv: also each skipped item, with its traceback.",
+)
 def cli(verbose: int) -> None:
     """storydesk: read many outlets' reports of the same events and reconcile them, story by story.
 
@@ -165,12 +177,22 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
         report = api.ingest(list(paths), store)
     _print_rejections(report)
     if as_json:
-        click.echo(json.dumps({"added": report.added, "unchanged": report.unchanged,
-                               "rejected": [asdict(r) for r in report.rejected],
-                               "duplicates": report.duplicates}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "unchanged": report.unchanged,
+                    "rejected": [asdict(r) for r in report.rejected],
+                    "duplicates": report.duplicates,
+                },
+                indent=2,
+            )
+        )
     else:
-        click.echo(f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
-                   f"{len(report.rejected)} rejected -> {db}")
+        click.echo(
+            f"{len(report.added)} added, {len(report.unchanged)} unchanged, "
+            f"{len(report.rejected)} rejected -> {db}"
+        )
     sys.exit(0 if report.read else 1)
 
 
@@ -238,10 +260,16 @@ def report(db: str, out: str) -> None:
 
 def one_shot_options(command: Callable[..., None]) -> Callable[..., None]:
     """The arguments of `run` and of its alias `analyze`: PATH..., --out, --db."""
-    command = click.option("--db", "db", default=None, type=click.Path(dir_okay=False),
-                           help="Database file (default: OUT/storydesk.db).")(command)
-    command = click.option("--out", "out", required=True, type=click.Path(file_okay=False),
-                           help="Folder for the reports.")(command)
+    command = click.option(
+        "--db",
+        "db",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Database file (default: OUT/storydesk.db).",
+    )(command)
+    command = click.option(
+        "--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the reports."
+    )(command)
     return click.argument("paths", nargs=-1, required=True)(command)
 
 
@@ -252,8 +280,10 @@ def one_shot(paths: tuple[str, ...], out: str, db: str | None) -> None:
     if not result.report.read:
         click.echo("error: no article could be read; check the paths and the reasons above", err=True)
         sys.exit(1)
-    click.echo(f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
-               f"{len(result.stories)} stories -> {Path(out) / 'index.html'}")
+    click.echo(
+        f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
+        f"{len(result.stories)} stories -> {Path(out) / 'index.html'}"
+    )
 
 
 @cli.command()
@@ -299,8 +329,10 @@ def stories(db: str, as_json: bool) -> None:
         click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
         return
     for s in found:
-        click.echo(f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
-                   f"{len(s.sources)} sources\t{s.title}")
+        click.echo(
+            f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
+            f"{len(s.sources)} sources\t{s.title}"
+        )
 
 
 @cli.command()
@@ -330,8 +362,15 @@ def articles(db: str, as_json: bool) -> None:
     """
     with api.open_store(db, readonly=True) as store:
         rows = [
-            {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "words": a.words,
-             "copy_of": a.copy_of, "brief": a.brief}
+            {
+                "id": a.id,
+                "source": a.source,
+                "title": a.title,
+                "published": a.published,
+                "words": a.words,
+                "copy_of": a.copy_of,
+                "brief": a.brief,
+            }
             for a in store.iter_articles()
         ]
     if as_json:
@@ -390,9 +429,13 @@ def _read_pairs(path: str) -> list[dict]:
             except json.JSONDecodeError as exc:
                 click.echo(f"skipped: {path}:{number}: not JSON ({exc.msg})", err=True)
                 continue
-            missing = [k for k in ("id", "a", "b") if not isinstance(row, dict) or not isinstance(row.get(k), str | int)]
+            missing = [
+                k
+                for k in ("id", "a", "b")
+                if not isinstance(row, dict) or not isinstance(row.get(k), str | int)
+            ]
             if missing or not str(row["a"]).strip() or not str(row["b"]).strip():
-                click.echo(f"skipped: {path}:{number}: needs \"id\", \"a\" and \"b\" (non-empty)", err=True)
+                click.echo(f'skipped: {path}:{number}: needs "id", "a" and "b" (non-empty)', err=True)
                 continue
             pairs.append(row)
     return pairs
@@ -400,7 +443,9 @@ def _read_pairs(path: str) -> list[dict]:
 
 @cli.command()
 @click.argument("pairs_file", metavar="PAIRS.jsonl", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the results here instead of stdout.")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="Write the results here instead of stdout."
+)
 def compare(pairs_file: str, out: str | None) -> None:
     """Say how statement b bears on statement a, for each line {"id", "a", "b"} of PAIRS.jsonl.
 

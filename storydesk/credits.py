@@ -28,7 +28,9 @@ from .text import UPPER
 _WORD = rf"[{UPPER}][\w'’.&-]*"
 _PARTICLE = r"(?:de|da|do|dos|du|van|von|der|den|del|di|la|le|al|el|bin|y)"
 _CHUNK = rf"{_WORD}(?:[ -](?:{_WORD}|{_PARTICLE})){{0,4}}"
-CREDIT_PREFIX = r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*[:.…]*\s*)?"
+CREDIT_PREFIX = (
+    r"(?:(?:AP |AFP |Reuters |File )?(?:Photo|Photograph|Picture|Image|Credit|Foto)s?(?: by)?\s*[:.…]*\s*)?"
+)
 # "Name Surname/POOL/AFP via Getty Images", "REUTERS/Name Surname", "(AP Photo/Name)", "Name/Agency".
 _SLASH_CREDIT = rf"\(?{CREDIT_PREFIX}{_CHUNK}(?:\s?/\s?{_CHUNK})+(?:\s+via\s+{_CHUNK})?\)?"
 CREDIT_TAIL_RE = re.compile(rf"(?:^|(?<=[\s.!?,;:)\"”’]))(?P<credit>{_SLASH_CREDIT})\s*$")
@@ -40,16 +42,36 @@ AGENCIES = frozenset(
     "associated press the associated press agence france-presse afp photo ap photo reuters photo "
     "pa media pa wire zuma press sopa images ria novosti interfax ukrinform unian bernama jiji press "
     "abaca abacapress polaris redux magnum corbis wireimage filmmagic nbcuniversal cnn bbc".split(" ")
-) | frozenset({"getty images", "associated press", "the associated press", "agence france-presse",
-               "afp photo", "ap photo", "reuters photo", "pa media", "pa wire", "zuma press", "sopa images",
-               "ria novosti", "jiji press", "anadolu agency", "ap images"})
+) | frozenset(
+    {
+        "getty images",
+        "associated press",
+        "the associated press",
+        "agence france-presse",
+        "afp photo",
+        "ap photo",
+        "reuters photo",
+        "pa media",
+        "pa wire",
+        "zuma press",
+        "sopa images",
+        "ria novosti",
+        "jiji press",
+        "anadolu agency",
+        "ap images",
+    }
+)
 AGENCY_TAIL_RE = re.compile(r"\b(?:images|photos?|pictures|press|agency|wire|photography|pool)$", re.I)
 # An agency written in capitals, a slash and a person's name end a caption however they are glued on
 # ("... May 5, 2026.REUTERS/Jane Doe", "...2026REUTERS/Jane Doe.", "REUTERS/Jane Doe TPX IMAGES OF THE DAY"):
 # the capitals, the slash and the name are the credit's shape, the agency list only its evidence.
 _GENERIC = frozenset("the media press images photo file wire agence associated novosti".split())
-_CAPS_AGENCIES = sorted({a.upper() for a in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", a)} -
-                        {g.upper() for g in _GENERIC}, key=len, reverse=True)
+_CAPS_AGENCIES = sorted(
+    {a.upper() for a in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", a)}
+    - {g.upper() for g in _GENERIC},
+    key=len,
+    reverse=True,
+)
 _LOW = "a-z\u00df-\u00ff\u0101-\u017f'’"
 _PERSON = rf"[{UPPER}][{_LOW}][\w'’.-]*(?:[ -](?:[{UPPER}](?:[{_LOW}.][\w'’.-]*)?|{_PARTICLE})){{0,3}}"
 AGENCY_CREDIT_RE = re.compile(

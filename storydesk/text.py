@@ -25,8 +25,22 @@ from anyascii import anyascii
 
 # ---- folds ------------------------------------------------------------------------------------
 
-_QUOTE_MAP = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
-                            "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "″": '"'})
+_QUOTE_MAP = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "′": "'",
+        "″": '"',
+    }
+)
 
 
 def fold_space(text: str) -> str:
@@ -68,7 +82,9 @@ UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f\u0391-\u03a9\u0400-\u042f"
 CAPITALISED = r"[A-Z][\w'’.\-]*"  # a word opening with an ASCII capital, as a piece of a pattern
 LETTERS_RE = re.compile(r"[^\W\d_]+")  # a run of letters of any script; digits and marks split it
 WORD_RE = re.compile(r"[\w'’-]+")  # letters or digits with inner apostrophes and hyphens ("don't", "co-op")
-WORD_OR_NUMBER_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*")  # in ASCII text: a word, or a written number
+WORD_OR_NUMBER_RE = re.compile(
+    r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*"
+)  # in ASCII text: a word, or a written number
 ASCII_RUN_RE = re.compile(r"[a-z0-9]+")  # in folded ASCII text: a run of letters and digits
 ASCII_TERM_RE = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")  # the same, with "3.5", "1,200", "o'neill" whole
 
@@ -86,8 +102,20 @@ def quote_share(text: str) -> float:
 
 # ---- months and written dates ------------------------------------------------------------------
 
-MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-               "october", "november", "december")
+MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTH_ABBREVIATIONS = tuple(m[:3] for m in MONTH_NAMES)
 # month name, three-letter abbreviation or "sept" -> its number
@@ -95,13 +123,17 @@ MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 MONTH_NUMBERS.update({m: i + 1 for i, m in enumerate(MONTH_ABBREVIATIONS)})
 MONTH_NUMBERS["sept"] = 9
 # A month written out or abbreviated, as a non-capturing group; compile it with re.IGNORECASE.
-MONTH_NAME = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-              r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 # "December 2, 2025", "Dec. 2nd 2025" and "2 December 2025", with the groups mon, d and y.
 DATE_MDY_RE = re.compile(
-    rf"\b(?P<mon>{MONTH_NAME})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I)
+    rf"\b(?P<mon>{MONTH_NAME})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+)
 DATE_DMY_RE = re.compile(
-    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{MONTH_NAME})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{MONTH_NAME})\.?,?\s+(?P<y>\d{{4}})\b", re.I
+)
 
 
 def month_number(name: str) -> int:

@@ -113,7 +113,7 @@ def host_name(header: str | None) -> str:
     """The host of a Host header, without port or brackets: ``[::1]:8000`` -> ``::1``."""
     h = (header or "").strip().lower()
     if h.startswith("["):
-        return h[1:h.index("]")] if "]" in h else h
+        return h[1 : h.index("]")] if "]" in h else h
     return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
 
 
@@ -147,8 +147,12 @@ class Handler(BaseHTTPRequestHandler):
     def refuse_method(self) -> None:
         """405 for every other method this server knows of (a body it did not read closes the connection)."""
         self.close_connection = True
-        self.send(HTTPStatus.METHOD_NOT_ALLOWED, "text/plain", f"{self.command} is not served here; use {ALLOW}\n",
-                  extra={"Allow": ALLOW, "Connection": "close"})
+        self.send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            "text/plain",
+            f"{self.command} is not served here; use {ALLOW}\n",
+            extra={"Allow": ALLOW, "Connection": "close"},
+        )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = refuse_method  # noqa: N815
 
@@ -156,8 +160,10 @@ class Handler(BaseHTTPRequestHandler):
         name = host_name(self.headers.get("Host"))
         if not self.server.accepts(name):
             port = self.server.server_address[1]
-            body = (f"Host {name[:100]!r} is not served here: open http://127.0.0.1:{port}/ "
-                    "(or start `storydesk serve --host NAME` to serve NAME)\n")
+            body = (
+                f"Host {name[:100]!r} is not served here: open http://127.0.0.1:{port}/ "
+                "(or start `storydesk serve --host NAME` to serve NAME)\n"
+            )
             self.send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain", body, with_body)
             return
         self.send(*self.page(), with_body)
@@ -175,13 +181,21 @@ class Handler(BaseHTTPRequestHandler):
             return HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", str(exc))
         except Exception as exc:  # a bug in one page must not take the server down; say what broke
             self.log_error("%s failed: %r", path, exc)
-            return HTTPStatus.INTERNAL_SERVER_ERROR, "text/html", _error_page("Error", f"{type(exc).__name__}: {exc}")
+            return (
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "text/html",
+                _error_page("Error", f"{type(exc).__name__}: {exc}"),
+            )
 
     def route(self, store: Store, path: str, query: dict[str, str]) -> Page:
         if path in ("/", "/index.html"):
             return HTTPStatus.OK, "text/html", index_html(store.list_stories(), story_href, nav=HOME_NAV)
         if path == "/api/stories":
-            return HTTPStatus.OK, "application/json", json.dumps(_stories_json(store), indent=2, ensure_ascii=False)
+            return (
+                HTTPStatus.OK,
+                "application/json",
+                json.dumps(_stories_json(store), indent=2, ensure_ascii=False),
+            )
         if path.startswith("/stories/"):
             return self.story(store, path.removeprefix("/stories/"))
         if path.startswith("/articles/"):
@@ -195,11 +209,21 @@ class Handler(BaseHTTPRequestHandler):
                 return HTTPStatus.OK, ctype, render(doc, fmt)
         store.get_story(name)  # a clean 404 for an unknown id
         doc = self.server.dossier_fn(store, name)
-        nav = [("/", "← All stories"), (story_href(name, ".json"), "JSON"), (story_href(name, ".md"), "Markdown")]
+        nav = [
+            ("/", "← All stories"),
+            (story_href(name, ".json"), "JSON"),
+            (story_href(name, ".md"), "Markdown"),
+        ]
         return HTTPStatus.OK, "text/html", render_html(doc, article_href, nav=nav)
 
-    def send(self, status: HTTPStatus, ctype: str, body: str, with_body: bool = True,
-             extra: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        status: HTTPStatus,
+        ctype: str,
+        body: str,
+        with_body: bool = True,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", f"{ctype}; charset=utf-8")
@@ -224,8 +248,13 @@ class App(ThreadingHTTPServer):
         self.accepts = host_check(addr[0])
 
 
-def make_server(db: str | Path, host: str = "127.0.0.1", port: int = 8000, dossier_fn: DossierFn | None = None,
-                verbose: bool = False) -> App:
+def make_server(
+    db: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    dossier_fn: DossierFn | None = None,
+    verbose: bool = False,
+) -> App:
     """The server, bound but not yet serving (port 0 picks a free port: see ``server.server_address``).
 
     The database is checked first: StoreError when it is missing, not SQLite, or not storydesk's.
@@ -234,16 +263,19 @@ def make_server(db: str | Path, host: str = "127.0.0.1", port: int = 8000, dossi
     try:
         return App((host, port), str(db), dossier_fn or DossierCache(_api_dossier), verbose)
     except OSError as exc:
-        raise StorydeskError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
-                             "choose another --port or --host") from exc
+        raise StorydeskError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or --host"
+        ) from exc
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until interrupted (Ctrl-C)."""
     server = make_server(db_path, host, port, verbose=True)
     if not is_loopback(host):
-        print(f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
-              file=sys.stderr)
+        print(
+            f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
+            file=sys.stderr,
+        )
     h, p = server.server_address[:2]
     if isinstance(h, bytes):  # only a Unix socket's address is bytes; this server listens on TCP
         h = h.decode()
@@ -268,9 +300,18 @@ def start_in_thread(server: App) -> threading.Thread:
 
 def _stories_json(store: Store) -> list[dict[str, Any]]:
     return [
-        {"id": s.id, "title": s.title, "first_published": s.first_published, "last_published": s.last_published,
-         "article_count": len(s.article_ids), "source_count": len(s.sources), "articles": s.article_ids,
-         "sources": s.sources, "url": story_href(s.id), "dossier": story_href(s.id, ".json")}
+        {
+            "id": s.id,
+            "title": s.title,
+            "first_published": s.first_published,
+            "last_published": s.last_published,
+            "article_count": len(s.article_ids),
+            "source_count": len(s.sources),
+            "articles": s.article_ids,
+            "sources": s.sources,
+            "url": story_href(s.id),
+            "dossier": story_href(s.id, ".json"),
+        }
         for s in sorted(store.list_stories(), key=lambda s: s.id)
     ]
 
@@ -297,7 +338,13 @@ def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
     art = store.get_article(article_id)
     story = store.story_of().get(art.id)
     links: list[Link] = [("/", "All stories")] + ([(story_href(story), "← Story")] if story else [])
-    meta = [art.source, when(art.published), f"{art.words} words" if art.words else "",
-            "brief" if art.brief else "", f"copy of {art.copy_of}" if art.copy_of else "", art.id]
+    meta = [
+        art.source,
+        when(art.published),
+        f"{art.words} words" if art.words else "",
+        "brief" if art.brief else "",
+        f"copy of {art.copy_of}" if art.copy_of else "",
+        art.id,
+    ]
     span = _span(art.text, _int(query.get("start")), _int(query.get("end")))
     return render_page("article.html", art=art, links=links, meta=meta, span=span)

@@ -30,8 +30,11 @@ CLASSES = ["Comparison", "RunResult", "StoryList"]
 
 def test_the_public_names_are_pinned() -> None:
     assert sorted(api.__all__) == sorted([*POSITIONAL, *CLASSES])
-    defined = {name for name, value in vars(api).items()
-               if not name.startswith("_") and getattr(value, "__module__", None) == api.__name__}
+    defined = {
+        name
+        for name, value in vars(api).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == api.__name__
+    }
     assert defined == set(api.__all__)  # nothing public that __all__ does not name
 
 

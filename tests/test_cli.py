@@ -27,13 +27,28 @@ from storydesk.models import Analysis, Article, Story
 from storydesk.store import Store
 
 ARTICLES = [
-    Article(id="a-paper", text="Officials met on Tuesday. They agreed to talk again next week.", source="Paper",
-            title="Talks resume", published="2025-12-02", content_hash="h1", words=11),
-    Article(id="b-wire", text="Officials met on Tuesday in the capital.", source="Wire", title="Officials meet",
-            published="2025-12-01", content_hash="h2", words=7),
+    Article(
+        id="a-paper",
+        text="Officials met on Tuesday. They agreed to talk again next week.",
+        source="Paper",
+        title="Talks resume",
+        published="2025-12-02",
+        content_hash="h1",
+        words=11,
+    ),
+    Article(
+        id="b-wire",
+        text="Officials met on Tuesday in the capital.",
+        source="Wire",
+        title="Officials meet",
+        published="2025-12-01",
+        content_hash="h2",
+        words=7,
+    ),
 ]
-STORY = Story("s-talks", "Officials meet again", ["a-paper", "b-wire"], ["Paper", "Wire"], "2025-12-01",
-              "2025-12-02")
+STORY = Story(
+    "s-talks", "Officials meet again", ["a-paper", "b-wire"], ["Paper", "Wire"], "2025-12-01", "2025-12-02"
+)
 LATE = Article(id="c-late", text="A later report of the talks.", source="Post", content_hash="h3", words=6)
 
 
@@ -62,12 +77,22 @@ def db(tmp_path: Path) -> Path:
 
 
 READ_VERBS = [
-    ["articles"], ["articles", "--json"], ["article", "a-paper"], ["article", "b-wire", "--analysis", "--json"],
-    ["stories"], ["stories", "--json"], ["dossier", "s-talks"], ["dossier", "s-talks", "--format", "md"],
+    ["articles"],
+    ["articles", "--json"],
+    ["article", "a-paper"],
+    ["article", "b-wire", "--analysis", "--json"],
+    ["stories"],
+    ["stories", "--json"],
+    ["dossier", "s-talks"],
+    ["dossier", "s-talks", "--format", "md"],
     ["dossier", "s-talks", "--format", "html"],
 ]
-MUST = {"articles": "a-paper", "article": "Officials met on Tuesday", "stories": "s-talks",
-        "dossier": "Officials meet again"}
+MUST = {
+    "articles": "a-paper",
+    "article": "Officials met on Tuesday",
+    "stories": "s-talks",
+    "dossier": "Officials meet again",
+}
 
 
 @pytest.mark.parametrize("argv", READ_VERBS, ids=" ".join)
@@ -109,8 +134,9 @@ def fake_stages(monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize("pending,writes", [(False, False), (True, True)])
-def test_stories_writes_only_when_articles_wait(tmp_path: Path, fake_stages: list[str], pending: bool,
-                                                writes: bool) -> None:
+def test_stories_writes_only_when_articles_wait(
+    tmp_path: Path, fake_stages: list[str], pending: bool, writes: bool
+) -> None:
     db = make_db(tmp_path / "news.db", pending=pending)
     before = fingerprint(db)
     res = run("stories", "--db", str(db))
@@ -121,10 +147,14 @@ def test_stories_writes_only_when_articles_wait(tmp_path: Path, fake_stages: lis
     assert ("s-late" in res.stdout) is writes and "s-talks" in res.stdout
 
 
-def test_stories_on_a_read_only_database_with_waiting_articles(tmp_path: Path, fake_stages, monkeypatch) -> None:
+def test_stories_on_a_read_only_database_with_waiting_articles(
+    tmp_path: Path, fake_stages, monkeypatch
+) -> None:
     db = make_db(tmp_path / "news.db", pending=True)
     before = fingerprint(db)
-    monkeypatch.setattr(store_module.os, "access", lambda p, mode: not mode & os.W_OK)  # a 0444 file, to a user
+    monkeypatch.setattr(
+        store_module.os, "access", lambda p, mode: not mode & os.W_OK
+    )  # a 0444 file, to a user
     res = run("stories", "--db", str(db))
     assert res.exit_code == 0 and fake_stages == []
     assert res.stderr.count("\n") == 1 and "1 articles are not analysed or in a story yet" in res.stderr
@@ -151,25 +181,36 @@ def test_the_stages_one_by_one_write_what_run_writes(tmp_path: Path, samples_dir
     whole = run("run", str(samples_dir), "--out", str(tmp_path / "whole"))
     assert whole.exit_code == 0, whole.output
     db = str(tmp_path / "staged.db")
-    for argv, said in [(["ingest", str(samples_dir)], "9 added"), (["parse"], "9 articles analysed"),
-                       (["cluster"], "2 stories"), (["reconcile"], "2 dossiers built"),
-                       (["reconcile"], "0 dossiers built"),  # nothing changed: nothing rebuilt
-                       (["report", "--out", str(tmp_path / "staged")], "2 stories")]:
+    for argv, said in [
+        (["ingest", str(samples_dir)], "9 added"),
+        (["parse"], "9 articles analysed"),
+        (["cluster"], "2 stories"),
+        (["reconcile"], "2 dossiers built"),
+        (["reconcile"], "0 dossiers built"),  # nothing changed: nothing rebuilt
+        (["report", "--out", str(tmp_path / "staged")], "2 stories"),
+    ]:
         res = run(*argv, "--db", db)
         assert res.exit_code == 0 and said in res.stdout, (argv, res.output)
     stories = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole" / "stories").iterdir())
-    assert stories == sorted(p.relative_to(tmp_path / "staged") for p in (tmp_path / "staged" / "stories").iterdir())
+    assert stories == sorted(
+        p.relative_to(tmp_path / "staged") for p in (tmp_path / "staged" / "stories").iterdir()
+    )
     for name in stories:
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "staged" / name).read_bytes(), name
-    index = {k: json.loads((tmp_path / d / "index.json").read_text(encoding="utf-8")) for k, d in
-             [("whole", "whole"), ("staged", "staged")]}
+    index = {
+        k: json.loads((tmp_path / d / "index.json").read_text(encoding="utf-8"))
+        for k, d in [("whole", "whole"), ("staged", "staged")]
+    }
     assert index["staged"]["rejected"] == []  # report lists no run's rejections: there was no run
     assert {**index["whole"], "rejected": []} == index["staged"]
 
 
 def test_reconcile_checks_every_id_before_it_builds(db: Path) -> None:
     res = run("reconcile", "s-talks", "nope", "--db", str(db))
-    assert res.exit_code == 1 and res.stderr == f"error: no story 'nope' in {db}; list them with `storydesk stories`\n"
+    assert (
+        res.exit_code == 1
+        and res.stderr == f"error: no story 'nope' in {db}; list them with `storydesk stories`\n"
+    )
     with Store(db, readonly=True) as s:
         assert s.load_dossier("s-talks") is None
 
@@ -213,11 +254,35 @@ def _fifo(p: Path) -> None:
     os.mkfifo(p)
 
 
-SETUPS = {"missing": None, "text": _text, "empty": lambda p: p.write_bytes(b""), "foreign": _foreign,
-          "newer": _newer, "older": _older, "fifo": _fifo, "folder": lambda p: p.mkdir(), "ok": make_db}
-ALL_VERBS = [["articles"], ["article", "a-paper"], ["stories"], ["dossier", "s-talks"], ["serve", "--port", "0"]]
-WRITE_VERBS = [["ingest", "{input}"], ["analyze", "{input}", "--out", "{out}"], ["run", "{input}", "--out", "{out}"]]
-STAGE_VERBS = [["parse"], ["cluster"], ["reconcile"], ["report", "--out", "{out}"]]  # over a database ingest made
+SETUPS = {
+    "missing": None,
+    "text": _text,
+    "empty": lambda p: p.write_bytes(b""),
+    "foreign": _foreign,
+    "newer": _newer,
+    "older": _older,
+    "fifo": _fifo,
+    "folder": lambda p: p.mkdir(),
+    "ok": make_db,
+}
+ALL_VERBS = [
+    ["articles"],
+    ["article", "a-paper"],
+    ["stories"],
+    ["dossier", "s-talks"],
+    ["serve", "--port", "0"],
+]
+WRITE_VERBS = [
+    ["ingest", "{input}"],
+    ["analyze", "{input}", "--out", "{out}"],
+    ["run", "{input}", "--out", "{out}"],
+]
+STAGE_VERBS = [
+    ["parse"],
+    ["cluster"],
+    ["reconcile"],
+    ["report", "--out", "{out}"],
+]  # over a database ingest made
 
 ERRORS = [  # (argv, setup of --db, exit code, fragment of the one line on stderr)
     *[(v, "missing", 1, "no database at") for v in ALL_VERBS],
@@ -226,7 +291,11 @@ ERRORS = [  # (argv, setup of --db, exit code, fragment of the one line on stder
     *[(v, "empty", 1, "is an empty file") for v in ALL_VERBS],
     *[(v, "foreign", 1, "not storydesk's") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
     *[(v, "newer", 1, "newer storydesk") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
-    *[(v, "older", 1, "upgrade it once with `storydesk stories --db") for v in ALL_VERBS if v[0] != "stories"],
+    *[
+        (v, "older", 1, "upgrade it once with `storydesk stories --db")
+        for v in ALL_VERBS
+        if v[0] != "stories"
+    ],
     *[(v, "fifo", 1, "is not a database file") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
     *[(v, "folder", 2, "is a directory") for v in ALL_VERBS + WRITE_VERBS[:1] + STAGE_VERBS],
     (["article", "nope"], "ok", 1, "no article 'nope'"),
@@ -246,9 +315,12 @@ def _argv(template: list[str], tmp: Path, db: Path) -> list[str]:
     return argv if "--db" in argv or argv[0] in ("compare", "no-such-verb") else [*argv, "--db", str(db)]
 
 
-@pytest.mark.parametrize("template,setup,code,fragment", ERRORS,
-                         ids=[f"{' '.join(e[0])} [{e[1]}]" for e in ERRORS])
-def test_errors_are_one_line(tmp_path: Path, template: list[str], setup: str, code: int, fragment: str) -> None:
+@pytest.mark.parametrize(
+    "template,setup,code,fragment", ERRORS, ids=[f"{' '.join(e[0])} [{e[1]}]" for e in ERRORS]
+)
+def test_errors_are_one_line(
+    tmp_path: Path, template: list[str], setup: str, code: int, fragment: str
+) -> None:
     (tmp_path / "db").mkdir()
     db = tmp_path / "db" / "x.db"
     if SETUPS[setup]:
@@ -264,30 +336,49 @@ def test_errors_are_one_line(tmp_path: Path, template: list[str], setup: str, co
     assert db.exists() == (setup != "missing")  # a read verb never creates one
 
 
-@pytest.mark.parametrize("argv", [["articles"], ["stories"], ["dossier", "s"], ["serve"], ["ingest", "-"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "argv", [["articles"], ["stories"], ["dossier", "s"], ["serve"], ["ingest", "-"]], ids=" ".join
+)
 def test_a_non_sqlite_db_is_one_line_in_a_real_process(tmp_path: Path, argv: list[str]) -> None:
     db = tmp_path / "notes.db"
     _text(db)
-    out = subprocess.run([sys.executable, "-m", "storydesk", *argv, "--db", str(db)], cwd=ROOT, input="",
-                         capture_output=True, text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "storydesk", *argv, "--db", str(db)],
+        cwd=ROOT,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 1
-    assert out.stderr == f"error: {db} is not a SQLite database; point --db at a database made by `storydesk ingest`\n"
+    assert (
+        out.stderr
+        == f"error: {db} is not a SQLite database; point --db at a database made by `storydesk ingest`\n"
+    )
 
 
 def _raiser(exc: BaseException):
     def open_store(*args, **kwargs):
         raise exc
+
     return open_store
 
 
 UNEXPECTED = [  # (what a verb raised, exit code, the one line)
     (StoreError("db is odd; do this"), 1, "error: db is odd; do this"),
-    (sqlite3.DatabaseError("database disk image is malformed"), 1,
-     "error: database error (database disk image is malformed); check that --db is a database made by"),
+    (
+        sqlite3.DatabaseError("database disk image is malformed"),
+        1,
+        "error: database error (database disk image is malformed); check that --db is a database made by",
+    ),
     (PermissionError(13, "Permission denied", "/srv/news.db"), 1, "error: /srv/news.db: Permission denied"),
     (KeyboardInterrupt(), 130, "interrupted; re-run to resume"),
-    (RuntimeError("boom\nsecond line"), 1, "error: internal error (RuntimeError: boom\\nsecond line); please report it"),
+    (
+        RuntimeError("boom\nsecond line"),
+        1,
+        "error: internal error (RuntimeError: boom\\nsecond line); please report it",
+    ),
 ]
 
 
@@ -337,8 +428,11 @@ def read_only_db(tmp_path: Path, request):
             c.execute("PRAGMA journal_mode = WAL")
     db.chmod(0o444)
     folder.chmod(0o555)
-    probe = subprocess.run(_unprivileged([sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"]),
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        _unprivileged([sys.executable, "-c", f"open({str(folder / 'probe')!r}, 'w')"]),
+        capture_output=True,
+        check=False,
+    )
     if probe.returncode == 0:
         folder.chmod(0o755)
         pytest.skip("this system lets the test write into a read-only folder")
@@ -348,8 +442,15 @@ def read_only_db(tmp_path: Path, request):
 
 
 def _storydesk(*argv: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(_unprivileged([sys.executable, "-m", "storydesk", *argv]), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=False, **kw)
+    return subprocess.run(
+        _unprivileged([sys.executable, "-m", "storydesk", *argv]),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("read_only_db", ["delete", "wal"], indirect=True)
@@ -367,15 +468,23 @@ def test_stories_with_waiting_articles_on_a_read_only_file(read_only_db: Path) -
     before = fingerprint(read_only_db)
     out = _storydesk("stories", "--db", str(read_only_db))
     assert out.returncode == 0 and "s-talks" in out.stdout
-    assert out.stderr.count("\n") == 1 and "not analysed or in a story yet" in out.stderr and "read-only" in out.stderr
+    assert (
+        out.stderr.count("\n") == 1
+        and "not analysed or in a story yet" in out.stderr
+        and "read-only" in out.stderr
+    )
     assert fingerprint(read_only_db) == before
 
 
 @pytest.mark.parametrize("read_only_db", ["delete", "wal"], indirect=True)
 def test_serve_works_on_a_read_only_file(read_only_db: Path) -> None:
     before = fingerprint(read_only_db)
-    proc = subprocess.Popen(_unprivileged([sys.executable, "-m", "storydesk", "serve", "--db", str(read_only_db),
-                                           "--port", "0"]), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        _unprivileged([sys.executable, "-m", "storydesk", "serve", "--db", str(read_only_db), "--port", "0"]),
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stderr.readline()
         base = re.search(r"http://[^/]+", line).group(0)

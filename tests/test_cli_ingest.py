@@ -16,9 +16,11 @@ from storydesk.cli import cli
 from storydesk.models import Analysis, Mention, Quote, Sentence
 from storydesk.store import Store
 
-BODY = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-        "broke its banks, the regional governor said in a statement.\n\nMore than 3,000 people have been moved "
-        "to schools and sports halls, the army said.")
+BODY = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said in a statement.\n\nMore than 3,000 people have been moved "
+    "to schools and sports halls, the army said."
+)
 
 
 def _run(*args: str, input: str | None = None):
@@ -28,10 +30,13 @@ def _run(*args: str, input: str | None = None):
 def _corpus(tmp_path):
     d = tmp_path / "in"
     d.mkdir()
-    (d / "story.txt").write_text("Floods reach the Aster valley\n\nBy Jane Doe\n\n" + BODY + "\n\nTags\nFloods")
+    (d / "story.txt").write_text(
+        "Floods reach the Aster valley\n\nBy Jane Doe\n\n" + BODY + "\n\nTags\nFloods"
+    )
     (d / "empty.txt").write_text("")
-    (d / "recs.jsonl").write_text(json.dumps({"id": "r1", "source": "Valley News", "text": BODY + " Again."})
-                                  + "\n{broken\n")
+    (d / "recs.jsonl").write_text(
+        json.dumps({"id": "r1", "source": "Valley News", "text": BODY + " Again."}) + "\n{broken\n"
+    )
     return d
 
 
@@ -49,7 +54,9 @@ def test_ingest_reports_counts_and_rejections(tmp_path):
 
 def test_exit_status_1_when_nothing_read_and_2_on_usage(tmp_path):
     (tmp_path / "empty.txt").write_text("")
-    res = _run("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing"), "--db", str(tmp_path / "x.db"))
+    res = _run(
+        "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "missing"), "--db", str(tmp_path / "x.db")
+    )
     assert res.exit_code == 1
     assert "missing: no such file or folder" in res.stderr
     assert _run("ingest", "--db", str(tmp_path / "x.db")).exit_code == 2
@@ -72,9 +79,13 @@ def test_articles_and_article_verbs(tmp_path):
 
 def test_briefs_are_marked_in_articles_and_article(tmp_path):
     db = str(tmp_path / "x.db")
-    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "r1", "source": "Valley News", "text": BODY}) + "\n"
-                                       + json.dumps({"id": "b1", "title": "Ferries run again",
-                                                     "text": "Ferry service to Vessa resumed on Monday."}))
+    (tmp_path / "in.jsonl").write_text(
+        json.dumps({"id": "r1", "source": "Valley News", "text": BODY})
+        + "\n"
+        + json.dumps(
+            {"id": "b1", "title": "Ferries run again", "text": "Ferry service to Vessa resumed on Monday."}
+        )
+    )
     assert _run("ingest", str(tmp_path / "in.jsonl"), "--db", db).exit_code == 0
     rows = json.loads(_run("articles", "--db", db, "--json").stdout)
     assert [(r["id"], r["brief"]) for r in rows] == [("b1", True), ("r1", False)]
@@ -91,9 +102,12 @@ def test_article_with_analysis(tmp_path):
     _run("ingest", str(_corpus(tmp_path)), "--db", str(db))
     with Store(db) as s:
         art = s.get_article("story")
-        an = Analysis("story", sentences=[Sentence("story", 0, 10, art.text[:10], index=0)],
-                      mentions=[Mention("story", 22, 34, art.text[22:34], label="LOC")],
-                      quotes=[Quote("story", 0, 5, art.text[:5], speaker="Jane Doe")])
+        an = Analysis(
+            "story",
+            sentences=[Sentence("story", 0, 10, art.text[:10], index=0)],
+            mentions=[Mention("story", 22, 34, art.text[22:34], label="LOC")],
+            quotes=[Quote("story", 0, 5, art.text[:5], speaker="Jane Doe")],
+        )
         s.save_analysis(an, art.content_hash, "test-1")
     payload = json.loads(_run("article", "story", "--db", str(db), "--analysis", "--json").stdout)
     a = payload["analysis"]
@@ -104,8 +118,14 @@ def test_article_with_analysis(tmp_path):
 
 
 def _subprocess(*args: str, **kw):
-    return subprocess.Popen([sys.executable, "-m", "storydesk", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "storydesk", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def test_stdin_json_lines(tmp_path):
@@ -129,7 +149,9 @@ def test_killed_ingest_keeps_committed_batches_and_rerun_completes(tmp_path):
     src = tmp_path / "big.jsonl"
     with src.open("w") as f:
         for i in range(n):
-            f.write(json.dumps({"id": f"k{i}", "source": "Valley News", "text": f"Report {i}. {BODY}"}) + "\n")
+            f.write(
+                json.dumps({"id": f"k{i}", "source": "Valley News", "text": f"Report {i}. {BODY}"}) + "\n"
+            )
     db = tmp_path / "k.db"
     proc = _subprocess("ingest", str(src), "--db", str(db))
     deadline = time.time() + 120
@@ -152,8 +174,16 @@ def test_killed_ingest_keeps_committed_batches_and_rerun_completes(tmp_path):
 def test_duplicate_texts_are_named_in_json(tmp_path):
     (tmp_path / "a.txt").write_text(BODY)
     (tmp_path / "b.txt").write_text(BODY)
-    data = json.loads(_run("ingest", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--db",
-                           str(tmp_path / "x.db"), "--json").stdout)
+    data = json.loads(
+        _run(
+            "ingest",
+            str(tmp_path / "a.txt"),
+            str(tmp_path / "b.txt"),
+            "--db",
+            str(tmp_path / "x.db"),
+            "--json",
+        ).stdout
+    )
     assert data["added"] == ["a"] and data["unchanged"] == ["a"] and data["duplicates"] == {"b": "a"}
 
 

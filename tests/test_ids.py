@@ -8,8 +8,10 @@ from storydesk.models import Article
 
 def test_content_hash_is_the_stored_sha256_of_the_folded_text() -> None:
     # articles.content_hash as ingest has always stored it: sha256 of the text with white space folded
-    assert content_hash("Talks resume.\n\nOfficials  met.") == \
-        "5c76d6b0893dfa2c01aa1089b275083dfb1fb6959db5e8cd60798b8ad5073575"
+    assert (
+        content_hash("Talks resume.\n\nOfficials  met.")
+        == "5c76d6b0893dfa2c01aa1089b275083dfb1fb6959db5e8cd60798b8ad5073575"
+    )
 
 
 def test_content_hash_ignores_paragraphing_only() -> None:

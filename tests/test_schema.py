@@ -19,4 +19,6 @@ def test_packaged_schema_is_readable_json() -> None:
 def test_packaged_schema_equals_the_spec() -> None:
     if not SPEC.is_file():
         pytest.skip("../shared/spec/dossier.schema.json is not beside this checkout: nothing to compare with")
-    assert SCHEMA.read_bytes() == SPEC.read_bytes(), "storydesk/schema/dossier.schema.json differs from the spec"
+    assert SCHEMA.read_bytes() == SPEC.read_bytes(), (
+        "storydesk/schema/dossier.schema.json differs from the spec"
+    )

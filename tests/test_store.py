@@ -6,9 +6,17 @@ from storydesk.store import MIGRATIONS, Store
 
 
 def _article(aid: str = "a1", text: str = "Hello world.") -> Article:
-    return Article(id=aid, text=text, source="Example Times", title="T", published="2025-01-02",
-                   authors=["Ann Writer"], words=2, content_hash="h-" + aid,
-                   removed=[Removal("caption", "Photo: X/AP", "credit line")])
+    return Article(
+        id=aid,
+        text=text,
+        source="Example Times",
+        title="T",
+        published="2025-01-02",
+        authors=["Ann Writer"],
+        words=2,
+        content_hash="h-" + aid,
+        removed=[Removal("caption", "Photo: X/AP", "credit line")],
+    )
 
 
 _PRE_0006_COLUMNS = [c for c in store_module._ARTICLE_COLUMNS if c != "brief"]
@@ -60,9 +68,12 @@ def test_0006_upgrades_a_0005_database_its_articles_are_no_briefs(tmp_path, monk
 
 def test_analysis_round_trip_replaces(store):
     store.upsert_articles([_article()])
-    an = Analysis("a1", sentences=[Sentence("a1", 0, 12, "Hello world.", index=0)],
-                  mentions=[Mention("a1", 6, 11, "world", label="LOC")],
-                  quantities=[Quantity("a1", 0, 1, "5", value=5.0, ordinal=True)])
+    an = Analysis(
+        "a1",
+        sentences=[Sentence("a1", 0, 12, "Hello world.", index=0)],
+        mentions=[Mention("a1", 6, 11, "world", label="LOC")],
+        quantities=[Quantity("a1", 0, 1, "5", value=5.0, ordinal=True)],
+    )
     store.save_analysis(an, "h-a1", "v1")
     store.save_analysis(an, "h-a1", "v1")
     back = store.load_analysis("a1")

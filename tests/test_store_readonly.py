@@ -140,13 +140,21 @@ NOT_OURS = [
     ("foreign sqlite", _foreign, True, True, "not storydesk's (it has no _migrations table)"),
     ("sqlite, no tables", _no_tables, True, False, "holds no storydesk tables yet"),
     ("newer storydesk", _newer, True, True, "newer storydesk"),
-    ("older storydesk", _older, True, False, f"older storydesk ({len(MIGRATIONS) - 3} schema upgrades pending"),
+    (
+        "older storydesk",
+        _older,
+        True,
+        False,
+        f"older storydesk ({len(MIGRATIONS) - 3} schema upgrades pending",
+    ),
     ("a folder", _folder, True, True, "is not a database file"),
 ]
 
 
 @pytest.mark.parametrize("name,setup,ro_refused,rw_refused,fragment", NOT_OURS, ids=[n[0] for n in NOT_OURS])
-def test_what_is_not_a_storydesk_database(tmp_path: Path, name, setup, ro_refused, rw_refused, fragment) -> None:
+def test_what_is_not_a_storydesk_database(
+    tmp_path: Path, name, setup, ro_refused, rw_refused, fragment
+) -> None:
     path = tmp_path / "x.db"
     if setup:
         setup(path)
@@ -184,11 +192,14 @@ def test_a_write_to_a_read_only_file_is_a_clear_error(tmp_path: Path, monkeypatc
         Store(path)
 
 
-@pytest.mark.parametrize("script,count", [
-    ("CREATE TABLE a (x); CREATE TABLE b (y);", 2),
-    ("CREATE TABLE a (x -- a comment; with a semicolon\n); DROP TABLE b;\n  ", 2),
-    ("CREATE TABLE a (x TEXT DEFAULT ';');", 1),
-])
+@pytest.mark.parametrize(
+    "script,count",
+    [
+        ("CREATE TABLE a (x); CREATE TABLE b (y);", 2),
+        ("CREATE TABLE a (x -- a comment; with a semicolon\n); DROP TABLE b;\n  ", 2),
+        ("CREATE TABLE a (x TEXT DEFAULT ';');", 1),
+    ],
+)
 def test_migration_scripts_split_into_statements(script: str, count: int) -> None:
     parts = store_module._statements(script)
     assert len(parts) == count
@@ -224,8 +235,11 @@ def test_processes_creating_one_new_database_at_once(tmp_path: Path) -> None:
         for r in range(rounds):
             path = tmp_path / f"new-{r}.db"
             start = time.time() + 0.3
-            failures += [x for x in pool.map(_open_and_add, [(str(path), i, start) for i in range(workers)])
-                         if x != "ok"]
+            failures += [
+                x
+                for x in pool.map(_open_and_add, [(str(path), i, start) for i in range(workers)])
+                if x != "ok"
+            ]
             with Store(path, readonly=True) as s:
                 names = [row[0] for row in s.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
                 assert names == [n for n, _ in MIGRATIONS]

@@ -21,8 +21,8 @@ from storydesk.text import (
 def test_the_folds_differ_as_documented() -> None:
     written = "  The Café’s “U.S.”\n\nplan "
     assert fold_space(written) == "The Café’s “U.S.” plan"
-    assert fold_text(written) == "The Café's \"U.S.\" plan"
-    assert fold_ascii(written) == "the cafe's \"u.s.\" plan"
+    assert fold_text(written) == 'The Café\'s "U.S." plan'
+    assert fold_ascii(written) == 'the cafe\'s "u.s." plan'
     assert fold_name("The Café’s") == "cafe"
     assert fold_name("U.S.") == "u.s."
     assert fold_term("Jane Doe’s U.S.") == "jane doe u s"
@@ -32,7 +32,9 @@ def test_fold_space_is_white_space_of_any_kind() -> None:
     assert fold_space("a\u00a0b\u2028c\td") == "a b c d"
 
 
-@pytest.mark.parametrize(("name", "number"), [("Jan", 1), ("june", 6), ("Sept.", 9), ("September", 9), ("DEC", 12)])
+@pytest.mark.parametrize(
+    ("name", "number"), [("Jan", 1), ("june", 6), ("Sept.", 9), ("September", 9), ("DEC", 12)]
+)
 def test_month_number(name: str, number: int) -> None:
     assert month_number(name) == number
 

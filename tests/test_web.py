@@ -28,13 +28,27 @@ FIXTURE = Path(__file__).parent / "report" / "dossier_fixture.json"
 CHROMIUM = Path("/usr/bin/chromium")
 TEXT = "Officials met on Tuesday. <script>alert(1)</script> They agreed to talk again next week."
 ARTICLES = [
-    Article(id="a-paper", text=TEXT, source="Paper", title="Talks <b>resume</b>", published="2025-12-02",
-            content_hash="h1", words=14),
-    Article(id="b-wire", text="Officials met on Tuesday in the capital.", source="Wire", title="Officials meet",
-            published="2025-12-01", content_hash="h2"),
+    Article(
+        id="a-paper",
+        text=TEXT,
+        source="Paper",
+        title="Talks <b>resume</b>",
+        published="2025-12-02",
+        content_hash="h1",
+        words=14,
+    ),
+    Article(
+        id="b-wire",
+        text="Officials met on Tuesday in the capital.",
+        source="Wire",
+        title="Officials meet",
+        published="2025-12-01",
+        content_hash="h2",
+    ),
 ]
-STORY = Story("s-talks", "Officials meet again", ["a-paper", "b-wire"], ["Paper", "Wire"], "2025-12-01",
-              "2025-12-02")
+STORY = Story(
+    "s-talks", "Officials meet again", ["a-paper", "b-wire"], ["Paper", "Wire"], "2025-12-01", "2025-12-02"
+)
 
 
 def _dossier(store: Store, story_id: str) -> dict:
@@ -71,23 +85,52 @@ def _summary(i: int) -> str:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))["summary"][i]["text"]
 
 
-@pytest.mark.parametrize("path,status,ctype,must,must_not", [
-    ("/", 200, "text/html", ['href="/stories/s-talks"', "Officials meet again", "2025-12-01 – 2025-12-02",
-                             "<td>2</td>"], []),
-    ("/stories/s-talks", 200, "text/html",
-     ["Officials meet again", html.escape(_summary(0)), 'href="/articles/001_0ca37dd88fdf748a?start=',
-      'href="/stories/s-talks.json"', "Where they differ"], []),
-    ("/stories/s-talks.md", 200, "text/markdown", ["# Officials meet again", "## Summary"], ["<html"]),
-    ("/articles/a-paper?start=0&end=25", 200, "text/html",
-     ['<mark id="hl">Officials met on Tuesday.</mark>', "&lt;script&gt;alert(1)&lt;/script&gt;",
-      "Talks &lt;b&gt;resume&lt;/b&gt;", 'href="/stories/s-talks"'], ["<script>alert"]),
-    ("/articles/a-paper?start=5&end=9999", 200, "text/html", ["Officials met"], ["<mark"]),
-    ("/articles/b-wire", 200, "text/html", ["Officials met on Tuesday in the capital."], ["<mark"]),
-    ("/stories/nope", 404, "text/html", ["no story"], []),
-    ("/articles/nope", 404, "text/html", ["no article"], []),
-    ("/etc/passwd", 404, "text/html", ["no page"], []),
-])
-def test_pages(base_url: str, path: str, status: int, ctype: str, must: list[str], must_not: list[str]) -> None:
+@pytest.mark.parametrize(
+    "path,status,ctype,must,must_not",
+    [
+        (
+            "/",
+            200,
+            "text/html",
+            ['href="/stories/s-talks"', "Officials meet again", "2025-12-01 – 2025-12-02", "<td>2</td>"],
+            [],
+        ),
+        (
+            "/stories/s-talks",
+            200,
+            "text/html",
+            [
+                "Officials meet again",
+                html.escape(_summary(0)),
+                'href="/articles/001_0ca37dd88fdf748a?start=',
+                'href="/stories/s-talks.json"',
+                "Where they differ",
+            ],
+            [],
+        ),
+        ("/stories/s-talks.md", 200, "text/markdown", ["# Officials meet again", "## Summary"], ["<html"]),
+        (
+            "/articles/a-paper?start=0&end=25",
+            200,
+            "text/html",
+            [
+                '<mark id="hl">Officials met on Tuesday.</mark>',
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+                "Talks &lt;b&gt;resume&lt;/b&gt;",
+                'href="/stories/s-talks"',
+            ],
+            ["<script>alert"],
+        ),
+        ("/articles/a-paper?start=5&end=9999", 200, "text/html", ["Officials met"], ["<mark"]),
+        ("/articles/b-wire", 200, "text/html", ["Officials met on Tuesday in the capital."], ["<mark"]),
+        ("/stories/nope", 404, "text/html", ["no story"], []),
+        ("/articles/nope", 404, "text/html", ["no article"], []),
+        ("/etc/passwd", 404, "text/html", ["no page"], []),
+    ],
+)
+def test_pages(
+    base_url: str, path: str, status: int, ctype: str, must: list[str], must_not: list[str]
+) -> None:
     code, content_type, body = get(base_url + path)
     assert code == status
     assert content_type.startswith(ctype)
@@ -100,13 +143,16 @@ def test_api_and_json_dossier(base_url: str) -> None:
     assert ctype.startswith("application/json")
     stories = json.loads(body)
     assert [(s["id"], s["article_count"], s["source_count"], s["dossier"]) for s in stories] == [
-        ("s-talks", 2, 2, "/stories/s-talks.json")]
+        ("s-talks", 2, 2, "/stories/s-talks.json")
+    ]
     doc = json.loads(get(base_url + stories[0]["dossier"])[2])
     assert doc["schema"] == "storydesk.dossier/1" and doc["story"]["id"] == "s-talks"
 
 
-@pytest.mark.parametrize("host,ok", [("127.0.0.1", True), ("::1", True), ("localhost", True),
-                                     ("0.0.0.0", False), ("192.168.1.5", False)])
+@pytest.mark.parametrize(
+    "host,ok",
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("192.168.1.5", False)],
+)
 def test_loopback_check(host: str, ok: bool) -> None:
     assert is_loopback(host) is ok
 
@@ -120,16 +166,33 @@ def chromium_dom(url: str) -> tuple[str, str]:
     """The DOM after the page's scripts ran, and the browser's log (console messages, CSP reports)."""
     with tempfile.TemporaryDirectory() as profile:
         out = subprocess.run(
-            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", "--dump-dom", url],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--enable-logging=stderr",
+                "--v=0",
+                f"--user-data-dir={profile}",
+                "--dump-dom",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     return out.stdout, out.stderr
 
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(),
-                                    reason="/usr/bin/chromium is not installed (CI installs it: scripts/test.sh)")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs it: scripts/test.sh)"
+)
 
 
 @needs_chromium
@@ -145,7 +208,9 @@ def test_story_page_in_a_real_browser(base_url: str) -> None:
 @needs_chromium
 def test_an_inline_script_that_is_not_the_pages_own_is_blocked(tmp_path: Path) -> None:
     """The check above can see a CSP report: an injected script is refused and reported."""
-    shell = render_page("error.html", title="t", message="m")  # a page with the real policy, then an injection
+    shell = render_page(
+        "error.html", title="t", message="m"
+    )  # a page with the real policy, then an injection
     script = '<script>document.getElementById("x").textContent="after"</script>'
     injected = shell.replace("<p>m</p>", f'<p id="x">before</p>{script}')
     (tmp_path / "p.html").write_text(injected, encoding="utf-8")
@@ -180,7 +245,9 @@ def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) 
     host, port = server.server_address[:2]
     try:
         biggest = max(stories, key=lambda s: len(s.article_ids))
-        code, _, body = get(f"http://{host}:{port}/stories/{biggest.id}", timeout=300)  # first build loads models
+        code, _, body = get(
+            f"http://{host}:{port}/stories/{biggest.id}", timeout=300
+        )  # first build loads models
         assert code == 200
         assert html.escape(biggest.title) in body
         doc = json.loads(get(f"http://{host}:{port}/stories/{biggest.id}.json", timeout=300)[2])
@@ -220,13 +287,28 @@ def fingerprint(db: Path) -> tuple[str, list[str]]:
     return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(p.name for p in db.parent.iterdir())
 
 
-ROUTES = ["/", "/index.html", "/api/stories", "/stories/s-talks", "/stories/s-talks.json", "/stories/s-talks.md",
-          "/articles/a-paper", "/articles/a-paper?start=0&end=25", "/articles/b-wire", "/stories/nope",
-          "/articles/nope", "/nowhere"]
+ROUTES = [
+    "/",
+    "/index.html",
+    "/api/stories",
+    "/stories/s-talks",
+    "/stories/s-talks.json",
+    "/stories/s-talks.md",
+    "/articles/a-paper",
+    "/articles/a-paper?start=0&end=25",
+    "/articles/b-wire",
+    "/stories/nope",
+    "/articles/nope",
+    "/nowhere",
+]
 
 
-def request(base: str, method: str, path: str, host: str | None = "default",
-            ) -> tuple[int, dict[str, str], bytes]:
+def request(
+    base: str,
+    method: str,
+    path: str,
+    host: str | None = "default",
+) -> tuple[int, dict[str, str], bytes]:
     """One request with the Host header given (None: no Host header at all)."""
     hostport = base.removeprefix("http://")
     conn = http.client.HTTPConnection(hostport, timeout=300)
@@ -275,11 +357,15 @@ def test_serve_leaves_the_database_byte_identical(served, stored: str) -> None:
     assert doc["story"]["id"] == "s-talks" and "stale" not in doc
 
 
-@pytest.mark.parametrize("path", ["/", "/stories/s-talks", "/stories/s-talks.json", "/articles/a-paper", "/nowhere"])
+@pytest.mark.parametrize(
+    "path", ["/", "/stories/s-talks", "/stories/s-talks.json", "/articles/a-paper", "/nowhere"]
+)
 def test_head_has_the_headers_of_get_and_no_body(base_url: str, path: str) -> None:
     got, head = request(base_url, "GET", path), request(base_url, "HEAD", path)
     assert head[0] == got[0] and head[2] == b""
-    assert {k: v for k, v in head[1].items() if k != "date"} == {k: v for k, v in got[1].items() if k != "date"}
+    assert {k: v for k, v in head[1].items() if k != "date"} == {
+        k: v for k, v in got[1].items() if k != "date"
+    }
     assert int(head[1]["content-length"]) == len(got[2])
 
 
@@ -293,16 +379,29 @@ def test_other_methods_are_405_with_allow(base_url: str, method: str) -> None:
 def test_security_headers_on_every_response(base_url: str, path: str) -> None:
     _, headers, _ = request(base_url, "GET", path)
     csp = headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in csp and "script-src 'sha256-" in csp and "'unsafe-inline'" not in (
-        re.search(r"script-src ([^;]*)", csp).group(1))
+    assert (
+        "frame-ancestors 'none'" in csp
+        and "script-src 'sha256-" in csp
+        and "'unsafe-inline'" not in (re.search(r"script-src ([^;]*)", csp).group(1))
+    )
     assert headers["x-frame-options"] == "DENY" and headers["referrer-policy"] == "no-referrer"
     assert headers["x-content-type-options"] == "nosniff"
 
 
 HOSTS = [  # (Host header sent, answered)
-    ("default", True), ("localhost", True), ("localhost:8000", True), ("127.0.0.1", True), ("[::1]:8000", True),
-    ("LOCALHOST:1", True), ("127.0.0.2", True), ("evil.example", False), ("evil.example:8000", False),
-    ("localhost.evil.example", False), ("192.168.1.5", False), ("", False), (None, False),
+    ("default", True),
+    ("localhost", True),
+    ("localhost:8000", True),
+    ("127.0.0.1", True),
+    ("[::1]:8000", True),
+    ("LOCALHOST:1", True),
+    ("127.0.0.2", True),
+    ("evil.example", False),
+    ("evil.example:8000", False),
+    ("localhost.evil.example", False),
+    ("192.168.1.5", False),
+    ("", False),
+    (None, False),
 ]
 
 
@@ -317,10 +416,16 @@ def test_only_loopback_host_headers_are_answered(base_url: str, host: str | None
 
 
 BINDS = [  # (--host, Host header, answered)
-    ("127.0.0.1", "localhost:8000", True), ("127.0.0.1", "192.168.1.5", False),
-    ("192.168.1.5", "192.168.1.5:8000", True), ("192.168.1.5", "localhost", True),
-    ("192.168.1.5", "evil.example", False), ("news.lan", "news.lan:8000", True), ("news.lan", "other.lan", False),
-    ("::1", "[::1]:8000", True), ("0.0.0.0", "10.0.0.7:8000", True), ("0.0.0.0", "evil.example", False),
+    ("127.0.0.1", "localhost:8000", True),
+    ("127.0.0.1", "192.168.1.5", False),
+    ("192.168.1.5", "192.168.1.5:8000", True),
+    ("192.168.1.5", "localhost", True),
+    ("192.168.1.5", "evil.example", False),
+    ("news.lan", "news.lan:8000", True),
+    ("news.lan", "other.lan", False),
+    ("::1", "[::1]:8000", True),
+    ("0.0.0.0", "10.0.0.7:8000", True),
+    ("0.0.0.0", "evil.example", False),
 ]
 
 
@@ -340,9 +445,17 @@ def _foreign(p: Path) -> None:
         c.execute("CREATE TABLE notes (body TEXT)")
 
 
-@pytest.mark.parametrize("setup,fragment", [(_text, "not a SQLite database"), (_foreign, "not storydesk's"),
-                                            (lambda p: p.write_bytes(b""), "empty file")])
-def test_serve_refuses_what_is_not_a_storydesk_database_before_listening(tmp_path: Path, setup, fragment) -> None:
+@pytest.mark.parametrize(
+    "setup,fragment",
+    [
+        (_text, "not a SQLite database"),
+        (_foreign, "not storydesk's"),
+        (lambda p: p.write_bytes(b""), "empty file"),
+    ],
+)
+def test_serve_refuses_what_is_not_a_storydesk_database_before_listening(
+    tmp_path: Path, setup, fragment
+) -> None:
     db = tmp_path / "x.db"
     setup(db)
     before = fingerprint(db)

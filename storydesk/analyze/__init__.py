@@ -1,8 +1,8 @@
 """Analyze stage: sentences, entities, roles, quotes, quantities, statements and dates for each article.
 
-    from storydesk.analyze import analyze_article, analyze_store
-    analysis = analyze_article(article)          # one Article -> Analysis (offsets into article.text)
-    n = analyze_store(store)                     # only new or changed articles; returns how many
+from storydesk.analyze import analyze_article, analyze_store
+analysis = analyze_article(article)          # one Article -> Analysis (offsets into article.text)
+n = analyze_store(store)                     # only new or changed articles; returns how many
 """
 
 from __future__ import annotations

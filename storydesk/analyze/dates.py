@@ -15,13 +15,20 @@ from .numbers import _duration
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # Parts of a day and filler that dateparser does not need (and that make it fail).
-_NOISE = re.compile(r"\b(?:morning|afternoon|evening|night|overnight|local time|earlier|later|late|early|"
-                    r"on|in|the|of|by|since|during|until|at|around)\b", re.I)
+_NOISE = re.compile(
+    r"\b(?:morning|afternoon|evening|night|overnight|local time|earlier|later|late|early|"
+    r"on|in|the|of|by|since|during|until|at|around)\b",
+    re.I,
+)
 _WEEKDAY_ONLY = re.compile(rf"^(?:(this|last|next|past)\s+)?({'|'.join(WEEKDAYS)})$", re.I)
 _AGO = re.compile(r"\b(year|month|week|day)s?\s+ago\b", re.I)
-_APPROX = re.compile(r"\b(?:more than|less than|about|nearly|almost|roughly|around|over|some|just|only)\s+", re.I)
+_APPROX = re.compile(
+    r"\b(?:more than|less than|about|nearly|almost|roughly|around|over|some|just|only)\s+", re.I
+)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_FUTURE = frozenset({"will", "shall", "'ll", "’ll", "would", "should", "could", "may", "might", "must", "can"})
+_FUTURE = frozenset(
+    {"will", "shall", "'ll", "’ll", "would", "should", "could", "may", "might", "must", "can"}
+)
 # Verbs that put what they govern ahead: "is expected to join on Thursday", "is due to arrive".
 _AHEAD_LEMMAS = frozenset("expect schedule plan set due intend aim hope prepare seek want propose".split())
 
@@ -37,7 +44,11 @@ def parse_published(published: str | None) -> dt.datetime | None:
 
 @lru_cache(maxsize=32)
 def _parser(base: dt.datetime | None, prefer: str) -> DateDataParser:
-    settings = {"PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+    settings = {
+        "PREFER_DATES_FROM": prefer,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "PREFER_DAY_OF_MONTH": "first",
+    }
     if base is not None:
         settings["RELATIVE_BASE"] = base
     return DateDataParser(languages=["en"], settings=settings)
@@ -124,8 +135,13 @@ def _names_an_event(ent: Span) -> bool:
     head = ent.root.head
     modifies = ent.root.dep_ in ("nmod", "compound", "nummod", "amod") and head.pos_ in ("NOUN", "PROPN")
     day_of_month = any(t.like_num for t in ent)  # a weekday before "night" is a time, not a name
-    return modifies and day_of_month and head.i >= ent.end and head.lower_ not in _PARTS_OF_DAY \
+    return (
+        modifies
+        and day_of_month
+        and head.i >= ent.end
+        and head.lower_ not in _PARTS_OF_DAY
         and not _YEAR.search(ent.text)
+    )
 
 
 @Language.component("storydesk_dates")
@@ -142,7 +158,14 @@ def find_dates(doc: Doc) -> Doc:
         resolved, gran = resolve_date(ent.text, doc._.published, _is_future(ent))
         if _names_an_event(ent):
             resolved, gran = None, None
-        out.append({"start": ent.start_char, "end": ent.end_char, "text": ent.text,
-                    "resolved": resolved, "granularity": gran})
+        out.append(
+            {
+                "start": ent.start_char,
+                "end": ent.end_char,
+                "text": ent.text,
+                "resolved": resolved,
+                "granularity": gran,
+            }
+        )
     doc._.dates = out
     return doc

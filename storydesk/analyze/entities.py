@@ -14,10 +14,15 @@ from ..text import CAPITALISED as _CAP
 from ..text import fold_name
 from .lexicon import HONORIFICS, ORG_WORDS, SPEECH_LEMMAS, TITLE_WORDS
 
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
 _BYLINE = re.compile(rf"^[ \t]*By[ \t]+{_CAP}(?:[ \t]+(?:{_CAP}|and|&|,))*[ \t]*$", re.M)
-_CONTRIB = re.compile(r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?|reporting by|editing by|"
-                      r"writing by)\b[^\n]*$", re.M | re.I)
+_CONTRIB = re.compile(
+    r"^[^\n]*\b(?:contributed (?:to )?(?:this )?report(?:ing)?|reporting by|editing by|"
+    r"writing by)\b[^\n]*$",
+    re.M | re.I,
+)
 _SHORT_LINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’.&\-]*[ \t]?){1,3}[ \t]*$", re.M)
 _POSSESSIVE = re.compile(r"[’']s?$")
 # Datelines opening a paragraph: "CITY --", "CITY, Country —", "CITY (Agency) -", "City (AP) —".
@@ -29,13 +34,17 @@ _DATELINE = re.compile(
     re.M,
 )
 # Words after a name that make it a place ("the X region") and before it ("the port of X").
-PLACE_NOUNS = frozenset("""region city province oblast district town village port capital county state territory
-    republic island coast valley area municipality prefecture governorate""".split())
+PLACE_NOUNS = frozenset(
+    """region city province oblast district town village port capital county state territory
+    republic island coast valley area municipality prefecture governorate""".split()
+)
 # Prepositions that put a name in a place ("in X", "near X"); "to"/"from" only after a verb of motion.
 _PLACE_PREPS = frozenset({"in", "near", "outside", "across", "around"})
 _MOTION_PREPS = frozenset({"to", "from", "into", "toward", "towards"})
-MOTION_LEMMAS = frozenset("""travel fly go come return arrive head move flee drive sail visit trip journey flight
-    road route ferry train evacuate deploy send relocate withdraw retreat advance march""".split())
+MOTION_LEMMAS = frozenset(
+    """travel fly go come return arrive head move flee drive sail visit trip journey flight
+    road route ferry train evacuate deploy send relocate withdraw retreat advance march""".split()
+)
 # Nouns a place name premodifies ("the X pumping station").
 FACILITY_NOUNS = frozenset("station plant airport dam bridge port base reservoir crossing checkpoint".split())
 PUBLISH_LEMMAS = SPEECH_LEMMAS | frozenset("publish print quote cite interview appear air broadcast".split())
@@ -70,10 +79,16 @@ def _trim(ent: Span) -> Span | None:
     """Drop a leading determiner and a trailing possessive or punctuation: "the Ministry's" -> "Ministry"."""
     start, end = ent.start, ent.end
     doc = ent.doc
-    while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct or doc[start].is_space):
+    while start < end and (
+        doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct or doc[start].is_space
+    ):
         start += 1
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
-                           or doc[end - 1].is_punct or doc[end - 1].is_space):
+    while end > start and (
+        doc[end - 1].tag_ == "POS"
+        or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
+        or doc[end - 1].is_punct
+        or doc[end - 1].is_space
+    ):
         end -= 1
     if start >= end:
         return None
@@ -118,12 +133,23 @@ def _place_votes(ent: Span) -> int:
     if len(ent) == 1 and any(c.ent_type_ in ("GPE", "LOC") for c in root.conjuncts):
         votes += 1  # listed with places: "Crimea, Donbas and X"
     before = doc[ent.start - 1] if ent.start > 0 else None
-    if before is not None and before.lower_ in _PLACE_PREPS and root.head.i == before.i \
-            and before.head.lemma_.lower() not in PUBLISH_LEMMAS:  # "reported in X" names a medium
+    if (
+        before is not None
+        and before.lower_ in _PLACE_PREPS
+        and root.head.i == before.i
+        and before.head.lemma_.lower() not in PUBLISH_LEMMAS
+    ):  # "reported in X" names a medium
         votes += 2
-    elif before is not None and before.lower_ in _MOTION_PREPS and before.head.lemma_.lower() in MOTION_LEMMAS:
+    elif (
+        before is not None and before.lower_ in _MOTION_PREPS and before.head.lemma_.lower() in MOTION_LEMMAS
+    ):
         votes += 2
-    elif before is not None and before.lower_ == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in PLACE_NOUNS:
+    elif (
+        before is not None
+        and before.lower_ == "of"
+        and ent.start > 1
+        and doc[ent.start - 2].lower_ in PLACE_NOUNS
+    ):
         votes += 2
     return votes
 
@@ -133,8 +159,15 @@ def _common_noun_start(ent: Span) -> bool:
     noun, modifying a lower-case noun after it."""
     tok = ent[0]
     nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
-    return (len(ent) == 1 and bool(tok.is_sent_start) and tok.pos_ == "NOUN" and tok.dep_ == "compound"
-            and nxt is not None and nxt.is_lower and nxt.pos_ == "NOUN")
+    return (
+        len(ent) == 1
+        and bool(tok.is_sent_start)
+        and tok.pos_ == "NOUN"
+        and tok.dep_ == "compound"
+        and nxt is not None
+        and nxt.is_lower
+        and nxt.pos_ == "NOUN"
+    )
 
 
 def _extend_given_names(doc: Doc, ents: list[Span]) -> list[Span]:
@@ -148,10 +181,19 @@ def _extend_given_names(doc: Doc, ents: list[Span]) -> list[Span]:
         while e.label_ == "PERSON" and start > 0:
             t = doc[start - 1]
             other = ent_at.get(t.i)
-            if other is not None and not (len(other) == 1 and other.label_ in ("ORG", "PRODUCT", "WORK_OF_ART")):
+            if other is not None and not (
+                len(other) == 1 and other.label_ in ("ORG", "PRODUCT", "WORK_OF_ART")
+            ):
                 break
-            if not (t.pos_ == "PROPN" and t.is_title and t.dep_ == "compound" and e.start <= t.head.i < e.end
-                    and t.lower_ not in TITLE_WORDS and t.lower_ not in HONORIFICS and t.lower_ not in ORG_WORDS):
+            if not (
+                t.pos_ == "PROPN"
+                and t.is_title
+                and t.dep_ == "compound"
+                and e.start <= t.head.i < e.end
+                and t.lower_ not in TITLE_WORDS
+                and t.lower_ not in HONORIFICS
+                and t.lower_ not in ORG_WORDS
+            ):
                 break
             if other is not None:
                 absorbed.add(other.start)
@@ -174,9 +216,12 @@ def _unlabelled_titled_names(doc: Doc, ents: list[Span], credits: list[list[int]
         j = i
         while j + 1 < len(doc) and j + 1 not in taken and doc[j + 1].pos_ == "PROPN" and doc[j + 1].is_title:
             j += 1
-        span = doc[i:j + 1]
-        if len(span) >= 2 and not in_spans(credits, span.start_char, span.end_char) and \
-                not any(t.lower_ in TITLE_WORDS or t.lower_ in ORG_WORDS for t in span):
+        span = doc[i : j + 1]
+        if (
+            len(span) >= 2
+            and not in_spans(credits, span.start_char, span.end_char)
+            and not any(t.lower_ in TITLE_WORDS or t.lower_ in ORG_WORDS for t in span)
+        ):
             before = doc[i - 1] if i > 0 else None
             titled = before is not None and before.lower_ in TITLE_WORDS
             for child in span.root.children:
@@ -257,8 +302,11 @@ def fix_entities(doc: Doc) -> Doc:
         if e.label_ in NAME_LABELS:
             start, label = e.start, label_of[fold_name(e.text)]
             # a title the model took into a person's name ("Taoiseach Jane Roe") is a role, not the name
-            while label == "PERSON" and e.end - start > 2 and (doc[start].lower_ in TITLE_WORDS
-                                                              or doc[start].lower_ in HONORIFICS):
+            while (
+                label == "PERSON"
+                and e.end - start > 2
+                and (doc[start].lower_ in TITLE_WORDS or doc[start].lower_ in HONORIFICS)
+            ):
                 start += 1
             e = Span(doc, start, e.end, label=label)
         out.append(e)
@@ -274,8 +322,12 @@ def fix_entities(doc: Doc) -> Doc:
         if key in known and not in_spans(credits, tok.idx, tok.idx + len(tok)):
             # extend to a preceding given name that is part of the same name ("Jane" + "Smith")
             start = tok.i
-            while start > 0 and start - 1 not in taken and doc[start - 1].pos_ == "PROPN" and \
-                    fold_name(doc[start - 1:tok.i + 1].text) in known:
+            while (
+                start > 0
+                and start - 1 not in taken
+                and doc[start - 1].pos_ == "PROPN"
+                and fold_name(doc[start - 1 : tok.i + 1].text) in known
+            ):
                 start -= 1
             out.append(Span(doc, start, tok.i + 1, label=known[key]))
             taken.update(range(start, tok.i + 1))

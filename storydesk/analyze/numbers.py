@@ -18,8 +18,14 @@ _YEAR = re.compile(r"^(1[89]|20)\d\d$")
 
 def _is_number_token(t: Token) -> bool:
     low = t.lower_
-    return bool(t.like_num or _DIGITS.match(t.text) or _ORDINAL_DIGITS.match(t.text) or low in MULTIPLIERS
-                or low in ORDINAL_WORDS or (low in NUMBER_WORDS and low not in ("a", "an")))
+    return bool(
+        t.like_num
+        or _DIGITS.match(t.text)
+        or _ORDINAL_DIGITS.match(t.text)
+        or low in MULTIPLIERS
+        or low in ORDINAL_WORDS
+        or (low in NUMBER_WORDS and low not in ("a", "an"))
+    )
 
 
 def parse_value(tokens: list[Token]) -> tuple[float | None, bool]:
@@ -53,9 +59,11 @@ def parse_value(tokens: list[Token]) -> tuple[float | None, bool]:
 def _hyphenated(tok: Token) -> str:
     """The whole hyphenated word a token ends ("sit-down" for "down")."""
     doc, i = tok.doc, tok.i
-    while i >= 2 and doc[i - 1].text in ("-", "‑") and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_:
+    while (
+        i >= 2 and doc[i - 1].text in ("-", "‑") and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_
+    ):
         i -= 2
-    return doc[i:tok.i + 1].text
+    return doc[i : tok.i + 1].text
 
 
 def _approx(doc: Doc, start: int) -> tuple[str | None, int]:
@@ -83,13 +91,23 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
     if value is None:
         return None
     before = doc[nums[0].i - 1] if nums[0].i > 0 else None
-    if ordinal and label != "ORDINAL" and before is not None and before.lower_ in ("a", "an", "one") and value:
+    if (
+        ordinal
+        and label != "ORDINAL"
+        and before is not None
+        and before.lower_ in ("a", "an", "one")
+        and value
+    ):
         value, ordinal = 1 / value, False  # "a fifth of the country" is a fraction
     ordinal = ordinal or label == "ORDINAL"
     start = span.start
     approx = None
     # an approximation word inside the entity ("about 115,600 sq km") or just before it
-    while start < span.end and (doc[start].lower_ in APPROX_WORDS or doc[start].lower_ in ("than", "at", "to")) and not _is_number_token(doc[start]):
+    while (
+        start < span.end
+        and (doc[start].lower_ in APPROX_WORDS or doc[start].lower_ in ("than", "at", "to"))
+        and not _is_number_token(doc[start])
+    ):
         start += 1
     inner, _ = _approx(doc, start)
     if inner and start > span.start:
@@ -117,7 +135,12 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
         unit = " ".join(t.text for t in rest)
     noun = None
     nxt = doc[last.i + 1] if last.i + 1 < len(doc) else None
-    if nxt is not None and nxt.text in ("-", "‑") and last.i + 2 < len(doc) and doc[last.i + 2].pos_ in ("NOUN", "ADJ"):
+    if (
+        nxt is not None
+        and nxt.text in ("-", "‑")
+        and last.i + 2 < len(doc)
+        and doc[last.i + 2].pos_ in ("NOUN", "ADJ")
+    ):
         # "19-point plan", "10-year guarantee": the hyphenated word is the unit, its head the noun
         u = doc[last.i + 2]
         unit = u.text
@@ -129,25 +152,45 @@ def _describe(doc: Doc, span: Span, label: str) -> dict | None:
         end = max(end, nxt.i + 1)
     if noun is None:
         head = last
-        while head.dep_ in ("compound", "quantmod", "nummod", "amod", "npadvmod", "nmod") and head.head.i != head.i \
-                and head.head.i > head.i and (_is_number_token(head.head) or head.dep_ != "npadvmod"):
+        while (
+            head.dep_ in ("compound", "quantmod", "nummod", "amod", "npadvmod", "nmod")
+            and head.head.i != head.i
+            and head.head.i > head.i
+            and (_is_number_token(head.head) or head.dep_ != "npadvmod")
+        ):
             head = head.head
             if head.pos_ in ("NOUN", "PROPN") and not _is_number_token(head) and head.i >= span.end:
                 break
-        if head is not last and head.pos_ in ("NOUN", "PROPN") and not _is_number_token(head) \
-                and head.text not in (unit or "").split() and head.i >= span.end - 1:
+        if (
+            head is not last
+            and head.pos_ in ("NOUN", "PROPN")
+            and not _is_number_token(head)
+            and head.text not in (unit or "").split()
+            and head.i >= span.end - 1
+        ):
             noun = _hyphenated(head)
     text = doc[start:end].text
-    return {"start": doc[start].idx, "end": doc[end - 1].idx + len(doc[end - 1]), "text": text,
-            "value": value, "unit": unit, "noun": noun, "approx": approx, "ordinal": ordinal}
+    return {
+        "start": doc[start].idx,
+        "end": doc[end - 1].idx + len(doc[end - 1]),
+        "text": text,
+        "value": value,
+        "unit": unit,
+        "noun": noun,
+        "approx": approx,
+        "ordinal": ordinal,
+    }
 
 
 def _duration(ent: Span) -> bool:
     """A DATE/TIME entity that is an amount of time ("two days", "4-year-old"), not a point in time."""
     low = [t.lower_ for t in ent]
-    return any(_is_number_token(t) and not _YEAR.match(t.text) for t in ent) and \
-        any(w in TIME_UNITS for w in low) and "ago" not in low and not any(
-            w in ("last", "next", "past", "this", "earlier") for w in low)
+    return (
+        any(_is_number_token(t) and not _YEAR.match(t.text) for t in ent)
+        and any(w in TIME_UNITS for w in low)
+        and "ago" not in low
+        and not any(w in ("last", "next", "past", "this", "earlier") for w in low)
+    )
 
 
 @Language.component("storydesk_quantities")
@@ -171,7 +214,7 @@ def find_quantities(doc: Doc) -> Doc:
         if tok.i in taken or tok.i in named or not _is_number_token(tok) or _YEAR.match(tok.text):
             continue
         if tok.dep_ in ("nummod", "quantmod") and not in_spans(credits, tok.idx, tok.idx + 1):
-            q = _describe(doc, doc[tok.i:tok.i + 1], "CARDINAL")
+            q = _describe(doc, doc[tok.i : tok.i + 1], "CARDINAL")
             if q:
                 out.append(q)
     doc._.quantities = sorted(out, key=lambda q: q["start"])

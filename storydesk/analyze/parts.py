@@ -45,7 +45,9 @@ def join_parts(article_id: str, parts: list[tuple[int, Analysis]]) -> Analysis:
         sentences_before = len(whole.sentences)
         paragraphs_before = whole.sentences[-1].paragraph + 1 if whole.sentences else 0
         for name in ANALYSIS_TABLES:
-            moved = [_moved(item, offset, sentences_before, paragraphs_before) for item in getattr(part, name)]
+            moved = [
+                _moved(item, offset, sentences_before, paragraphs_before) for item in getattr(part, name)
+            ]
             getattr(whole, name).extend(moved)
     return whole
 
@@ -53,8 +55,11 @@ def join_parts(article_id: str, parts: list[tuple[int, Analysis]]) -> Analysis:
 def _moved(item: object, offset: int, sentences_before: int, paragraphs_before: int) -> object:
     """``item`` with its offsets into a part moved to offsets into the whole text."""
     names = {f.name for f in fields(item)}  # type: ignore[arg-type]
-    changes = {name: getattr(item, name) + offset for name in _OFFSET_FIELDS
-               if name in names and getattr(item, name) is not None}
+    changes = {
+        name: getattr(item, name) + offset
+        for name in _OFFSET_FIELDS
+        if name in names and getattr(item, name) is not None
+    }
     if "sentence" in names:
         changes["sentence"] = item.sentence + sentences_before  # type: ignore[attr-defined]
     if "index" in names:

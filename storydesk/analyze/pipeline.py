@@ -58,7 +58,9 @@ def get_nlp() -> Language:
     try:
         nlp = spacy.load(MODEL)
     except OSError as exc:
-        raise ModelError(f"spaCy model {MODEL} is not installed; run `pip install -e .` in the project") from exc
+        raise ModelError(
+            f"spaCy model {MODEL} is not installed; run `pip install -e .` in the project"
+        ) from exc
     nlp.add_pipe("storydesk_paragraphs", before="parser")
     for name in COMPONENTS:
         nlp.add_pipe(name)
@@ -72,8 +74,9 @@ def make_doc(nlp: Language, article: Article, start: int = 0, end: int | None = 
     return doc
 
 
-def run(articles: Iterable[Article], n_process: int = 1,
-        batch_size: int = BATCH_SIZE) -> Iterator[tuple[Article, list[tuple[int, Doc]]]]:
+def run(
+    articles: Iterable[Article], n_process: int = 1, batch_size: int = BATCH_SIZE
+) -> Iterator[tuple[Article, list[tuple[int, Doc]]]]:
     """(article, [(part start, analysed Doc)]) in input order; ``n_process`` > 1 runs spaCy in that many processes.
 
     An article has one part unless its text is longer than ``parts.PART_CHARS``.

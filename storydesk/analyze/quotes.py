@@ -28,8 +28,10 @@ PARTIAL_MAX_WORDS = 12
 # Verbs that frame a quoted phrase without being speech verbs ("called the plan “a mess”").
 NAMING_LEMMAS = frozenset("call label describe dub term brand chant mouth echo read continue".split())
 # Speech verbs whose direct object is what was said ("announced a plan", "denied the report").
-NP_CONTENT_LEMMAS = frozenset("""predict announce confirm deny acknowledge promise propose reject dismiss demand
-    question pledge vow admit concede allege reveal""".split())
+NP_CONTENT_LEMMAS = frozenset(
+    """predict announce confirm deny acknowledge promise propose reject dismiss demand
+    question pledge vow admit concede allege reveal""".split()
+)
 _SMALL = frozenset("a an the of and or in on at to for with by is".split())
 
 
@@ -65,7 +67,7 @@ def full_name(doc: Doc, short: str) -> str:
     want = _norm_tokens(short)
     best, best_len = short, len(want)
     for ent, toks in _cache(doc).persons:
-        if len(toks) > best_len and toks[-len(want):] == want:
+        if len(toks) > best_len and toks[-len(want) :] == want:
             best, best_len = ent.text, len(toks)
     return best
 
@@ -99,7 +101,9 @@ def find_marked(text: str) -> list[tuple[int, int, int, int]]:
                     out.append((pos + open_at, open_len, pos + i, j - i))
                     open_at = None
                 elif mk in OPENERS and can_open and not single:
-                    out.append((pos + open_at, open_len, pos + i, 0))  # an opener before a close: cut the first
+                    out.append(
+                        (pos + open_at, open_len, pos + i, 0)
+                    )  # an opener before a close: cut the first
                     open_at, open_len = i, j - i
         if open_at is not None and not single and len(line) - open_at > 2:
             out.append((pos + open_at, open_len, pos + len(line.rstrip()), 0))
@@ -109,7 +113,11 @@ def find_marked(text: str) -> list[tuple[int, int, int, int]]:
 
 def _title_like(content: str) -> bool:
     words = re.findall(r"[\w’'-]+", content)
-    return 0 < len(words) <= 6 and all(w[0].isupper() or w.lower() in _SMALL for w in words) and content[-1] not in ".!?"
+    return (
+        0 < len(words) <= 6
+        and all(w[0].isupper() or w.lower() in _SMALL for w in words)
+        and content[-1] not in ".!?"
+    )
 
 
 def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
@@ -121,7 +129,7 @@ def _content_bounds(text: str, open_at: int, close_at: int) -> tuple[int, int]:
     return start, end
 
 
-_DOUBLES = "“”„«»\""
+_DOUBLES = '“”„«»"'
 _EXTEND_MAX = 80
 
 
@@ -161,9 +169,11 @@ def balance(text: str, start: int, end: int) -> tuple[int, int]:
         for j in range(end, limit):
             if text[j] == "\n":
                 break
-            if text[j] in _DOUBLES and _unbalanced(text[start:j + 1]) is None:
+            if text[j] in _DOUBLES and _unbalanced(text[start : j + 1]) is None:
                 return start, j + 1
-    if text[start:start + at].strip() == "" or (at <= (end - start) // 2 and not _opens(text[start:end], at)):
+    if text[start : start + at].strip() == "" or (
+        at <= (end - start) // 2 and not _opens(text[start:end], at)
+    ):
         start = start + at + 1  # the content began inside a quotation: keep what follows its close
     else:
         end = start + at
@@ -246,7 +256,7 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
     for c in tok.rights:  # "the top official at the talks", not a clause after a comma
-        if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i:c.right_edge.i + 1]):
+        if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i : c.right_edge.i + 1]):
             end = max(end, c.right_edge.i + 1)
     for c in _conjuncts(tok):  # "Ostrel and Varn": every speaker of a joint statement
         end = max(end, c.i + 1)
@@ -286,7 +296,11 @@ def _nearest_person(doc: Doc, before_char: int, skip: list[list[int]]) -> Span |
     best = None
     for ent, _ in _cache(doc).persons:
         # a name inside a possessive ("Smith's plan") is what is talked about, not who talks
-        if ent.end_char <= before_char and not in_spans(skip, ent.start_char, ent.end_char) and not _possessive(ent):
+        if (
+            ent.end_char <= before_char
+            and not in_spans(skip, ent.start_char, ent.end_char)
+            and not _possessive(ent)
+        ):
             best = ent
     return best
 
@@ -321,7 +335,7 @@ def _antecedent(doc: Doc, pronoun: Token, skip: list[list[int]]) -> _Referent | 
         if first_sent == 0:
             break
         first_sent = doc[first_sent - 1].sent.start
-    for tok in reversed(doc[first_sent:pronoun.i]):
+    for tok in reversed(doc[first_sent : pronoun.i]):
         if tok.dep_ not in _SUBJ or in_spans(skip, tok.idx, tok.idx + 1) or tok.lower_ in _PRONOUNS:
             continue
         ent = _ent_at(doc, tok.i)
@@ -347,8 +361,8 @@ def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
     best = None
     text = _cache(doc).text
     for r in doc._.roles or []:
-        if r["start"] < before_char and word in text[r["start"]:r["end"]].lower().split():
-            best = text[r["person_start"]:r["person_end"]]
+        if r["start"] < before_char and word in text[r["start"] : r["end"]].lower().split():
+            best = text[r["person_start"] : r["person_end"]]
     return best
 
 
@@ -359,8 +373,12 @@ def _relative_antecedent(pron: Token) -> Token | None:
     if pron.lower_ not in _RELATIVE or verb.dep_ != "relcl" or verb.head.pos_ not in ("NOUN", "PROPN"):
         return None
     noun = verb.head
-    if pron.lower_ == "who" and noun.dep_ == "pobj" and noun.ent_type_ != "PERSON" and \
-            noun.head.head.pos_ in ("NOUN", "PROPN"):
+    if (
+        pron.lower_ == "who"
+        and noun.dep_ == "pobj"
+        and noun.ent_type_ != "PERSON"
+        and noun.head.head.pos_ in ("NOUN", "PROPN")
+    ):
         noun = noun.head.head
     return noun
 
@@ -373,12 +391,22 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
     if ent is None:  # "Ministry spokesman John Roe": the head may be a title with the name beside it
         # a name joined to the head ("spokesman John Roe"), not one it owns ("X's spokeswoman"), one after it
         # ("a lawyer for X") or a title word's modifier ("the “X” show")
-        ents = [e for e, _ in _cache(doc).persons if start <= e.start and e.end <= subj.i + 1
-                and not _possessive(e) and e.root.dep_ in ("compound", "appos")]
+        ents = [
+            e
+            for e, _ in _cache(doc).persons
+            if start <= e.start
+            and e.end <= subj.i + 1
+            and not _possessive(e)
+            and e.root.dep_ in ("compound", "appos")
+        ]
         ent = ents[-1] if ents else None
     if _conjuncts(subj):
         return None, s_char, e_char  # several speakers: none of them alone said it
-    if (ent is None or ent.label_ != "PERSON") and subj.pos_ == "NOUN" and (app := _appositive_person(doc, subj)):
+    if (
+        (ent is None or ent.label_ != "PERSON")
+        and subj.pos_ == "NOUN"
+        and (app := _appositive_person(doc, subj))
+    ):
         return full_name(doc, app.text), s_char, app.end_char
     if ent is not None and ent.label_ == "PERSON":
         return full_name(doc, ent.text), s_char, e_char
@@ -398,9 +426,16 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
             return found.name, s_char, e_char
         person = _nearest_person(doc, s_char, skip)
         return (full_name(doc, person.text) if person is not None else None), s_char, e_char
-    if low in TITLE_WORDS and subj.pos_ == "NOUN" and any(t.lower_ == "the" for t in doc[start:subj.i]):
+    if low in TITLE_WORDS and subj.pos_ == "NOUN" and any(t.lower_ == "the" for t in doc[start : subj.i]):
         holder = _role_holder(doc, low, s_char)
-        if holder is None and low in ("president", "leader", "minister", "secretary", "chancellor", "premier"):
+        if holder is None and low in (
+            "president",
+            "leader",
+            "minister",
+            "secretary",
+            "chancellor",
+            "premier",
+        ):
             person = _nearest_person(doc, s_char, skip)
             holder = person.text if person is not None else None
         return (full_name(doc, holder) if holder else None), s_char, e_char
@@ -429,11 +464,16 @@ def _according(tok: Token) -> Token | None:
 
 def _is_source(tok: Token) -> bool:
     """Whether "according to X" names a source (a name, a person, a report) rather than a rule or plan."""
-    return bool(tok.ent_type_) or tok.pos_ == "PRON" or tok.lemma_.lower() in SOURCE_NOUNS or tok.lower_ in TITLE_WORDS
+    return (
+        bool(tok.ent_type_)
+        or tok.pos_ == "PRON"
+        or tok.lemma_.lower() in SOURCE_NOUNS
+        or tok.lower_ in TITLE_WORDS
+    )
 
 
 def _first_noun(doc: Doc, i: int) -> Token | None:
-    for t in doc[i:min(len(doc), i + 8)]:
+    for t in doc[i : min(len(doc), i + 8)]:
         if t.pos_ in ("PROPN", "NOUN", "PRON"):
             j = t.i
             while j + 1 < len(doc) and doc[j + 1].pos_ in ("PROPN", "NOUN") and doc[j + 1].head.i != j:
@@ -443,9 +483,14 @@ def _first_noun(doc: Doc, i: int) -> Token | None:
 
 
 def _speaker_record(doc: Doc, cue: Token, subj: Token | None, skip: list[list[int]]) -> dict:
-    rec = {"cue": cue.text if cue.lower_ != "according" else "according to",
-           "cue_start": cue.idx, "speaker": None, "speaker_text": None,
-           "speaker_start": None, "speaker_end": None}
+    rec = {
+        "cue": cue.text if cue.lower_ != "according" else "according to",
+        "cue_start": cue.idx,
+        "speaker": None,
+        "speaker_text": None,
+        "speaker_start": None,
+        "speaker_end": None,
+    }
     if subj is not None:
         name, s, e = resolve(doc, subj, skip)
         rec.update(speaker=name, speaker_text=_cache(doc).text[s:e], speaker_start=s, speaker_end=e)
@@ -470,8 +515,11 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
     cands = []
     for t in tokens:
         naming = t.pos_ == "VERB" and t.lemma_.lower() in NAMING_LEMMAS
-        if naming and t.lemma_.lower() == "continue" and any(
-                c.dep_ in ("dobj", "xcomp", "ccomp", "prep") for c in t.children):
+        if (
+            naming
+            and t.lemma_.lower() == "continue"
+            and any(c.dep_ in ("dobj", "xcomp", "ccomp", "prep") for c in t.children)
+        ):
             naming = False  # "he continued," frames a quote; "officials continue their push" does not
         if _is_cue(t) or naming:
             subj = _subject(t)
@@ -481,7 +529,9 @@ def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token 
             if agent is not None:
                 subj = agent  # "was called “a mess” by the minister": the "by" phrase may follow the quote
             elif subj is None or subj.i not in inside:
-                subj = _inverted_subject(t, tokens) or (subj if subj is not None and subj.i in inside else None)
+                subj = _inverted_subject(t, tokens) or (
+                    subj if subj is not None and subj.i in inside else None
+                )
             cands.append((t, subj))
         elif t.lower_ == "according":
             src = _according(t)
@@ -539,7 +589,7 @@ def _direct(doc: Doc) -> list[dict]:
         if nxt_open:
             after = [t for t in after if t.idx < nxt_open[0]]
         before = _sent_tokens(doc, s_sent.start_char, open_at, spans)
-        lead = text[s_sent.start_char:open_at].rstrip()
+        lead = text[s_sent.start_char : open_at].rstrip()
         n_words = len(text[start:end].split())
         embedded = bool(lead) and (lead[-1].isalnum() or lead[-1] in "’'") and not lead.endswith(":")
         # a quoted phrase inside a clause is governed by the verb before it; a full quote by the cue after it
@@ -558,7 +608,9 @@ def _direct(doc: Doc) -> list[dict]:
             # "X said:" ending the paragraph before a quoted paragraph
             before_sent = doc[s_sent.start - 1].sent
             if before_sent.text.rstrip().endswith(":"):
-                found = _frame_cue(doc, _sent_tokens(doc, before_sent.start_char, before_sent.end_char, spans), True)
+                found = _frame_cue(
+                    doc, _sent_tokens(doc, before_sent.start_char, before_sent.end_char, spans), True
+                )
                 if found:
                     rec = _speaker_record(doc, found[0], found[1], spans)
         if kind == "partial" and _title_like(text[start:end]):
@@ -567,12 +619,20 @@ def _direct(doc: Doc) -> list[dict]:
             kind = "partial"  # no cue and no quotation before it: a title or scare quotes, not speech
         if rec is None and prev is not None and kind == "direct" and not lead:
             # a quotation continuing the previous one (next paragraph or after "he said.") keeps its speaker
-            gap = text[prev["end"]:open_at]
+            gap = text[prev["end"] : open_at]
             if gap.count("\n") <= 2 and len(gap) < 200:
-                rec = {k: prev[k] for k in ("cue", "cue_start", "speaker", "speaker_text", "speaker_start",
-                                            "speaker_end")}
-        rec = rec or {"cue": None, "cue_start": None, "speaker": None, "speaker_text": None,
-                      "speaker_start": None, "speaker_end": None}
+                rec = {
+                    k: prev[k]
+                    for k in ("cue", "cue_start", "speaker", "speaker_text", "speaker_start", "speaker_end")
+                }
+        rec = rec or {
+            "cue": None,
+            "cue_start": None,
+            "speaker": None,
+            "speaker_text": None,
+            "speaker_start": None,
+            "speaker_end": None,
+        }
         q = {"start": start, "end": end, "kind": kind, **rec}
         out.append(q)
         if kind == "direct":
@@ -596,7 +656,11 @@ def _content_of(verb: Token) -> tuple[int, int] | None:
         # an "of"/"whether" complement carries the content of some speech verbs
         if c.dep_ == "dobj" and lemma in NP_CONTENT_LEMMAS and c.right_edge.i - c.left_edge.i >= 1:
             return c.left_edge.i, c.right_edge.i + 1
-        if c.dep_ == "prep" and c.lower_ in ("of", "about", "on") and lemma in ("accuse", "warn", "complain", "boast"):
+        if (
+            c.dep_ == "prep"
+            and c.lower_ in ("of", "about", "on")
+            and lemma in ("accuse", "warn", "complain", "boast")
+        ):
             return c.i, c.right_edge.i + 1
     if verb.dep_ == "parataxis" and verb.head.i < verb.i:
         head = verb.head
@@ -638,7 +702,12 @@ def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
             if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and _is_cue(tok.head.head):
                 # "X said A “...” and argued that B": the parse may join "argued" to A's verb; X argues
                 subj = _subject(tok.head.head) or subj
-            if bounds is None or subj is None or subj.lower_ in ("i", "we", "you", "it") or subj.dep_ == "nsubjpass":
+            if (
+                bounds is None
+                or subj is None
+                or subj.lower_ in ("i", "we", "you", "it")
+                or subj.dep_ == "nsubjpass"
+            ):
                 continue
             a, b = bounds
             if a <= tok.i < b:

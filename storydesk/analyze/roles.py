@@ -10,12 +10,16 @@ from .lexicon import HONORIFICS, TITLE_WORDS
 _PREMOD_DEPS = frozenset({"compound", "amod", "nmod", "poss", "nummod"})
 _MAX_ROLE = 12
 # Caption positions ("X, center left") are not roles.
-_POSITIONS = frozenset("left right center centre top bottom front back middle foreground background file".split())
+_POSITIONS = frozenset(
+    "left right center centre top bottom front back middle foreground background file".split()
+)
 
 
 # Family ties name a role too ("son-in-law", "wife").
-KIN_WORDS = frozenset("""son daughter wife husband brother sister father mother nephew niece cousin uncle aunt
-    grandson granddaughter widow widower partner""".split())
+KIN_WORDS = frozenset(
+    """son daughter wife husband brother sister father mother nephew niece cousin uncle aunt
+    grandson granddaughter widow widower partner""".split()
+)
 # Nouns for people by what they do ("speechwriter", "activist", "resident"): a role; other nouns
 # ("expectation", "conditions") are not.
 _AGENT = ("er", "or", "ist", "ian", "ant", "ent", "ee", "man", "woman", "person", "ess", "ive", "aire")
@@ -34,17 +38,24 @@ def _has_title(doc: Doc, start: int, end: int) -> bool:
 
 def _strip(doc: Doc, start: int, end: int, person: Span) -> tuple[int, int]:
     """Trim determiners, punctuation and honorifics at the edges of a role."""
-    while start < end and (doc[start].pos_ in ("DET", "PUNCT", "CCONJ", "ADP") or doc[start].is_space
-                           or doc[start].lower_ in HONORIFICS):
+    while start < end and (
+        doc[start].pos_ in ("DET", "PUNCT", "CCONJ", "ADP")
+        or doc[start].is_space
+        or doc[start].lower_ in HONORIFICS
+    ):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].pos_ == "CCONJ"
-                           or doc[end - 1].lower_ in HONORIFICS):
+    while end > start and (
+        doc[end - 1].is_punct
+        or doc[end - 1].is_space
+        or doc[end - 1].pos_ == "CCONJ"
+        or doc[end - 1].lower_ in HONORIFICS
+    ):
         end -= 1
     return start, end
 
 
 def _premodifier(person: Span) -> tuple[int, int] | None:
-    """"Ministry spokesman John Roe": the compound/amod/poss children of the name's head before it."""
+    """ "Ministry spokesman John Roe": the compound/amod/poss children of the name's head before it."""
     doc = person.doc
     lefts = [c for c in person.root.lefts if c.i < person.start and c.dep_ in _PREMOD_DEPS]
     if lefts:
@@ -55,7 +66,12 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
         start = person.start
         while start > 0 and person.start - start < _MAX_ROLE:
             t = doc[start - 1]
-            ok = t.pos_ in ("NOUN", "PROPN", "ADJ") or t.tag_ == "POS" or t.dep_ == "case" or t.text in ("-", "‑")
+            ok = (
+                t.pos_ in ("NOUN", "PROPN", "ADJ")
+                or t.tag_ == "POS"
+                or t.dep_ == "case"
+                or t.text in ("-", "‑")
+            )
             ok = ok or (t.lower_ == "of" and start - 2 >= 0 and doc[start - 2].pos_ in ("NOUN", "PROPN"))
             if not ok or t.ent_type_ == "PERSON" and t.i < person.start - 1 and doc[t.i + 1].ent_iob_ == "B":
                 break
@@ -80,17 +96,23 @@ def _premodifier(person: Span) -> tuple[int, int] | None:
 
 
 def _appositive(person: Span) -> list[tuple[int, int]]:
-    """"Roe, the ministry's spokesman" and "the head of the delegation, Jane Smith"."""
+    """ "Roe, the ministry's spokesman" and "the head of the delegation, Jane Smith"."""
     doc = person.doc
     out = []
     for child in person.root.children:
-        if child.dep_ == "appos" and child.i >= person.end and child.ent_type_ != "PERSON" \
-                and child.lower_ not in _POSITIONS:
+        if (
+            child.dep_ == "appos"
+            and child.i >= person.end
+            and child.ent_type_ != "PERSON"
+            and child.lower_ not in _POSITIONS
+        ):
             end = child.i + 1
             if end < len(doc) and doc[end].ent_type_ == "PERSON":
                 continue  # in a list, a title right before a name is that name's ("..., and chief X Roe")
             for t in child.rights:  # "the secretary of X's council" but not a relative clause after a comma
-                if t.dep_ in ("prep", "compound", "amod") and not any(x.text == "," for x in doc[child.i:t.i]):
+                if t.dep_ in ("prep", "compound", "amod") and not any(
+                    x.text == "," for x in doc[child.i : t.i]
+                ):
                     end = max(end, t.right_edge.i + 1)
             start = child.left_edge.i
             start, end = _strip(doc, start, end, person)
@@ -123,7 +145,13 @@ def find_roles(doc: Doc) -> Doc:
             found.append(pre)
         found += _appositive(person)
         for start, end in found:
-            roles.append({"start": doc[start].idx, "end": doc[end - 1].idx + len(doc[end - 1]),
-                          "person_start": person.start_char, "person_end": person.end_char})
+            roles.append(
+                {
+                    "start": doc[start].idx,
+                    "end": doc[end - 1].idx + len(doc[end - 1]),
+                    "person_start": person.start_char,
+                    "person_end": person.end_char,
+                }
+            )
     doc._.roles = roles
     return doc

@@ -58,12 +58,22 @@ def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
     ranges = [list(trimmed(doc, s.start, s.end)) for s in doc.sents]
     ranges = [r for r in ranges if r[0] < r[1]]
     for prev, cur in zip(ranges, ranges[1:], strict=False):
-        while cur[0] < cur[1] and prev[1] == cur[0] and not doc[cur[0] - 1].whitespace_ \
-                and doc[cur[0]].is_punct and doc[cur[0]].text not in _OPENING:
+        while (
+            cur[0] < cur[1]
+            and prev[1] == cur[0]
+            and not doc[cur[0] - 1].whitespace_
+            and doc[cur[0]].is_punct
+            and doc[cur[0]].text not in _OPENING
+        ):
             cur[0] += 1
             prev[1] += 1
-        while prev[1] - prev[0] > 1 and prev[1] == cur[0] and doc[prev[1] - 1].text in _OPENING | {'"'} \
-                and doc[prev[1] - 1].whitespace_ == "" and doc[prev[1] - 2].whitespace_:
+        while (
+            prev[1] - prev[0] > 1
+            and prev[1] == cur[0]
+            and doc[prev[1] - 1].text in _OPENING | {'"'}
+            and doc[prev[1] - 1].whitespace_ == ""
+            and doc[prev[1] - 2].whitespace_
+        ):
             prev[1] -= 1
             cur[0] -= 1
     return [(a, b) for a, b in ranges if a < b]

@@ -53,7 +53,11 @@ def _stance(sent: Span, attributed: bool) -> tuple[str, str | None]:
     for t in sent:
         if t.lower_ == "according" or t.lower_ in _HEARSAY:
             return "report", "according to" if t.lower_ == "according" else t.text
-        if t.pos_ == "VERB" and t.lemma_.lower() in REPORT_LEMMAS and any(c.dep_ == "nsubj" for c in t.children):
+        if (
+            t.pos_ == "VERB"
+            and t.lemma_.lower() in REPORT_LEMMAS
+            and any(c.dep_ == "nsubj" for c in t.children)
+        ):
             return "report", t.text
     return ("claim" if attributed else "assert"), None
 
@@ -71,7 +75,9 @@ def find_statements(doc: Doc) -> Doc:
         words = [t for t in span if t.is_alpha]
         if len(words) < MIN_STATEMENT_WORDS or span.text.rstrip("”\"' ").endswith("?"):
             continue
-        if in_spans(credits, span.start_char, span.end_char) or not any(t.pos_ in ("VERB", "AUX") for t in span):
+        if in_spans(credits, span.start_char, span.end_char) or not any(
+            t.pos_ in ("VERB", "AUX") for t in span
+        ):
             continue
         if span.text.rstrip()[-1] not in ".!”\"'’)":
             continue  # a headline or caption without a closing stop
@@ -88,8 +94,9 @@ def find_statements(doc: Doc) -> Doc:
             cue = cue or attribution.get("cue")
         elif stance != "assert":
             holder = _subject_text(span)
-        out.append({"start": span.start_char, "end": span.end_char, "stance": stance, "holder": holder,
-                    "cue": cue})
+        out.append(
+            {"start": span.start_char, "end": span.end_char, "stance": stance, "holder": holder, "cue": cue}
+        )
     doc._.statements = out
     return doc
 
@@ -97,8 +104,11 @@ def find_statements(doc: Doc) -> Doc:
 def _subject_text(span: Span) -> str | None:
     """The subject of the sentence's stance verb ("open-source monitoring groups")."""
     for t in span:
-        if t.pos_ == "VERB" and t.lemma_.lower() in SPEECH_LEMMAS | CLAIM_LEMMAS | DENY_LEMMAS | REPORT_LEMMAS:
+        if (
+            t.pos_ == "VERB"
+            and t.lemma_.lower() in SPEECH_LEMMAS | CLAIM_LEMMAS | DENY_LEMMAS | REPORT_LEMMAS
+        ):
             for c in t.children:
                 if c.dep_ in ("nsubj", "nsubjpass"):
-                    return span.doc[c.left_edge.i:c.i + 1].text
+                    return span.doc[c.left_edge.i : c.i + 1].text
     return None

@@ -19,5 +19,18 @@ from .linkage import DaySpan
 from .params import DEFAULT, Params
 from .state import cluster_store
 
-__all__ = ["DEFAULT", "Clusterer", "DaySpan", "Features", "Params", "article_features", "cluster_articles",
-           "cluster_features", "cluster_store", "embed_features", "features_of", "find_copies", "story_id"]
+__all__ = [
+    "DEFAULT",
+    "Clusterer",
+    "DaySpan",
+    "Features",
+    "Params",
+    "article_features",
+    "cluster_articles",
+    "cluster_features",
+    "cluster_store",
+    "embed_features",
+    "features_of",
+    "find_copies",
+    "story_id",
+]

@@ -43,8 +43,12 @@ class Clusterer:
     are the algorithm's own steps.
     """
 
-    def __init__(self, params: Params = DEFAULT, dim: int = 384,
-                 feature_source: Callable[[list[str]], Sequence[Features]] | None = None) -> None:
+    def __init__(
+        self,
+        params: Params = DEFAULT,
+        dim: int = 384,
+        feature_source: Callable[[list[str]], Sequence[Features]] | None = None,
+    ) -> None:
         self.params = params
         # Features of earlier articles, when new ones are clustered along with them: recomputed by
         # ``feature_source`` (the store's), else kept in ``known`` as articles are added.
@@ -98,8 +102,9 @@ class Clusterer:
 
     def entity_vector(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
         """The article's main entities as sorted term ids with L2-normalised idf weights."""
-        tids = np.unique(np.fromiter((term_id("e:" + e) for e in f.entities[: self.params.key_entities]),
-                                     dtype=np.int64))
+        tids = np.unique(
+            np.fromiter((term_id("e:" + e) for e in f.entities[: self.params.key_entities]), dtype=np.int64)
+        )
         if not len(tids):
             return tids, np.zeros(0, dtype=np.float32)
         w = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
@@ -140,8 +145,13 @@ class Clusterer:
 
     # ---- clustering ----------------------------------------------------------------------
 
-    def place_batch(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
-                    progress: bool | None = None) -> None:
+    def place_batch(
+        self,
+        feats: Sequence[Features],
+        vecs: np.ndarray,
+        copy_of: dict[str, str],
+        progress: bool | None = None,
+    ) -> None:
         """Cluster new articles with the recent members of the earlier stories near them (average linkage
         over a neighbour graph, then the second pass); a group joins the earlier story most of its
         earlier members belong to, or opens a new story.
@@ -152,11 +162,14 @@ class Clusterer:
         self.observe(feats)
         order = sorted(range(len(feats)), key=lambda i: feats[i].key)
         size = self.params.batch_size
-        for start in _progress(range(0, len(order), size), progress and len(order) > size, "clustering", "batch"):
+        for start in _progress(
+            range(0, len(order), size), progress and len(order) > size, "clustering", "batch"
+        ):
             self._place_chunk(feats, vecs, copy_of, order[start : start + size])
 
-    def _place_chunk(self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str],
-                     order: list[int]) -> None:
+    def _place_chunk(
+        self, feats: Sequence[Features], vecs: np.ndarray, copy_of: dict[str, str], order: list[int]
+    ) -> None:
         originals = [i for i in order if copy_of.get(feats[i].id) is None]
         ctx_feats, ctx_vecs, ctx_story = self._context([feats[i] for i in originals], vecs[originals])
         batch = [feats[i] for i in originals] + ctx_feats
@@ -181,8 +194,9 @@ class Clusterer:
             else:
                 self.add(feats[i], vecs[i], s, copy=True)
 
-    def _route(self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features],
-               n: int) -> list[tuple[list[int], int | None]]:
+    def _route(
+        self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features], n: int
+    ) -> list[tuple[list[int], int | None]]:
         """Each group's new articles (batch index < n) with the earlier story they join (None: a new one).
 
         When the second pass parts an earlier story's members into several groups, the story held two
@@ -199,10 +213,14 @@ class Clusterer:
             for k, (_, s, held) in enumerate(routed):
                 if s is not None and (s not in best or held > best[s][0]):
                     best[s] = (held, k)
-            return [(new, s if s is None or best[s][1] == k else None) for k, (new, s, _) in enumerate(routed)]
+            return [
+                (new, s if s is None or best[s][1] == k else None) for k, (new, s, _) in enumerate(routed)
+            ]
         return [(new, s) for new, s, _ in routed]
 
-    def _context(self, feats: Sequence[Features], vecs: np.ndarray) -> tuple[list[Features], np.ndarray, list[int]]:
+    def _context(
+        self, feats: Sequence[Features], vecs: np.ndarray
+    ) -> tuple[list[Features], np.ndarray, list[int]]:
         """Recent members of the earlier stories near the new articles, to cluster along with them.
 
         New articles then join an earlier story by the same linkage and second pass that built it,
@@ -213,7 +231,9 @@ class Clusterer:
         p = self.params
         if not self.index.ntotal or not len(feats):
             return [], np.zeros((0, self.dim), dtype=np.float32), []
-        sims, rows = self.index.search(np.ascontiguousarray(vecs, dtype=np.float32), min(p.k, self.index.ntotal))
+        sims, rows = self.index.search(
+            np.ascontiguousarray(vecs, dtype=np.float32), min(p.k, self.index.ntotal)
+        )
         found: set[int] = set()
         for f, sim, row in zip(feats, sims.tolist(), rows.tolist(), strict=True):
             near = {self.row_story[r] for r, c in zip(row, sim, strict=True) if r >= 0 and c >= p.context_cos}
@@ -222,7 +242,7 @@ class Clusterer:
                     near.update(self.postings.get(term_id("e:" + e), ()))
             day = f.pub_day if f.pub_day is not None else f.day
             found.update(s for s in near if self.spans[s].near(day, p.window_days))
-        picked = [(s, r) for s in sorted(found) for r in self.rows[s][-p.join_members:]]
+        picked = [(s, r) for s in sorted(found) for r in self.rows[s][-p.join_members :]]
         if not picked:
             return [], np.zeros((0, self.dim), dtype=np.float32), []
         got = self.member_features([self.row_article[r] for _, r in picked])
@@ -299,18 +319,30 @@ class Clusterer:
 
 def _slim(f: Features, entities: int) -> Features:
     """What clustering an article again needs of its features (kept in memory for many articles)."""
-    return Features(f.id, f.key, f.day, f.pub_day, "", "", f.term_ids.astype(np.int32),
-                    f.term_counts.astype(np.float32), entities=f.entities[:entities])
+    return Features(
+        f.id,
+        f.key,
+        f.day,
+        f.pub_day,
+        "",
+        "",
+        f.term_ids.astype(np.int32),
+        f.term_counts.astype(np.float32),
+        entities=f.entities[:entities],
+    )
 
 
 # ---- in-memory entry points (benchmarks, tests) ---------------------------------------------
 
 
-def features_of(articles: Sequence[Article], analyses: dict[str, Analysis] | None = None,
-                params: Params = DEFAULT) -> list[Features]:
+def features_of(
+    articles: Sequence[Article], analyses: dict[str, Analysis] | None = None, params: Params = DEFAULT
+) -> list[Features]:
     """Clustering features of in-memory articles (with their analyses when given)."""
     analyses = analyses or {}
-    return [article_features(a, analyses.get(a.id), params.title_boost, params.entity_boost) for a in articles]
+    return [
+        article_features(a, analyses.get(a.id), params.title_boost, params.entity_boost) for a in articles
+    ]
 
 
 def embed_features(feats: Sequence[Features]) -> np.ndarray:
@@ -320,17 +352,26 @@ def embed_features(feats: Sequence[Features]) -> np.ndarray:
     return encode([f.embed_text for f in feats])
 
 
-def cluster_features(feats: Sequence[Features], vectors: np.ndarray, copies: dict[str, str] | None = None,
-                     params: Params = DEFAULT, clusterer: Clusterer | None = None) -> Clusterer:
+def cluster_features(
+    feats: Sequence[Features],
+    vectors: np.ndarray,
+    copies: dict[str, str] | None = None,
+    params: Params = DEFAULT,
+    clusterer: Clusterer | None = None,
+) -> Clusterer:
     """Cluster prepared features (rows of ``vectors`` follow ``feats``) as one batch."""
     cl = clusterer or Clusterer(params, vectors.shape[1] if len(vectors) else 384)
     cl.place_batch(feats, np.asarray(vectors, dtype=np.float32), copies or {})
     return cl
 
 
-def cluster_articles(articles: Sequence[Article], analyses: dict[str, Analysis] | None = None,
-                     vectors: np.ndarray | None = None, params: Params = DEFAULT,
-                     find_copies: bool = True) -> list[list[str]]:
+def cluster_articles(
+    articles: Sequence[Article],
+    analyses: dict[str, Analysis] | None = None,
+    vectors: np.ndarray | None = None,
+    params: Params = DEFAULT,
+    find_copies: bool = True,
+) -> list[list[str]]:
     """Group in-memory articles into stories; returns the article ids of each story, sorted."""
     from .copies import find_copies as _find
 

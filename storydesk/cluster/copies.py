@@ -33,7 +33,6 @@ BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, 0.5, 0.5)
 SCHEME = MinHash(num_perm=NUM_PERM, seed=1).scheme  # stored with nothing else, so fixed here
 
 
-
 def shingles(text: str) -> set[bytes]:
     """Word 5-grams of the folded text, as bytes (what MinHash hashes)."""
     words = ASCII_RUN_RE.findall(anyascii(text).lower())
@@ -61,7 +60,9 @@ def band_keys(sig: LeanMinHash) -> list[int]:
     hv = np.asarray(sig.hashvalues, dtype=np.uint64)
     keys = []
     for b in range(BANDS):
-        digest = hashlib.blake2b(hv[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8, person=b"band%04d" % b)
+        digest = hashlib.blake2b(
+            hv[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8, person=b"band%04d" % b
+        )
         keys.append(int.from_bytes(digest.digest(), "little") >> 1)  # fits SQLite's signed INTEGER
     return keys
 

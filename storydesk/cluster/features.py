@@ -33,14 +33,78 @@ _DATE_MDY = re.compile(_MON + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d
 _DATE_DMY = re.compile(r"\b(\d{1,2})\s+" + _MON + r"\.?,?\s+((?:19|20)\d\d)\b", re.I)
 _DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 # A run of capitalised words, possibly joined by a lowercase particle ("Bank of England").
-_CAPS = re.compile(r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|del|la|van|von|al|bin|the)\s+)?[A-Z][\w'’.-]*[\w])*")
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "told", "also", "would", "could", "mr", "mrs", "ms",
-                                         "s", "t", "new", "one", "two", "year", "years", "time", "people"}
-_CAPS_STOP = frozenset(ENGLISH_STOP_WORDS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-                      "reuters", "ap", "afp", "cnn", "bbc", "updated", "published", "photo", "image",
-                      "advertisement", "read", "watch", "video", "getty", "images", "edt", "est", "pdt", "pst",
-                      "gmt", "utc", "et", "pm", "am", "i", "it's", "he's", "she's", "we", "they", "us", "mr.",
-                      "mrs.", "ms.", "dr.", "first"} | set(MONTH_NUMBERS)
+_CAPS = re.compile(
+    r"\b[A-Z][\w'’.-]*[\w](?:\s+(?:(?:of|de|del|la|van|von|al|bin|the)\s+)?[A-Z][\w'’.-]*[\w])*"
+)
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {
+    "said",
+    "says",
+    "told",
+    "also",
+    "would",
+    "could",
+    "mr",
+    "mrs",
+    "ms",
+    "s",
+    "t",
+    "new",
+    "one",
+    "two",
+    "year",
+    "years",
+    "time",
+    "people",
+}
+_CAPS_STOP = (
+    frozenset(ENGLISH_STOP_WORDS)
+    | {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "reuters",
+        "ap",
+        "afp",
+        "cnn",
+        "bbc",
+        "updated",
+        "published",
+        "photo",
+        "image",
+        "advertisement",
+        "read",
+        "watch",
+        "video",
+        "getty",
+        "images",
+        "edt",
+        "est",
+        "pdt",
+        "pst",
+        "gmt",
+        "utc",
+        "et",
+        "pm",
+        "am",
+        "i",
+        "it's",
+        "he's",
+        "she's",
+        "we",
+        "they",
+        "us",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "dr.",
+        "first",
+    }
+    | set(MONTH_NUMBERS)
+)
 
 
 @dataclass
@@ -119,7 +183,7 @@ def first_sentence(text: str, limit: int = 200) -> str:
     line = text.split("\n", 1)[0].strip()
     m = re.search(r"(?<=[.!?])\s", line)
     sent = line[: m.start()] if m else line
-    return sent if len(sent) <= limit else sent[: limit].rsplit(" ", 1)[0] + "…"
+    return sent if len(sent) <= limit else sent[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def fallback_entities(text: str) -> list[str]:
@@ -140,7 +204,11 @@ def fallback_entities(text: str) -> list[str]:
 
 
 def analysis_entities(analysis: Analysis) -> list[str]:
-    return [m.norm or fold_term(m.text) for m in analysis.mentions if m.label in ENTITY_LABELS and (m.norm or m.text)]
+    return [
+        m.norm or fold_term(m.text)
+        for m in analysis.mentions
+        if m.label in ENTITY_LABELS and (m.norm or m.text)
+    ]
 
 
 def words(text: str) -> list[str]:
@@ -148,8 +216,13 @@ def words(text: str) -> list[str]:
     return [t.replace(",", "") for t in toks if t not in _STOP and (len(t) > 2 or t.isdigit())]
 
 
-def article_features(article: Article, analysis: Analysis | None = None, title_boost: float = 2.0,
-                     entity_boost: float = 2.0, lead_chars: int = 300) -> Features:
+def article_features(
+    article: Article,
+    analysis: Analysis | None = None,
+    title_boost: float = 2.0,
+    entity_boost: float = 2.0,
+    lead_chars: int = 300,
+) -> Features:
     """Term counts and time of one article; uses the stored analysis when there is one."""
     text = article.text or ""
     title = (article.title or "").strip()
@@ -161,8 +234,11 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
         counts[w] += title_boost
     if analysis and analysis.mentions:
         ents = analysis_entities(analysis)
-        lead_ents = [m.norm or fold_term(m.text) for m in analysis.mentions
-                     if m.label in ENTITY_LABELS and m.start < lead_chars and (m.norm or m.text)]
+        lead_ents = [
+            m.norm or fold_term(m.text)
+            for m in analysis.mentions
+            if m.label in ENTITY_LABELS and m.start < lead_chars and (m.norm or m.text)
+        ]
     else:
         ents = fallback_entities(body)
         lead_ents = fallback_entities(body.lstrip()[:lead_chars])
@@ -182,13 +258,25 @@ def article_features(article: Article, analysis: Analysis | None = None, title_b
     day = pub_day = to_day(article.published)
     if day is None:
         lead_dates = [d for o, d in text_dates(body.lstrip()) if o < DATELINE_CHARS]
-        lead_resolved = [d.resolved for d in (analysis.dates if analysis else []) if d.start < DATELINE_CHARS
-                         and d.resolved and len(d.resolved) == 10]
+        lead_resolved = [
+            d.resolved
+            for d in (analysis.dates if analysis else [])
+            if d.start < DATELINE_CHARS and d.resolved and len(d.resolved) == 10
+        ]
         day = to_day(next(iter(lead_resolved or lead_dates), None))
     key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
     terms = sorted(counts)
     tids = np.fromiter((term_id(t) for t in terms), dtype=np.int64, count=len(terms))
     tcounts = np.fromiter((counts[t] for t in terms), dtype=np.float32, count=len(terms))
-    return Features(article.id, key, day, pub_day, title, lead_of(text), tids, tcounts,
-                    entities=[e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))],
-                    lead_entities=lead_ents)
+    return Features(
+        article.id,
+        key,
+        day,
+        pub_day,
+        title,
+        lead_of(text),
+        tids,
+        tcounts,
+        entities=[e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))],
+        lead_entities=lead_ents,
+    )

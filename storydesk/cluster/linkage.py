@@ -154,9 +154,14 @@ def _row_dots(rows: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray, b: n
     return out
 
 
-def pair_similarity(vecs: np.ndarray, sparse: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray,
-                    b: np.ndarray, params: Params,
-                    ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+def pair_similarity(
+    vecs: np.ndarray,
+    sparse: Sequence[tuple[np.ndarray, np.ndarray]],
+    a: np.ndarray,
+    b: np.ndarray,
+    params: Params,
+    ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> np.ndarray:
     """Mixed dense and sparse cosine of article pairs, plus main-entity agreement (see Params)."""
     if not len(a):
         return np.zeros(0)
@@ -169,8 +174,13 @@ def pair_similarity(vecs: np.ndarray, sparse: Sequence[tuple[np.ndarray, np.ndar
     return sim
 
 
-def batch_groups(feats: Sequence[Features], vecs: np.ndarray, sparse: Sequence[tuple[np.ndarray, np.ndarray]],
-                 params: Params, ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> list[list[int]]:
+def batch_groups(
+    feats: Sequence[Features],
+    vecs: np.ndarray,
+    sparse: Sequence[tuple[np.ndarray, np.ndarray]],
+    params: Params,
+    ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[list[int]]:
     """Average-linkage clustering restricted to neighbour pairs; groups of indices in ``feats`` order.
 
     A pair that is not among each other's neighbours counts as similarity 0 with weight ``unseen``,

@@ -65,34 +65,49 @@ class ClusterTables:
 
     def copies_of(self, article_id: str) -> list[str]:
         """The articles recorded as copies of ``article_id``, by id."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,))]
+        return [
+            r[0]
+            for r in self.conn.execute("SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,))
+        ]
 
     def save_signatures(self, rows: Iterable[tuple[str, str, int, bytes, list[int]]]) -> None:
         """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
         with self.store.writing():
             for aid, chash, n, sig, keys in rows:
-                had = self.conn.execute("SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)).fetchone()
+                had = self.conn.execute(
+                    "SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)
+                ).fetchone()
                 self.conn.execute(
                     "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
-                    "VALUES (?, ?, ?, ?)", (aid, chash, n, sig))
-                if had:  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
+                    "VALUES (?, ?, ?, ?)",
+                    (aid, chash, n, sig),
+                )
+                if (
+                    had
+                ):  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
                     self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
-                self.conn.executemany("INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
-                                      [(k, aid) for k in keys])
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
+                    [(k, aid) for k in keys],
+                )
 
     def candidates(self, keys: list[int]) -> list[str]:
         """Articles sharing an LSH band key with ``keys``."""
         if not keys:
             return []
         marks = ", ".join("?" for _ in keys)
-        return [r[0] for r in self.conn.execute(
-            f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys)]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys
+            )
+        ]
 
     def signature(self, article_id: str) -> tuple[bytes, int] | None:
         """(MinHash hash values as bytes, shingle count) stored for an article, or None."""
         row = self.conn.execute(
-            "SELECT signature, shingles FROM copy_signatures WHERE article_id = ?", (article_id,)).fetchone()
+            "SELECT signature, shingles FROM copy_signatures WHERE article_id = ?", (article_id,)
+        ).fetchone()
         return (bytes(row[0]), row[1]) if row else None
 
     def meta(self, name: str = STATE_NAME) -> sqlite3.Row | None:
@@ -106,7 +121,9 @@ class ClusterTables:
     def article_rows(self) -> list[tuple[str, int, int, int | None]]:
         """(article id, story seq, position in the story, index row) of every clustered article."""
         rows = self.conn.execute("SELECT article_id, story_seq, pos, row FROM cluster_articles").fetchall()
-        return sorted((tuple(r) for r in rows), key=lambda r: (r[1], r[2]))  # SQLite would sort in a temp file
+        return sorted(
+            (tuple(r) for r in rows), key=lambda r: (r[1], r[2])
+        )  # SQLite would sort in a temp file
 
     def df(self) -> tuple[list[int], list[int]]:
         """Terms and their document frequencies (only terms seen)."""
@@ -115,18 +132,28 @@ class ClusterTables:
 
     def postings(self) -> dict[int, list[str]]:
         """Entity term id -> the ids of the latest stories naming it."""
-        return {r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT entity, stories FROM cluster_postings")}
+        return {
+            r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT entity, stories FROM cluster_postings")
+        }
 
     def vectors(self, model: str) -> Iterator[tuple[int, bytes]]:
         """(index row, float32 bytes) of the indexed articles' embeddings, in row order."""
         for r in self.conn.execute(
-                "SELECT c.row, e.vector FROM cluster_articles c JOIN embeddings e "
-                "ON e.article_id = c.article_id AND e.model = ? WHERE c.row IS NOT NULL ORDER BY c.row", (model,)):
+            "SELECT c.row, e.vector FROM cluster_articles c JOIN embeddings e "
+            "ON e.article_id = c.article_id AND e.model = ? WHERE c.row IS NOT NULL ORDER BY c.row",
+            (model,),
+        ):
             yield r[0], r[1]
 
-    def save_rows(self, meta: dict[str, Any], stories: Iterable[tuple], articles: Iterable[tuple],
-                  df: Iterable[tuple[int, int]], postings: Iterable[tuple[int, str]],
-                  full: bool = False) -> None:
+    def save_rows(
+        self,
+        meta: dict[str, Any],
+        stories: Iterable[tuple],
+        articles: Iterable[tuple],
+        df: Iterable[tuple[int, int]],
+        postings: Iterable[tuple[int, str]],
+        full: bool = False,
+    ) -> None:
         """Upsert the given rows of the clustering state in one transaction (``full``: replace all).
 
         stories: (story id, seq, centroid, lo, hi, plo, phi, run);
@@ -141,20 +168,32 @@ class ClusterTables:
                 "INSERT INTO cluster_stories (story_id, seq, centroid, lo, hi, plo, phi, run) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
                 "centroid=excluded.centroid, lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, "
-                "run=excluded.run", stories)
+                "run=excluded.run",
+                stories,
+            )
             c.executemany(
                 "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET story_seq=excluded.story_seq, pos=excluded.pos, "
-                "row=excluded.row", articles)
-            c.executemany("INSERT INTO cluster_df (term, df) VALUES (?, ?) "
-                          "ON CONFLICT(term) DO UPDATE SET df=excluded.df", df)
-            c.executemany("INSERT INTO cluster_postings (entity, stories) VALUES (?, ?) "
-                          "ON CONFLICT(entity) DO UPDATE SET stories=excluded.stories", postings)
+                "row=excluded.row",
+                articles,
+            )
+            c.executemany(
+                "INSERT INTO cluster_df (term, df) VALUES (?, ?) "
+                "ON CONFLICT(term) DO UPDATE SET df=excluded.df",
+                df,
+            )
+            c.executemany(
+                "INSERT INTO cluster_postings (entity, stories) VALUES (?, ?) "
+                "ON CONFLICT(entity) DO UPDATE SET stories=excluded.stories",
+                postings,
+            )
             c.execute(
                 "INSERT INTO cluster_meta (name, version, params, dim, n_docs, articles, run) "
                 "VALUES (:name, :version, :params, :dim, :n_docs, :articles, :run) ON CONFLICT(name) DO UPDATE "
                 "SET version=excluded.version, params=excluded.params, dim=excluded.dim, n_docs=excluded.n_docs, "
-                "articles=excluded.articles, run=excluded.run, saved_at=datetime('now')", meta)
+                "articles=excluded.articles, run=excluded.run, saved_at=datetime('now')",
+                meta,
+            )
 
 
 def _link_copies(store: Store, new: Sequence[Article]) -> None:
@@ -181,7 +220,9 @@ def _link_copies(store: Store, new: Sequence[Article]) -> None:
     changed = link_copies(rows, index, known_copy_of, key_of)
     tables.save_signatures(
         (aid, a.content_hash, n, sig.hashvalues.astype(np.uint64).tobytes(), band_keys(sig))
-        for a in new for aid in [a.id] for sig, n in [index.sigs[aid]]
+        for a in new
+        for aid in [a.id]
+        for sig, n in [index.sigs[aid]]
     )
     # an earlier article that turns out to be the original takes over the old original's copies
     remap = [(c, new_orig) for old, new_orig in changed.items() for c in tables.copies_of(old)]
@@ -203,21 +244,32 @@ def _vectors(store: Store, feats: Sequence[Features]) -> np.ndarray:
             todo.append(i)
     if todo:
         out[todo] = encode([feats[i].embed_text for i in todo])
-        store.save_embeddings(MODEL_ID, [(feats[i].id, feats[i].embed_hash, out[i].tobytes(), DIM) for i in todo])
+        store.save_embeddings(
+            MODEL_ID, [(feats[i].id, feats[i].embed_hash, out[i].tobytes(), DIM) for i in todo]
+        )
     return out
 
 
 def _features(store: Store, articles: Sequence[Article], params: Params) -> list[Features]:
     analysed = store.analysis_state() if params.analysis_entities else {}
-    return [article_features(a, store.load_analysis(a.id) if a.id in analysed else None,
-                             params.title_boost, params.entity_boost) for a in articles]
+    return [
+        article_features(
+            a,
+            store.load_analysis(a.id) if a.id in analysed else None,
+            params.title_boost,
+            params.entity_boost,
+        )
+        for a in articles
+    ]
 
 
 def _store_features(store: Store, params: Params) -> Callable[[list[str]], list[Features]]:
     """Features of stored articles, recomputed on demand (cheaper than keeping them all)."""
+
     def fetch(ids: list[str]) -> list[Features]:
         arts = {a.id: a for a in store.iter_articles(ids)}
         return _features(store, [arts[i] for i in ids], params)
+
     return fetch
 
 
@@ -356,8 +408,12 @@ def save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Featur
     new = {f.id for f in feats}
     stories = range(len(cl.ids)) if saved.full else sorted(cl.changed)
     row_of = {cl.row_article[r]: r for r in range(0 if saved.full else saved.rows, len(cl.row_article))}
-    articles = [(a, s, p, row_of.get(a)) for s in stories for p, a in enumerate(cl.members[s])
-                if saved.full or a in new]
+    articles = [
+        (a, s, p, row_of.get(a))
+        for s in stories
+        for p, a in enumerate(cl.members[s])
+        if saved.full or a in new
+    ]
     if saved.full:
         terms = np.flatnonzero(cl.df)
         entities = sorted(cl.postings)
@@ -365,8 +421,15 @@ def save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Featur
         terms = np.unique(np.concatenate([f.term_ids for f in feats] or [np.zeros(0, dtype=np.int64)]))
         touched = {term_id("e:" + e) for f in feats for e in f.entities[: cl.params.entity_query]}
         entities = sorted(touched & cl.postings.keys())
-    meta = {"name": STATE_NAME, "version": STATE_VERSION, "params": params_json(cl.params), "dim": cl.dim,
-            "n_docs": cl.n_docs, "articles": len(cl.story_of), "run": run}
+    meta = {
+        "name": STATE_NAME,
+        "version": STATE_VERSION,
+        "params": params_json(cl.params),
+        "dim": cl.dim,
+        "n_docs": cl.n_docs,
+        "articles": len(cl.story_of),
+        "run": run,
+    }
     ClusterTables(store).save_rows(
         meta,
         [_story_row(cl, s, run) for s in stories],

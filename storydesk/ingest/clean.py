@@ -51,7 +51,10 @@ from .meta import (
 
 _HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
 
-_SPACE_TABLE: dict[int, str | None] = {ord(c): " " for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"}
+_SPACE_TABLE: dict[int, str | None] = {
+    ord(c): " "
+    for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"
+}
 _SPACE_TABLE.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
 _SPACE_TABLE.update({c: None for c in range(0, 32) if c not in (9, 10, 11, 12, 13)})
 _SPACE_TABLE[0x7F] = None
@@ -118,9 +121,13 @@ def split_paragraphs(text: str) -> list[_Para]:
 
 def _body_and_meta(raw: RawRecord) -> tuple[str, _Meta]:
     """The record's body text (HTML turned to text) and the metadata the record or page gives."""
-    meta = _Meta(title=(raw.title or "").strip() or None, published=to_iso(raw.published),
-                 url=(raw.url or "").strip() or None, source=(raw.source or "").strip() or None,
-                 authors=list(raw.authors))
+    meta = _Meta(
+        title=(raw.title or "").strip() or None,
+        published=to_iso(raw.published),
+        url=(raw.url or "").strip() or None,
+        source=(raw.source or "").strip() or None,
+        authors=list(raw.authors),
+    )
     if raw.text is not None and raw.text.strip():
         return raw.text, meta
     if raw.html is None or not raw.html.strip():
@@ -142,10 +149,39 @@ def _mark(p: _Para, kind: str, reason: str) -> None:
 
 
 # Cheap prefix tests that let most body paragraphs skip a rule's regex (lower case, first 14 characters).
-_BYLINE_STARTS = ("by ", "written", "words by", "story by", "text by", "reported by", "author", "reporter", "byline",
-                  "von ", "par ", "por ", "di ", "door ", "av ", "af ")
-_CONTRIB_STARTS = ("reporting", "additional", "with addition", "writing", "research", "editing", "edited",
-                   "compiled", "reported", "produced", "this report", "this story", "this article")
+_BYLINE_STARTS = (
+    "by ",
+    "written",
+    "words by",
+    "story by",
+    "text by",
+    "reported by",
+    "author",
+    "reporter",
+    "byline",
+    "von ",
+    "par ",
+    "por ",
+    "di ",
+    "door ",
+    "av ",
+    "af ",
+)
+_CONTRIB_STARTS = (
+    "reporting",
+    "additional",
+    "with addition",
+    "writing",
+    "research",
+    "editing",
+    "edited",
+    "compiled",
+    "reported",
+    "produced",
+    "this report",
+    "this story",
+    "this article",
+)
 _TAG_STARTS = ("tag", "topic", "related", "keyword", "filed", "categor", "subject", "more on")
 
 
@@ -165,8 +201,13 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
                 meta.authors += [x for x in names if x not in meta.authors]
                 when = find_date(t) if meta.published is None else None
                 meta.published = meta.published or when
-                _mark(p, "byline", "byline: " + (", ".join(names) + " moved to authors" if names else "no person named")
-                      + (f"; its time {when} read as published" if when else ""))
+                _mark(
+                    p,
+                    "byline",
+                    "byline: "
+                    + (", ".join(names) + " moved to authors" if names else "no person named")
+                    + (f"; its time {when} read as published" if when else ""),
+                )
                 continue
         if len(t) <= 90 and is_timestamp_line(t):
             when = find_date(t) or to_iso(t)
@@ -180,7 +221,11 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
             names = rules.contributor_names(t)
             if names is not None:
                 meta.authors += [x for x in names if x not in meta.authors]
-                _mark(p, "byline", "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""))
+                _mark(
+                    p,
+                    "byline",
+                    "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""),
+                )
                 continue
         if n <= 40 and head.startswith(_TAG_STARTS) and rules.is_tag_line(t):
             _mark(p, "tags", "tag list or tag label")
@@ -202,7 +247,11 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
         if n <= 7 and rules.is_lone_credit(t):
             _mark(p, "credit", "line naming only a photo agency or photographer")
             prev = paras[i - 1] if i else None
-            if prev is not None and prev.kind is None and rules.looks_like_caption(prev.text, prev.block == p.block):
+            if (
+                prev is not None
+                and prev.kind is None
+                and rules.looks_like_caption(prev.text, prev.block == p.block)
+            ):
                 _mark(prev, "caption", f"photo caption: the line before the credit {t!r}")
 
 
@@ -247,8 +296,12 @@ def _title(paras: list[_Para], meta: _Meta) -> None:
             _mark(p, "furniture", "section or kicker label at the top")
     if meta.title:
         tw = rules.words(meta.title)
-        for p in kept[:_HEADER_SPAN + 2]:
-            if p.kind is None and abs(rules.words(p.text) - tw) <= tw // 2 + 5 and _similar(p.text, meta.title):
+        for p in kept[: _HEADER_SPAN + 2]:
+            if (
+                p.kind is None
+                and abs(rules.words(p.text) - tw) <= tw // 2 + 5
+                and _similar(p.text, meta.title)
+            ):
                 _mark(p, "repeated_title", "the title repeated in the body")
 
 
@@ -304,8 +357,10 @@ def clean(raw: RawRecord) -> Article:
         when = to_iso(m[1])
         if meta.published is None:
             meta.published = when
-        meta.removed.append(Removal("dateline", m.group(0).strip(), f"leading date marker read as published {when}"))
-        text = text[m.end():]
+        meta.removed.append(
+            Removal("dateline", m.group(0).strip(), f"leading date marker read as published {when}")
+        )
+        text = text[m.end() :]
     paras = split_paragraphs(text)
     _classify(paras, meta)
     _title(paras, meta)
@@ -321,9 +376,19 @@ def clean(raw: RawRecord) -> Article:
     aid = raw.id or raw.stem or article_id_hash(raw.text or raw.html or "", 16)
     authors = _dedupe_authors(meta.authors)
     return Article(
-        id=aid, text=clean_text, source=meta.source or url_host(meta.url) or aid, title=meta.title,
-        published=meta.published, url=meta.url, authors=authors, language=guess_language(clean_text),
-        path=raw.origin, format=raw.fmt, words=n, content_hash=content_hash(clean_text), removed=meta.removed,
+        id=aid,
+        text=clean_text,
+        source=meta.source or url_host(meta.url) or aid,
+        title=meta.title,
+        published=meta.published,
+        url=meta.url,
+        authors=authors,
+        language=guess_language(clean_text),
+        path=raw.origin,
+        format=raw.fmt,
+        words=n,
+        content_hash=content_hash(clean_text),
+        removed=meta.removed,
         brief=n < BRIEF_WORDS,
     )
 

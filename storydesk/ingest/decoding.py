@@ -12,16 +12,29 @@ import re
 from .limits import MAX_BAD_SHARE
 
 _BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 ]
 _BINARY_MAGIC = [
-    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"), (b"PK\x03\x04", "a ZIP archive (or an office document)"),
-    (b"SQLite format 3\x00", "an SQLite database"), (b"\x7fELF", "a program"), (b"BZh", "a bzip2 archive"),
-    (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-zip archive"), (b"RIFF", "a media file"),
-    (b"\x00\x00\x00\x18ftyp", "a media file"), (b"\x00\x00\x00\x20ftyp", "a media file"), (b"OggS", "a media file"),
-    (b"ID3", "an MP3 file"), (b"\xd0\xcf\x11\xe0", "an old office document"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "a program"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ", "an xz archive"),
+    (b"7z\xbc\xaf", "a 7-zip archive"),
+    (b"RIFF", "a media file"),
+    (b"\x00\x00\x00\x18ftyp", "a media file"),
+    (b"\x00\x00\x00\x20ftyp", "a media file"),
+    (b"OggS", "a media file"),
+    (b"ID3", "an MP3 file"),
+    (b"\xd0\xcf\x11\xe0", "an old office document"),
 ]
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _SAMPLE = 8192
@@ -42,7 +55,7 @@ def bomless_utf16(sample: bytes) -> str | None:
     if not most or most * 20 < len(sample) // 2 or min(even, odd) * 50 > most:
         return None
     enc = "utf-16-be" if even > odd else "utf-16-le"
-    text = sample[:len(sample) // 2 * 2].decode(enc, "replace")
+    text = sample[: len(sample) // 2 * 2].decode(enc, "replace")
     readable = sum(c.isprintable() or c in "\n\r\t" for c in text)
     return enc if readable >= 0.95 * len(text) else None
 

@@ -39,8 +39,11 @@ LINK_OUT = "symlink to outside the folder; not followed"
 LINK_BROKEN = "broken symlink or symlink loop; not followed"
 LINK_FOLDER = "symlinked folder; not followed (a folder inside is read where it stands)"
 _KINDS = {
-    stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device file",
-    stat.S_IFBLK: "a device file", stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device file",
+    stat.S_IFBLK: "a device file",
+    stat.S_IFDIR: "a folder",
 }
 # Characters that would break a one-line message or mislead a terminal: controls, line and paragraph
 # separators, bidirectional overrides, and the lone surrogates that stand for a file name's bytes

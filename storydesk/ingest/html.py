@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li blockquote section article header footer tr pre dd dt ul ol table".split()
 )
-_DROP_TAGS = ("script", "style", "noscript", "figure", "figcaption", "iframe", "nav", "aside", "form", "button")
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "figure",
+    "figcaption",
+    "iframe",
+    "nav",
+    "aside",
+    "form",
+    "button",
+)
 _FULL_PAGE_RE = re.compile(r"<(?:html|body|head)\b", re.I)
 
 # trafilatura logs its doubts about each odd page it extracts ("discarding data", "empty HTML tree") at
@@ -64,8 +75,13 @@ def page_text(html: str, url: str | None = None) -> PageText:
     from trafilatura.settings import Document
 
     doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        include_images=False, deduplicate=False,
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        deduplicate=False,
     )
     # without as_dict, a Document or None (trafilatura annotates the as_dict=True form too)
     if not isinstance(doc, Document) or not (doc.text or "").strip():
@@ -73,8 +89,12 @@ def page_text(html: str, url: str | None = None) -> PageText:
         return PageText(text, url=url)
     authors = [a.strip() for a in re.split(r";|\|", doc.author or "") if a.strip()]
     return PageText(
-        text=doc.text or "", title=doc.title or None, published=doc.date or None,
-        source=doc.sitename or None, url=doc.url or url, authors=authors,
+        text=doc.text or "",
+        title=doc.title or None,
+        published=doc.date or None,
+        source=doc.sitename or None,
+        url=doc.url or url,
+        authors=authors,
     )
 
 

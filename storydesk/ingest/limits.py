@@ -35,8 +35,10 @@ def oversized_input(what: str) -> str:
 
 
 def too_long_article(chars: int) -> str:
-    return (f"too long: {chars:,} characters of clean text, over the {MAX_CHARS:,} one article may hold; "
-            "split it into several articles (at its chapters or sections) and ingest those")
+    return (
+        f"too long: {chars:,} characters of clean text, over the {MAX_CHARS:,} one article may hold; "
+        "split it into several articles (at its chapters or sections) and ingest those"
+    )
 
 
 def no_sentence(words: int, lettered: int, page: bool, removed: list[str]) -> str:
@@ -47,11 +49,15 @@ def no_sentence(words: int, lettered: int, page: bool, removed: list[str]) -> st
     elif lettered == 0:
         what = f"only numbers or punctuation left after cleaning ({words} tokens)"
     elif page:
-        what = (f"page shell: only {words} words left after extracting the page, and no sentence "
-                f"(a run of {SENTENCE_WORDS}+ words ending in . ! or ?)")
+        what = (
+            f"page shell: only {words} words left after extracting the page, and no sentence "
+            f"(a run of {SENTENCE_WORDS}+ words ending in . ! or ?)"
+        )
     else:
-        what = (f"no sentence in the {words} words left after cleaning (a run of {SENTENCE_WORDS}+ words "
-                "ending in . ! or ?, or a title with a line under it)")
+        what = (
+            f"no sentence in the {words} words left after cleaning (a run of {SENTENCE_WORDS}+ words "
+            "ending in . ! or ?, or a title with a line under it)"
+        )
     return f"{what}{took}; not an article"
 
 

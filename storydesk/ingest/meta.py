@@ -120,9 +120,15 @@ def _dateparser(s: str) -> str | None:
 
     try:
         # Absolute dates only: "yesterday" must not become the day of the run.
-        dt = dateparser.parse(s, settings={"RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first",
-                                           "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
-                                           "REQUIRE_PARTS": ["year", "month"]})
+        dt = dateparser.parse(
+            s,
+            settings={
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DAY_OF_MONTH": "first",
+                "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
+                "REQUIRE_PARTS": ["year", "month"],
+            },
+        )
     except Exception:  # dateparser raises many kinds of errors on odd strings
         return None
     if dt is None or not 1900 <= dt.year <= 2100:
@@ -200,9 +206,34 @@ _PARTICLE = r"(?:de|da|das|do|dos|du|van|von|der|den|del|della|di|la|le|al|el|bi
 _NAME_WORD = rf"[{UPPER}][\w'’.\-]*"
 NAME_RE = re.compile(rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_NAME_WORD}){{1,3}}")
 _ROLE_WORDS = {
-    "correspondent", "reporter", "writer", "editor", "staff", "contributor", "columnist", "producer",
-    "desk", "bureau", "chief", "senior", "news", "reporters", "writers", "editors", "team", "service",
-    "analyst", "photographer", "press", "agency", "wire", "media", "times", "post", "journal", "daily",
+    "correspondent",
+    "reporter",
+    "writer",
+    "editor",
+    "staff",
+    "contributor",
+    "columnist",
+    "producer",
+    "desk",
+    "bureau",
+    "chief",
+    "senior",
+    "news",
+    "reporters",
+    "writers",
+    "editors",
+    "team",
+    "service",
+    "analyst",
+    "photographer",
+    "press",
+    "agency",
+    "wire",
+    "media",
+    "times",
+    "post",
+    "journal",
+    "daily",
 }
 
 
@@ -274,22 +305,37 @@ def split_authors(value: object) -> list[str]:
 # ---- language --------------------------------------------------------------------------------
 
 _STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the of and to in a is that for on with as was by it at from his her said have has be are "
-                    "were this which an not but they their will".split()),
-    "de": frozenset("der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es "
-                    "an werden aus er hat dass sie nach wird bei".split()),
-    "fr": frozenset("le la les de des et en un une du est que qui dans pour pas sur au par il elle a ont été "
-                    "avec ce se sont aux".split()),
-    "es": frozenset("el la los las de del y en un una que es por con para se su al lo como más pero sus ha "
-                    "fue este dijo".split()),
-    "it": frozenset("il lo la gli le di del della e in un una che è per con non si da al sono ha nel alla "
-                    "anche come".split()),
-    "pt": frozenset("o a os as de do da dos das e em um uma que é para com não se por no na ao foi mais "
-                    "como disse".split()),
-    "nl": frozenset("de het een en van in is dat op te zijn met voor niet aan er die als door ook bij heeft "
-                    "werd wordt naar".split()),
-    "ru": frozenset("и в не на что с по как это он она они из за к у от о так но его был было для "
-                    "также".split()),
+    "en": frozenset(
+        "the of and to in a is that for on with as was by it at from his her said have has be are "
+        "were this which an not but they their will".split()
+    ),
+    "de": frozenset(
+        "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es "
+        "an werden aus er hat dass sie nach wird bei".split()
+    ),
+    "fr": frozenset(
+        "le la les de des et en un une du est que qui dans pour pas sur au par il elle a ont été "
+        "avec ce se sont aux".split()
+    ),
+    "es": frozenset(
+        "el la los las de del y en un una que es por con para se su al lo como más pero sus ha "
+        "fue este dijo".split()
+    ),
+    "it": frozenset(
+        "il lo la gli le di del della e in un una che è per con non si da al sono ha nel alla "
+        "anche come".split()
+    ),
+    "pt": frozenset(
+        "o a os as de do da dos das e em um uma que é para com não se por no na ao foi mais "
+        "como disse".split()
+    ),
+    "nl": frozenset(
+        "de het een en van in is dat op te zijn met voor niet aan er die als door ook bij heeft "
+        "werd wordt naar".split()
+    ),
+    "ru": frozenset(
+        "и в не на что с по как это он она они из за к у от о так но его был было для также".split()
+    ),
 }
 
 

@@ -51,7 +51,9 @@ def _same_outlet(art: Article, other_id: str, other_source: str) -> bool:
     A different outlet carrying the same text is a copy: it is stored, and the cluster stage marks it,
     so the story still shows who ran it. An unknown outlet (the source is the id) counts as the same.
     """
-    return other_id != art.id and (other_source == art.source or other_source == other_id or art.source == art.id)
+    return other_id != art.id and (
+        other_source == art.source or other_source == other_id or art.source == art.id
+    )
 
 
 class _Batch:
@@ -129,7 +131,11 @@ class _Batch:
     def _recheck(self, art: Article) -> None:
         """Drop an article that another run stored while this batch was read (same id and text, or same text)."""
         row = self.store.article_meta(art.id)
-        other = art.id if row is not None and row["content_hash"] == art.content_hash else self.stored_same_text(art)
+        other = (
+            art.id
+            if row is not None and row["content_hash"] == art.content_hash
+            else self.stored_same_text(art)
+        )
         if other is None:
             return
         del self.articles[art.id]
@@ -142,8 +148,13 @@ class _Batch:
 def _settle_id(art: Article, raw: RawRecord, batch: _Batch) -> _Known | None:
     """Give a file's article a stable suffixed id when another file already holds its name."""
     known = batch.by_id(art.id)
-    if (known is not None and raw.id is None and raw.stem and known.content_hash != art.content_hash
-            and os.path.normpath(known.path or "") != os.path.normpath(art.path or "")):
+    if (
+        known is not None
+        and raw.id is None
+        and raw.stem
+        and known.content_hash != art.content_hash
+        and os.path.normpath(known.path or "") != os.path.normpath(art.path or "")
+    ):
         old = art.id
         art.id = f"{old}-{article_id_hash(raw.text or raw.html or '', 8)}"
         if art.source == old:
@@ -177,8 +188,9 @@ def _cleaned(item: RawRecord) -> Article | Rejection:
         return Rejection(item.origin, f"could not be cleaned ({type(exc).__name__}: {exc})")
 
 
-def ingest_paths(paths: Sequence[str], store: Store, progress: bool | None = None,
-                 batch_size: int = BATCH) -> IngestReport:
+def ingest_paths(
+    paths: Sequence[str], store: Store, progress: bool | None = None, batch_size: int = BATCH
+) -> IngestReport:
     """Read files, folders or ``-`` into the store; report what was added, unchanged and rejected."""
     report = IngestReport()
     batch = _Batch(store, report)
@@ -210,8 +222,11 @@ def _clash(art: Article, batch: _Batch) -> Rejection | None:
     placed = batch.placed.get(art.id)
     if placed is None or placed[0] == art.content_hash:
         return None
-    return Rejection(art.path or art.id, f"id {art.id!r} was already given in this run to {placed[1]}, with "
-                                         "another text; the first is kept, this one is not stored")
+    return Rejection(
+        art.path or art.id,
+        f"id {art.id!r} was already given in this run to {placed[1]}, with "
+        "another text; the first is kept, this one is not stored",
+    )
 
 
 def _place(art: Article, raw: RawRecord, batch: _Batch) -> None:

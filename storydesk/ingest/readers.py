@@ -144,10 +144,17 @@ def read_feed(data: bytes, name: str) -> Iterator[RawRecord | Rejection]:
             continue
         link = e.get("link")
         guid = usable_id(e.get("id"))  # a URL guid is not kept as is: the link gives a readable id
-        authors = [a.get("name", "") for a in e.get("authors", []) if a.get("name")] or split_authors(e.get("author"))
+        authors = [a.get("name", "") for a in e.get("authors", []) if a.get("name")] or split_authors(
+            e.get("author")
+        )
         yield RawRecord(
-            origin=origin, fmt="feed", html=body, id=guid or (url_id(link) if link else None),
-            title=(e.get("title") or "").strip() or None, source=outlet, url=link,
+            origin=origin,
+            fmt="feed",
+            html=body,
+            id=guid or (url_id(link) if link else None),
+            title=(e.get("title") or "").strip() or None,
+            source=outlet,
+            url=link,
             published=e.get("published_parsed") or e.get("updated_parsed") or e.get("published"),
             authors=authors,
         )
@@ -198,7 +205,9 @@ def _read_caught(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | R
     except OSError as exc:
         yield Rejection(name, f"unreadable: {exc.strerror or exc}")
     except Exception as exc:  # a library failing on one odd file must not stop the run nor cost other files
-        yield Rejection(name, f"could not be read ({type(exc).__name__}: {exc}); the rest of this file is skipped")
+        yield Rejection(
+            name, f"could not be read ({type(exc).__name__}: {exc}); the rest of this file is skipped"
+        )
 
 
 def _read_open(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
@@ -283,8 +292,9 @@ def _read_path(p: str, skip: frozenset[Path]) -> Iterator[RawRecord | Rejection]
         yield from read_file(path, name)
 
 
-def read_paths(paths: list[str] | tuple[str, ...], skip: frozenset[Path] = frozenset()
-               ) -> Iterator[RawRecord | Rejection]:
+def read_paths(
+    paths: list[str] | tuple[str, ...], skip: frozenset[Path] = frozenset()
+) -> Iterator[RawRecord | Rejection]:
     """RawRecord or Rejection for every article in the given files, folders and ``-`` (stdin JSON lines).
 
     ``skip``: resolved paths never to read in a folder (the database being written, its journal files).

@@ -78,7 +78,9 @@ def record(obj: Any, origin: str, fmt: str) -> RawRecord | Rejection:
     if is_own_output(obj):
         return Rejection(origin, OWN_OUTPUT)
     if not isinstance(obj, dict):
-        return Rejection(origin, f"not a record: a JSON {type(obj).__name__}, expected an object with text or html")
+        return Rejection(
+            origin, f"not a record: a JSON {type(obj).__name__}, expected an object with text or html"
+        )
     text = obj.get("text", obj.get("content", obj.get("body")))
     html = obj.get("html")
     if text is not None and not isinstance(text, str) or html is not None and not isinstance(html, str):
@@ -88,10 +90,15 @@ def record(obj: Any, origin: str, fmt: str) -> RawRecord | Rejection:
     if len(text or "") > MAX_BYTES or len(html or "") > MAX_BYTES:
         return Rejection(origin, oversized_input("record"))
     return RawRecord(
-        origin=origin, fmt=fmt, text=text, html=html if not (text or "").strip() else None,
-        id=record_id(obj.get("id")), title=_opt(obj, "title", "headline"),
+        origin=origin,
+        fmt=fmt,
+        text=text,
+        html=html if not (text or "").strip() else None,
+        id=record_id(obj.get("id")),
+        title=_opt(obj, "title", "headline"),
         source=_opt(obj, "source", "outlet", "site_name"),
-        published=_opt(obj, "published", "date", "published_at", "pubdate"), url=_opt(obj, "url", "link"),
+        published=_opt(obj, "published", "date", "published_at", "pubdate"),
+        url=_opt(obj, "url", "link"),
         authors=split_authors(obj.get("authors", obj.get("author"))),
     )
 
@@ -176,7 +183,7 @@ class _ArrayBuffer:
         """Read one more chunk; False at the end of the stream."""
         chunk = self.f.read(1 << 20)
         self.eof = not chunk
-        self.buf = self.buf[self.pos:] + self.text_in.decode(chunk, final=self.eof)
+        self.buf = self.buf[self.pos :] + self.text_in.decode(chunk, final=self.eof)
         self.pos = 0
         return not self.eof
 
@@ -186,7 +193,7 @@ class _ArrayBuffer:
             while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n,":
                 self.pos += 1
             if self.pos < len(self.buf) or not self.fill():
-                return self.buf[self.pos:self.pos + 1]
+                return self.buf[self.pos : self.pos + 1]
 
     def can_grow(self) -> bool:
         return not self.eof and len(self.buf) - self.pos < MAX_BYTES and self.fill()
@@ -209,7 +216,9 @@ def _array_item(arr: _ArrayBuffer, decoder: json.JSONDecoder, numbers: _Numbers)
             if end is None and arr.can_grow():
                 continue
             if end is None:
-                raise json.JSONDecodeError("nested too deep to read, and unterminated", arr.buf, arr.pos) from None
+                raise json.JSONDecodeError(
+                    "nested too deep to read, and unterminated", arr.buf, arr.pos
+                ) from None
             arr.pos = end
             return None, "nested too deep to read"
     try:
@@ -240,9 +249,15 @@ def read_json_array(f: ByteStream, name: str, encoding: str) -> Iterator[RawReco
         try:
             obj, why = _array_item(arr, decoder, numbers)
         except json.JSONDecodeError as exc:
-            yield Rejection(f"{name}#{n}", f"malformed JSON array item: {exc.msg}; the rest of the file is skipped")
+            yield Rejection(
+                f"{name}#{n}", f"malformed JSON array item: {exc.msg}; the rest of the file is skipped"
+            )
             return
-        yield Rejection(f"{name}#{n}", f"unreadable JSON array item: {why}") if why else record(obj, f"{name}#{n}", "json")
+        yield (
+            Rejection(f"{name}#{n}", f"unreadable JSON array item: {why}")
+            if why
+            else record(obj, f"{name}#{n}", "json")
+        )
 
 
 # ---- either ------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def has_sentence(text: str) -> bool:
     for line in text.split("\n"):
         start = 0
         for m in _SENTENCE_END_RE.finditer(line):
-            if lettered(line[start:m.end()]) >= SENTENCE_WORDS:
+            if lettered(line[start : m.end()]) >= SENTENCE_WORDS:
                 return True
             start = m.end()
     return False
@@ -123,15 +123,21 @@ def is_lone_credit(text: str) -> bool:
     t = text.strip()
     if words(t) > 7 or ends_sentence(t):
         return False
-    t = re.sub(r"^(?:©|\(c\)|copyright|photo(?:graph)?s?|pictures?|images?|credit|source|foto)\s*:?\s*", "",
-               t, flags=re.I).strip(" ()[]")
+    t = re.sub(
+        r"^(?:©|\(c\)|copyright|photo(?:graph)?s?|pictures?|images?|credit|source|foto)\s*:?\s*",
+        "",
+        t,
+        flags=re.I,
+    ).strip(" ()[]")
     if not t:
         return False
     if "/" in t:
         return credit_tail(t) == t or bool(CREDIT_TAIL_RE.fullmatch(t) and _credit_has_evidence(t))
     if VIA_CREDIT_RE.match(t):
         return True
-    return t.lower() in AGENCIES or (bool(AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split()))
+    return t.lower() in AGENCIES or (
+        bool(AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split())
+    )
 
 
 _PHOTO_CUE_RE = re.compile(
@@ -190,8 +196,9 @@ def byline_names(text: str) -> list[str] | None:
     rest = _BYLINE_TAIL_RE.split(m["rest"].strip(), maxsplit=1)[0].strip(" ,|-–—")
     toks = re.findall(r"[\w'’.-]+", rest)
     # Every word of a byline is part of a name or an outlet, so capitalised ("By the numbers" is not one).
-    if not toks or any(t[:1].isalpha() and not t[:1].isupper() and t.lower() not in _BYLINE_CONNECTORS
-                       for t in toks):
+    if not toks or any(
+        t[:1].isalpha() and not t[:1].isupper() and t.lower() not in _BYLINE_CONNECTORS for t in toks
+    ):
         return None
     names = person_names(rest)
     if names or _agency_like(rest) or rest.lower() in AGENCIES:
@@ -224,8 +231,10 @@ def contributor_names(text: str) -> list[str] | None:
     return names
 
 
-_SOCIAL = r"(?:facebook|twitter|x|email|e-mail|mail|whatsapp|linkedin|reddit|print|copy\s+link|messenger|" \
-          r"telegram|bluesky|threads|pinterest|flipboard|sms|link)"
+_SOCIAL = (
+    r"(?:facebook|twitter|x|email|e-mail|mail|whatsapp|linkedin|reddit|print|copy\s+link|messenger|"
+    r"telegram|bluesky|threads|pinterest|flipboard|sms|link)"
+)
 _FURNITURE_RE = re.compile(
     r"^(?:"
     rf"share(?:\s+(?:this|the)\s+(?:article|story|page|post|video))?(?:\s+(?:on|via|to)\s+\w+)?\s*:?\s*(?:{_SOCIAL}\W*)*"
@@ -278,8 +287,8 @@ _FURNITURE_FIRST = frozenset(
     "advertisements advert sponsored ad promoted listen watch continue story scroll article copyright (c) all "
     "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson "
     "source photos in live explainer opinion analysis published updated posted last enlarge toggle hide "
-    "expand contact write reach slide picture"
-    .split() + [str(i) for i in range(10)]
+    "expand contact write reach slide picture".split()
+    + [str(i) for i in range(10)]
 ) | {""}
 _SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
 

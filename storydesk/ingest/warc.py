@@ -52,7 +52,7 @@ class _StrictGzip(io.RawIOBase):
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             self.fault = f"compressed data cut or corrupt ({exc})"
             return 0
-        b[:len(data)] = data
+        b[: len(data)] = data
         return len(data)
 
     def check(self) -> None:
@@ -105,7 +105,9 @@ def _response(rec: Any, origin: str) -> RawRecord | Rejection | None:
             return None
         data = rec.content_stream().read(MAX_BYTES + 1)
     except (StatusAndHeadersParserException, ChunkedDataException, EOFError, ValueError, zlib.error) as exc:
-        return Rejection(origin, f"malformed WARC response: {str(exc).splitlines()[0][:200] if str(exc) else exc!r}")
+        return Rejection(
+            origin, f"malformed WARC response: {str(exc).splitlines()[0][:200] if str(exc) else exc!r}"
+        )
     if len(data) > MAX_BYTES:
         return Rejection(origin, oversized_input("response"))
     try:
@@ -152,12 +154,18 @@ def read_warc(f: ByteStream, name: str, gz: bool) -> Iterator[RawRecord | Reject
         if gunzip:
             gunzip.check()  # the cut may fall between records, where warcio sees only an end
     except Truncated as exc:
-        why = gunzip.fault if gunzip and gunzip.fault else str(exc)  # the cut itself, when the gzip layer saw it
-        yield Rejection(name, f"truncated WARC: {why}, in record {tally.records + 1}; the records before it are kept")
+        why = (
+            gunzip.fault if gunzip and gunzip.fault else str(exc)
+        )  # the cut itself, when the gzip layer saw it
+        yield Rejection(
+            name, f"truncated WARC: {why}, in record {tally.records + 1}; the records before it are kept"
+        )
         return
     except (ArchiveLoadFailed, StatusAndHeadersParserException, OSError, EOFError, ValueError) as exc:
         why = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        yield Rejection(name, f"malformed WARC: {why}, in record {tally.records + 1}; the records before it are kept")
+        yield Rejection(
+            name, f"malformed WARC: {why}, in record {tally.records + 1}; the records before it are kept"
+        )
         return
     if not tally.yielded:
         yield Rejection(name, "no HTML responses in the WARC file")

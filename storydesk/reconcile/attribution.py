@@ -44,8 +44,9 @@ def _mentions(entity: Entity, sentence: str) -> bool:
     return bool(set(_NAME_WORD.findall(fold_ascii(sentence))) & _words_of(entity))
 
 
-def attribution_conflicts(ctx: Context, index: EntityIndex, credits: list[Credit], key: tuple,
-                          subject: str) -> list[dict]:
+def attribution_conflicts(
+    ctx: Context, index: EntityIndex, credits: list[Credit], key: tuple, subject: str
+) -> list[dict]:
     """An "entity" conflict when outlets credit the same remark to different named people; else []."""
     named: dict[str, list[Credit]] = defaultdict(list)
     for credit in credits:
@@ -55,7 +56,7 @@ def attribution_conflicts(ctx: Context, index: EntityIndex, credits: list[Credit
     if len(named) < 2:
         return []
     people = [index.by_id[x] for x in named]
-    if any(may_be_same_person(a, b) for i, a in enumerate(people) for b in people[i + 1:]):
+    if any(may_be_same_person(a, b) for i, a in enumerate(people) for b in people[i + 1 :]):
         return []
     for speaker, given in named.items():
         others = [index.by_id[x] for x in named if x != speaker]
@@ -65,8 +66,15 @@ def attribution_conflicts(ctx: Context, index: EntityIndex, credits: list[Credit
     if len(set().union(*sources)) < 2:
         return []
     positions = []
-    for speaker, given in sorted(named.items(), key=lambda kv: min((ctx.order(c.article), c.start) for c in kv[1])):
+    for speaker, given in sorted(
+        named.items(), key=lambda kv: min((ctx.order(c.article), c.start) for c in kv[1])
+    ):
         given = sorted(given, key=lambda c: (ctx.order(c.article), c.start))
-        positions.append({"value": index.by_id[speaker].name, "articles": list(dict.fromkeys(c.article for c in given)),
-                          "evidence": list(dict.fromkeys(c.sentence for c in given))})
+        positions.append(
+            {
+                "value": index.by_id[speaker].name,
+                "articles": list(dict.fromkeys(c.article for c in given)),
+                "evidence": list(dict.fromkeys(c.sentence for c in given)),
+            }
+        )
     return [{"id": "x-" + short_hash(*key), "kind": "entity", "subject": subject, "positions": positions}]

@@ -34,16 +34,21 @@ from .judge import (
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
 CLOSE = 0.70  # cosine at which a judged join needs no shared number
-ALSO_SAID = 0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
+ALSO_SAID = (
+    0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
+)
 MIN_CLAIM_WORDS = 6  # a sentence of fewer words is no claim
 MIN_DENIAL_WORDS = 3  # a bare denial is short ("X denied the claim.")
 MAX_QUOTE_SHARE = 0.6  # mostly quotation: a quote, handled by quotes.py
 
 # a sentence that points back at the previous one's place ("the city", "neither settlement")
-ANAPHORA = re.compile(r"\b(?:the|that|this|such|neither|either|both)\s+(?:city|town|village|settlement|"
-                      r"region|area|place|claim|report|towns|cities|settlements|station|plant|base|airport|"
-                      r"airfield|port|harbou?r|bridge|dam|mine|factory|facility|checkpoint|crossing|building|"
-                      r"compound|site|district|province|island|border)\b|\bno such\b", re.IGNORECASE)
+ANAPHORA = re.compile(
+    r"\b(?:the|that|this|such|neither|either|both)\s+(?:city|town|village|settlement|"
+    r"region|area|place|claim|report|towns|cities|settlements|station|plant|base|airport|"
+    r"airfield|port|harbou?r|bridge|dam|mine|factory|facility|checkpoint|crossing|building|"
+    r"compound|site|district|province|island|border)\b|\bno such\b",
+    re.IGNORECASE,
+)
 _SENT_END = re.compile(r"[.!][\"'”’)\]]*$")
 
 
@@ -96,8 +101,9 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
     out: list[Unit] = []
     for a in ctx.articles:
         an = ctx.analyses[a.id]
-        spans = [(s.start, s.end, s.sentence, s.stance, s.holder) for s in an.statements] or \
-                [(s.start, s.end, s.index, "assert", None) for s in ctx.sentences(a.id)]
+        spans = [(s.start, s.end, s.sentence, s.stance, s.holder) for s in an.statements] or [
+            (s.start, s.end, s.index, "assert", None) for s in ctx.sentences(a.id)
+        ]
         seen: set[tuple[int, int]] = set()
         for start, end, sent, stance, holder in sorted(spans):
             start, end = trim_span(a.text, start, end)
@@ -110,10 +116,27 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
             ents = index.in_span(a.id, start, end)
             places = {e for e in ents if index.by_id[e].type in PLACE}
             nums = {q.value for q in an.quantities if q.value is not None and start <= q.start < end}
-            days = {d.resolved[:10] for d in an.dates
-                    if d.granularity == "day" and d.resolved and start <= d.start < end}
-            out.append(Unit(a.id, start, end, text, sent, stance, index.resolve(a.id, holder) if holder else None,
-                            holder, ents, places, nums, days))
+            days = {
+                d.resolved[:10]
+                for d in an.dates
+                if d.granularity == "day" and d.resolved and start <= d.start < end
+            }
+            out.append(
+                Unit(
+                    a.id,
+                    start,
+                    end,
+                    text,
+                    sent,
+                    stance,
+                    index.resolve(a.id, holder) if holder else None,
+                    holder,
+                    ents,
+                    places,
+                    nums,
+                    days,
+                )
+            )
     return out
 
 
@@ -123,8 +146,11 @@ def judged_pairs(ctx: Context, us: list[Unit]) -> dict[tuple[int, int], tuple[fl
         return {}
     vecs = ctx.vectors([u.text for u in us])
     sim = vecs @ vecs.T
-    pairs = [(i, j) for i, j in np.argwhere(np.triu(sim >= CANDIDATE, k=1)).tolist()
-             if us[i].article != us[j].article]
+    pairs = [
+        (i, j)
+        for i, j in np.argwhere(np.triu(sim >= CANDIDATE, k=1)).tolist()
+        if us[i].article != us[j].article
+    ]
     probs = same_claim_probabilities([u.text for u in us], vecs, pairs)
     return {pair: (float(p), float(sim[pair])) for pair, p in zip(pairs, probs, strict=True)}
 
@@ -155,8 +181,9 @@ def _shared_quotation(text_a: str, text_b: str) -> bool:
     return False
 
 
-def align(ctx: Context, us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]] | None = None
-          ) -> list[list[int]]:
+def align(
+    ctx: Context, us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]] | None = None
+) -> list[list[int]]:
     """Group units into claims: greedy on score, one sentence per article, every pair the same statement."""
     if not us:
         return []
@@ -182,12 +209,16 @@ def align(ctx: Context, us: list[Unit], judged: dict[tuple[int, int], tuple[floa
         members[keep] |= members.pop(drop)
         for k in members[keep]:
             group[k] = keep
-    return [sorted(m, key=lambda k: (ctx.order(us[k].article), us[k].start)) for _g, m in sorted(members.items())]
+    return [
+        sorted(m, key=lambda k: (ctx.order(us[k].article), us[k].start)) for _g, m in sorted(members.items())
+    ]
 
 
 def _elsewhere(a: Unit, b: Unit) -> bool:
     """Two statements set in different places or on different days (other meetings, other events)."""
-    return bool(a.places and b.places and not a.places & b.places) or bool(a.days and b.days and not a.days & b.days)
+    return bool(a.places and b.places and not a.places & b.places) or bool(
+        a.days and b.days and not a.days & b.days
+    )
 
 
 def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
@@ -195,7 +226,9 @@ def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
     return {p for p in u.places if any(is_taken(u.text, v) for v in index.by_id[p].variants)}
 
 
-def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]) -> list[tuple[int, int, str]]:
+def find_denials(
+    ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]
+) -> list[tuple[int, int, str]]:
     """Pairs (claim unit, counter unit, subject place entity) where one contradicts the other."""
     group_of = {k: gi for gi, g in enumerate(groups) for k in g}
     # a place named in many statements is the story's setting, not the subject of a denial
@@ -239,7 +272,9 @@ def find_denials(ctx: Context, index: EntityIndex, us: list[Unit], groups: list[
     return out
 
 
-def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict], list[Unit], list[list[int]]]:
+def build_claims(
+    ctx: Context, index: EntityIndex
+) -> tuple[list[dict], list[dict], list[Unit], list[list[int]]]:
     """Claims (dicts for the dossier), denial conflicts, and the units and groups behind them."""
     us = units(ctx, index)
     judged = judged_pairs(ctx, us)
@@ -260,10 +295,17 @@ def build_claims(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dic
 
 def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[dict]:
     """One statement that outlets put in different people's mouths (attribution.py)."""
-    credits = [Credit(u.holder, u.article, u.text, u.holder_text, u.start) for u in (us[k] for k in g) if u.holder]
+    credits = [
+        Credit(u.holder, u.article, u.text, u.holder_text, u.start) for u in (us[k] for k in g) if u.holder
+    ]
     first = us[g[0]]
-    return attribution_conflicts(ctx, index, credits, ("holder", first.article, first.start),
-                                 "who said: " + " ".join(first.text.split()[:10]) + "…")
+    return attribution_conflicts(
+        ctx,
+        index,
+        credits,
+        ("holder", first.article, first.start),
+        "who said: " + " ".join(first.text.split()[:10]) + "…",
+    )
 
 
 def _said_alike(us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]]) -> dict[int, set[str]]:
@@ -276,8 +318,9 @@ def _said_alike(us: list[Unit], judged: dict[tuple[int, int], tuple[float, float
     return alike
 
 
-def _mark_also_said(ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]],
-                    claim: dict) -> None:
+def _mark_also_said(
+    ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]], claim: dict
+) -> None:
     """Name the other sources that say a single-source claim in words too far apart to join.
 
     Such a claim is not what one outlet alone reports (``unique``), though it is not corroborated either.
@@ -307,13 +350,16 @@ def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> dict:
         "text": first.text,
         "status": status,
         "attributed_to": min(holders, key=lambda h: (-holders[h], h)) if holders else None,
-        "occurrences": [{"article": us[k].article, "text": us[k].text, "start": us[k].start, "end": us[k].end}
-                        for k in g],
+        "occurrences": [
+            {"article": us[k].article, "text": us[k].text, "start": us[k].start, "end": us[k].end} for k in g
+        ],
         "sources": sources,
     }
 
 
-def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]) -> list[dict]:
+def _denial_conflicts(
+    ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]
+) -> list[dict]:
     """One conflict per connected set of claims and the statements that contest them."""
     uf: UnionFind[int] = UnionFind()
     find = uf.find
@@ -330,19 +376,31 @@ def _denial_conflicts(ctx: Context, index: EntityIndex, us: list[Unit], denials:
             continue
         subjects = Counter(s for _a, _b, s in pairs)
         subject = min(subjects, key=lambda s: (-subjects[s], index.by_id[s].name))
-        positions = [_position(ctx, index, us, sorted(side, key=lambda k: (ctx.order(us[k].article), us[k].start)),
-                               verb) for side, verb in ((claimed, "asserted"), (countered, "contested"))]
-        out.append({"id": "x-" + short_hash("denial", subject, *(p["evidence"][0] for p in positions)),
-                    "kind": "denial", "subject": index.by_id[subject].name, "positions": positions})
+        positions = [
+            _position(
+                ctx, index, us, sorted(side, key=lambda k: (ctx.order(us[k].article), us[k].start)), verb
+            )
+            for side, verb in ((claimed, "asserted"), (countered, "contested"))
+        ]
+        out.append(
+            {
+                "id": "x-" + short_hash("denial", subject, *(p["evidence"][0] for p in positions)),
+                "kind": "denial",
+                "subject": index.by_id[subject].name,
+                "positions": positions,
+            }
+        )
     return out
 
 
 def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> dict:
     holders = [index.by_id[holder].name for k in side if (holder := us[k].holder)]
     who = ", ".join(dict.fromkeys(holders))
-    return {"value": f"{verb} by {who}" if who else verb,
-            "articles": sorted({us[k].article for k in side}, key=ctx.order),
-            "evidence": list(dict.fromkeys(us[k].text for k in side))}
+    return {
+        "value": f"{verb} by {who}" if who else verb,
+        "articles": sorted({us[k].article for k in side}, key=ctx.order),
+        "evidence": list(dict.fromkeys(us[k].text for k in side)),
+    }
 
 
 def unique_by_source(claims: list[dict]) -> dict[str, list[str]]:

@@ -41,10 +41,22 @@ _UNITS = [
 # nouns that count the parts of a plan, a list or a text: one measure however an outlet words it
 _PARTS = {"point", "item", "step", "clause", "provision", "article", "plank", "action"}
 _APPROX_BAND = {
-    "about": (0.9, 1.1), "around": (0.9, 1.1), "roughly": (0.9, 1.1), "approximately": (0.9, 1.1),
-    "some": (0.9, 1.1), "almost": (0.85, 1.0), "nearly": (0.85, 1.0), "up to": (0.0, 1.0),
-    "over": (1.0, 10.0), "more than": (1.0, 10.0), "at least": (1.0, 10.0), "above": (1.0, 10.0),
-    "less than": (0.0, 1.0), "under": (0.0, 1.0), "fewer than": (0.0, 1.0), "at most": (0.0, 1.0),
+    "about": (0.9, 1.1),
+    "around": (0.9, 1.1),
+    "roughly": (0.9, 1.1),
+    "approximately": (0.9, 1.1),
+    "some": (0.9, 1.1),
+    "almost": (0.85, 1.0),
+    "nearly": (0.85, 1.0),
+    "up to": (0.0, 1.0),
+    "over": (1.0, 10.0),
+    "more than": (1.0, 10.0),
+    "at least": (1.0, 10.0),
+    "above": (1.0, 10.0),
+    "less than": (0.0, 1.0),
+    "under": (0.0, 1.0),
+    "fewer than": (0.0, 1.0),
+    "at most": (0.0, 1.0),
 }
 _TIMES_BEFORE = re.compile(r"^\W*times?\s+(?:before|previously|already|earlier|so far)", re.I)
 
@@ -82,8 +94,17 @@ def _unit(q: Quantity) -> str:
     return ""
 
 
-_IRREGULAR = {"people": "person", "men": "man", "women": "woman", "children": "child", "feet": "foot",
-              "teeth": "tooth", "mice": "mouse", "geese": "goose", "persons": "person"}
+_IRREGULAR = {
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+    "persons": "person",
+}
 
 
 def _lemma(word: str) -> str:
@@ -134,13 +155,34 @@ def numbers(ctx: Context) -> list[Num]:
                 value, ordinal, noun = value + 1, True, "occurrence"  # n times before: this is the n+1th
             if (not unit and not noun) or noun in _VAGUE:
                 continue
-            if not unit and not ordinal and 1900 <= value <= 2100 and value == int(value) and noun in {"", "year"}:
+            if (
+                not unit
+                and not ordinal
+                and 1900 <= value <= 2100
+                and value == int(value)
+                and noun in {"", "year"}
+            ):
                 continue  # a year, not a count
             lo_f, hi_f = _APPROX_BAND.get((q.approx or "").lower(), (1.0, 1.0))
             days = frozenset(d.resolved for d in ctx.analyses[a.id].dates if d.resolved and s <= d.start < e)
             raw = (q.unit if q.unit and not unit else q.noun) or unit
-            out.append(Num(a.id, value, unit, noun, value * lo_f, value * hi_f, ordinal, text, s, e, raw, days,
-                           _kind_words(after, None if q.unit and not unit else q.noun)))
+            out.append(
+                Num(
+                    a.id,
+                    value,
+                    unit,
+                    noun,
+                    value * lo_f,
+                    value * hi_f,
+                    ordinal,
+                    text,
+                    s,
+                    e,
+                    raw,
+                    days,
+                    _kind_words(after, None if q.unit and not unit else q.noun),
+                )
+            )
     return out
 
 
@@ -201,11 +243,15 @@ def number_conflicts(ctx: Context) -> list[dict]:
             if any(_comparable(nums[k], y) and _agree(nums[k], y) for k in by_article[x.article]):
                 continue
             # each article must give one value of its own for the measure, else which one is meant is unclear
-            if _unmatched(nums, by_article[x.article], by_article[y.article], x) > 1 or \
-                    _unmatched(nums, by_article[y.article], by_article[x.article], y) > 1:
+            if (
+                _unmatched(nums, by_article[x.article], by_article[y.article], x) > 1
+                or _unmatched(nums, by_article[y.article], by_article[x.article], y) > 1
+            ):
                 continue
             edges.append((i, j))
-    comps = [c for c in _components(len(nums), edges) if len({_fmt(nums[k].value) for k in c}) <= MAX_POSITIONS]
+    comps = [
+        c for c in _components(len(nums), edges) if len({_fmt(nums[k].value) for k in c}) <= MAX_POSITIONS
+    ]
     return [_number_conflict(ctx, nums, comp) for comp in comps]
 
 
@@ -216,8 +262,12 @@ def _same_time(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _unmatched(nums: list[Num], own: list[int], other: list[int], x: Num) -> int:
     """How many distinct values of x's measure an article gives that the other article does not."""
-    values = {_fmt(nums[k].value) for k in own if _comparable(nums[k], x)
-              and not any(_comparable(nums[o], nums[k]) and _agree(nums[o], nums[k]) for o in other)}
+    values = {
+        _fmt(nums[k].value)
+        for k in own
+        if _comparable(nums[k], x)
+        and not any(_comparable(nums[o], nums[k]) and _agree(nums[o], nums[k]) for o in other)
+    }
     return len(values)
 
 
@@ -238,16 +288,30 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
         n = nums[k]
         by_value[_fmt(n.value) + (f" {n.unit}" if n.unit else "")].append(n)
     positions = []
-    for value, ns in sorted(by_value.items(), key=lambda kv: min((ctx.order(n.article), n.start) for n in kv[1])):
+    for value, ns in sorted(
+        by_value.items(), key=lambda kv: min((ctx.order(n.article), n.start) for n in kv[1])
+    ):
         ns = sorted(ns, key=lambda n: (ctx.order(n.article), n.start))
-        positions.append({"value": value, "articles": list(dict.fromkeys(n.article for n in ns)),
-                          "evidence": list(dict.fromkeys(n.sentence for n in ns))})
+        positions.append(
+            {
+                "value": value,
+                "articles": list(dict.fromkeys(n.article for n in ns)),
+                "evidence": list(dict.fromkeys(n.sentence for n in ns)),
+            }
+        )
     first = nums[comp[0]]
     what = first.raw or first.noun or "count"
-    subject = f"amount in {first.unit}" if first.unit else (
-        f"number of {what}" if what.endswith("s") else f"{what} count")
-    return {"id": "x-" + short_hash("number", *(p["value"] for p in positions), positions[0]["evidence"][0]),
-            "kind": "number", "subject": subject, "positions": positions}
+    subject = (
+        f"amount in {first.unit}"
+        if first.unit
+        else (f"number of {what}" if what.endswith("s") else f"{what} count")
+    )
+    return {
+        "id": "x-" + short_hash("number", *(p["value"] for p in positions), positions[0]["evidence"][0]),
+        "kind": "number",
+        "subject": subject,
+        "positions": positions,
+    }
 
 
 # ---- dates -----------------------------------------------------------------------------------------
@@ -260,8 +324,11 @@ def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> lis
         dated: dict[str, list[Unit]] = defaultdict(list)
         for k in g:
             u = us[k]
-            days = {d.resolved for d in ctx.analyses[u.article].dates
-                    if d.granularity == "day" and d.resolved and u.start <= d.start < u.end}
+            days = {
+                d.resolved
+                for d in ctx.analyses[u.article].dates
+                if d.granularity == "day" and d.resolved and u.start <= d.start < u.end
+            }
             if len(days) == 1:
                 dated[next(iter(days))].append(u)
         if len(dated) < 2:
@@ -274,11 +341,22 @@ def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> lis
         sources = {day: {ctx.source_of(u.article) for u in units} for day, units in dated.items()}
         if len(set().union(*sources.values())) < 2:
             continue
-        positions = [{"value": day, "articles": list(dict.fromkeys(u.article for u in units)),
-                      "evidence": list(dict.fromkeys(u.text for u in units))}
-                     for day, units in sorted(dated.items())]
-        out.append({"id": "x-" + short_hash("date", us[g[0]].article, us[g[0]].start), "kind": "date",
-                    "subject": "date of: " + us[g[0]].text[:80], "positions": positions})
+        positions = [
+            {
+                "value": day,
+                "articles": list(dict.fromkeys(u.article for u in units)),
+                "evidence": list(dict.fromkeys(u.text for u in units)),
+            }
+            for day, units in sorted(dated.items())
+        ]
+        out.append(
+            {
+                "id": "x-" + short_hash("date", us[g[0]].article, us[g[0]].start),
+                "kind": "date",
+                "subject": "date of: " + us[g[0]].text[:80],
+                "positions": positions,
+            }
+        )
     return out
 
 
@@ -291,25 +369,66 @@ _TITLE_BEFORE = re.compile(
     r"General|Gen\.|Ambassador|Envoy|Speaker|Leader|Spokesman|Spokeswoman|Spokesperson|Justice|Judge|"
     r"Commissioner|Representative|Rep\.|Vice President|Director|Coach|Captain|Chief)|"
     r"(?:president|prime minister|chancellor|minister|secretary|senator|governor|mayor|king|queen|"
-    r"ambassador|envoy|speaker|spokesman|spokeswoman|spokesperson|director|coach|captain|chief))\s+$")
+    r"ambassador|envoy|speaker|spokesman|spokeswoman|spokesperson|director|coach|captain|chief))\s+$"
+)
 
 
 _TITLE_WORDS = {
-    "president", "prime", "premier", "chancellor", "minister", "secretary", "senator", "sen.", "governor",
-    "gov.", "mayor", "king", "queen", "prince", "princess", "pope", "chairman", "chairwoman", "chair", "ceo",
-    "general", "gen.", "ambassador", "envoy", "speaker", "leader", "spokesman", "spokeswoman",
-    "spokesperson", "justice", "judge", "commissioner", "representative", "rep.", "vice", "director",
-    "coach", "captain", "chief", "head",
+    "president",
+    "prime",
+    "premier",
+    "chancellor",
+    "minister",
+    "secretary",
+    "senator",
+    "sen.",
+    "governor",
+    "gov.",
+    "mayor",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "ceo",
+    "general",
+    "gen.",
+    "ambassador",
+    "envoy",
+    "speaker",
+    "leader",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "justice",
+    "judge",
+    "commissioner",
+    "representative",
+    "rep.",
+    "vice",
+    "director",
+    "coach",
+    "captain",
+    "chief",
+    "head",
 }
 
 
 # Only these say a title is no longer held. "then-" and "late" date or mourn a title that was held at
 # the time spoken of, "outgoing" and "acting" hold it still: none contradicts a current title.
 _PAST = re.compile(r"(?:^|\s)(?:former|ex-|erstwhile)\b", re.I)
-_TIME_WORDS = re.compile(r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile|acting|interim|incoming)\b", re.I)
+_TIME_WORDS = re.compile(
+    r"(?:^|\s)(?:former|ex-|then-|late|outgoing|erstwhile|acting|interim|incoming)\b", re.I
+)
 # a title before a name that owns a period ("President X's administration") speaks of that period
-_PERIOD_AFTER = re.compile(r"^\W{0,2}(?:['’]s?\s+)?(?:administration|government|presidency|era|term|tenure|"
-                           r"cabinet|years|reign|rule|time)\b", re.I)
+_PERIOD_AFTER = re.compile(
+    r"^\W{0,2}(?:['’]s?\s+)?(?:administration|government|presidency|era|term|tenure|"
+    r"cabinet|years|reign|rule|time)\b",
+    re.I,
+)
 
 
 def _base_title(role: str) -> tuple[str, bool]:
@@ -328,7 +447,8 @@ def _base_title(role: str) -> tuple[str, bool]:
 def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
     """One person called by a title as current in some articles and as past in others."""
     seen: dict[str, dict[str, dict[bool, dict[str, list[str]]]]] = defaultdict(
-        lambda: defaultdict(lambda: {True: defaultdict(list), False: defaultdict(list)}))
+        lambda: defaultdict(lambda: {True: defaultdict(list), False: defaultdict(list)})
+    )
     for eid, aid, role, start in _role_evidence(ctx, index):
         base, past = _base_title(role)
         if not base:
@@ -359,11 +479,22 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
                     arts = [a for a in arts if a not in past_arts] or arts
                 ev = [t for a in arts for t in sides[past][a]]
                 title = base[:1].upper() + base[1:]
-                positions.append({"value": ("former " if past else "") + title, "articles": arts,
-                                  "evidence": list(dict.fromkeys(ev))})
+                positions.append(
+                    {
+                        "value": ("former " if past else "") + title,
+                        "articles": arts,
+                        "evidence": list(dict.fromkeys(ev)),
+                    }
+                )
             name = index.by_id[eid].name
-            out.append({"id": "x-" + short_hash("role", eid, base), "kind": "role",
-                        "subject": f"{name}: {base}", "positions": positions})
+            out.append(
+                {
+                    "id": "x-" + short_hash("role", eid, base),
+                    "kind": "role",
+                    "subject": f"{name}: {base}",
+                    "positions": positions,
+                }
+            )
     return out
 
 
@@ -379,8 +510,8 @@ def _role_evidence(ctx: Context, index: EntityIndex) -> list[tuple[str, str, str
         for (aid, s, end), eid in sorted(index.of_mention.items()):
             if aid != a.id or index.by_id[eid].type != "PERSON":
                 continue
-            m = _TITLE_BEFORE.search(a.text[max(0, s - 60):s])
-            if m and not _PERIOD_AFTER.match(a.text[end:end + 30]):
+            m = _TITLE_BEFORE.search(a.text[max(0, s - 60) : s])
+            if m and not _PERIOD_AFTER.match(a.text[end : end + 30]):
                 role = " ".join(x for x in m.groups() if x)
                 out.append((eid, a.id, role, s - len(m.group(0))))
     return sorted(set(out))

@@ -22,8 +22,16 @@ _KIND_ORDER = {"denial": 0, "number": 1, "date": 2, "role": 3, "entity": 4, "quo
 
 
 def _article(a: Article) -> dict[str, Any]:
-    return {"id": a.id, "source": a.source or a.id, "title": a.title, "published": a.published, "url": a.url,
-            "path": a.path, "words": a.words or len(a.text.split()), "copy_of": a.copy_of}
+    return {
+        "id": a.id,
+        "source": a.source or a.id,
+        "title": a.title,
+        "published": a.published,
+        "url": a.url,
+        "path": a.path,
+        "words": a.words or len(a.text.split()),
+        "copy_of": a.copy_of,
+    }
 
 
 def _outvoted(conflicts: list[dict]) -> set[str]:
@@ -62,8 +70,13 @@ def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis
     attach_roles(ctx, index, [r for a in ctx.articles for r in ctx.analyses[a.id].roles])
     quotes, quote_conflicts = reconcile_quotes(ctx, index)
     claims, denials, units, groups = build_claims(ctx, index)
-    conflicts = denials + number_conflicts(ctx) + date_conflicts(ctx, units, groups) + \
-        role_conflicts(ctx, index) + quote_conflicts
+    conflicts = (
+        denials
+        + number_conflicts(ctx)
+        + date_conflicts(ctx, units, groups)
+        + role_conflicts(ctx, index)
+        + quote_conflicts
+    )
     conflicts.sort(key=lambda c: (_KIND_ORDER[c["kind"]], c["subject"], c["id"]))
     for conflict in conflicts:
         conflict["certainty"] = "likely" if conflict["kind"] in CONFIDENT_KINDS else "possible"

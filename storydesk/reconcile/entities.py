@@ -29,7 +29,19 @@ _HONORIFIC = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "p
 _GIVEN_NAME_HONORIFIC = {"sir", "dame"}
 _SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
-_LABEL_ORDER = ["PERSON", "GPE", "ORG", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART", "LANGUAGE"]
+_LABEL_ORDER = [
+    "PERSON",
+    "GPE",
+    "ORG",
+    "NORP",
+    "LOC",
+    "FAC",
+    "EVENT",
+    "PRODUCT",
+    "LAW",
+    "WORK_OF_ART",
+    "LANGUAGE",
+]
 
 
 def display(text: str) -> str:
@@ -95,19 +107,48 @@ def first_name_compatible(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
         return True
-    return jellyfish.levenshtein_distance(a, b) <= 1 + (min(len(a), len(b)) >= 6) and \
-        jellyfish.jaro_winkler_similarity(a, b) >= 0.85
+    return (
+        jellyfish.levenshtein_distance(a, b) <= 1 + (min(len(a), len(b)) >= 6)
+        and jellyfish.jaro_winkler_similarity(a, b) >= 0.85
+    )
 
 
 _STOP = {"of", "the", "and", "for", "de", "&"}
 # words that name what kind of body or place a name is: "Apple Inc." is Apple, "Aceh province" is Aceh
-_ORG_SUFFIX = {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag", "sa", "gmbh", "limited", "company"}
-_PLACE_WORDS = {"province", "state", "county", "city", "strip", "region", "district", "island", "islands",
-                "prefecture", "territory", "oblast", "municipality", "area"}
+_ORG_SUFFIX = {
+    "inc",
+    "corp",
+    "corporation",
+    "co",
+    "ltd",
+    "llc",
+    "plc",
+    "ag",
+    "sa",
+    "gmbh",
+    "limited",
+    "company",
+}
+_PLACE_WORDS = {
+    "province",
+    "state",
+    "county",
+    "city",
+    "strip",
+    "region",
+    "district",
+    "island",
+    "islands",
+    "prefecture",
+    "territory",
+    "oblast",
+    "municipality",
+    "area",
+}
 
 
 def acronym_of(short: str, long_parts: list[str]) -> bool:
-    """"nato" of north atlantic treaty organization; "usgs" of us geological survey."""
+    """ "nato" of north atlantic treaty organization; "usgs" of us geological survey."""
     words = [p for p in long_parts if p not in _STOP]
     if len(short) < 2 or len(words) < 2:
         return False
@@ -131,9 +172,17 @@ def _expands(pa: list[str], pb: list[str]) -> bool:
     while i < len(pa) and j < len(pb):
         if pa[i] == pb[j]:
             i, j = i + 1, j + 1
-        elif len(pa[i]) >= 2 and "".join(w[0] for w in pb[j:j + len(pa[i])]) == pa[i] and j + len(pa[i]) <= len(pb):
+        elif (
+            len(pa[i]) >= 2
+            and "".join(w[0] for w in pb[j : j + len(pa[i])]) == pa[i]
+            and j + len(pa[i]) <= len(pb)
+        ):
             i, j = i + 1, j + len(pa[i])
-        elif len(pb[j]) >= 2 and "".join(w[0] for w in pa[i:i + len(pb[j])]) == pb[j] and i + len(pb[j]) <= len(pa):
+        elif (
+            len(pb[j]) >= 2
+            and "".join(w[0] for w in pa[i : i + len(pb[j])]) == pb[j]
+            and i + len(pb[j]) <= len(pa)
+        ):
             i, j = i + len(pb[j]), j + 1
         else:
             return False
@@ -152,15 +201,26 @@ class Entity:
     surnames: set[str] = field(default_factory=set)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "type": self.type, "variants": self.variants,
-                "articles": self.articles, "mentions": self.mentions, "roles": self.roles}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "variants": self.variants,
+            "articles": self.articles,
+            "mentions": self.mentions,
+            "roles": self.roles,
+        }
 
 
 class EntityIndex:
     """The story's entities and which mention belongs to which."""
 
-    def __init__(self, entities: list[Entity], of_mention: dict[tuple[str, int, int], str],
-                 texts: dict[tuple[str, int, int], str]) -> None:
+    def __init__(
+        self,
+        entities: list[Entity],
+        of_mention: dict[tuple[str, int, int], str],
+        texts: dict[tuple[str, int, int], str],
+    ) -> None:
         self.entities = entities
         self.of_mention = of_mention
         self.by_id = {e.id: e for e in entities}
@@ -236,29 +296,39 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     keys = sorted(nodes)
     labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
     # a name written after an honorific is a person's, whatever the model called it
-    titled = {k: h for k in keys if parts[k] and (h := next((honorific(m.text) for m in nodes[k]
-                                                             if honorific(m.text)), None))}
+    titled = {
+        k: h
+        for k in keys
+        if parts[k] and (h := next((honorific(m.text) for m in nodes[k] if honorific(m.text)), None))
+    }
     titled_names = {tuple(parts[k]) for k in titled if ntype[k] in PERSON_CONFUSABLE}
     for k in keys:  # and so is the same name written without it ("Jane Roe" beside "Dame Jane Roe")
-        if ntype[k] in PERSON_CONFUSABLE and (k in titled or tuple(parts[k]) in titled_names and len(parts[k]) >= 2):
+        if ntype[k] in PERSON_CONFUSABLE and (
+            k in titled or tuple(parts[k]) in titled_names and len(parts[k]) >= 2
+        ):
             ntype[k] = "PERSON"
             labels[k].add("PERSON")
     lone_people = {parts[k][0] for k in keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
     # A full name is a person's when any mention of it is tagged PERSON, or its surname is used alone as one
-    full_people = [k for k in keys if len(parts[k]) >= 2 and ntype[k] in PERSON_CONFUSABLE
-                   and ("PERSON" in labels[k] or parts[k][-1] in lone_people)]
+    full_people = [
+        k
+        for k in keys
+        if len(parts[k]) >= 2
+        and ntype[k] in PERSON_CONFUSABLE
+        and ("PERSON" in labels[k] or parts[k][-1] in lone_people)
+    ]
     for k in full_people:
         ntype[k] = "PERSON"
     # 2. full names of people: fuzzy surname plus a compatible first name
     for i, a in enumerate(full_people):
-        for b in full_people[i + 1:]:
+        for b in full_people[i + 1 :]:
             pa, pb = parts[a], parts[b]
             if surname_match(pa[-1], pb[-1]) and first_name_compatible(pa[0], pb[0]):
                 uf.union(a, b)
     # 3. other names: acronyms, near-identical spellings, same words in another order
     others = [k for k in keys if ntype[k] != "PERSON"]
     for i, a in enumerate(others):
-        for b in others[i + 1:]:
+        for b in others[i + 1 :]:
             if _same_other(a, b, parts, upper, ntype):
                 uf.union(a, b)
     # 4. lone surnames (and people mislabelled as organisations) join one full name when unambiguous
@@ -284,8 +354,9 @@ def resolve_entities(ctx: Context) -> EntityIndex:
                 _first_name_only(k, nodes, parts, person_groups, in_article, uf)
             continue
         for m in nodes[k]:  # ambiguous in the story: decide per article
-            local = _surname_candidates(parts[k][0], {g: person_groups[g] for g in in_article[m.article_id]},
-                                        parts)
+            local = _surname_candidates(
+                parts[k][0], {g: person_groups[g] for g in in_article[m.article_id]}, parts
+            )
             if len(local) == 1:
                 assign[(m.article_id, m.start, m.end)] = next(iter(local))
     # 5. build the entities
@@ -297,20 +368,31 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     return _build(ctx, groups, parts, ntype)
 
 
-def _given_name_owner(k: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]],
-                      uf: UnionFind[str]) -> bool:
+def _given_name_owner(
+    k: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]], uf: UnionFind[str]
+) -> bool:
     """Join a name written after "Sir"/"Dame" (a given name) to the one person of the story it begins."""
-    owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
+    owners = {
+        root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)
+    }
     if len(owners) != 1:
         return False
     uf.union(k, next(iter(owners)))
     return True
 
 
-def _first_name_only(k: str, nodes: dict[str, list[Mention]], parts: dict[str, list[str]],
-                     person_groups: dict[str, set[str]], in_article: dict[str, set[str]], uf: UnionFind[str]) -> None:
+def _first_name_only(
+    k: str,
+    nodes: dict[str, list[Mention]],
+    parts: dict[str, list[str]],
+    person_groups: dict[str, set[str]],
+    in_article: dict[str, set[str]],
+    uf: UnionFind[str],
+) -> None:
     """A lone first name ("Matt") joins the one person of the story with that first name, in its articles."""
-    owners = {root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)}
+    owners = {
+        root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)
+    }
     if len(owners) != 1:
         return
     root = next(iter(owners))
@@ -336,7 +418,9 @@ def _compatible(a: str, b: str) -> bool:
     return a == b or {a, b} <= PLACE | {"ORG"} or {a, b} <= {"ORG", "NORP", "PRODUCT"}
 
 
-def _same_other(a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]) -> bool:
+def _same_other(
+    a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]
+) -> bool:
     pa, pb = parts[a], parts[b]
     if not pa or not pb:
         return False
@@ -356,22 +440,29 @@ def _same_other(a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bo
     sa, sb = " ".join(pa), " ".join(pb)
     if min(len(sa), len(sb)) < 6 or sa[:2] != sb[:2]:
         return False
-    return jellyfish.levenshtein_distance(sa, sb) <= max(1, len(sa) // 10) and \
-        jellyfish.jaro_winkler_similarity(sa, sb) >= 0.93
+    return (
+        jellyfish.levenshtein_distance(sa, sb) <= max(1, len(sa) // 10)
+        and jellyfish.jaro_winkler_similarity(sa, sb) >= 0.93
+    )
 
 
-def _build(ctx: Context, groups: dict[str, list[Mention]], parts: dict[str, list[str]],
-           ntype: dict[str, str]) -> EntityIndex:
+def _build(
+    ctx: Context, groups: dict[str, list[Mention]], parts: dict[str, list[str]], ntype: dict[str, str]
+) -> EntityIndex:
     entities: list[Entity] = []
     of_mention: dict[tuple[str, int, int], str] = {}
     texts: dict[tuple[str, int, int], str] = {}
     used: set[str] = set()
-    ordered = sorted(groups.values(), key=lambda ms: (-len(ms), min(ctx.order(m.article_id) for m in ms),
-                                                      min(m.start for m in ms)))
+    ordered = sorted(
+        groups.values(),
+        key=lambda ms: (-len(ms), min(ctx.order(m.article_id) for m in ms), min(m.start for m in ms)),
+    )
     for ms in ordered:
         etype = _node_type(Counter(m.label for m in ms))
-        if any(ntype.get(norm_name(m.text)) == "PERSON" and len(parts.get(norm_name(m.text), [])) >= 2
-               for m in ms):
+        if any(
+            ntype.get(norm_name(m.text)) == "PERSON" and len(parts.get(norm_name(m.text), [])) >= 2
+            for m in ms
+        ):
             etype = "PERSON"
         name = _canonical(ctx, ms)
         eid = "e-" + short_hash(etype, norm_name(name))
@@ -406,7 +497,14 @@ def _canonical(ctx: Context, ms: list[Mention]) -> str:
     def key(f: str) -> tuple:
         n_parts = min(len(name_parts(norm_name(f))), 3)
         # the name itself before the name with its honorific ("Jane Roe", not "Dame Jane Roe")
-        return (-n_parts, honorific(f) is not None, -len(last_arts[_last(f)]), -last[_last(f)], -len(forms[f]), f)
+        return (
+            -n_parts,
+            honorific(f) is not None,
+            -len(last_arts[_last(f)]),
+            -last[_last(f)],
+            -len(forms[f]),
+            f,
+        )
 
     return sorted(forms, key=key)[0]
 
@@ -455,5 +553,7 @@ def attach_roles(ctx: Context, index: EntityIndex, roles: list[Role]) -> None:
         by_entity[eid][key] = (form, arts)
     for e in index.entities:
         items = by_entity.get(e.id, {})
-        e.roles = [{"text": form, "articles": sorted(arts, key=ctx.order)}
-                   for _k, (form, arts) in sorted(items.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))]
+        e.roles = [
+            {"text": form, "articles": sorted(arts, key=ctx.order)}
+            for _k, (form, arts) in sorted(items.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
+        ]

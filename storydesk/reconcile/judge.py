@@ -33,49 +33,143 @@ ARTICLE_SENTENCES = 3  # an article is judged on its sentences closest to a
 MAX_ARTICLE_SENTENCES = 60  # only the top of a long article is read (leads carry the claims)
 
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\b|\b[A-Z]{2,}\b")
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[,.]\d+)*)(?:\s*(%|percent|per cent))?(?:\s+([a-z]+))?", re.IGNORECASE)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100,
-                 "dozen": 12, "thousand": 1000, "million": 1e6, "billion": 1e9}
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:[,.]\d+)*)(?:\s*(%|percent|per cent))?(?:\s+([a-z]+))?", re.IGNORECASE
+)
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "hundred": 100,
+    "dozen": 12,
+    "thousand": 1000,
+    "million": 1e6,
+    "billion": 1e9,
+}
 _SCALE = {"million": 1e6, "billion": 1e9, "trillion": 1e12, "thousand": 1e3}
 _SENTENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
-_STOP = frozenset("""a an the and or but if of in on at to for from by with as is are was were be been being
+_STOP = frozenset(
+    """a an the and or but if of in on at to for from by with as is are was were be been being
 has have had do does did will would shall should can could may might must it its this that these those
 he she they we you i his her their our your him them us me my who whom which what when where why how
 than then there here also just about into over after before while said says say told according not no
-""".split())
+""".split()
+)
 NEGATION = frozenset("not no never neither nor none nobody nothing nowhere without cannot n't".split())
-DENIAL = frozenset("""deny denies denied denying denial reject rejects rejected rejecting dismiss dismisses
+DENIAL = frozenset(
+    """deny denies denied denying denial reject rejects rejected rejecting dismiss dismisses
 dismissed refute refutes refuted rebut rebutted contradict contradicts contradicted false untrue baseless
 unfounded debunk debunked hoax fake wrong incorrect misleading disputed disputes dispute disputing
-contested contests contest challenge challenged""".split())
-DOUBT = frozenset("""however but although though yet despite doubt doubts doubted question questioned
+contested contests contest challenge challenged""".split()
+)
+DOUBT = frozenset(
+    """however but although though yet despite doubt doubts doubted question questioned
 questions skeptical sceptical critics criticized criticised claim claims claimed claiming allegedly alleged
-reportedly purportedly supposedly unclear unproven unverified concerns warned warn fears""".split())
+reportedly purportedly supposedly unclear unproven unverified concerns warned warn fears""".split()
+)
 # words that exclude each other when both sides say them of one thing
 _ANTONYMS = [
-    ("rise", "fall"), ("rose", "fell"), ("increase", "decrease"), ("increased", "decreased"), ("up", "down"),
-    ("win", "lose"), ("won", "lost"), ("gain", "loss"), ("gained", "lost"), ("higher", "lower"),
-    ("more", "fewer"), ("more", "less"), ("support", "oppose"), ("supports", "opposes"),
-    ("supported", "opposed"), ("approve", "reject"), ("approved", "rejected"), ("accept", "reject"),
-    ("accepted", "rejected"), ("guilty", "innocent"), ("alive", "dead"), ("open", "closed"),
-    ("legal", "illegal"), ("true", "false"), ("success", "failure"), ("succeeded", "failed"),
-    ("agree", "disagree"), ("agreed", "refused"), ("confirmed", "denied"), ("confirm", "deny"),
-    ("strong", "weak"), ("stronger", "weaker"), ("best", "worst"), ("better", "worse"), ("safe", "dangerous"),
-    ("peaceful", "violent"), ("captured", "held"), ("allow", "ban"), ("allowed", "banned"), ("ended", "continued"),
+    ("rise", "fall"),
+    ("rose", "fell"),
+    ("increase", "decrease"),
+    ("increased", "decreased"),
+    ("up", "down"),
+    ("win", "lose"),
+    ("won", "lost"),
+    ("gain", "loss"),
+    ("gained", "lost"),
+    ("higher", "lower"),
+    ("more", "fewer"),
+    ("more", "less"),
+    ("support", "oppose"),
+    ("supports", "opposes"),
+    ("supported", "opposed"),
+    ("approve", "reject"),
+    ("approved", "rejected"),
+    ("accept", "reject"),
+    ("accepted", "rejected"),
+    ("guilty", "innocent"),
+    ("alive", "dead"),
+    ("open", "closed"),
+    ("legal", "illegal"),
+    ("true", "false"),
+    ("success", "failure"),
+    ("succeeded", "failed"),
+    ("agree", "disagree"),
+    ("agreed", "refused"),
+    ("confirmed", "denied"),
+    ("confirm", "deny"),
+    ("strong", "weak"),
+    ("stronger", "weaker"),
+    ("best", "worst"),
+    ("better", "worse"),
+    ("safe", "dangerous"),
+    ("peaceful", "violent"),
+    ("captured", "held"),
+    ("allow", "ban"),
+    ("allowed", "banned"),
+    ("ended", "continued"),
 ]
-_ANTONYM = {w: {v for a, b in _ANTONYMS for v in ((b,) if a == w else (a,) if b == w else ())}
-            for pair in _ANTONYMS for w in pair}
+_ANTONYM = {
+    w: {v for a, b in _ANTONYMS for v in ((b,) if a == w else (a,) if b == w else ())}
+    for pair in _ANTONYMS
+    for w in pair
+}
 
 FEATURES = (
-    "cos", "cos_top", "cos_article", "cos_title", "has_title", "article",
-    "jaccard", "cover_a", "cover_b", "fuzz",
-    "names_shared", "names_a_only", "names_b_only", "names_jaccard",
-    "numbers_shared", "numbers_a_only", "numbers_b_only", "number_clash",
-    "neg_a", "neg_b", "neg_xor", "deny_a", "deny_b", "doubt_a", "doubt_b", "antonym",
-    "len_a", "len_b", "len_ratio",
-    "cos_x_neg_xor", "cos_x_clash", "cos_x_deny_b", "cos_x_antonym", "cos_x_cover", "cos_sq",
-    "bigram_a", "bigram_b", "trigram_a", "trigram_b", "char_jaccard", "only_a", "only_b", "len_diff",
+    "cos",
+    "cos_top",
+    "cos_article",
+    "cos_title",
+    "has_title",
+    "article",
+    "jaccard",
+    "cover_a",
+    "cover_b",
+    "fuzz",
+    "names_shared",
+    "names_a_only",
+    "names_b_only",
+    "names_jaccard",
+    "numbers_shared",
+    "numbers_a_only",
+    "numbers_b_only",
+    "number_clash",
+    "neg_a",
+    "neg_b",
+    "neg_xor",
+    "deny_a",
+    "deny_b",
+    "doubt_a",
+    "doubt_b",
+    "antonym",
+    "len_a",
+    "len_b",
+    "len_ratio",
+    "cos_x_neg_xor",
+    "cos_x_clash",
+    "cos_x_deny_b",
+    "cos_x_antonym",
+    "cos_x_cover",
+    "cos_sq",
+    "bigram_a",
+    "bigram_b",
+    "trigram_a",
+    "trigram_b",
+    "char_jaccard",
+    "only_a",
+    "only_b",
+    "len_diff",
 )
 
 
@@ -135,7 +229,7 @@ def _names(ascii_text: str) -> frozenset[str]:
     found = set()
     for match in _NAME.finditer(ascii_text):
         start = match.start()
-        before = ascii_text[max(0, start - 2):start]
+        before = ascii_text[max(0, start - 2) : start]
         opener = start == 0 or before.endswith((". ", "\n", '"', "“")) or before.strip() == ""
         word = match.group(0)
         if opener and word.lower() in _STOP:
@@ -190,12 +284,12 @@ def _near(x: float, y: float) -> bool:
 
 
 def _ngrams(words: list[str], n: int) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
 def _chargrams(text: str, n: int = 4) -> frozenset[str]:
     low = text.lower()
-    return frozenset(low[i:i + n] for i in range(len(low) - n + 1))
+    return frozenset(low[i : i + n] for i in range(len(low) - n + 1))
 
 
 def _cover(grams_a: frozenset, grams_b: frozenset) -> tuple[float, float]:
@@ -209,8 +303,9 @@ def _antonyms(a: Text, b: Text) -> int:
     return sum(1 for w in set(a.words) if _ANTONYM.get(w, set()) & words_b)
 
 
-def pair_features(a: Text, b: Text, cos: float, cos_top: float, cos_article: float,
-                  cos_title: float | None, article: bool) -> np.ndarray:
+def pair_features(
+    a: Text, b: Text, cos: float, cos_top: float, cos_article: float, cos_title: float | None, article: bool
+) -> np.ndarray:
     """The feature row of one pair, in the order of FEATURES."""
     shared = len(a.stems & b.stems)
     union = len(a.stems | b.stems) or 1
@@ -223,19 +318,47 @@ def pair_features(a: Text, b: Text, cos: float, cos_top: float, cos_article: flo
     len_a, len_b = len(a.words), len(b.words)
     deny_b = min(b.denials, 3)
     row = [
-        cos, cos_top, cos_article, cos_title or 0.0, float(cos_title is not None), float(article),
-        shared / union, cover_a, shared / max(1, len(b.stems)), fuzz.token_set_ratio(a.text, b.text) / 100,
-        min(names_shared, 5), min(len(a.names - b.names), 5), min(len(b.names - a.names), 5),
+        cos,
+        cos_top,
+        cos_article,
+        cos_title or 0.0,
+        float(cos_title is not None),
+        float(article),
+        shared / union,
+        cover_a,
+        shared / max(1, len(b.stems)),
+        fuzz.token_set_ratio(a.text, b.text) / 100,
+        min(names_shared, 5),
+        min(len(a.names - b.names), 5),
+        min(len(b.names - a.names), 5),
         names_shared / max(1, len(a.names | b.names)),
-        min(nums_shared, 3), min(len(a.numbers) - nums_shared, 3), min(max(0, len(b.numbers) - nums_shared), 3),
+        min(nums_shared, 3),
+        min(len(a.numbers) - nums_shared, 3),
+        min(max(0, len(b.numbers) - nums_shared), 3),
         clash,
-        min(a.negations, 3), min(b.negations, 3), neg_xor, min(a.denials, 3), deny_b,
-        min(a.doubts, 3), min(b.doubts, 3), antonym,
-        math.log1p(len_a), math.log1p(len_b), min(len_a, len_b) / max(1, len_a, len_b),
-        cos * neg_xor, cos * clash, cos * deny_b, cos * antonym, cos * cover_a, cos * cos,
-        *_cover(a.bigrams, b.bigrams), *_cover(a.trigrams, b.trigrams),
+        min(a.negations, 3),
+        min(b.negations, 3),
+        neg_xor,
+        min(a.denials, 3),
+        deny_b,
+        min(a.doubts, 3),
+        min(b.doubts, 3),
+        antonym,
+        math.log1p(len_a),
+        math.log1p(len_b),
+        min(len_a, len_b) / max(1, len_a, len_b),
+        cos * neg_xor,
+        cos * clash,
+        cos * deny_b,
+        cos * antonym,
+        cos * cover_a,
+        cos * cos,
+        *_cover(a.bigrams, b.bigrams),
+        *_cover(a.trigrams, b.trigrams),
         len(a.chargrams & b.chargrams) / max(1, len(a.chargrams | b.chargrams)),
-        min(len(a.stems - b.stems), 10), min(len(b.stems - a.stems), 10), math.log1p(abs(len_a - len_b)),
+        min(len(a.stems - b.stems), 10),
+        min(len(b.stems - a.stems), 10),
+        math.log1p(abs(len_a - len_b)),
     ]
     return np.asarray(row, dtype=np.float64)
 
@@ -244,22 +367,33 @@ def pair_features(a: Text, b: Text, cos: float, cos_top: float, cos_article: flo
 
 CLAIM_CUE = re.compile(
     r"\b(?:claim(?:s|ed|ing)?|said|says|saying|insist(?:s|ed)?|assert(?:s|ed)?|announc(?:e|es|ed)|"
-    r"celebrat(?:e|es|ed)|reiterat(?:e|es|ed)|told|declared?|reported|according to)\b", re.IGNORECASE)
+    r"celebrat(?:e|es|ed)|reiterat(?:e|es|ed)|told|declared?|reported|according to)\b",
+    re.IGNORECASE,
+)
 # outcomes that exclude each other: taking something against still holding it
-GAIN = re.compile(r"\b(?:captur(?:e|es|ed|ing)|t(?:ake|aken|ook|aking)|seiz(?:e|es|ed|ing)|f(?:all|ell|allen)|"
-                  r"control(?:s|led)?|occup(?:y|ies|ied)|liberat(?:e|es|ed)|w(?:in|on))\b", re.IGNORECASE)
-HOLD = re.compile(r"\b(?:h(?:old|olds|eld|olding)|retain(?:s|ed)?|repel(?:s|led)?|defend(?:s|ed)?|"
-                  r"remain(?:s|ed)? in (?:their|its|our) hands|counter-?attack(?:s|ed)?|push(?:ed)? back)\b",
-                  re.IGNORECASE)
+GAIN = re.compile(
+    r"\b(?:captur(?:e|es|ed|ing)|t(?:ake|aken|ook|aking)|seiz(?:e|es|ed|ing)|f(?:all|ell|allen)|"
+    r"control(?:s|led)?|occup(?:y|ies|ied)|liberat(?:e|es|ed)|w(?:in|on))\b",
+    re.IGNORECASE,
+)
+HOLD = re.compile(
+    r"\b(?:h(?:old|olds|eld|olding)|retain(?:s|ed)?|repel(?:s|led)?|defend(?:s|ed)?|"
+    r"remain(?:s|ed)? in (?:their|its|our) hands|counter-?attack(?:s|ed)?|push(?:ed)? back)\b",
+    re.IGNORECASE,
+)
 NEGATED = re.compile(
     r"\b(?:no|not|never|neither|nor|none|deny|denies|denied|reject(?:s|ed)?|dismiss(?:es|ed)?|"
-    r"dispute[sd]?|false|untrue|unfounded)\b|n['’]t\b", re.IGNORECASE)
+    r"dispute[sd]?|false|untrue|unfounded)\b|n['’]t\b",
+    re.IGNORECASE,
+)
 CONTRAST = re.compile(r"\b(?:however|but|still|although|though|contrary|countered|insisted)\b", re.IGNORECASE)
 GAIN_AFTER, GAIN_BEFORE = 45, 70  # characters around a verb of taking where its object is named
 
 
 # "took 23 prisoners in the Gulf": a place after a preposition of place is where, not what, was taken
-_LOCATIVE = re.compile(r"\b(?:in|at|near|off|on|across|along|outside|inside|around)\s+(?:\S+\s+)?$", re.IGNORECASE)
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|off|on|across|along|outside|inside|around)\s+(?:\S+\s+)?$", re.IGNORECASE
+)
 _PASSIVE = re.compile(r"\b(?:is|was|are|were|been|being|has|had|have|now|fully|under)\b", re.IGNORECASE)
 
 
@@ -271,13 +405,13 @@ def is_taken(text: str, name: str) -> bool:
     "allow X to retain seized land").
     """
     for verb in GAIN.finditer(text):
-        after = text[verb.end():verb.end() + GAIN_AFTER]
+        after = text[verb.end() : verb.end() + GAIN_AFTER]
         for found in re.finditer(rf"\b{re.escape(name)}\b(?!['’]s)", after):
-            if not _LOCATIVE.search(after[:found.start()]):
+            if not _LOCATIVE.search(after[: found.start()]):
                 return True
-        before = text[max(0, verb.start() - GAIN_BEFORE):verb.start()]
+        before = text[max(0, verb.start() - GAIN_BEFORE) : verb.start()]
         for found in re.finditer(rf"\b{re.escape(name)}\b(?!['’]s)", before):
-            if _PASSIVE.search(before[found.end():]):
+            if _PASSIVE.search(before[found.end() :]):
                 return True
     return False
 
@@ -315,8 +449,11 @@ def answered_subject(a: str, b: str) -> str | None:
 
 
 # capitalised words that open sentences or name days and months: never what was taken
-_NOT_TAKEN = frozenset(WEEKDAY_NAMES) | frozenset(MONTH_NAMES) | \
-    frozenset({"meanwhile", "earlier", "later", "however"})
+_NOT_TAKEN = (
+    frozenset(WEEKDAY_NAMES)
+    | frozenset(MONTH_NAMES)
+    | frozenset({"meanwhile", "earlier", "later", "however"})
+)
 
 
 @dataclass
@@ -334,7 +471,9 @@ class Judge:
 
     def __init__(self, weights: dict) -> None:
         if list(weights["features"]) != list(FEATURES):
-            raise ValueError("judge_weights.json was trained on other features: retrain with bench/judge_train.py")
+            raise ValueError(
+                "judge_weights.json was trained on other features: retrain with bench/judge_train.py"
+            )
         self.classes = list(weights["classes"])
         self.mean = np.asarray(weights["mean"])
         self.scale = np.asarray(weights["scale"])
@@ -363,7 +502,9 @@ class Judge:
                 relation = "disputes"
             elif relation == "disputes":
                 relation = max(("corroborates", "related", "unrelated"), key=lambda r: named[r])
-            if relation == "corroborates" and named["corroborates"] < self.thresholds.get("corroborates", 0.0):
+            if relation == "corroborates" and named["corroborates"] < self.thresholds.get(
+                "corroborates", 0.0
+            ):
                 relation = "related"
             out.append(Verdict(relation, round(named[relation], 4), named))
         return out
@@ -409,8 +550,15 @@ def _row(p: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarra
     sims = np.array([float(a_vec @ vectors[s]) for s in parts])
     top = np.argsort(-sims)[:ARTICLE_SENTENCES]
     best = " ".join(parts[k] for k in sorted(top))
-    return pair_features(a_text, Text.read(best), float(sims[top[0]]), float(sims[top].mean()),
-                         float(a_vec @ vectors[p.b]), cos_title, article=True)
+    return pair_features(
+        a_text,
+        Text.read(best),
+        float(sims[top[0]]),
+        float(sims[top].mean()),
+        float(a_vec @ vectors[p.b]),
+        cos_title,
+        article=True,
+    )
 
 
 def judge(pairs: Sequence[Pair], model: Judge | None = None) -> list[Verdict]:
@@ -426,8 +574,9 @@ def judge(pairs: Sequence[Pair], model: Judge | None = None) -> list[Verdict]:
     return verdicts
 
 
-def same_claim_probabilities(texts: Sequence[str], vectors: np.ndarray, pairs: Sequence[tuple[int, int]],
-                             model: Judge | None = None) -> np.ndarray:
+def same_claim_probabilities(
+    texts: Sequence[str], vectors: np.ndarray, pairs: Sequence[tuple[int, int]], model: Judge | None = None
+) -> np.ndarray:
     """P(corroborates) for pairs of sentences given by index, each read once (the dossier's alignment)."""
     if not pairs:
         return np.zeros(0)

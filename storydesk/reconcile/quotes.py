@@ -25,7 +25,9 @@ from .attribution import Credit, attribution_conflicts
 from .common import Context, trim_span
 from .entities import EntityIndex, norm_name
 
-MIN_QUOTE_WORDS = 4  # a quote of fewer words ("a mess") matches only when identical; a shorter sentence is no piece
+MIN_QUOTE_WORDS = (
+    4  # a quote of fewer words ("a mess") matches only when identical; a shorter sentence is no piece
+)
 SAME_TOKENS = 90  # token-set ratio at which two quote texts are one
 VARIANT_COSINE = 0.78  # embedding cosine at which the same speaker's quotes are one, reworded
 CONFLICT_COSINE = 0.78  # same speaker, same topic, overlapping words: the outlets quote differently
@@ -82,9 +84,17 @@ def _innermost(occs: list[QuoteOcc]) -> list[QuoteOcc]:
         for inner in occs:
             if inner is outer or inner.article != outer.article or inner.kind == "indirect":
                 continue
-            if outer.start <= inner.start and inner.end <= outer.end and (outer.start, outer.end) != (inner.start, inner.end):
+            if (
+                outer.start <= inner.start
+                and inner.end <= outer.end
+                and (outer.start, outer.end) != (inner.start, inner.end)
+            ):
                 if inner.speaker is None:
-                    inner.speaker, inner.via_pronoun, inner.written = outer.speaker, outer.via_pronoun, outer.written
+                    inner.speaker, inner.via_pronoun, inner.written = (
+                        outer.speaker,
+                        outer.via_pronoun,
+                        outer.written,
+                    )
                 dropped.add(i)
     return [o for i, o in enumerate(occs) if i not in dropped]
 
@@ -115,7 +125,11 @@ def _speaker_entity(index: EntityIndex, q: Quote) -> str | None:
     written, else by its name; with no name, only an entity that is the whole speaker phrase ("the
     ministry"). A name that merely modifies the speaker ("Ostrelian officials", "Varn's envoys") is not who
     spoke; nor is a nationality or group (NORP) or a place that is not a country (LOC)."""
-    span = (q.speaker_start, q.speaker_end) if q.speaker_start is not None and q.speaker_end is not None else None
+    span = (
+        (q.speaker_start, q.speaker_end)
+        if q.speaker_start is not None and q.speaker_end is not None
+        else None
+    )
     speaker = None
     if q.speaker:
         if span:
@@ -142,12 +156,19 @@ def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
         # a short fragment joins a longer quote that holds it only when one speaker is known to say both
         short, long = sorted((a.key, b.key), key=len)
         named = not a.via_pronoun and not b.via_pronoun
-        return bool(a.speaker) and a.speaker == b.speaker and named and len(short.split()) >= 3 and \
-            f" {short} " in f" {long} "
+        return (
+            bool(a.speaker)
+            and a.speaker == b.speaker
+            and named
+            and len(short.split()) >= 3
+            and f" {short} " in f" {long} "
+        )
     short, long = sorted((a.key, b.key), key=len)
     if f" {short} " in f" {long} ":
         return True
-    return fuzz.token_set_ratio(a.key, b.key) >= SAME_TOKENS and fuzz.partial_ratio(short, long) >= SAME_TOKENS
+    return (
+        fuzz.token_set_ratio(a.key, b.key) >= SAME_TOKENS and fuzz.partial_ratio(short, long) >= SAME_TOKENS
+    )
 
 
 def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict]]:
@@ -196,7 +217,12 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
                     heads.add(head)
             # only words given as verbatim quotation can be misquoted
             direct = all(any(occs[k].kind == "direct" for k in g) for g in (cores[i], cores[j]))
-            if direct and sim[i, j] >= CONFLICT_COSINE and not (ai & aj) and _overlap(occs, cores[i], cores[j]):
+            if (
+                direct
+                and sim[i, j] >= CONFLICT_COSINE
+                and not (ai & aj)
+                and _overlap(occs, cores[i], cores[j])
+            ):
                 conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], sp))
     quotes = []
     for i, g in enumerate(cores):
@@ -211,12 +237,16 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
 
 def _attribution_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]) -> list[dict]:
     """Outlets that credit the same words to different people, each by name (attribution.py)."""
-    credits = [Credit(o.speaker, o.article, _sentence_text(ctx, o), o.written, o.start)
-               for o in (occs[k] for k in g) if o.speaker and not o.via_pronoun]
+    credits = [
+        Credit(o.speaker, o.article, _sentence_text(ctx, o), o.written, o.start)
+        for o in (occs[k] for k in g)
+        if o.speaker and not o.via_pronoun
+    ]
     main = _longest(occs, g)
     words = " ".join(main.text.split()[:8])
-    return attribution_conflicts(ctx, index, credits, ("speaker", main.article, main.start),
-                                 f"who said “{words}…”")
+    return attribution_conflicts(
+        ctx, index, credits, ("speaker", main.article, main.start), f"who said “{words}…”"
+    )
 
 
 def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:
@@ -283,10 +313,18 @@ def _first(ctx: Context, q: dict) -> tuple:
     return (ctx.order(o["article"]), o["start"])
 
 
-def _quote(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], core: list[int],
-           variant_groups: list[list[int]], speaker: str | None) -> dict:
-    members = sorted(core + [k for g in variant_groups for k in g],
-                     key=lambda k: (ctx.order(occs[k].article), occs[k].start))
+def _quote(
+    ctx: Context,
+    index: EntityIndex,
+    occs: list[QuoteOcc],
+    core: list[int],
+    variant_groups: list[list[int]],
+    speaker: str | None,
+) -> dict:
+    members = sorted(
+        core + [k for g in variant_groups for k in g],
+        key=lambda k: (ctx.order(occs[k].article), occs[k].start),
+    )
     main = _longest(occs, core)
     variants = sorted({_longest(occs, g).text for g in variant_groups} - {main.text})
     out: dict[str, Any] = {
@@ -307,18 +345,25 @@ def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
     return min(seen, key=lambda w: (-seen[w], w)) if seen else None
 
 
-def _quote_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int],
-                    speaker: str) -> dict:
+def _quote_conflict(
+    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int], speaker: str
+) -> dict:
     positions = []
     for g in sorted((a, b), key=lambda g: min((ctx.order(occs[k].article), occs[k].start) for k in g)):
         main = _longest(occs, g)
         arts = sorted({occs[k].article for k in g}, key=ctx.order)
-        evidence = [_sentence_text(ctx, occs[k]) for k in sorted(g, key=lambda k: (ctx.order(occs[k].article),
-                                                                                      occs[k].start))]
+        evidence = [
+            _sentence_text(ctx, occs[k])
+            for k in sorted(g, key=lambda k: (ctx.order(occs[k].article), occs[k].start))
+        ]
         positions.append({"value": main.text, "articles": arts, "evidence": list(dict.fromkeys(evidence))})
     name = index.by_id[speaker].name
-    return {"id": "x-" + short_hash("quote", *(p["value"] for p in positions)), "kind": "quote",
-            "subject": f"what {name} said", "positions": positions}
+    return {
+        "id": "x-" + short_hash("quote", *(p["value"] for p in positions)),
+        "kind": "quote",
+        "subject": f"what {name} said",
+        "positions": positions,
+    }
 
 
 def _sentence_text(ctx: Context, o: QuoteOcc) -> str:

@@ -69,9 +69,52 @@ class Candidate:
 # ---- sentence splitting (only when no analysis is given) ---------------------------------------
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "sgt", "capt", "st", "jr", "sr",
-    "inc", "corp", "co", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
-    "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "d.c", "a.m", "p.m", "etc", "e.g", "i.e", "approx", "ft",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "lt",
+    "col",
+    "sgt",
+    "capt",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "vs",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.u",
+    "d.c",
+    "a.m",
+    "p.m",
+    "etc",
+    "e.g",
+    "i.e",
+    "approx",
+    "ft",
 }
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\S)")
 
@@ -194,12 +237,16 @@ def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: l
             if dateline:  # "CITY -- The minister said..." keeps only the statement
                 text, lead = text[dateline.end() :], lead + dateline.end()
             line_start = art.text.rfind("\n", 0, s.start) + 1
-            if not usable(text) or CAPTION_RE.search(_line(art.text, s.start, s.end)) \
-                    or not balanced_quotes(art.text[line_start : s.start]):
+            if (
+                not usable(text)
+                or CAPTION_RE.search(_line(art.text, s.start, s.end))
+                or not balanced_quotes(art.text[line_start : s.start])
+            ):
                 continue  # junk, a caption line, or a sentence that starts inside someone's quotation
             start = s.start + lead
-            c = Candidate(art.id, source_of(art, by_id), i, i / n, start, start + len(text), text,
-                          quote_share(text))
+            c = Candidate(
+                art.id, source_of(art, by_id), i, i / n, start, start + len(text), text, quote_share(text)
+            )
             _attach_claims(c, claim_spans.get(art.id, []))
             out.append(c)
     return out
@@ -246,7 +293,9 @@ def _concepts(cands: list[Candidate]) -> tuple[list[set[tuple[str, str]]], dict[
 
 
 def _content(text: str, stop: frozenset[str]) -> set[str]:
-    return {w for w in (t.lower().strip("'’-") for t in WORD_RE.findall(text)) if w not in stop and len(w) > 1}
+    return {
+        w for w in (t.lower().strip("'’-") for t in WORD_RE.findall(text)) if w not in stop and len(w) > 1
+    }
 
 
 def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[str, Article]) -> np.ndarray:
@@ -255,8 +304,9 @@ def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[s
 
     vocab: dict[str, set[str]] = {}
     for a in articles:
-        vocab.setdefault(source_of(a, by_id), set()).update(_content(f"{a.title or ''} {a.text}",
-                                                                      ENGLISH_STOP_WORDS))
+        vocab.setdefault(source_of(a, by_id), set()).update(
+            _content(f"{a.title or ''} {a.text}", ENGLISH_STOP_WORDS)
+        )
     out = np.zeros(len(cands), dtype=np.float32)
     for i, c in enumerate(cands):
         words = _content(c.text, ENGLISH_STOP_WORDS)
@@ -275,19 +325,30 @@ def _title_likeness(cands: list[Candidate], articles: list[Article], vecs: np.nd
     return np.clip(vecs @ encode(titles).T, 0, None).mean(1)
 
 
-def _scores(cands: list[Candidate], sim: np.ndarray, n_sources: int, w: Weights,
-            extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+def _scores(
+    cands: list[Candidate],
+    sim: np.ndarray,
+    n_sources: int,
+    w: Weights,
+    extra: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     extra = extra or {}
     centrality = _cross_centrality(cands, sim)
     src = np.array([c.source for c in cands])
-    support = np.array([len(set(src[sim[i] >= SUPPORTS]) | {cands[i].source}) for i in range(len(cands))],
-                       dtype=np.float32)
+    support = np.array(
+        [len(set(src[sim[i] >= SUPPORTS]) | {cands[i].source}) for i in range(len(cands))], dtype=np.float32
+    )
     support_share = (support - 1) / max(1, n_sources - 1)
     position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
     claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
     quote = np.array([c.quote_share for c in cands], dtype=np.float32)
-    score = (w.centrality * centrality + w.position * position
-             + w.support * support_share + w.claim * claim - w.quote_penalty * quote)
+    score = (
+        w.centrality * centrality
+        + w.position * position
+        + w.support * support_share
+        + w.claim * claim
+        - w.quote_penalty * quote
+    )
     for name in ("shared_words", "title"):
         if getattr(w, name) and name in extra:
             score = score + getattr(w, name) * extra[name]
@@ -305,9 +366,15 @@ def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int
     return idx, {cands[j].source for j in idx}
 
 
-def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, claims: list[dict] | None,
-              max_sentences: int = 8, max_words: int | None = None,
-              weights: Weights = DEFAULT_WEIGHTS, avoid: set[str] | None = None) -> list[dict]:
+def summarize(
+    articles: list[Article],
+    analyses: dict[str, Analysis] | None,
+    claims: list[dict] | None,
+    max_sentences: int = 8,
+    max_words: int | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+    avoid: set[str] | None = None,
+) -> list[dict]:
     """Pick up to ``max_sentences`` verbatim sentences (and at most ``max_words`` words when given).
 
     Each item: {"text", "articles": [the articles it stands in verbatim, origin first],
@@ -339,13 +406,16 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
     open_ = set(range(len(cands)))
     while open_ and len(picked) < max_sentences:
         # greedy: fixed score plus the shared word pairs not yet in the summary
-        gain = {i: float(score[i]) + weights.concepts * sum(weight[b] for b in grams[i] - covered) / norm
-                for i in open_}
+        gain = {
+            i: float(score[i]) + weights.concepts * sum(weight[b] for b in grams[i] - covered) / norm
+            for i in open_
+        }
         i = min(open_, key=lambda i: (-round(gain[i], 6), cands[i].rel, cands[i].article))
         open_.discard(i)
         n = len(cands[i].text.split())
         if any(sim[i, j] >= NEAR_DUPLICATE for j in picked) or (
-                max_words is not None and picked and words + n > max_words):
+            max_words is not None and picked and words + n > max_words
+        ):
             continue
         picked.append(i)
         covered |= grams[i]
@@ -356,6 +426,7 @@ def summarize(articles: list[Article], analyses: dict[str, Analysis] | None, cla
 
 def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> list[int]:
     """Order by the earliest place any carrying article gives the statement."""
+
     def key(i: int) -> tuple[float, int, str]:
         idx, _ = _carriers(i, cands, sim)
         return (min(cands[j].rel for j in idx), cands[i].index, cands[i].article)
@@ -379,9 +450,12 @@ def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str
     # that carry the same statement in their own words are listed apart, never credited with its wording.
     said = fold_text(cands[i].text)
     verbatim = [o["article"] for o in occurrences if said in folded.get(o["article"], fold_text(o["text"]))]
-    item: dict = {"text": cands[i].text, "articles": verbatim,
-                  "also_reported_by": [o["article"] for o in occurrences if o["article"] not in verbatim],
-                  "occurrences": occurrences}
+    item: dict = {
+        "text": cands[i].text,
+        "articles": verbatim,
+        "also_reported_by": [o["article"] for o in occurrences if o["article"] not in verbatim],
+        "occurrences": occurrences,
+    }
     if cands[i].status == "disputed":
         item["status"] = "disputed"
     return item

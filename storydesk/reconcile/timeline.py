@@ -30,8 +30,10 @@ def _events(ctx: Context) -> list[tuple[str, str, int, str]]:
             if usable(a.text[s:e]):
                 out.add((d.resolved[:10], a.id, s, a.text[s:e]))
         if a.published and _DAY.match(a.published):
-            lead = next((s for s in ctx.sentences(a.id) if usable(a.text[slice(*trim_span(a.text, s.start, s.end))])),
-                        None)
+            lead = next(
+                (s for s in ctx.sentences(a.id) if usable(a.text[slice(*trim_span(a.text, s.start, s.end))])),
+                None,
+            )
             if lead is not None:
                 s, e = trim_span(a.text, lead.start, lead.end)
                 out.add((a.published[:10], a.id, s, a.text[s:e]))
@@ -51,14 +53,16 @@ def build_timeline(ctx: Context) -> list[dict]:
         groups: list[list[int]] = []
         for i in by_day[day]:
             for g in groups:
-                if events[i][1] not in {events[k][1] for k in g} and \
-                        all(float(vecs[i] @ vecs[k]) >= SAME_EVENT for k in g):
+                if events[i][1] not in {events[k][1] for k in g} and all(
+                    float(vecs[i] @ vecs[k]) >= SAME_EVENT for k in g
+                ):
                     g.append(i)
                     break
             else:
                 groups.append([i])
         for g in groups:
             first = events[g[0]]
-            out.append({"date": day, "event": first[3],
-                        "articles": list(dict.fromkeys(events[k][1] for k in g))})
+            out.append(
+                {"date": day, "event": first[3], "articles": list(dict.fromkeys(events[k][1] for k in g))}
+            )
     return out

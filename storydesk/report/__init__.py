@@ -29,5 +29,13 @@ def render(doc: dict[str, Any], fmt: str, *, link: ArticleLink | None = None) ->
     raise StorydeskError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "build_index", "index_html", "render", "render_html", "render_json", "render_md",
-           "write_outputs"]
+__all__ = [
+    "FORMATS",
+    "build_index",
+    "index_html",
+    "render",
+    "render_html",
+    "render_json",
+    "render_md",
+    "write_outputs",
+]

@@ -14,17 +14,29 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
     """Everything stored about one article as plain JSON-ready data (raises NotFoundError)."""
     art = store.get_article(article_id)
     out: dict[str, Any] = {
-        "id": art.id, "source": art.source, "title": art.title, "published": art.published, "url": art.url,
-        "authors": art.authors, "language": art.language, "path": art.path, "format": art.format,
-        "words": art.words, "content_hash": art.content_hash, "copy_of": art.copy_of, "brief": art.brief,
-        "text": art.text, "removed": [asdict(r) for r in art.removed],
+        "id": art.id,
+        "source": art.source,
+        "title": art.title,
+        "published": art.published,
+        "url": art.url,
+        "authors": art.authors,
+        "language": art.language,
+        "path": art.path,
+        "format": art.format,
+        "words": art.words,
+        "content_hash": art.content_hash,
+        "copy_of": art.copy_of,
+        "brief": art.brief,
+        "text": art.text,
+        "removed": [asdict(r) for r in art.removed],
     }
     if with_analysis:
         analysis = store.load_analysis(article_id)
         state = store.analysis_state([article_id]).get(article_id)
         out["analysis"] = {
             "version": state[1] if state else None,
-            "stale": state is not None and state[0] != art.content_hash,  # analysed text differs from stored text
+            "stale": state is not None
+            and state[0] != art.content_hash,  # analysed text differs from stored text
             **{part: [asdict(x) for x in getattr(analysis, part)] for part in _ANALYSIS_PARTS},
         }
     return out
@@ -41,10 +53,15 @@ def _line(label: str, value: object) -> str | None:
 def article_as_text(payload: dict[str, Any]) -> str:
     """The payload for people: a header, the clean text, the removals, then the analysis if present."""
     head = [
-        _line("id", payload["id"]), _line("title", payload.get("title")), _line("source", payload.get("source")),
-        _line("published", payload.get("published")), _line("authors", payload.get("authors")),
-        _line("url", payload.get("url")), _line("language", payload.get("language")),
-        _line("read from", payload.get("path")), _line("words", payload.get("words")),
+        _line("id", payload["id"]),
+        _line("title", payload.get("title")),
+        _line("source", payload.get("source")),
+        _line("published", payload.get("published")),
+        _line("authors", payload.get("authors")),
+        _line("url", payload.get("url")),
+        _line("language", payload.get("language")),
+        _line("read from", payload.get("path")),
+        _line("words", payload.get("words")),
         _line("brief", "yes: a short item, kept whole" if payload.get("brief") else None),
         _line("copy of", payload.get("copy_of")),
     ]
@@ -68,7 +85,9 @@ def _analysis_text(a: dict[str, Any]) -> str:
     counts = ", ".join(f"{len(a[p])} {p}" for p in _ANALYSIS_PARTS)
     lines = [f"Analysis ({a.get('version') or 'not analysed yet'}): {counts}"]
     if a.get("stale"):
-        lines.append("  (the analysis is of an older version of this text; run `storydesk stories` to refresh)")
+        lines.append(
+            "  (the analysis is of an older version of this text; run `storydesk stories` to refresh)"
+        )
     for m in a["mentions"]:
         lines.append(f"  entity    {m['text']} [{m['label']}] @{m['start']}")
     for r in a["roles"]:
@@ -77,7 +96,9 @@ def _analysis_text(a: dict[str, Any]) -> str:
         who = q.get("speaker") or q.get("speaker_text") or "?"
         lines.append(f"  quote     {who} ({q['kind']}): {q['text'][:120]}")
     for q in a["quantities"]:
-        lines.append(f"  number    {q['text']} -> {q.get('value')} {q.get('unit') or ''} {q.get('noun') or ''}".rstrip())
+        lines.append(
+            f"  number    {q['text']} -> {q.get('value')} {q.get('unit') or ''} {q.get('noun') or ''}".rstrip()
+        )
     for s in a["statements"]:
         lines.append(f"  statement [{s['stance']}] {s.get('holder') or '-'}: {s['text'][:120]}")
     for d in a["dates"]:

@@ -28,7 +28,9 @@ class Refs:
 
 def refs(doc: dict[str, Any]) -> Refs:
     arts = doc.get("articles", [])
-    return Refs({a["id"]: n for n, a in enumerate(arts, 1)}, {a["id"]: a.get("source") or a["id"] for a in arts})
+    return Refs(
+        {a["id"]: n for n, a in enumerate(arts, 1)}, {a["id"]: a.get("source") or a["id"] for a in arts}
+    )
 
 
 def sources(doc: dict[str, Any]) -> list[str]:

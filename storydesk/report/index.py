@@ -21,15 +21,22 @@ def build_index(store: Store, stories: Iterable[Story], report: IngestReport) ->
     return {
         "schema": INDEX_SCHEMA,
         "stories": [
-            {"id": s.id, "title": s.title, "articles": sorted(s.article_ids), "sources": sorted(s.sources),
-             "dossier": f"stories/{s.id}.json"}
+            {
+                "id": s.id,
+                "title": s.title,
+                "articles": sorted(s.article_ids),
+                "sources": sorted(s.sources),
+                "dossier": f"stories/{s.id}.json",
+            }
             for s in story_list
         ],
         "articles": [
             {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "path": a.path}
             for a in sorted(store.iter_articles(), key=lambda a: a.id)
         ],
-        "rejected": [{"path": r.path, "reason": r.reason} for r in sorted(report.rejected, key=lambda r: r.path)],
+        "rejected": [
+            {"path": r.path, "reason": r.reason} for r in sorted(report.rejected, key=lambda r: r.path)
+        ],
     }
 
 
@@ -59,11 +66,18 @@ class StoryRow:
 
 
 def _row(s: Story, link: Callable[[str], str]) -> StoryRow:
-    return StoryRow(link(s.id), s.title, sorted(s.sources), _dates(s), len(s.article_ids), len(set(s.sources)))
+    return StoryRow(
+        link(s.id), s.title, sorted(s.sources), _dates(s), len(s.article_ids), len(set(s.sources))
+    )
 
 
-def index_html(stories: Iterable[Story], link: Callable[[str], str], rejected: Iterable[Any] = (),
-               title: str = "storydesk: stories", nav: list[Link] | None = None) -> str:
+def index_html(
+    stories: Iterable[Story],
+    link: Callable[[str], str],
+    rejected: Iterable[Any] = (),
+    title: str = "storydesk: stories",
+    nav: list[Link] | None = None,
+) -> str:
     """The list of stories with links to their dossiers (also the web app's front page, with its ``nav``)."""
     rows = [_row(s, link) for s in story_rows(stories)]
     return render_page("index.html", nav=nav or [], title=title, rows=rows, rejected=list(rejected))
@@ -73,9 +87,14 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_outputs(store: Store, stories: list[Story], report: IngestReport, out_dir: Path,
-                  progress: Any = None,
-                  dossier_fn: Callable[[Store, str], dict[str, Any]] | None = None) -> None:
+def write_outputs(
+    store: Store,
+    stories: list[Story],
+    report: IngestReport,
+    out_dir: Path,
+    progress: Any = None,
+    dossier_fn: Callable[[Store, str], dict[str, Any]] | None = None,
+) -> None:
     """Write DIR/index.json, DIR/index.html and DIR/stories/<id>.{json,md,html} for every story.
 
     ``dossier_fn`` builds a story's dossier; by default ``storydesk.reconcile.dossier_for``.

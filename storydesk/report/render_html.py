@@ -82,10 +82,14 @@ class DossierView:
     def meta(self) -> list[str]:
         """The line under the title: dates and counts."""
         story, claims = self.story, self.doc.get("claims", [])
-        meta = [story_dates(story), f"{story.get('article_count', len(self.doc.get('articles', [])))} articles",
-                f"{story.get('source_count', 0)} independent sources", f"{len(claims)} claims",
-                f"{sum(c.get('status') == 'disputed' for c in claims)} disputed",
-                f"{len(self.doc.get('conflicts', []))} conflicts"]
+        meta = [
+            story_dates(story),
+            f"{story.get('article_count', len(self.doc.get('articles', [])))} articles",
+            f"{story.get('source_count', 0)} independent sources",
+            f"{len(claims)} claims",
+            f"{sum(c.get('status') == 'disputed' for c in claims)} disputed",
+            f"{len(self.doc.get('conflicts', []))} conflicts",
+        ]
         return [m for m in meta if m]
 
     def matrix(self) -> Matrix | None:
@@ -106,14 +110,24 @@ class DossierView:
         by_src: dict[str, list[dict[str, Any]]] = {}
         for o in claim.get("occurrences", []):
             by_src.setdefault(self.r.source.get(o["article"], o["article"]), []).append(o)
-        return [" / ".join(short(o["text"], 200) for o in by_src.get(s, [])) if s in have else None for s in cols]
+        return [
+            " / ".join(short(o["text"], 200) for o in by_src.get(s, [])) if s in have else None for s in cols
+        ]
 
     def disputed_apart(self) -> list[dict[str, Any]]:
         """Disputed claims whose wordings are not already laid out, side by side, under a conflict."""
-        shown = {fold_space(e) for x in self.doc.get("conflicts", []) for p in x.get("positions", [])
-                 for e in p.get("evidence", [])}
-        return [c for c in self.doc.get("claims", []) if c.get("status") == "disputed"
-                and not all(fold_space(o["text"]) in shown for o in c.get("occurrences", []))]
+        shown = {
+            fold_space(e)
+            for x in self.doc.get("conflicts", [])
+            for p in x.get("positions", [])
+            for e in p.get("evidence", [])
+        }
+        return [
+            c
+            for c in self.doc.get("claims", [])
+            if c.get("status") == "disputed"
+            and not all(fold_space(o["text"]) in shown for o in c.get("occurrences", []))
+        ]
 
     def unique(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """(outlet, the claims only it carries), in citation order of the outlet."""
@@ -125,13 +139,21 @@ class DossierView:
     def quotes(self) -> list[dict[str, Any]]:
         """The most widely carried first, then the most often reworded, then dossier order."""
         qs = self.doc.get("quotes", [])
-        return sorted(qs, key=lambda q: (-len(self.r.outlets([o["article"] for o in q["occurrences"]])),
-                                         -len(q.get("variants", [])), qs.index(q)))
+        return sorted(
+            qs,
+            key=lambda q: (
+                -len(self.r.outlets([o["article"] for o in q["occurrences"]])),
+                -len(q.get("variants", [])),
+                qs.index(q),
+            ),
+        )
 
     def entities(self) -> list[dict[str, Any]]:
         """In the most articles first, then the most mentioned, then by name."""
         ents = self.doc.get("entities", [])
-        return sorted(ents, key=lambda e: (-len(e.get("articles", [])), -e.get("mentions", 0), e["name"].lower()))
+        return sorted(
+            ents, key=lambda e: (-len(e.get("articles", [])), -e.get("mentions", 0), e["name"].lower())
+        )
 
     def articles(self) -> list[tuple[int, dict[str, Any], str | None, str | None]]:
         """(citation number, article, where its title links or None, the outlet it copies or None)."""
@@ -145,5 +167,11 @@ class DossierView:
 
 def render_html(doc: dict[str, Any], link: ArticleLink | None = None, nav: list[Link] | None = None) -> str:
     """The dossier page; ``nav`` links (the web app's) go above it."""
-    return render_page("dossier.html", nav=nav or [], v=DossierView(doc, link), doc=doc,
-                       top_quotes=TOP_QUOTES, top_entities=TOP_ENTITIES)
+    return render_page(
+        "dossier.html",
+        nav=nav or [],
+        v=DossierView(doc, link),
+        doc=doc,
+        top_quotes=TOP_QUOTES,
+        top_entities=TOP_ENTITIES,
+    )

@@ -26,8 +26,12 @@ def render_md(doc: dict[str, Any]) -> str:
     r = refs(doc)
     story = doc.get("story", {})
     out: list[str] = [f"# {_t(story.get('title'))}", ""]
-    meta = [story_dates(story), f"{story.get('article_count', len(doc.get('articles', [])))} articles",
-            f"{story.get('source_count', 0)} independent sources", f"story `{story.get('id', '')}`"]
+    meta = [
+        story_dates(story),
+        f"{story.get('article_count', len(doc.get('articles', [])))} articles",
+        f"{story.get('source_count', 0)} independent sources",
+        f"story `{story.get('id', '')}`",
+    ]
     out += [" · ".join(m for m in meta if m), ""]
     out += _summary(doc, r) + _matrix(doc, r) + _conflicts(doc, r) + _unique(doc, r) + _quotes(doc, r)
     out += _entities(doc, r) + _timeline(doc, r) + _articles(doc)
@@ -56,10 +60,17 @@ def _matrix(doc: dict[str, Any], r: Refs) -> list[str]:
         return []
     cols = sources(doc)
     single = len(every) - len(claims)
-    note = [f"_{single} claims carried by one outlet only are listed under “What only one outlet reports”._", ""]
-    out = ["## Who carries what", "", *(note if single else []),
-           "| Claim | Status | " + " | ".join(_cell(_name(c, r)) for c in cols) + " |",
-           "|---|---|" + "---|" * len(cols)]
+    note = [
+        f"_{single} claims carried by one outlet only are listed under “What only one outlet reports”._",
+        "",
+    ]
+    out = [
+        "## Who carries what",
+        "",
+        *(note if single else []),
+        "| Claim | Status | " + " | ".join(_cell(_name(c, r)) for c in cols) + " |",
+        "|---|---|" + "---|" * len(cols),
+    ]
     for c in claims:
         have = claim_sources(c, r)
         status = STATUS_LABEL.get(c.get("status", ""), c.get("status", ""))
@@ -80,7 +91,9 @@ def _conflicts(doc: dict[str, Any], r: Refs) -> list[str]:
         possible = ", possible conflict" if x.get("certainty") == "possible" else ""
         out += [f"### {_t(x['subject'])} ({_t(x['kind'])}{possible})", ""]
         for p in x["positions"]:
-            out.append(f"- **{_t(p['value'])}** — {_t(', '.join(_name(o, r) for o in r.outlets(p['articles'])))} {_cites(p['articles'], r)}")
+            out.append(
+                f"- **{_t(p['value'])}** — {_t(', '.join(_name(o, r) for o in r.outlets(p['articles'])))} {_cites(p['articles'], r)}"
+            )
             out += [f"  > {_t(e)}" for e in p.get("evidence", [])]
         out.append("")
     for c in disputed:
@@ -115,7 +128,9 @@ def _quotes(doc: dict[str, Any], r: Refs) -> list[str]:
     for q in quotes:
         ids = [o["article"] for o in q["occurrences"]]
         who = _t(q.get("speaker_name") or "unattributed")
-        out.append(f"- **{who}**: “{_t(q['text'])}” — carried by {_t(', '.join(_name(o, r) for o in r.outlets(ids)))} {_cites(ids, r)}")
+        out.append(
+            f"- **{who}**: “{_t(q['text'])}” — carried by {_t(', '.join(_name(o, r) for o in r.outlets(ids)))} {_cites(ids, r)}"
+        )
         out += [f"  - also worded: “{_t(v)}”" for v in q.get("variants", [])]
     return out + [""]
 
@@ -124,12 +139,18 @@ def _entities(doc: dict[str, Any], r: Refs) -> list[str]:
     ents = doc.get("entities", [])
     if not ents:
         return []
-    out = ["## People, places and organisations", "", "| Name | Type | Written as | Roles | Articles |",
-           "|---|---|---|---|---|"]
+    out = [
+        "## People, places and organisations",
+        "",
+        "| Name | Type | Written as | Roles | Articles |",
+        "|---|---|---|---|---|",
+    ]
     for e in ents:
         roles = "; ".join(f"{ro['text']} {_cites(ro['articles'], r)}" for ro in e.get("roles", []))
-        out.append(f"| {_cell(e['name'])} | {_cell(e['type'])} | {_cell(', '.join(e.get('variants', [])))} | "
-                   f"{_cell(roles)} | {len(e.get('articles', []))} |")
+        out.append(
+            f"| {_cell(e['name'])} | {_cell(e['type'])} | {_cell(', '.join(e.get('variants', [])))} | "
+            f"{_cell(roles)} | {len(e.get('articles', []))} |"
+        )
     return out + [""]
 
 

@@ -43,8 +43,10 @@ JS = _asset("page.js")
 # The policy of every page (in a <meta> tag; `serve` also sends it as a header, with frame-ancestors).
 # Styles stay inline ('unsafe-inline' for style only); the one script is allowed by its hash.
 SCRIPT_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii") + "'"
-CSP = (f"default-src 'none'; style-src 'unsafe-inline'; script-src {SCRIPT_HASH}; img-src data:; "
-       "base-uri 'none'; form-action 'self'")
+CSP = (
+    f"default-src 'none'; style-src 'unsafe-inline'; script-src {SCRIPT_HASH}; img-src data:; "
+    "base-uri 'none'; form-action 'self'"
+)
 
 # Link, for a nav bar: (href, text).
 Link = tuple[str, str]

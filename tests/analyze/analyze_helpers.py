@@ -23,8 +23,9 @@ def seed_article(prefix: str) -> Article:
     path = next(p for p in sorted(Path(SEEDS).glob("*.txt")) if p.name.startswith(prefix))
     raw = path.read_text(encoding="utf-8")
     m = _HEADER.match(raw)
-    return Article(id=path.stem, text=raw[m.end():] if m else raw, source=path.stem,
-                   published=m.group(1) if m else None)
+    return Article(
+        id=path.stem, text=raw[m.end() :] if m else raw, source=path.stem, published=m.group(1) if m else None
+    )
 
 
 @lru_cache(maxsize=8)

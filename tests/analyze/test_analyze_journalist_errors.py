@@ -21,11 +21,15 @@ def _marks_balanced(text: str) -> bool:
 
 CLOSING_MARK_CASES = [
     # (text, sentence that must be found as written)
-    ('Ilona Marek said her government would accept "any fair arrangement that keeps the valley alive." '
-     "Varnia's army said it held the station.",
-     'Ilona Marek said her government would accept "any fair arrangement that keeps the valley alive."'),
-    ("The army called the statement “pure invention.” Monitors disagreed.",
-     "The army called the statement “pure invention.”"),
+    (
+        'Ilona Marek said her government would accept "any fair arrangement that keeps the valley alive." '
+        "Varnia's army said it held the station.",
+        'Ilona Marek said her government would accept "any fair arrangement that keeps the valley alive."',
+    ),
+    (
+        "The army called the statement “pure invention.” Monitors disagreed.",
+        "The army called the statement “pure invention.”",
+    ),
     ("He said: “We will stay.” Then he left.", "He said: “We will stay.”"),
 ]
 
@@ -38,7 +42,7 @@ def test_closing_mark_stays_with_its_sentence(text: str, sentence: str) -> None:
     statements = [s.text for s in an.statements]  # statements (claims in the dossier) are sentences too
     assert sentence in statements or len(sentence.split()) < 5, statements
     for s in an.sentences:
-        assert s.text[0] not in "”\"" or s.text.count('"') % 2 == 0, found  # no sentence opens with a closer
+        assert s.text[0] not in '”"' or s.text.count('"') % 2 == 0, found  # no sentence opens with a closer
         assert s.text[-1] not in OPENERS, found
     for q in an.quotes:
         assert q.text[-1] not in OPENERS, q
@@ -48,12 +52,27 @@ def test_closing_mark_stays_with_its_sentence(text: str, sentence: str) -> None:
 
 INDIRECT_CASES = [
     # (text, indirect content that must be found, speaker)
-    ("Paul Granger said that the meeting had no time limit.", "the meeting had no time limit", "Paul Granger"),
-    ("Paul Granger said that, if elected, he would cut taxes.", "if elected, he would cut taxes", "Paul Granger"),
-    ('Ilona Marek said on Monday that her government would accept "any fair arrangement that keeps the valley '
-     'alive."', 'her government would accept "any fair arrangement that keeps the valley alive."', "Ilona Marek"),
-    ("Tomas Hale said the sessions would continue “for as long as both sides are willing to talk.”",
-     "the sessions would continue “for as long as both sides are willing to talk.”", "Tomas Hale"),
+    (
+        "Paul Granger said that the meeting had no time limit.",
+        "the meeting had no time limit",
+        "Paul Granger",
+    ),
+    (
+        "Paul Granger said that, if elected, he would cut taxes.",
+        "if elected, he would cut taxes",
+        "Paul Granger",
+    ),
+    (
+        'Ilona Marek said on Monday that her government would accept "any fair arrangement that keeps the valley '
+        'alive."',
+        'her government would accept "any fair arrangement that keeps the valley alive."',
+        "Ilona Marek",
+    ),
+    (
+        "Tomas Hale said the sessions would continue “for as long as both sides are willing to talk.”",
+        "the sessions would continue “for as long as both sides are willing to talk.”",
+        "Tomas Hale",
+    ),
 ]
 
 
@@ -88,16 +107,31 @@ def test_balance(text: str, start: int, end: int, expected: str) -> None:
 
 SPEAKER_CASES = [
     # (text, content start, speaker)
-    ("Ostrel's foreign minister, Aleksei Dravin, said his country had come to share the river.",
-     "his country had come", "Aleksei Dravin"),
-    ("The city's mayor, Lena Marsh, told reporters the bridge would reopen in May.", "the bridge would reopen",
-     "Lena Marsh"),
-    ("Ivan Petrov spoke after talks on Mark Feld's peace plan.\n\n“We are ready,” he said.", "We are ready",
-     "Ivan Petrov"),
-    ("Anna Berg stressed that “no final plan exists yet” and insisted that the allies must shape any proposal.",
-     "the allies must shape", "Anna Berg"),
-    ("Minister Tom Reyes said the army’s moves “threaten navigation” and argued that “it is time to act.”",
-     "“it is time to act", "Tom Reyes"),
+    (
+        "Ostrel's foreign minister, Aleksei Dravin, said his country had come to share the river.",
+        "his country had come",
+        "Aleksei Dravin",
+    ),
+    (
+        "The city's mayor, Lena Marsh, told reporters the bridge would reopen in May.",
+        "the bridge would reopen",
+        "Lena Marsh",
+    ),
+    (
+        "Ivan Petrov spoke after talks on Mark Feld's peace plan.\n\n“We are ready,” he said.",
+        "We are ready",
+        "Ivan Petrov",
+    ),
+    (
+        "Anna Berg stressed that “no final plan exists yet” and insisted that the allies must shape any proposal.",
+        "the allies must shape",
+        "Anna Berg",
+    ),
+    (
+        "Minister Tom Reyes said the army’s moves “threaten navigation” and argued that “it is time to act.”",
+        "“it is time to act",
+        "Tom Reyes",
+    ),
 ]
 
 
@@ -125,13 +159,26 @@ def test_seed_speakers(prefix: str, start: str, speaker: str, seeds_dir) -> None
 ENTITY_TYPE_CASES = [
     # (text, (mention, allowed labels) that must be found, mention texts that must not be found)
     ("Officials met in Lumera on Tuesday. Lumera is quiet.", [("Lumera", {"GPE", "LOC"})], []),
-    ("Russia demands recognition of its occupation of Crimea, Donbas, Zaporizhzhia and Kherson.",
-     [("Zaporizhzhia", {"GPE", "LOC"}), ("Kherson", {"GPE", "LOC"})], []),
-    ("Ostrel repeated its claim that it had captured the Brezno pumping station.", [("Brezno", {"GPE", "LOC", "FAC"})],
-     []),
-    ("Ferry service to the port of Vessa resumed on Monday, two days after Storm Hedda damaged the harbour wall.",
-     [("Vessa", {"GPE", "LOC"}), ("Storm Hedda", {"EVENT"})], ["Ferry"]),
-    ("Putin was joined by Yury Ushakov and Kirill Dmitriev.", [("Yury Ushakov", {"PERSON"})], ["Yury", "Ushakov"]),
+    (
+        "Russia demands recognition of its occupation of Crimea, Donbas, Zaporizhzhia and Kherson.",
+        [("Zaporizhzhia", {"GPE", "LOC"}), ("Kherson", {"GPE", "LOC"})],
+        [],
+    ),
+    (
+        "Ostrel repeated its claim that it had captured the Brezno pumping station.",
+        [("Brezno", {"GPE", "LOC", "FAC"})],
+        [],
+    ),
+    (
+        "Ferry service to the port of Vessa resumed on Monday, two days after Storm Hedda damaged the harbour wall.",
+        [("Vessa", {"GPE", "LOC"}), ("Storm Hedda", {"EVENT"})],
+        ["Ferry"],
+    ),
+    (
+        "Putin was joined by Yury Ushakov and Kirill Dmitriev.",
+        [("Yury Ushakov", {"PERSON"})],
+        ["Yury", "Ushakov"],
+    ),
     ("As reported in Reuters, the Kremlin agreed.", [("Reuters", {"ORG"})], []),
     ("Residents fled the Kharkiv region.", [("Kharkiv", {"GPE", "LOC"})], []),
 ]
@@ -166,12 +213,18 @@ def test_seed_entity_types(prefix: str, name: str, labels: set[str], absent: str
 
 ROLE_CASES = [
     # (text, (role, person) pairs that must be found, (role, person) pairs that must not be found)
-    ("He held talks with UK Prime Minister Sir Keir Starmer, Zelensky, and Ukraine's new chief negotiator "
-     "Rustem Umerov.", [("UK Prime Minister", "Keir Starmer"), ("Ukraine's new chief negotiator", "Rustem Umerov")],
-     [("Ukraine's new chief negotiator", "Keir Starmer")]),
+    (
+        "He held talks with UK Prime Minister Sir Keir Starmer, Zelensky, and Ukraine's new chief negotiator "
+        "Rustem Umerov.",
+        [("UK Prime Minister", "Keir Starmer"), ("Ukraine's new chief negotiator", "Rustem Umerov")],
+        [("Ukraine's new chief negotiator", "Keir Starmer")],
+    ),
     ("There was little expectation Ivan Petrov would agree.", [], [("little expectation", "Ivan Petrov")]),
-    ("Abbas Gallyamov, a former speechwriter for the president, spoke.",
-     [("former speechwriter for the president", "Abbas Gallyamov")], []),
+    (
+        "Abbas Gallyamov, a former speechwriter for the president, spoke.",
+        [("former speechwriter for the president", "Abbas Gallyamov")],
+        [],
+    ),
 ]
 
 
@@ -194,10 +247,18 @@ def test_noise_roles_are_gone_from_the_seeds(seeds_dir) -> None:
 DATE_CONTEXT_CASES = [
     # (text, published, date text, resolved); past -> back, future/modal/expected -> forward, same day -> that day
     ("The Kremlin on Monday said a meeting was scheduled.", "2025-12-02", "Monday", "2025-12-01"),
-    ("The grid operator said most homes should have power again by Sunday evening.", "2026-03-21", "Sunday",
-     "2026-03-22"),
-    ("Varnian President Ilona Marek is expected to join the talks on Thursday.", "2026-03-10", "Thursday",
-     "2026-03-12"),
+    (
+        "The grid operator said most homes should have power again by Sunday evening.",
+        "2026-03-21",
+        "Sunday",
+        "2026-03-22",
+    ),
+    (
+        "Varnian President Ilona Marek is expected to join the talks on Thursday.",
+        "2026-03-10",
+        "Thursday",
+        "2026-03-12",
+    ),
     ("Ferry service resumed on Monday.", "2026-03-23", "Monday", "2026-03-23"),
     ("Power was cut on Friday night.", "2026-03-21", "Friday", "2026-03-20"),
     ("Kolev wants a deal before the dry season begins in June.", "2026-03-10", "June", "2026-06"),
@@ -218,7 +279,11 @@ def test_dates_by_tense(text: str, published: str, date_text: str, resolved: str
 DATELINE_CASES = [
     # (text, mention texts that must not be found, speaker of the first quote)
     ("LONDON -- President Ivan Petrov warned that the talks could fail.", ["LONDON"], "Ivan Petrov"),
-    ("LUMERA -- Negotiators sat down in Lumera on Tuesday.\n\nTomas Hale said talks would go on.", [], "Tomas Hale"),
+    (
+        "LUMERA -- Negotiators sat down in Lumera on Tuesday.\n\nTomas Hale said talks would go on.",
+        [],
+        "Tomas Hale",
+    ),
     ("PARIS (Reuters) - Anna Berg said the plan was dead.", ["PARIS", "Reuters"], "Anna Berg"),
     ("KYIV, Ukraine — Mayor Lena Marsh said the bridge would reopen.", ["KYIV"], "Lena Marsh"),
 ]

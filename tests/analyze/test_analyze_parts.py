@@ -15,16 +15,21 @@ from storydesk.analyze import analyze_article
 from storydesk.analyze.parts import part_bounds
 from storydesk.models import Article
 
-PARAGRAPH = ("The harbour council of Velmora voted on Thursday to close the old ferry pier, "
-             "said Mara Okonkwo, the council's chair. \"We cannot keep it safe,\" she said.")
+PARAGRAPH = (
+    "The harbour council of Velmora voted on Thursday to close the old ferry pier, "
+    'said Mara Okonkwo, the council\'s chair. "We cannot keep it safe," she said.'
+)
 
 
-@pytest.mark.parametrize(("text", "limit", "parts"), [
-    ("short text", 100, 1),
-    ("a" * 50 + "\n\n" + "b" * 50, 60, 2),              # cut at the paragraph break
-    ("one. " * 40, 60, 4),                              # no break: at a sentence end
-    ("x" * 250, 100, 3),                                # no break at all: a hard cut
-])
+@pytest.mark.parametrize(
+    ("text", "limit", "parts"),
+    [
+        ("short text", 100, 1),
+        ("a" * 50 + "\n\n" + "b" * 50, 60, 2),  # cut at the paragraph break
+        ("one. " * 40, 60, 4),  # no break: at a sentence end
+        ("x" * 250, 100, 3),  # no break at all: a hard cut
+    ],
+)
 def test_part_bounds_cover_the_text_within_the_limit(text: str, limit: int, parts: int) -> None:
     bounds = part_bounds(text, limit)
     assert len(bounds) == parts
@@ -45,8 +50,10 @@ def test_a_text_over_the_part_size_is_analysed_whole(monkeypatch) -> None:
     for table in ("sentences", "mentions", "quotes", "dates"):
         items = getattr(whole, table)
         assert items, table
-        assert all(text[it.start:it.end] == it.text for it in items), table
-    assert all(whole.sentences[q.sentence].start <= q.start < whole.sentences[q.sentence].end for q in whole.quotes)
+        assert all(text[it.start : it.end] == it.text for it in items), table
+    assert all(
+        whole.sentences[q.sentence].start <= q.start < whole.sentences[q.sentence].end for q in whole.quotes
+    )
     direct = {q.start for q in whole.quotes if q.text.startswith("We cannot")}
     assert direct == {i + 1 for i in range(len(text)) if text.startswith('"We cannot', i)}
 
@@ -86,7 +93,9 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 def test_workers_exit_when_the_analysis_is_killed() -> None:
-    run = subprocess.Popen([sys.executable, "-c", WORKER_RUN, PARAGRAPH * 3], stdout=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [sys.executable, "-c", WORKER_RUN, PARAGRAPH * 3], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert run.stdout is not None and run.stdout.readline().startswith("analysed")
         workers = _children(run.pid)

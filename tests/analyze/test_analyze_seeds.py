@@ -24,7 +24,7 @@ def test_every_span_points_into_the_text(prefix: str, seeds_dir) -> None:
     for f in fields(an):
         for item in getattr(an, f.name) if f.name != "article_id" else []:
             assert isinstance(item, Span)
-            assert text[item.start:item.end] == item.text, (f.name, item)
+            assert text[item.start : item.end] == item.text, (f.name, item)
 
 
 ROLES = [
@@ -47,11 +47,21 @@ def test_seed_roles(prefix: str, role: str, person: str, seeds_dir) -> None:
 QUOTES = [
     # (seed, start of the content, kind, speaker)
     ("000", "will be waiting for signals from the American delegation", "direct", "Volodymyr Zelenskyy"),
-    ("002", "Ukraine will be waiting for signals from the American delegation", "direct", "Volodymyr Zelensky"),
+    (
+        "002",
+        "Ukraine will be waiting for signals from the American delegation",
+        "direct",
+        "Volodymyr Zelensky",
+    ),
     ("002", "We will receive signals of one kind or another", "direct", "Volodymyr Zelensky"),  # ” as opener
     ("000", "We can clearly see that these changes", "direct", "Vladimir Putin"),
     ("000", "We are not going to fight Europe", "direct", "Vladimir Putin"),
-    ("002", "We are not going to fight Europe", "direct", "Vladimir Putin"),  # "he said" after a Trump mention
+    (
+        "002",
+        "We are not going to fight Europe",
+        "direct",
+        "Vladimir Putin",
+    ),  # "he said" after a Trump mention
     ("000", "I think the administration feels very optimistic", "direct", "Karoline Leavitt"),
     ("000", "We've put points on paper", "direct", "Karoline Leavitt"),  # "she said"
     ("000", "very optimistic", "partial", "White House"),
@@ -80,8 +90,9 @@ QUANTITIES = [
 
 
 @pytest.mark.parametrize("prefix,text,value,unit,approx", QUANTITIES)
-def test_seed_quantities(prefix: str, text: str, value: float, unit: str | None, approx: str | None,
-                         seeds_dir) -> None:
+def test_seed_quantities(
+    prefix: str, text: str, value: float, unit: str | None, approx: str | None, seeds_dir
+) -> None:
     found = {(q.text, q.value, q.unit, q.approx) for q in seed_analysis(prefix).quantities}
     assert (text, value, unit, approx) in found, found
 

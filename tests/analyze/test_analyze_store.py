@@ -23,13 +23,17 @@ def test_analyze_store_is_incremental(store, seeds_dir, monkeypatch) -> None:
     store.upsert_articles(articles)
     assert analyze_store(store, progress=False) == 3
     assert analyze_store(store, progress=False) == 0
-    assert {v for v in store.analysis_state().values()} == {(a.content_hash, ANALYSIS_VERSION) for a in articles}
+    assert {v for v in store.analysis_state().values()} == {
+        (a.content_hash, ANALYSIS_VERSION) for a in articles
+    }
 
     changed = articles[1]
     changed.text += "\n\nOfficials said on Monday the talks would resume."
     store.upsert_articles([_stored(changed)])
     assert analyze_store(store, progress=False) == 1
-    assert any(s.text.startswith("Officials said on Monday") for s in store.load_analysis(changed.id).sentences)
+    assert any(
+        s.text.startswith("Officials said on Monday") for s in store.load_analysis(changed.id).sentences
+    )
 
     assert analyze_store(store, ids=[articles[0].id], progress=False) == 0
     monkeypatch.setattr(analyze_pkg, "ANALYSIS_VERSION", ANALYSIS_VERSION + "-next")
@@ -51,7 +55,10 @@ def test_two_processes_give_the_same_analyses(seeds_dir) -> None:
     from storydesk.analyze import analyze_articles
 
     arts = [seed_article(p) for p in ("000", "001", "002", "003", "004")] * 3
-    arts = [Article(id=f"{a.id}-{i}", text=a.text, source=a.source, published=a.published) for i, a in enumerate(arts)]
+    arts = [
+        Article(id=f"{a.id}-{i}", text=a.text, source=a.source, published=a.published)
+        for i, a in enumerate(arts)
+    ]
     one = list(analyze_articles(arts, n_process=1))
     two = list(analyze_articles(arts, n_process=2))
     assert [a.article_id for a in two] == [a.id for a in arts]

@@ -30,8 +30,15 @@ def seed_articles() -> list[Article]:
     for path in sorted(Path(SEEDS).glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         m = _DATE_LINE.match(text)
-        out.append(Article(id=path.stem, text=text[m.end():] if m else text, source="",
-                           published=m.group(1) if m else None, content_hash=path.stem))
+        out.append(
+            Article(
+                id=path.stem,
+                text=text[m.end() :] if m else text,
+                source="",
+                published=m.group(1) if m else None,
+                content_hash=path.stem,
+            )
+        )
     return out
 
 
@@ -39,15 +46,17 @@ def report(aid: str, text: str, published: str | None, source: str = "Outlet", t
     return Article(id=aid, text=text, source=source, title=title, published=published, content_hash=aid)
 
 
-QUAKE = ("A magnitude {m} earthquake struck {place} on {day}, killing at least {dead} people and injuring "
-         "dozens, officials said. Rescue teams searched collapsed buildings in {town} through the night. "
-         "The quake was felt across the region and {agency} recorded several aftershocks.")
+QUAKE = (
+    "A magnitude {m} earthquake struck {place} on {day}, killing at least {dead} people and injuring "
+    "dozens, officials said. Rescue teams searched collapsed buildings in {town} through the night. "
+    "The quake was felt across the region and {agency} recorded several aftershocks."
+)
 
 
 def quake(aid, m, place, day, dead, town, agency, published, source="Outlet"):
-    return report(aid, QUAKE.format(m=m, place=place, day=day, dead=dead, town=town, agency=agency),
-                   published, source)
-
+    return report(
+        aid, QUAKE.format(m=m, place=place, day=day, dead=dead, town=town, agency=agency), published, source
+    )
 
 
 def two_batches() -> tuple[list[Article], list[Article]]:
@@ -56,19 +65,29 @@ def two_batches() -> tuple[list[Article], list[Article]]:
     aceh = ("Aceh province", "Tuesday", "Bener Meriah", "the USGS")
     papua = ("West Papua", "Sunday", "Manokwari", "the BMKG")
     chile = ("northern Chile", "Friday", "Iquique", "the CSN")
-    wire = ("The central bank raised its main interest rate by half a point to 4.5 percent on Thursday, its "
-            "third increase this year, saying inflation remained far above its target.")
-    first = [quake("a1", "6.1", *aceh[:2], 5, *aceh[2:], "2025-12-02"),
-             quake("a2", "6.2", *aceh[:2], 9, *aceh[2:], "2025-12-02", "Other"),
-             quake("p1", "7.6", *papua[:2], 4, *papua[2:], "2025-12-14"),
-             report("b1", wire, "2025-12-04", "Wire"),
-             report("v1", "Voters in Iceland chose a new parliament on Saturday; the Independence Party "
-                           "lost seats in Reykjavik and the count ended after midnight.", "2025-12-06")]
-    second = [quake("a3", "6.1", *aceh[:2], 24, *aceh[2:], "2025-12-03", "Third"),
-              quake("p2", "7.5", *papua[:2], 6, *papua[2:], "2025-12-15", "Other"),
-              quake("c1", "8.2", *chile[:2], 6, *chile[2:], "2025-12-28"),
-              quake("c2", "8.1", *chile[:2], 7, *chile[2:], "2025-12-29", "Other"),
-              report("b2", wire + " Markets fell after the news.", "2025-12-05", "Paper")]
+    wire = (
+        "The central bank raised its main interest rate by half a point to 4.5 percent on Thursday, its "
+        "third increase this year, saying inflation remained far above its target."
+    )
+    first = [
+        quake("a1", "6.1", *aceh[:2], 5, *aceh[2:], "2025-12-02"),
+        quake("a2", "6.2", *aceh[:2], 9, *aceh[2:], "2025-12-02", "Other"),
+        quake("p1", "7.6", *papua[:2], 4, *papua[2:], "2025-12-14"),
+        report("b1", wire, "2025-12-04", "Wire"),
+        report(
+            "v1",
+            "Voters in Iceland chose a new parliament on Saturday; the Independence Party "
+            "lost seats in Reykjavik and the count ended after midnight.",
+            "2025-12-06",
+        ),
+    ]
+    second = [
+        quake("a3", "6.1", *aceh[:2], 24, *aceh[2:], "2025-12-03", "Third"),
+        quake("p2", "7.5", *papua[:2], 6, *papua[2:], "2025-12-15", "Other"),
+        quake("c1", "8.2", *chile[:2], 6, *chile[2:], "2025-12-28"),
+        quake("c2", "8.1", *chile[:2], 7, *chile[2:], "2025-12-29", "Other"),
+        report("b2", wire + " Markets fell after the news.", "2025-12-05", "Paper"),
+    ]
     return first, second
 
 
@@ -102,9 +121,14 @@ def assert_same_state(a: Clusterer, b: Clusterer) -> None:
 @lru_cache(maxsize=1)
 def ecb_test() -> tuple[list[Article], dict[str, str]]:
     recs = [json.loads(x) for x in (BENCH / "ecbplus" / "articles.jsonl").open()]
-    gold = {r["id"]: r["cluster"] for r in map(json.loads, (BENCH / "ecbplus" / "gold_clusters.jsonl").open())}
-    arts = [Article(id=r["id"], text=r["text"], source=r["source"] or "", title=r["title"])
-            for r in recs if r["split"] == "test"]
+    gold = {
+        r["id"]: r["cluster"] for r in map(json.loads, (BENCH / "ecbplus" / "gold_clusters.jsonl").open())
+    }
+    arts = [
+        Article(id=r["id"], text=r["text"], source=r["source"] or "", title=r["title"])
+        for r in recs
+        if r["split"] == "test"
+    ]
     return arts, gold
 
 
@@ -116,4 +140,3 @@ def bcubed_f1(pred: list[list[str]], gold: dict[str, str]) -> float:
     p = sum(pair[(of[i], gold[i])] / sp[of[i]] for i in of) / len(of)
     r = sum(pair[(of[i], gold[i])] / sg[gold[i]] for i in of) / len(of)
     return 2 * p * r / (p + r)
-

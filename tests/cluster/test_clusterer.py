@@ -57,16 +57,22 @@ def test_incremental_run_joins_the_existing_story_and_keeps_its_id(store, seeds)
 def test_incremental_run_opens_a_new_story_for_another_event(store, seeds):
     store.upsert_articles(seeds)
     cluster_store(store)
-    store.upsert_articles([quake("q1", "6.1", "Aceh province", "Tuesday", 5, "Bener Meriah", "the USGS",
-                                 "2025-12-03"),
-                           quake("q2", "6.1", "Aceh province", "Tuesday", 6, "Bener Meriah", "the USGS",
-                                 "2025-12-03", "Other")])
+    store.upsert_articles(
+        [
+            quake("q1", "6.1", "Aceh province", "Tuesday", 5, "Bener Meriah", "the USGS", "2025-12-03"),
+            quake(
+                "q2", "6.1", "Aceh province", "Tuesday", 6, "Bener Meriah", "the USGS", "2025-12-03", "Other"
+            ),
+        ]
+    )
     stories = cluster_store(store)
     assert sorted(s.article_ids for s in stories) == [sorted(a.id for a in seeds), ["q1", "q2"]]
 
 
 def test_same_input_any_order_gives_same_stories(seeds):
-    mixed = seeds + [quake("q1", "6.1", "Aceh province", "Tuesday", 5, "Bener Meriah", "the USGS", "2025-12-03")]
+    mixed = seeds + [
+        quake("q1", "6.1", "Aceh province", "Tuesday", 5, "Bener Meriah", "the USGS", "2025-12-03")
+    ]
     shuffled = list(mixed)
     random.Random(7).shuffle(shuffled)
     assert cluster_articles(mixed) == cluster_articles(shuffled)
@@ -75,21 +81,29 @@ def test_same_input_any_order_gives_same_stories(seeds):
 @pytest.mark.parametrize("days_apart, together", [(0, True), (2, True), (40, False)])
 def test_reports_far_apart_in_time_are_different_events(days_apart, together):
     a = quake("a", "6.1", "Aceh province", "Tuesday", 5, "Bener Meriah", "the USGS", "2013-07-02")
-    b = quake("b", "6.1", "Aceh province", "Tuesday", 6, "Bener Meriah", "the USGS",
-              f"2013-{7 + days_apart // 30:02d}-{2 + days_apart % 30:02d}")
+    b = quake(
+        "b",
+        "6.1",
+        "Aceh province",
+        "Tuesday",
+        6,
+        "Bener Meriah",
+        "the USGS",
+        f"2013-{7 + days_apart // 30:02d}-{2 + days_apart % 30:02d}",
+    )
     groups = cluster_articles([a, b], find_copies=False)
     assert (len(groups) == 1) is together
 
 
 TWO_QUAKES = {
     "w1": "A 7.6-magnitude earthquake hit West Papua early on Sunday, killing four people in Manokwari and "
-          "damaging a hotel and a bridge, Indonesia's meteorology agency said.",
+    "damaging a hotel and a bridge, Indonesia's meteorology agency said.",
     "w2": "Four people died in Manokwari when a strong quake struck the coast of West Papua on Sunday; the "
-          "meteorology agency measured it at magnitude 7.6 and warned of aftershocks.",
+    "meteorology agency measured it at magnitude 7.6 and warned of aftershocks.",
     "a1": "A 6.1-magnitude earthquake struck Aceh province on Tuesday, flattening houses in Bener Meriah and "
-          "killing at least 24 people, Indonesian officials said.",
+    "killing at least 24 people, Indonesian officials said.",
     "a2": "Rescuers dug through rubble in Bener Meriah after Tuesday's magnitude 6.1 quake in Aceh, which "
-          "officials said killed 24 people and injured more than 200.",
+    "officials said killed 24 people and injured more than 200.",
 }
 
 
@@ -99,12 +113,17 @@ def test_two_quakes_of_different_places_are_two_stories():
 
 
 def test_copies_count_once_among_sources(store):
-    wire = ("The central bank raised its main interest rate by half a point to 4.5 percent on Thursday, its "
-            "third increase this year, saying inflation remained far above its target and that further "
-            "moves could follow if prices kept rising through the winter months.")
-    store.upsert_articles([
-        report("w2", wire + " Markets fell after the news.", "2024-03-07T12:00", "Paper"),
-        report("w1", wire, "2024-03-07", "Wire")])
+    wire = (
+        "The central bank raised its main interest rate by half a point to 4.5 percent on Thursday, its "
+        "third increase this year, saying inflation remained far above its target and that further "
+        "moves could follow if prices kept rising through the winter months."
+    )
+    store.upsert_articles(
+        [
+            report("w2", wire + " Markets fell after the news.", "2024-03-07T12:00", "Paper"),
+            report("w1", wire, "2024-03-07", "Wire"),
+        ]
+    )
     (story,) = cluster_store(store)
     assert store.get_article("w2").copy_of == "w1"
     assert story.sources == ["Wire"]
@@ -113,6 +132,7 @@ def test_copies_count_once_among_sources(store):
 
 
 # ---- quality floors on others' labels (bench/cluster_ecb.py and cluster_allsides.py print the full runs) --
+
 
 @pytest.mark.slow
 def test_ecb_test_topics_bcubed_floor():
@@ -147,8 +167,15 @@ def test_allsides_subset_bcubed_floor():
         r = json.loads(line)
         for side, n in sorted(r["news"].items()):
             aid = f"{r['id']}-{side}"
-            arts.append(Article(id=aid, text="\n".join(n["newBody"]), source=n["newsSource"],
-                                title=n["newsTitle"], published=r["date"][:10]))
+            arts.append(
+                Article(
+                    id=aid,
+                    text="\n".join(n["newBody"]),
+                    source=n["newsSource"],
+                    title=n["newsTitle"],
+                    published=r["date"][:10],
+                )
+            )
             gold[aid] = str(r["id"])
     assert bcubed_f1(cluster_articles(arts), gold) >= ALLSIDES_FLOOR
 
@@ -164,6 +191,7 @@ def test_params_are_hashable_for_state_checks():
 
 
 # ---- the same floors through the product's path (ingest, analyze, cluster: what `storydesk analyze` runs) --
+
 
 def _product(records: list[dict], name: str) -> list[list[str]]:
     sys.path.insert(0, str(ROOT / "bench"))

@@ -48,15 +48,18 @@ def test_span_of_an_article_and_frozen():
         span.lo = 3  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("pub, other, ok", [((10, 10), (16, 16), True), ((10, 10), (18, 18), False),
-                                            ((None, None), (100, 100), True)])
+@pytest.mark.parametrize(
+    "pub, other, ok",
+    [((10, 10), (16, 16), True), ((10, 10), (18, 18), False), ((None, None), (100, 100), True)],
+)
 def test_publication_window(pub, other, ok):
     p = Params(window_days=7.0)
     assert DaySpan(None, None, *pub).in_window(DaySpan(None, None, *other), p) is ok
 
 
-@pytest.mark.parametrize("days, other, ok", [(3650.0, (10, 3000), True), (100.0, (10, 200), False),
-                                             (100.0, (None, None), True)])
+@pytest.mark.parametrize(
+    "days, other, ok", [(3650.0, (10, 3000), True), (100.0, (10, 200), False), (100.0, (None, None), True)]
+)
 def test_text_date_window(days, other, ok):
     assert DaySpan(20, 30).in_window(DaySpan(*other), Params(text_window_days=days)) is ok
 

@@ -21,12 +21,17 @@ def test_state_rebuilt_from_stored_stories_when_missing(store):
     store.upsert_articles(seeds[:3])
     (first,) = cluster_store(store)
     with store.conn:
-        for table in ("cluster_meta", "cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+        for table in (
+            "cluster_meta",
+            "cluster_stories",
+            "cluster_articles",
+            "cluster_df",
+            "cluster_postings",
+        ):
             store.conn.execute(f"DELETE FROM {table}")
     store.upsert_articles(seeds[3:])
     (second,) = cluster_store(store)
     assert second.id == first.id and len(second.article_ids) == 5
-
 
 
 @pytest.mark.parametrize("cache", ["none", "cache", "corrupt", "lagging"])
@@ -55,12 +60,16 @@ def test_second_run_writes_only_the_changed_stories_rows(store):
     first, second = two_batches()
     store.upsert_articles(first)
     cluster_store(store)
-    before = {r["story_id"]: (r["rowid"], r["run"], r["centroid"]) for r in
-              store.conn.execute("SELECT rowid, * FROM cluster_stories")}
+    before = {
+        r["story_id"]: (r["rowid"], r["run"], r["centroid"])
+        for r in store.conn.execute("SELECT rowid, * FROM cluster_stories")
+    }
     store.upsert_articles(second)
     cluster_store(store)
-    after = {r["story_id"]: (r["rowid"], r["run"], r["centroid"]) for r in
-             store.conn.execute("SELECT rowid, * FROM cluster_stories")}
+    after = {
+        r["story_id"]: (r["rowid"], r["run"], r["centroid"])
+        for r in store.conn.execute("SELECT rowid, * FROM cluster_stories")
+    }
     touched = {store.story_of()[a.id] for a in second}
     assert {sid for sid, (_, run, _) in after.items() if run == 2} == touched
     untouched = set(before) - touched
@@ -80,7 +89,13 @@ def test_stale_state_is_replayed_and_keeps_story_ids(store, stale):
     old = {s.id: s.article_ids for s in cluster_store(store)}
     if stale == "rows deleted":
         with store.conn:
-            for table in ("cluster_meta", "cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
+            for table in (
+                "cluster_meta",
+                "cluster_stories",
+                "cluster_articles",
+                "cluster_df",
+                "cluster_postings",
+            ):
                 store.conn.execute(f"DELETE FROM {table}")
     elif stale == "unknown article":  # a story saved by a run whose state save did not happen
         with store.conn:
@@ -96,14 +111,14 @@ def test_stale_state_is_replayed_and_keeps_story_ids(store, stale):
     assert not saved.full and stories_of(loaded) == sorted(new.items())
 
 
-
 def test_cluster_rows_upsert_and_full_replace(store):
     meta = {"name": "stories", "version": "v", "params": "{}", "dim": 2, "n_docs": 3, "articles": 1, "run": 1}
     story = ("s1", 0, b"c", 1, 2, 1, 2, 1)
     tables = ClusterTables(store)
     tables.save_rows(meta, [story], [("a1", 0, 0, 0)], [(5, 1), (6, 2)], [(9, '["s1"]')])
-    tables.save_rows({**meta, "run": 2}, [("s2", 1, b"d", None, None, None, None, 2)],
-                     [("a2", 1, 0, None)], [(6, 3)], [])
+    tables.save_rows(
+        {**meta, "run": 2}, [("s2", 1, b"d", None, None, None, None, 2)], [("a2", 1, 0, None)], [(6, 3)], []
+    )
     assert [r["story_id"] for r in tables.story_rows()] == ["s1", "s2"]
     assert tables.article_rows() == [("a1", 0, 0, 0), ("a2", 1, 0, None)]
     assert tables.df() == ([5, 6], [1, 3]) and tables.postings() == {9: ["s1"]}
@@ -127,8 +142,10 @@ def test_0005_upgrades_a_0004_database_with_a_saved_blob(tmp_path, monkeypatch):
         cl.place_batch(feats, state._vectors(old, feats), {})
         old.save_stories([state._story(old, cl, s) for s in sorted(cl.changed)])
         with old.conn:
-            old.conn.execute("INSERT INTO cluster_state (name, version, articles, state) VALUES (?, ?, ?, ?)",
-                             ("stories", "cluster-1", len(cl.story_of), pickle.dumps(cl)))
+            old.conn.execute(
+                "INSERT INTO cluster_state (name, version, articles, state) VALUES (?, ?, ?, ?)",
+                ("stories", "cluster-1", len(cl.story_of), pickle.dumps(cl)),
+            )
         before = {s.id: s.article_ids for s in old.list_stories()}
     monkeypatch.undo()
     with Store(path) as new:
@@ -140,4 +157,3 @@ def test_0005_upgrades_a_0004_database_with_a_saved_blob(tmp_path, monkeypatch):
         assert all(set(v) <= set(after[k]) for k, v in before.items())
         assert sorted(after.items()) == stories_of(in_memory(new, [first, second]))
         assert ClusterTables(new).meta()["articles"] == len(first) + len(second)
-

@@ -8,12 +8,18 @@ from storydesk.errors import InputError
 from storydesk.ingest.clean import clean, normalise
 from storydesk.models import RawRecord
 
-P1 = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-      "broke its banks, the regional governor said in a statement.")
-P2 = ("More than 3,000 people have been moved to schools and sports halls, and the army has sent boats and "
-      "field kitchens to the worst-hit towns along the lower river.")
-P3 = ("Forecasters expect more rain over the weekend, and officials warned residents not to return to their "
-      "homes until engineers have inspected the dikes.")
+P1 = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said in a statement."
+)
+P2 = (
+    "More than 3,000 people have been moved to schools and sports halls, and the army has sent boats and "
+    "field kitchens to the worst-hit towns along the lower river."
+)
+P3 = (
+    "Forecasters expect more rain over the weekend, and officials warned residents not to return to their "
+    "homes until engineers have inspected the dikes."
+)
 
 
 def _clean(text: str, **kw) -> object:
@@ -30,27 +36,58 @@ def _with(line: str, where: str = "middle") -> str:
 
 REMOVED = [
     # photo captions and credits
-    ("Volunteers fill sandbags in Brenn on Tuesday, May 5, 2026.Ola Marsh/POOL/AFP via Getty Images", "middle", "caption"),
+    (
+        "Volunteers fill sandbags in Brenn on Tuesday, May 5, 2026.Ola Marsh/POOL/AFP via Getty Images",
+        "middle",
+        "caption",
+    ),
     ("Volunteers fill sandbags in Brenn on Tuesday. REUTERS/Ola Marsh", "middle", "caption"),
     ("Volunteers fill sandbags in Brenn on Tuesday. (AP Photo/Ola Marsh)", "middle", "caption"),
-    ("A boat moves along a flooded street in Brenn, May 5, 2026. Ola Marsh/Valley News/Pressfoto", "middle", "caption"),
+    (
+        "A boat moves along a flooded street in Brenn, May 5, 2026. Ola Marsh/Valley News/Pressfoto",
+        "middle",
+        "caption",
+    ),
     ("Volunteers fill sandbags in Brenn. NORTHSTAR/Ola Marsh", "middle", "caption"),
     ("Photo: Ola Marsh/AFP", "middle", "credit"),
     ("Photo: Ola Marsh/dpa", "middle", "caption"),
     ("Ola Marsh/AP", "middle", "credit"),
-    ("In this handout photograph released by the ministry, soldiers carry sandbags to a dike near Brenn.", "middle", "caption"),
+    (
+        "In this handout photograph released by the ministry, soldiers carry sandbags to a dike near Brenn.",
+        "middle",
+        "caption",
+    ),
     ("File photo: a dike near Brenn in 2019", "middle", "caption"),
     ("Photograph: Ola Marsh/AP", "middle", "credit"),
     ("Credit...Ola Marsh/The Valley Times", "middle", "credit"),
     ("Image source, Getty Images", "middle", "caption"),
     ("Image caption, Volunteers fill sandbags in Brenn", "middle", "caption"),
     # an agency in capitals, a slash and a name end a caption however they are glued on (issue 9)
-    ("A boat moves along a flooded street in Brenn, Aster, May 5, 2026.REUTERS/Ola Marsh", "middle", "caption"),
-    ("A boat moves along a flooded street in Brenn, Aster, May 5, 2026REUTERS/Ola Marsh", "middle", "caption"),
-    ("A boat moves along a flooded street in Brenn, Aster, May 5, 2026. REUTERS/Ola Marsh.", "middle", "caption"),
-    ("A boat moves along a flooded street in Brenn, May 5, 2026. REUTERS/Ola Marsh TPX IMAGES OF THE DAY", "middle",
-     "caption"),
-    ("A boat moves along a flooded street in Brenn, May 5, 2026. AFP/Ola van der Marsh/Pool", "middle", "caption"),
+    (
+        "A boat moves along a flooded street in Brenn, Aster, May 5, 2026.REUTERS/Ola Marsh",
+        "middle",
+        "caption",
+    ),
+    (
+        "A boat moves along a flooded street in Brenn, Aster, May 5, 2026REUTERS/Ola Marsh",
+        "middle",
+        "caption",
+    ),
+    (
+        "A boat moves along a flooded street in Brenn, Aster, May 5, 2026. REUTERS/Ola Marsh.",
+        "middle",
+        "caption",
+    ),
+    (
+        "A boat moves along a flooded street in Brenn, May 5, 2026. REUTERS/Ola Marsh TPX IMAGES OF THE DAY",
+        "middle",
+        "caption",
+    ),
+    (
+        "A boat moves along a flooded street in Brenn, May 5, 2026. AFP/Ola van der Marsh/Pool",
+        "middle",
+        "caption",
+    ),
     ("REUTERS/Ola Marsh.", "middle", "credit"),
     # bylines, contributors, timestamps
     ("By Jane Doe", "top", "byline"),
@@ -87,7 +124,11 @@ REMOVED = [
     ("* * *", "middle", "furniture"),
     ("width:100%;", "middle", "furniture"),
     ("}", "middle", "furniture"),
-    ('<tweet id="1" author="@valleynews">Boats are on their way to Brenn. pic.twitter.com/x</tweet>', "middle", "furniture"),
+    (
+        '<tweet id="1" author="@valleynews">Boats are on their way to Brenn. pic.twitter.com/x</tweet>',
+        "middle",
+        "furniture",
+    ),
     # tags
     ("Tags: floods, Aster valley, weather", "end", "tags"),
     ("Tags", "end", "tags"),
@@ -101,7 +142,9 @@ def test_line_is_removed_and_recorded(line, where, kind):
     art = _clean(_with(line, where))
     first = line.split("\n")[0]
     assert first not in art.text
-    assert any(r.kind == kind and first in r.text for r in art.removed), [(r.kind, r.text) for r in art.removed]
+    assert any(r.kind == kind and first in r.text for r in art.removed), [
+        (r.kind, r.text) for r in art.removed
+    ]
     assert all(r.reason for r in art.removed)
     for p in (P1, P2, P3):
         assert p in art.text
@@ -138,7 +181,7 @@ def test_article_words_are_kept(line):
 
 
 def test_caption_before_lone_agency_line_goes_with_it():
-    text = (f"{P1}\n\nSoldiers carry sandbags to a dike near Brenn, 5 May 2026.\nReuters\n\n{P2}\n\n{P3}")
+    text = f"{P1}\n\nSoldiers carry sandbags to a dike near Brenn, 5 May 2026.\nReuters\n\n{P2}\n\n{P3}"
     art = _clean(text)
     kinds = [r.kind for r in art.removed]
     assert kinds == ["caption", "credit"]
@@ -191,9 +234,16 @@ def test_date_marker_is_the_published_date_and_leaves_the_text():
 @pytest.mark.parametrize(
     ("text", "title", "kinds"),
     [
-        (f"Floods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}", "Floods reach the Aster valley", ["title"]),
-        (f"Floods reach the Aster valley\n\nFloods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}",
-         "Floods reach the Aster valley", ["title", "repeated_title"]),
+        (
+            f"Floods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}",
+            "Floods reach the Aster valley",
+            ["title"],
+        ),
+        (
+            f"Floods reach the Aster valley\n\nFloods reach the Aster valley\n\n{P1}\n\n{P2}\n\n{P3}",
+            "Floods reach the Aster valley",
+            ["title", "repeated_title"],
+        ),
         (f"{P1}\n\n{P2}\n\n{P3}", None, []),  # no headline-shaped first line: no title
         (f"Floods Reach the Aster Valley.\n\n{P1}\n\n{P2}", "Floods Reach the Aster Valley.", ["title"]),
         (f"Floods reach the Aster valley.\n\n{P1}\n\n{P2}", None, []),  # may be a one-line lede: kept
@@ -213,8 +263,10 @@ def test_kicker_label_above_the_headline(label):
 
 
 def test_record_title_repeated_at_top_of_body():
-    art = _clean(f"Floods reach the Aster valley | Valley News\n\n{P1}\n\n{P2}\n\n{P3}",
-                 title="Floods reach the Aster valley")
+    art = _clean(
+        f"Floods reach the Aster valley | Valley News\n\n{P1}\n\n{P2}\n\n{P3}",
+        title="Floods reach the Aster valley",
+    )
     assert art.title == "Floods reach the Aster valley"
     assert [r.kind for r in art.removed] == ["repeated_title"]
 
@@ -231,9 +283,12 @@ def test_repeated_paragraph_is_removed_once():
         (f"{P1}\r\n\r\n{P2}\r\n{P3}", [f"{P1}\n\n{P2}\n\n{P3}"], ["\r"]),
         (f"  {P1}  \n\n\n\n{P2}\u00a0\t\n{P3}", [f"{P1}\n\n{P2}\n\n{P3}"], ["\n\n\n", "\u00a0", "\t"]),
         # a hard-wrapped paragraph is joined into one
-        ("Rescue teams reached the flooded villages of the Aster\nvalley on Wednesday, two days after the river broke\n"
-         "its banks, the regional governor said in a statement\nissued late in the evening.\n\n" + P2,
-         ["Aster valley on Wednesday, two days after the river broke its banks"], []),
+        (
+            "Rescue teams reached the flooded villages of the Aster\nvalley on Wednesday, two days after the river broke\n"
+            "its banks, the regional governor said in a statement\nissued late in the evening.\n\n" + P2,
+            ["Aster valley on Wednesday, two days after the river broke its banks"],
+            [],
+        ),
     ],
 )
 def test_whitespace_and_paragraphs(raw, must_contain, must_not_contain):
@@ -245,9 +300,17 @@ def test_whitespace_and_paragraphs(raw, must_contain, must_not_contain):
 
 
 def test_metadata_fields():
-    art = clean(RawRecord(origin="r.jsonl:1", fmt="jsonl", text=f"{P1}\n\n{P2}", id="r1",
-                          url="https://www.valley-news.example/a/1", published="Tue, 10 Mar 2026 16:30:00 +0000",
-                          authors=["Jane Doe"]))
+    art = clean(
+        RawRecord(
+            origin="r.jsonl:1",
+            fmt="jsonl",
+            text=f"{P1}\n\n{P2}",
+            id="r1",
+            url="https://www.valley-news.example/a/1",
+            published="Tue, 10 Mar 2026 16:30:00 +0000",
+            authors=["Jane Doe"],
+        )
+    )
     assert art.id == "r1" and art.source == "valley-news.example"
     assert art.published == "2026-03-10T16:30:00"
     assert art.language == "en" and art.words == len(art.text.split())
@@ -342,15 +405,30 @@ Aster valley"""
 @pytest.mark.parametrize(
     ("text", "must", "must_not", "title", "authors", "published"),
     [
-        (WIRE, ["BRENN (Wire) - The dikes", "We are not out of danger yet"],
-         ["REUTERS/", "Soldiers carry", "Reporting by", "Our Standards", "By Ana"],
-         "Dikes hold as Aster river crests", ["Ana Lima", "Tom Reed"], None),
-        (BROADSHEET, ["held overnight", "not out of danger"],
-         ["Photograph:", "Soldiers carry", "Sign up", "Topics", "\nFloods", "Last modified", "Explainer"],
-         None, [], "2026-05-07T09:15:00"),
-        (BROADCASTER, ["held overnight", "not out of danger"],
-         ["Image source", "Image caption", "Share", "Related Topics", "Aster valley"],
-         "Aster floods: dikes hold as river crests", [], None),
+        (
+            WIRE,
+            ["BRENN (Wire) - The dikes", "We are not out of danger yet"],
+            ["REUTERS/", "Soldiers carry", "Reporting by", "Our Standards", "By Ana"],
+            "Dikes hold as Aster river crests",
+            ["Ana Lima", "Tom Reed"],
+            None,
+        ),
+        (
+            BROADSHEET,
+            ["held overnight", "not out of danger"],
+            ["Photograph:", "Soldiers carry", "Sign up", "Topics", "\nFloods", "Last modified", "Explainer"],
+            None,
+            [],
+            "2026-05-07T09:15:00",
+        ),
+        (
+            BROADCASTER,
+            ["held overnight", "not out of danger"],
+            ["Image source", "Image caption", "Share", "Related Topics", "Aster valley"],
+            "Aster floods: dikes hold as river crests",
+            [],
+            None,
+        ),
     ],
     ids=["wire", "broadsheet", "broadcaster"],
 )

@@ -40,8 +40,18 @@ def test_ecbplus_words_kept():
     if not path.exists():
         pytest.skip("../shared/bench/ecbplus is not beside this checkout")
     recs = [json.loads(line) for line in path.open(encoding="utf-8")]
-    raws = [RawRecord(origin=r["id"], fmt="jsonl", text=r["text"], id=r["id"], title=r["title"], url=r["url"],
-                      source=r["source"]) for r in recs]
+    raws = [
+        RawRecord(
+            origin=r["id"],
+            fmt="jsonl",
+            text=r["text"],
+            id=r["id"],
+            title=r["title"],
+            url=r["url"],
+            source=r["source"],
+        )
+        for r in recs
+    ]
     share, rejected, n = _kept_share(raws)
     assert n == 982 and share >= 0.985 and rejected <= 4
 

@@ -29,18 +29,56 @@ from storydesk.ingest.limits import MAX_CHARS
 from storydesk.models import RawRecord, Rejection
 
 _EXAMPLES = int(os.environ.get("STORYDESK_FUZZ_EXAMPLES", "25"))
-FUZZ = settings(max_examples=_EXAMPLES, deadline=None, derandomize="STORYDESK_FUZZ_EXAMPLES" not in os.environ,
-                database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-PROSE = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-         "broke its banks, the regional governor said. More than 3,000 people have been moved to schools.")
+FUZZ = settings(
+    max_examples=_EXAMPLES,
+    deadline=None,
+    derandomize="STORYDESK_FUZZ_EXAMPLES" not in os.environ,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PROSE = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said. More than 3,000 people have been moved to schools."
+)
 # Characters that have broken readers: escapes, entities, surrogates, separators, controls, markup.
-_ODD = st.sampled_from(["\ud800", "\udfff", "&#xD800;", "&#0;", "&#x110000;", "&amp;", "<", ">", "]]>", "\x00",
-                        "\u2028", "\ufeff", "\\", '"', "\r\n", "\n\n", "\u202e", "caf\u00e9", "\U0001f600"])
+_ODD = st.sampled_from(
+    [
+        "\ud800",
+        "\udfff",
+        "&#xD800;",
+        "&#0;",
+        "&#x110000;",
+        "&amp;",
+        "<",
+        ">",
+        "]]>",
+        "\x00",
+        "\u2028",
+        "\ufeff",
+        "\\",
+        '"',
+        "\r\n",
+        "\n\n",
+        "\u202e",
+        "caf\u00e9",
+        "\U0001f600",
+    ]
+)
 _TEXT = st.lists(st.one_of(st.text(max_size=40), _ODD, st.just(PROSE)), max_size=12).map("".join)
-_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
-                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-                         ["id", "text", "html", "title", "source", "published", "url", "authors", "schema"]),
-                         inner, max_size=5), max_leaves=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["id", "text", "html", "title", "source", "published", "url", "authors", "schema"]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=12,
+)
 _ENCODINGS = st.sampled_from(["utf-8", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1", "utf-8-sig"])
 
 
@@ -62,8 +100,10 @@ def _page(body: str) -> str:
 
 
 def _feed(items: list[tuple[str, str]], encoding: str = "utf-8") -> bytes:
-    entries = "".join(f"<item><title>{t}</title><link>https://f.example/{i}</link><description>{d}</description></item>"
-                      for i, (t, d) in enumerate(items))
+    entries = "".join(
+        f"<item><title>{t}</title><link>https://f.example/{i}</link><description>{d}</description></item>"
+        for i, (t, d) in enumerate(items)
+    )
     feed = f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>F</title>{entries}</channel></rss>'
     return _encoded(feed, encoding)
 
@@ -73,7 +113,9 @@ def _warc(bodies: list[bytes], uri: str | None) -> bytes:
     writer = WARCWriter(out, gzip=False)
     for i, b in enumerate(bodies):
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-        rec = writer.create_warc_record(f"http://w.example/{i}", "response", payload=io.BytesIO(b), http_headers=http)
+        rec = writer.create_warc_record(
+            f"http://w.example/{i}", "response", payload=io.BytesIO(b), http_headers=http
+        )
         if uri is None:
             rec.rec_headers.remove_header("WARC-Target-URI")
         writer.write_record(rec)
@@ -103,7 +145,10 @@ def check(name: str, data: bytes) -> None:
 
 
 @FUZZ
-@given(st.binary(max_size=3000), st.sampled_from([".txt", ".html", ".json", ".jsonl", ".xml", ".warc", ".gz", ""]))
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from([".txt", ".html", ".json", ".jsonl", ".xml", ".warc", ".gz", ""]),
+)
 @example(b"\xff\xfe" + "\ud800".encode("utf-16-le", "surrogatepass"), ".txt")
 @example(b"[" * 5000 + b"]" * 5000, ".json")
 @example(b"WARC/1.0\r\nContent-Length: 5\r\n\r\nab", ".warc")
@@ -121,7 +166,12 @@ def test_text_and_pages(text, encoding, ext, cuts):
 
 
 @FUZZ
-@given(st.lists(_JSON, min_size=1, max_size=5), st.booleans(), _ENCODINGS, st.lists(st.integers(0, 10**6), max_size=2))
+@given(
+    st.lists(_JSON, min_size=1, max_size=5),
+    st.booleans(),
+    _ENCODINGS,
+    st.lists(st.integers(0, 10**6), max_size=2),
+)
 @example([{"id": "x", "text": PROSE + "\ud800"}], False, "utf-8", [])
 @example([{"schema": "storydesk.dossier/1"}], True, "utf-8", [])
 @example([{"id": 10**400, "text": PROSE}], False, "utf-8", [])
@@ -131,19 +181,29 @@ def test_json_records(records, as_array, encoding, cuts):
 
 
 @FUZZ
-@given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4), _ENCODINGS, st.lists(st.integers(0, 10**6), max_size=2))
+@given(
+    st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4),
+    _ENCODINGS,
+    st.lists(st.integers(0, 10**6), max_size=2),
+)
 @example([("&#xD800;", PROSE + " &#xDFFF; &#99999999999;")], "utf-8", [])
 @example([("t", PROSE + " &amp;#xD800;")], "utf-8", [])
 @example([("&#xD800;", PROSE)], "utf-16", [])  # found: the charref fix once read only ASCII-compatible bytes
-@example([("", "00000000")], "cp1252", [16132])  # found: a non-ASCII byte in the declared encoding broke feedparser
+@example(
+    [("", "00000000")], "cp1252", [16132]
+)  # found: a non-ASCII byte in the declared encoding broke feedparser
 def test_feeds(items, encoding, cuts):
     check("feed.xml", _mutated(_feed(items, encoding), cuts))
 
 
 @FUZZ
-@given(st.lists(_TEXT.map(lambda t: _page(t).encode("utf-8", "surrogatepass")), min_size=1, max_size=3),
-       st.booleans(), st.integers(0, 4000), st.lists(st.integers(0, 10**6), max_size=2))
+@given(
+    st.lists(_TEXT.map(lambda t: _page(t).encode("utf-8", "surrogatepass")), min_size=1, max_size=3),
+    st.booleans(),
+    st.integers(0, 4000),
+    st.lists(st.integers(0, 10**6), max_size=2),
+)
 @example([_page(PROSE).encode()], False, 0, [])
 def test_warc(bodies, with_uri, cut, flips):
     data = _warc(bodies, "" if with_uri else None)
-    check("a.warc", _mutated(data[:len(data) - cut] if cut < len(data) else data, flips))
+    check("a.warc", _mutated(data[: len(data) - cut] if cut < len(data) else data, flips))

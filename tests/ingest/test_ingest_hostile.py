@@ -26,9 +26,11 @@ from storydesk.ingest.limits import MAX_CHARS
 from storydesk.ingest.meta import url_id
 from storydesk.models import RawRecord, Rejection
 
-PROSE = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-         "broke its banks, the regional governor said in statement {n}.\n\nMore than 3,000 people have been moved "
-         "to schools and sports halls, and the army has sent boats and field kitchens to the towns.")
+PROSE = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said in statement {n}.\n\nMore than 3,000 people have been moved "
+    "to schools and sports halls, and the army has sent boats and field kitchens to the towns."
+)
 GOOD = 25
 OUTSIDE_WORDS = "This text lives outside the folder given and must never be read into the store."
 
@@ -61,8 +63,9 @@ def warc(uris: list[str | None], gz: bool = False) -> bytes:
     for i, uri in enumerate(uris):
         page = f"<html><head><title>Page {i}</title></head><body><article><p>{body(f'w{i}')}</p></article></body></html>"
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-        record = writer.create_warc_record(uri or "http://x.example/none", "response",
-                                           payload=io.BytesIO(page.encode()), http_headers=http)
+        record = writer.create_warc_record(
+            uri or "http://x.example/none", "response", payload=io.BytesIO(page.encode()), http_headers=http
+        )
         if uri is None:
             record.rec_headers.remove_header("WARC-Target-URI")
         writer.write_record(record)
@@ -70,8 +73,10 @@ def warc(uris: list[str | None], gz: bool = False) -> bytes:
 
 
 def rss(items: list[str]) -> str:
-    entries = "".join(f"<item><title>{t}</title><link>https://v.example/{i}</link><description>{d}</description></item>"
-                      for i, (t, d) in enumerate(items))
+    entries = "".join(
+        f"<item><title>{t}</title><link>https://v.example/{i}</link><description>{d}</description></item>"
+        for i, (t, d) in enumerate(items)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley News</title>{entries}</channel></rss>'
 
 
@@ -79,11 +84,16 @@ def output_folder(folder: Path) -> None:
     """What `storydesk analyze --out folder/out` leaves behind: an index, a dossier, its Markdown and HTML."""
     out = folder / "000-out"
     (out / "stories").mkdir(parents=True)
-    (out / "index.json").write_text(json.dumps({"schema": "storydesk.index/1", "stories": [], "articles": [],
-                                                "rejected": []}))
-    (out / "stories" / "s1.json").write_text(json.dumps({"schema": "storydesk.dossier/1", "story": {"id": "s1"}}))
+    (out / "index.json").write_text(
+        json.dumps({"schema": "storydesk.index/1", "stories": [], "articles": [], "rejected": []})
+    )
+    (out / "stories" / "s1.json").write_text(
+        json.dumps({"schema": "storydesk.dossier/1", "story": {"id": "s1"}})
+    )
     (out / "stories" / "s1.md").write_text("# Floods\n\n" + body("report-md"))
-    (out / "stories" / "s1.html").write_text(f"<html><body><article><p>{body('report-html')}</p></article></body></html>")
+    (out / "stories" / "s1.html").write_text(
+        f"<html><body><article><p>{body('report-html')}</p></article></body></html>"
+    )
     (out / "index.html").write_text(f"<html><body><p>{body('report-index')}</p></body></html>")
 
 
@@ -92,12 +102,14 @@ def write(name: str | bytes, data: str | bytes) -> Callable[[Path], None]:
         path = os.path.join(os.fsencode(folder), name) if isinstance(name, bytes) else folder / name
         with open(path, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
+
     return make
 
 
 def link(name: str, target: str | Callable[[Path], str]) -> Callable[[Path], None]:
     def make(folder: Path) -> None:
         os.symlink(target(folder) if callable(target) else target, folder / name)
+
     return make
 
 
@@ -130,53 +142,134 @@ class Case:
 
 
 CASES = [
-    Case("surrogate-json", write("000-sur.jsonl", rec("sur", body("sur") + " \ud800 end") + "\n" + rec("after") + "\n"),
-         kept=["sur", "after"], text_has={"sur": "\ufffd end"}),
-    Case("surrogate-json-field", write("000-surf.jsonl", json.dumps({"id": "surf", "title": "\ud800", "source": "\udfff",
-                                                                      "text": body("surf")}) + "\n"), kept=["surf"]),
-    Case("surrogate-feed", write("000-feed.xml", rss([("A &#xD800; title", body("f0") + " &amp;#xD800; &#xDFFF;"),
-                                                      ("Next", body("f1") + " &#x110000; &#0;")])),
-         kept=[url_id("https://v.example/0"), url_id("https://v.example/1")]),
+    Case(
+        "surrogate-json",
+        write("000-sur.jsonl", rec("sur", body("sur") + " \ud800 end") + "\n" + rec("after") + "\n"),
+        kept=["sur", "after"],
+        text_has={"sur": "\ufffd end"},
+    ),
+    Case(
+        "surrogate-json-field",
+        write(
+            "000-surf.jsonl",
+            json.dumps({"id": "surf", "title": "\ud800", "source": "\udfff", "text": body("surf")}) + "\n",
+        ),
+        kept=["surf"],
+    ),
+    Case(
+        "surrogate-feed",
+        write(
+            "000-feed.xml",
+            rss(
+                [
+                    ("A &#xD800; title", body("f0") + " &amp;#xD800; &#xDFFF;"),
+                    ("Next", body("f1") + " &#x110000; &#0;"),
+                ]
+            ),
+        ),
+        kept=[url_id("https://v.example/0"), url_id("https://v.example/1")],
+    ),
     Case("non-utf8-name", write(b"000-caf\xe9.txt", body("cafe")), kept=["000-caf\\xe9"]),
-    Case("deep-json-line", write("000-deep.jsonl", rec("d0", x=0)[:-1] + ', "x": ' + deep() + "}\n" + rec("d1") + "\n"),
-         rejected=[("000-deep.jsonl:1", "nested too deep")], kept=["d1"]),
-    Case("deep-json-array", write("000-deep.json", "[" + deep() + ", " + rec("a1") + "]"),
-         rejected=[("000-deep.json#1", "nested too deep")], kept=["a1"]),
-    Case("deep-json-object", write("000-deep1.json", '{"text":\n' + deep() + "}"),
-         rejected=[("000-deep1.json", "nested too deep")]),
-    Case("long-int-line", write("000-int.jsonl", rec("i0")[:-1] + ', "n": ' + "7" * 5000 + "}\n" + rec("i1") + "\n"),
-         rejected=[("000-int.jsonl:1", "5,000 digits")], kept=["i1"]),
-    Case("long-int-array", write("000-int.json", "[" + rec("j0")[:-1] + ', "n": -' + "7" * 5000 + "}, " + rec("j1") + "]"),
-         rejected=[("000-int.json#1", "5,000 digits")], kept=["j1"]),
+    Case(
+        "deep-json-line",
+        write("000-deep.jsonl", rec("d0", x=0)[:-1] + ', "x": ' + deep() + "}\n" + rec("d1") + "\n"),
+        rejected=[("000-deep.jsonl:1", "nested too deep")],
+        kept=["d1"],
+    ),
+    Case(
+        "deep-json-array",
+        write("000-deep.json", "[" + deep() + ", " + rec("a1") + "]"),
+        rejected=[("000-deep.json#1", "nested too deep")],
+        kept=["a1"],
+    ),
+    Case(
+        "deep-json-object",
+        write("000-deep1.json", '{"text":\n' + deep() + "}"),
+        rejected=[("000-deep1.json", "nested too deep")],
+    ),
+    Case(
+        "long-int-line",
+        write("000-int.jsonl", rec("i0")[:-1] + ', "n": ' + "7" * 5000 + "}\n" + rec("i1") + "\n"),
+        rejected=[("000-int.jsonl:1", "5,000 digits")],
+        kept=["i1"],
+    ),
+    Case(
+        "long-int-array",
+        write("000-int.json", "[" + rec("j0")[:-1] + ', "n": -' + "7" * 5000 + "}, " + rec("j1") + "]"),
+        rejected=[("000-int.json#1", "5,000 digits")],
+        kept=["j1"],
+    ),
     Case("symlink-self-loop", link("000-loop.txt", "000-loop.txt"), rejected=[("000-loop.txt", LINK_BROKEN)]),
-    Case("symlink-pair-loop", lambda f: (link("000-a.txt", "000-b.txt")(f), link("000-b.txt", "000-a.txt")(f)),
-         rejected=[("000-a.txt", LINK_BROKEN), ("000-b.txt", LINK_BROKEN)]),
+    Case(
+        "symlink-pair-loop",
+        lambda f: (link("000-a.txt", "000-b.txt")(f), link("000-b.txt", "000-a.txt")(f)),
+        rejected=[("000-a.txt", LINK_BROKEN), ("000-b.txt", LINK_BROKEN)],
+    ),
     Case("symlink-folder-loop", link("000-up", "."), rejected=[("000-up", LINK_FOLDER)]),
-    Case("symlink-out-of-folder", link("000-passwd.txt", "/etc/passwd"), rejected=[("000-passwd.txt", LINK_OUT)]),
-    Case("symlink-to-outside-article", link("000-elsewhere.txt", outside_file), rejected=[("000-elsewhere.txt", LINK_OUT)]),
+    Case(
+        "symlink-out-of-folder",
+        link("000-passwd.txt", "/etc/passwd"),
+        rejected=[("000-passwd.txt", LINK_OUT)],
+    ),
+    Case(
+        "symlink-to-outside-article",
+        link("000-elsewhere.txt", outside_file),
+        rejected=[("000-elsewhere.txt", LINK_OUT)],
+    ),
     Case("symlink-folder-out", link("000-etc", "/etc"), rejected=[("000-etc", LINK_OUT)]),
-    Case("symlink-inside-followed", link("zzz-alias.txt", lambda f: str(f / "good-00.txt"))),  # read: a duplicate
-    Case("warc-without-target-uri", write("000-nouri.warc", warc([None, "http://x.example/1"])),
-         rejected=[("000-nouri.warc#1", "without WARC-Target-URI")], kept=[url_id("http://x.example/1")]),
-    Case("warc-gz-cut", write("000-cut.warc.gz", warc(["http://x.example/1", "http://x.example/2"], gz=True)[:-40]),
-         rejected=[("000-cut.warc.gz", "truncated WARC")], kept=[url_id("http://x.example/1")]),
+    Case(
+        "symlink-inside-followed", link("zzz-alias.txt", lambda f: str(f / "good-00.txt"))
+    ),  # read: a duplicate
+    Case(
+        "warc-without-target-uri",
+        write("000-nouri.warc", warc([None, "http://x.example/1"])),
+        rejected=[("000-nouri.warc#1", "without WARC-Target-URI")],
+        kept=[url_id("http://x.example/1")],
+    ),
+    Case(
+        "warc-gz-cut",
+        write("000-cut.warc.gz", warc(["http://x.example/1", "http://x.example/2"], gz=True)[:-40]),
+        rejected=[("000-cut.warc.gz", "truncated WARC")],
+        kept=[url_id("http://x.example/1")],
+    ),
     Case("fifo", fifo, rejected=[("000-pipe.txt", "named pipe")]),
     Case("socket", unix_socket, rejected=[("000-sock.txt", "a socket")]),
-    Case("too-long-article", write("000-long.txt", LONG),
-         rejected=[("000-long.txt", "split it")]),
+    Case("too-long-article", write("000-long.txt", LONG), rejected=[("000-long.txt", "split it")]),
     Case("own-output-folder", output_folder, rejected=[("000-out", OWN_OUTPUT)]),
-    Case("own-dossier-file", write("000-dossier.json", json.dumps({"schema": "storydesk.dossier/1", "story": {}},
-                                                                 indent=2)), rejected=[("000-dossier.json", OWN_OUTPUT)]),
-    Case("same-id-twice", write("000-ids.jsonl", rec("dup", body("first")) + "\n" + rec("dup", body("second")) + "\n"),
-         rejected=[("000-ids.jsonl:2", "already given in this run")], kept=["dup"], text_has={"dup": "statement first"}),
-    Case("stray-byte", write("000-stray.txt", ("Caf\u00e9 \u201cquoted\u201d. " + body("stray")).encode() + b"\xff tail"),
-         kept=["000-stray"], text_has={"000-stray": "Caf\u00e9 \u201cquoted\u201d"}),
-    Case("utf16-without-bom", write("000-u16.txt", ("Caf\u00e9 " + body("u16")).encode("utf-16-le")),
-         kept=["000-u16"], text_has={"000-u16": "Caf\u00e9 Rescue"}),
-    Case("utf16be-without-bom", write("000-u16be.txt", ("\u041a\u0438\u0435\u0432. " + body("u16be")).encode("utf-16-be")),
-         kept=["000-u16be"]),
-    Case("newline-in-name", write("000-evil\nrejected: x.txt: forged.txt", b""),
-         rejected=[("000-evil\\nrejected: x.txt: forged.txt", "empty file")]),
+    Case(
+        "own-dossier-file",
+        write("000-dossier.json", json.dumps({"schema": "storydesk.dossier/1", "story": {}}, indent=2)),
+        rejected=[("000-dossier.json", OWN_OUTPUT)],
+    ),
+    Case(
+        "same-id-twice",
+        write("000-ids.jsonl", rec("dup", body("first")) + "\n" + rec("dup", body("second")) + "\n"),
+        rejected=[("000-ids.jsonl:2", "already given in this run")],
+        kept=["dup"],
+        text_has={"dup": "statement first"},
+    ),
+    Case(
+        "stray-byte",
+        write("000-stray.txt", ("Caf\u00e9 \u201cquoted\u201d. " + body("stray")).encode() + b"\xff tail"),
+        kept=["000-stray"],
+        text_has={"000-stray": "Caf\u00e9 \u201cquoted\u201d"},
+    ),
+    Case(
+        "utf16-without-bom",
+        write("000-u16.txt", ("Caf\u00e9 " + body("u16")).encode("utf-16-le")),
+        kept=["000-u16"],
+        text_has={"000-u16": "Caf\u00e9 Rescue"},
+    ),
+    Case(
+        "utf16be-without-bom",
+        write("000-u16be.txt", ("\u041a\u0438\u0435\u0432. " + body("u16be")).encode("utf-16-be")),
+        kept=["000-u16be"],
+    ),
+    Case(
+        "newline-in-name",
+        write("000-evil\nrejected: x.txt: forged.txt", b""),
+        rejected=[("000-evil\\nrejected: x.txt: forged.txt", "empty file")],
+    ),
 ]
 
 
@@ -187,8 +280,10 @@ def case_named(case_id: str) -> Case:
 @pytest.fixture(autouse=True)
 def no_hang():
     """A hostile input that blocks (a FIFO opened for reading) fails the test instead of hanging it."""
+
     def fail(*_):
         raise TimeoutError("ingest blocked")
+
     old = signal.signal(signal.SIGALRM, fail)
     signal.alarm(60)
     yield
@@ -243,7 +338,9 @@ def test_cli_prints_one_line_per_rejection(tmp_path):
     res = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(tmp_path / "x.db")])
     assert res.exit_code == 0, res.output
     lines = [x for x in res.stderr.splitlines() if x.startswith("rejected:")]
-    assert lines == [f"rejected: {folder}/000-evil\\nrejected: x.txt: forged.txt: empty file, nothing to read"]
+    assert lines == [
+        f"rejected: {folder}/000-evil\\nrejected: x.txt: forged.txt: empty file, nothing to read"
+    ]
 
 
 def test_own_output_given_directly_is_not_read(tmp_path):
@@ -260,15 +357,19 @@ def test_output_of_analyze_inside_its_input_is_skipped_on_rerun(tmp_path):
     output_folder(folder)
     items = list(read_paths([str(folder)]))
     assert [i.stem for i in items if isinstance(i, RawRecord)] == ["a"]
-    assert [(i.path, i.reason) for i in items if isinstance(i, Rejection)] == [(str(folder / "000-out"), OWN_OUTPUT)]
+    assert [(i.path, i.reason) for i in items if isinstance(i, Rejection)] == [
+        (str(folder / "000-out"), OWN_OUTPUT)
+    ]
 
 
 def test_an_index_json_of_another_program_is_not_an_output_folder(tmp_path):
     (tmp_path / "index.json").write_text(json.dumps({"schema": "other/1", "text": body("idx")}))
     (tmp_path / "a.txt").write_text(body("a"))
     items = list(read_paths([str(tmp_path)]))
-    assert sorted(i.origin for i in items if isinstance(i, RawRecord)) == [str(tmp_path / "a.txt"),
-                                                                           str(tmp_path / "index.json:1")]
+    assert sorted(i.origin for i in items if isinstance(i, RawRecord)) == [
+        str(tmp_path / "a.txt"),
+        str(tmp_path / "index.json:1"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["pipe", "device"])
@@ -302,7 +403,7 @@ def test_truncated_warc_keeps_the_records_before_the_cut_and_names_the_cut(tmp_p
         items = list(read_paths([str(path)]))
         pages = [i.html for i in items if isinstance(i, RawRecord) and i.fmt == "warc"]
         named = [i for i in items if isinstance(i, Rejection) and i.path == str(path)]
-        assert pages == whole[:len(pages)], cut
+        assert pages == whole[: len(pages)], cut
         assert len(pages) == len(whole) or named or cut in clean_ends, (cut, items)
 
 

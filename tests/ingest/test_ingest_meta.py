@@ -60,10 +60,22 @@ def test_timestamp_lines(line, is_stamp):
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
-        ("The talks between the two sides were held in the capital on Tuesday, and officials said that progress was made.", "en"),
-        ("Die Gespräche zwischen den beiden Seiten wurden am Dienstag in der Hauptstadt geführt, und es gab Fortschritte.", "de"),
-        ("Les discussions entre les deux parties ont eu lieu mardi dans la capitale, et des progrès ont été faits.", "fr"),
-        ("Las conversaciones entre las dos partes se celebraron el martes en la capital, y se lograron avances.", "es"),
+        (
+            "The talks between the two sides were held in the capital on Tuesday, and officials said that progress was made.",
+            "en",
+        ),
+        (
+            "Die Gespräche zwischen den beiden Seiten wurden am Dienstag in der Hauptstadt geführt, und es gab Fortschritte.",
+            "de",
+        ),
+        (
+            "Les discussions entre les deux parties ont eu lieu mardi dans la capitale, et des progrès ont été faits.",
+            "fr",
+        ),
+        (
+            "Las conversaciones entre las dos partes se celebraron el martes en la capital, y se lograron avances.",
+            "es",
+        ),
         ("12 34 56", None),
     ],
 )
@@ -81,7 +93,11 @@ def test_urls_and_ids():
     assert record_id("abc-1") == "abc-1" and record_id(None) is None
     assert record_id("https://x.example/a/b-c") == url_id("https://x.example/a/b-c")
     assert record_id("Story 12 / draft").startswith("story-12-draft-")
-    assert usable_id("has space") is None and usable_id("https://x.example/a") is None and usable_id(None) is None
+    assert (
+        usable_id("has space") is None
+        and usable_id("https://x.example/a") is None
+        and usable_id(None) is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,11 @@ import pytest
 from storydesk.ingest import clean, read_paths
 from storydesk.models import RawRecord, Rejection
 
-BODY = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-        "broke its banks, the regional governor said in a statement.\n\nMore than 3,000 people have been moved to "
-        "schools and sports halls, and the army has sent boats and field kitchens to the worst-hit towns.")
+BODY = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said in a statement.\n\nMore than 3,000 people have been moved to "
+    "schools and sports halls, and the army has sent boats and field kitchens to the worst-hit towns."
+)
 PARAS = BODY.split("\n\n")
 HTML = (
     "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Floods reach the valley | Valley News</title>"
@@ -70,8 +72,11 @@ def test_html_page(tmp_path):
     (tmp_path / "page.html").write_text(HTML, encoding="utf-8")
     art = clean(_only(_read(tmp_path / "page.html")))
     assert art.id == "page" and art.format == "html"
-    assert (art.title, art.source, art.url) == ("Floods reach the valley", "Valley News",
-                                                "https://valley-news.example/floods")
+    assert (art.title, art.source, art.url) == (
+        "Floods reach the valley",
+        "Valley News",
+        "https://valley-news.example/floods",
+    )
     assert art.published.startswith("2026-05-06")
     assert art.text == BODY
     assert "Jane Doe" in art.authors
@@ -97,13 +102,27 @@ def test_form_is_told_by_content(tmp_path, name, content, fmt):
 
 def test_json_lines_with_line_numbers(tmp_path):
     lines = [
-        json.dumps({"id": "a1", "url": "https://x.example/a1", "source": "X News", "title": "T",
-                    "published": "2026-05-06", "text": BODY, "authors": ["Jane Doe"]}),
+        json.dumps(
+            {
+                "id": "a1",
+                "url": "https://x.example/a1",
+                "source": "X News",
+                "title": "T",
+                "published": "2026-05-06",
+                "text": BODY,
+                "authors": ["Jane Doe"],
+            }
+        ),
         "",
         "{not json",
         json.dumps(["a", "list"]),
         json.dumps({"id": "a2", "title": "no text"}),
-        json.dumps({"id": "a3", "html": f"<html><body><article><p>{PARAS[0]}</p><p>{PARAS[1]}</p></article></body></html>"}),
+        json.dumps(
+            {
+                "id": "a3",
+                "html": f"<html><body><article><p>{PARAS[0]}</p><p>{PARAS[1]}</p></article></body></html>",
+            }
+        ),
         json.dumps({"text": BODY + " Extra."}),
     ]
     path = tmp_path / "recs.jsonl"
@@ -174,10 +193,16 @@ def _write_warc(path: Path, gz: bool) -> None:
         for url, ctype, body in [
             ("https://valley-news.example/floods", "text/html; charset=utf-8", HTML.encode("utf-8")),
             ("https://valley-news.example/logo.png", "image/png", b"\x89PNG...."),
-            ("https://valley-news.example/other", "text/html", HTML.replace("Floods", "Dikes").encode("utf-8")),
+            (
+                "https://valley-news.example/other",
+                "text/html",
+                HTML.replace("Floods", "Dikes").encode("utf-8"),
+            ),
         ]:
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+            w.write_record(
+                w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers)
+            )
 
 
 @pytest.mark.parametrize("name", ["news.warc.gz", "news.warc", "crawl.bin"])
@@ -221,7 +246,11 @@ BAD = [
     ("broken.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: abc\r\n\r\n", "WARC"),
     ("arr.json", b'[{"id": "x", "text": "unterminated', "malformed JSON array"),
     ("cut.txt.gz", gzip.compress(BODY.encode() * 50)[:300], "corrupt compressed data"),
-    ("sitemap.xml", b"<?xml version='1.0'?><urlset><url><loc>https://x.example/</loc></url></urlset>", "feed has no items"),
+    (
+        "sitemap.xml",
+        b"<?xml version='1.0'?><urlset><url><loc>https://x.example/</loc></url></urlset>",
+        "feed has no items",
+    ),
 ]
 
 
@@ -280,7 +309,9 @@ def test_json_lines_in_other_encodings(tmp_path, encoding):
 def test_stray_bytes_in_a_line_after_the_sniffed_head_are_replaced(tmp_path):
     path = tmp_path / "late.jsonl"
     good = "".join(json.dumps({"id": f"g{i}", "text": BODY}) + "\n" for i in range(300))  # > 64 KB of UTF-8
-    path.write_bytes(good.encode() + b'{"id": "odd", "text": "caf\xe9 \xff\xfe"}\n' + good.encode().split(b"\n")[0] + b"\n")
+    path.write_bytes(
+        good.encode() + b'{"id": "odd", "text": "caf\xe9 \xff\xfe"}\n' + good.encode().split(b"\n")[0] + b"\n"
+    )
     items = _read(path)
     assert len(items) == 302 and all(isinstance(i, RawRecord) for i in items)
     assert items[300].id == "odd" and items[300].text == "caf\ufffd \ufffd\ufffd"

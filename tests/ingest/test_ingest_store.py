@@ -10,8 +10,10 @@ import storydesk.ingest.pipeline as pipeline
 from storydesk.ingest import ingest_paths, read_paths
 from storydesk.store import Store
 
-P = ("Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-     "broke its banks, the regional governor said in a statement number {n}.")
+P = (
+    "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
+    "broke its banks, the regional governor said in a statement number {n}."
+)
 
 
 def _body(n: int) -> str:
@@ -69,7 +71,9 @@ def test_file_name_clash_gets_a_stable_suffix(store, tmp_path):
     assert again.added == [] and again.unchanged == rep.added
     # the same files in a fresh database get the same ids
     with Store(tmp_path / "other.db") as other:
-        assert ingest_paths([str(tmp_path / "a"), str(tmp_path / "b")], other, progress=False).added == rep.added
+        assert (
+            ingest_paths([str(tmp_path / "a"), str(tmp_path / "b")], other, progress=False).added == rep.added
+        )
 
 
 def test_changed_file_replaces_its_article(store, tmp_path):
@@ -96,14 +100,21 @@ def test_rejections_are_stored_and_cleared_when_fixed(store, tmp_path):
 
 def test_record_with_no_sentence_rejected_with_its_line_and_a_brief_kept(store, tmp_path):
     path = tmp_path / "r.jsonl"
-    lines = [{"id": "ok", "text": _body(1)}, {"id": "tiny", "text": "Too short."},
-             {"id": "brief", "text": "The ferry runs again."}]
+    lines = [
+        {"id": "ok", "text": _body(1)},
+        {"id": "tiny", "text": "Too short."},
+        {"id": "brief", "text": "The ferry runs again."},
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines))
     rep = ingest_paths([str(path)], store, progress=False)
     assert rep.added == ["ok", "brief"]
     assert [(r.path, r.reason) for r in rep.rejected] == [
-        (f"{path}:2", "no sentence in the 2 words left after cleaning (a run of 3+ words ending in . ! or ?, "
-                      "or a title with a line under it); not an article")]
+        (
+            f"{path}:2",
+            "no sentence in the 2 words left after cleaning (a run of 3+ words ending in . ! or ?, "
+            "or a title with a line under it); not an article",
+        )
+    ]
     assert store.get_article("brief").brief and not store.get_article("ok").brief
 
 
@@ -155,13 +166,27 @@ def test_keyboard_interrupt_commits_what_was_read(tmp_path, monkeypatch):
 
 def test_same_record_id_twice_keeps_the_first_and_rejects_the_later(store, tmp_path):
     path = tmp_path / "r.jsonl"
-    path.write_text(json.dumps({"id": "x", "text": _body(1)}) + "\n" + json.dumps({"id": "x", "text": _body(2)}) + "\n"
-                    + json.dumps({"id": "y", "text": _body(1)}) + "\n" + json.dumps({"id": "x", "text": _body(1)}) + "\n")
+    path.write_text(
+        json.dumps({"id": "x", "text": _body(1)})
+        + "\n"
+        + json.dumps({"id": "x", "text": _body(2)})
+        + "\n"
+        + json.dumps({"id": "y", "text": _body(1)})
+        + "\n"
+        + json.dumps({"id": "x", "text": _body(1)})
+        + "\n"
+    )
     rep = ingest_paths([str(path)], store, progress=False)
     assert _count(store) == 1 and "number 1." in store.get_article("x").text
     assert rep.added == ["x"] and rep.duplicates == {"y": "x"} and rep.unchanged == ["x", "x"]
-    assert [(r.path, r.reason) for r in rep.rejected] == [(f"{path}:2", (
-        f"id 'x' was already given in this run to {path}:1, with another text; the first is kept, this one is not stored"))]
+    assert [(r.path, r.reason) for r in rep.rejected] == [
+        (
+            f"{path}:2",
+            (
+                f"id 'x' was already given in this run to {path}:1, with another text; the first is kept, this one is not stored"
+            ),
+        )
+    ]
 
 
 def test_quiet_without_a_terminal_and_through_the_api(store, tmp_path, capsys):

@@ -22,12 +22,24 @@ def validate(dossier: dict) -> None:
     jsonschema.validate(dossier, schema())
 
 
-def article(aid: str, sentences: list[str], source: str | None = None, published: str = "2025-12-02",
-            copy_of: str | None = None) -> tuple[Article, Analysis]:
+def article(
+    aid: str,
+    sentences: list[str],
+    source: str | None = None,
+    published: str = "2025-12-02",
+    copy_of: str | None = None,
+) -> tuple[Article, Analysis]:
     """An article whose text is the sentences joined by blank lines, with its sentence spans."""
     text = "\n\n".join(sentences)
-    art = Article(id=aid, text=text, source=source or aid, published=published, content_hash=f"h-{aid}-{len(text)}",
-                  copy_of=copy_of, words=len(text.split()))
+    art = Article(
+        id=aid,
+        text=text,
+        source=source or aid,
+        published=published,
+        content_hash=f"h-{aid}-{len(text)}",
+        copy_of=copy_of,
+        words=len(text.split()),
+    )
     an = Analysis(article_id=aid)
     pos = 0
     for i, s in enumerate(sentences):
@@ -62,26 +74,49 @@ def mentions(art: Article, an: Analysis, label: str, *texts: str) -> None:
             if any(m.start() < e and m.end() > s for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
-            an.mentions.append(Mention(art.id, m.start(), m.end(), t, label=label,
-                                       sentence=sentence_of(an, m.start())))
+            an.mentions.append(
+                Mention(art.id, m.start(), m.end(), t, label=label, sentence=sentence_of(an, m.start()))
+            )
 
 
 def quote(art: Article, an: Analysis, text: str, speaker: str | None, kind: str = "direct") -> Quote:
     s, e = span(art, text)
-    q = Quote(art.id, s, e, text, kind=kind, speaker=speaker, speaker_text=speaker, sentence=sentence_of(an, s))
+    q = Quote(
+        art.id, s, e, text, kind=kind, speaker=speaker, speaker_text=speaker, sentence=sentence_of(an, s)
+    )
     if speaker:
-        ss, se = next(((m.start, m.end) for m in an.mentions if m.text == speaker and m.article_id == art.id),
-                      (None, None))
+        ss, se = next(
+            ((m.start, m.end) for m in an.mentions if m.text == speaker and m.article_id == art.id),
+            (None, None),
+        )
         q.speaker_start, q.speaker_end = ss, se
     an.quotes.append(q)
     return q
 
 
-def quantity(art: Article, an: Analysis, text: str, value: float, unit: str | None = None,
-             noun: str | None = None, approx: str | None = None, ordinal: bool = False) -> Quantity:
+def quantity(
+    art: Article,
+    an: Analysis,
+    text: str,
+    value: float,
+    unit: str | None = None,
+    noun: str | None = None,
+    approx: str | None = None,
+    ordinal: bool = False,
+) -> Quantity:
     s, e = span(art, text)
-    q = Quantity(art.id, s, e, text, value=value, unit=unit, noun=noun, approx=approx, ordinal=ordinal,
-                 sentence=sentence_of(an, s))
+    q = Quantity(
+        art.id,
+        s,
+        e,
+        text,
+        value=value,
+        unit=unit,
+        noun=noun,
+        approx=approx,
+        ordinal=ordinal,
+        sentence=sentence_of(an, s),
+    )
     an.quantities.append(q)
     return q
 
@@ -104,9 +139,12 @@ def date(art: Article, an: Analysis, text: str, resolved: str) -> DateRef:
 def statements(an: Analysis, stance_of: dict[str, tuple[str, str | None]] | None = None) -> None:
     """One statement per sentence; ``stance_of`` maps a sentence prefix to (stance, holder)."""
     for s in an.sentences:
-        stance, holder = next((v for k, v in (stance_of or {}).items() if s.text.startswith(k)), ("assert", None))
-        an.statements.append(Statement(s.article_id, s.start, s.end, s.text, sentence=s.index, stance=stance,
-                                       holder=holder))
+        stance, holder = next(
+            (v for k, v in (stance_of or {}).items() if s.text.startswith(k)), ("assert", None)
+        )
+        an.statements.append(
+            Statement(s.article_id, s.start, s.end, s.text, sentence=s.index, stance=stance, holder=holder)
+        )
 
 
 # ---- grounding ----------------------------------------------------------------------------------
@@ -124,7 +162,7 @@ def assert_grounded(dossier: dict, articles: dict[str, str]) -> None:
         text = articles[occ["article"]]
         assert fold_text(occ["text"]) in folded[occ["article"]], (kind, occ)
         if "start" in occ:
-            assert text[occ["start"]:occ["end"]] == occ["text"], (kind, occ)
+            assert text[occ["start"] : occ["end"]] == occ["text"], (kind, occ)
     for s in dossier["summary"]:
         assert any(fold_text(s["text"]) in folded[a] for a in s["articles"]), s
     for c in dossier["conflicts"]:

@@ -60,21 +60,42 @@ def test_product_keeps_record_ids_and_offsets_map_back(mod, dev):
 
 def test_score_alignment_counts_joins_of_annotated_sentences(mod):
     def row(doc, sent, start, end, chain, topic=1):
-        return {"doc": doc, "sentence": sent, "start": start, "end": end, "text": f"{doc} {sent}", "chain": chain,
-                "topic": topic, "mention": "m"}
+        return {
+            "doc": doc,
+            "sentence": sent,
+            "start": start,
+            "end": end,
+            "text": f"{doc} {sent}",
+            "chain": chain,
+            "topic": topic,
+            "mention": "m",
+        }
 
-    gold = [row("a", 0, 0, 10, "e1"), row("b", 0, 0, 10, "e1"), row("c", 0, 0, 10, "e1"),
-            row("a", 1, 10, 20, None), row("b", 1, 10, 20, "e2")]
+    gold = [
+        row("a", 0, 0, 10, "e1"),
+        row("b", 0, 0, 10, "e1"),
+        row("c", 0, 0, 10, "e1"),
+        row("a", 1, 10, 20, None),
+        row("b", 1, 10, 20, "e2"),
+    ]
 
     def claim(*occ):
-        return {"id": "c", "occurrences": [{"article": a, "start": s, "end": e, "text": ""} for a, s, e in occ]}
+        return {
+            "id": "c",
+            "occurrences": [{"article": a, "start": s, "end": e, "text": ""} for a, s, e in occ],
+        }
 
-    dossiers = [{"story": {"id": "s"}, "claims": [
-        claim(("a", 0, 9), ("b", 1, 9)),  # b's occurrence overlaps sentence 0 most: right
-        claim(("a", 11, 19), ("b", 11, 19)),  # a#1 has no event: wrong
-        claim(("a", 30, 40), ("c", 0, 10)),  # a's occurrence is in no annotated sentence: not judged
-        claim(("b", 0, 5), ("b", 12, 18)),  # one article: no join
-    ]}]
+    dossiers = [
+        {
+            "story": {"id": "s"},
+            "claims": [
+                claim(("a", 0, 9), ("b", 1, 9)),  # b's occurrence overlaps sentence 0 most: right
+                claim(("a", 11, 19), ("b", 11, 19)),  # a#1 has no event: wrong
+                claim(("a", 30, 40), ("c", 0, 10)),  # a's occurrence is in no annotated sentence: not judged
+                claim(("b", 0, 5), ("b", 12, 18)),  # one article: no join
+            ],
+        }
+    ]
     p, r, f, n = mod.score_alignment(dossiers, gold)
     assert n == 3
     assert p == pytest.approx(0.5)

@@ -21,7 +21,9 @@ FLOOR_F1 = 0.78  # measured 0.800 on topic 36 (B3 P 0.979, R 0.676; same-spellin
 def bench():
     if not (BENCH / "ecbplus" / "gold_entities.jsonl").is_file():
         pytest.skip("ECB+ bench data is not beside this checkout")
-    spec = importlib.util.spec_from_file_location("reconcile_entities_ecb", ROOT / "bench" / "reconcile_entities_ecb.py")
+    spec = importlib.util.spec_from_file_location(
+        "reconcile_entities_ecb", ROOT / "bench" / "reconcile_entities_ecb.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     arts, event, gold = mod.load((36,))

@@ -9,20 +9,34 @@ from storydesk.reconcile.common import Context
 from storydesk.reconcile.conflicts import number_conflicts, role_conflicts
 from storydesk.reconcile.entities import resolve_entities
 
-P19 = ("The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week ago "
-       "during another round of American-Ukrainian talks in Geneva, Switzerland.")
-P28 = ("Those talks reworked an earlier 28-point plan that the Trump administration had presented and that had "
-       "alarmed Kyiv and European allies as heavily favoring Russia.")
-P20 = ("The Trump plan, originally including 28 distinct points, has already been discussed with Ukrainian and "
-       "European officials and reportedly whittled down to 20 action items.")
-SIXTH = ("The meeting in Moscow would be the sixth such Witkoff-Putin sit-down this year and it comes amid a "
-         "redoubled effort by the White House to produce a peace deal.")
-FIVE = ("Witkoff has met with Putin five times before in his role as emissary for the second Trump administration, "
-        "beginning in February 2025.")
-PCT = ("Russian forces currently control over 19% of Ukraine — about 115,600 sq km — around one percentage point "
-       "more than two years ago.")
-PCT2 = ("Moscow currently occupies more than 19% of Ukraine — roughly 115,600 square kilometres — and has made its "
-        "fastest gains since 2022 during 2025, according to pro-Ukrainian mapping.")
+P19 = (
+    "The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week ago "
+    "during another round of American-Ukrainian talks in Geneva, Switzerland."
+)
+P28 = (
+    "Those talks reworked an earlier 28-point plan that the Trump administration had presented and that had "
+    "alarmed Kyiv and European allies as heavily favoring Russia."
+)
+P20 = (
+    "The Trump plan, originally including 28 distinct points, has already been discussed with Ukrainian and "
+    "European officials and reportedly whittled down to 20 action items."
+)
+SIXTH = (
+    "The meeting in Moscow would be the sixth such Witkoff-Putin sit-down this year and it comes amid a "
+    "redoubled effort by the White House to produce a peace deal."
+)
+FIVE = (
+    "Witkoff has met with Putin five times before in his role as emissary for the second Trump administration, "
+    "beginning in February 2025."
+)
+PCT = (
+    "Russian forces currently control over 19% of Ukraine — about 115,600 sq km — around one percentage point "
+    "more than two years ago."
+)
+PCT2 = (
+    "Moscow currently occupies more than 19% of Ukraine — roughly 115,600 square kilometres — and has made its "
+    "fastest gains since 2022 during 2025, according to pro-Ukrainian mapping."
+)
 CAS1 = "U.S. officials estimate over 1.2 million men have been killed or injured since the war began."
 CAS2 = "Officials estimate that about 1.3 million men have been killed or injured since the war began."
 
@@ -39,12 +53,23 @@ def _numbers(specs):
 
 
 def test_plan_points_conflict_but_shared_28_agrees():
-    conflicts = _numbers([
-        ("abc", [P19, P28], [dict(text="19-point", value=19, unit="point", noun="plan"),
-                             dict(text="28-point", value=28, unit="point", noun="plan")]),
-        ("nypost", [P20], [dict(text="28", value=28, noun="points"),
-                           dict(text="20", value=20, noun="items")]),
-    ])
+    conflicts = _numbers(
+        [
+            (
+                "abc",
+                [P19, P28],
+                [
+                    dict(text="19-point", value=19, unit="point", noun="plan"),
+                    dict(text="28-point", value=28, unit="point", noun="plan"),
+                ],
+            ),
+            (
+                "nypost",
+                [P20],
+                [dict(text="28", value=28, noun="points"), dict(text="20", value=20, noun="items")],
+            ),
+        ]
+    )
     assert len(conflicts) == 1
     c = conflicts[0]
     assert c["kind"] == "number"
@@ -52,41 +77,88 @@ def test_plan_points_conflict_but_shared_28_agrees():
     assert c["positions"][0]["evidence"] == [P19]
 
 
-@pytest.mark.parametrize("specs", [
-    pytest.param([("abc", [SIXTH], [dict(text="sixth", value=6, ordinal=True, noun="sit-down")]),
-                  ("nypost", [FIVE], [dict(text="five", value=5, noun="times")])], id="sixth-vs-five-before"),
-    pytest.param([("bbc", [PCT], [dict(text="over 19%", value=19, unit="%", approx="over"),
-                                  dict(text="about 115,600 sq km", value=115600, unit="sq km", approx="about")]),
-                  ("reuters", [PCT2], [dict(text="more than 19%", value=19, unit="%", approx="over"),
-                                       dict(text="roughly 115,600 square kilometres", value=115600,
-                                            unit="square kilometres", approx="about")])], id="units-and-approx"),
-    pytest.param([("bbc", [CAS1], [dict(text="over 1.2 million", value=1.2e6, noun="men", approx="over")]),
-                  ("x", [CAS2], [dict(text="about 1.3 million", value=1.3e6, noun="men", approx="about")])],
-                 id="overlapping-approximations"),
-    pytest.param([("bbc", [PCT], [dict(text="over 19%", value=19, unit="%", approx="over")]),
-                  ("reuters", [PCT2], [dict(text="115,600", value=115600, unit="square kilometres")])],
-                 id="percent-vs-absolute"),
-])
+@pytest.mark.parametrize(
+    "specs",
+    [
+        pytest.param(
+            [
+                ("abc", [SIXTH], [dict(text="sixth", value=6, ordinal=True, noun="sit-down")]),
+                ("nypost", [FIVE], [dict(text="five", value=5, noun="times")]),
+            ],
+            id="sixth-vs-five-before",
+        ),
+        pytest.param(
+            [
+                (
+                    "bbc",
+                    [PCT],
+                    [
+                        dict(text="over 19%", value=19, unit="%", approx="over"),
+                        dict(text="about 115,600 sq km", value=115600, unit="sq km", approx="about"),
+                    ],
+                ),
+                (
+                    "reuters",
+                    [PCT2],
+                    [
+                        dict(text="more than 19%", value=19, unit="%", approx="over"),
+                        dict(
+                            text="roughly 115,600 square kilometres",
+                            value=115600,
+                            unit="square kilometres",
+                            approx="about",
+                        ),
+                    ],
+                ),
+            ],
+            id="units-and-approx",
+        ),
+        pytest.param(
+            [
+                ("bbc", [CAS1], [dict(text="over 1.2 million", value=1.2e6, noun="men", approx="over")]),
+                ("x", [CAS2], [dict(text="about 1.3 million", value=1.3e6, noun="men", approx="about")]),
+            ],
+            id="overlapping-approximations",
+        ),
+        pytest.param(
+            [
+                ("bbc", [PCT], [dict(text="over 19%", value=19, unit="%", approx="over")]),
+                ("reuters", [PCT2], [dict(text="115,600", value=115600, unit="square kilometres")]),
+            ],
+            id="percent-vs-absolute",
+        ),
+    ],
+)
 def test_numbers_that_agree_in_context(specs):
     assert _numbers(specs) == []
 
 
 def test_exact_values_that_differ_conflict():
-    conflicts = _numbers([
-        ("bbc", [CAS1], [dict(text="1.2 million", value=1.2e6, noun="men")]),
-        ("x", [CAS2], [dict(text="1.3 million", value=1.3e6, noun="men")]),
-    ])
+    conflicts = _numbers(
+        [
+            ("bbc", [CAS1], [dict(text="1.2 million", value=1.2e6, noun="men")]),
+            ("x", [CAS2], [dict(text="1.3 million", value=1.3e6, noun="men")]),
+        ]
+    )
     assert [p["value"] for p in conflicts[0]["positions"]] == ["1200000", "1300000"]
 
 
-FORMER = ("Jared Kushner—former President Donald Trump’s son-in-law and an informal adviser in diplomatic "
-          "efforts—is also expected to join the talks.")
-CURRENT = ("President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, "
-           "met with Russian President Vladimir Putin in Moscow on Tuesday.")
-CURRENT2 = ("U.S. President Donald Trump’s special envoy Steve Witkoff and senior adviser Jared Kushner were set to "
-            "meet Russian President Vladimir Putin in Moscow on Tuesday.")
-ADVISER = ("Russian political analyst Abbas Gallyamov, a former speechwriter for President Putin, told NBC News "
-           "that Putin could be ready to offer some compromises.")
+FORMER = (
+    "Jared Kushner—former President Donald Trump’s son-in-law and an informal adviser in diplomatic "
+    "efforts—is also expected to join the talks."
+)
+CURRENT = (
+    "President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, "
+    "met with Russian President Vladimir Putin in Moscow on Tuesday."
+)
+CURRENT2 = (
+    "U.S. President Donald Trump’s special envoy Steve Witkoff and senior adviser Jared Kushner were set to "
+    "meet Russian President Vladimir Putin in Moscow on Tuesday."
+)
+ADVISER = (
+    "Russian political analyst Abbas Gallyamov, a former speechwriter for President Putin, told NBC News "
+    "that Putin could be ready to offer some compromises."
+)
 
 
 def _roles(specs):
@@ -103,25 +175,53 @@ def _roles(specs):
 
 
 def test_former_president_against_sitting_president():
-    conflicts = _roles([
-        ("nypost", [CURRENT], ["Donald Trump", "Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"], []),
-        ("reuters", [CURRENT2], ["Donald Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"],
-         [("U.S. President", "Donald Trump")]),
-        ("ibt", [FORMER], ["Jared Kushner", "Donald Trump"], []),
-    ])
+    conflicts = _roles(
+        [
+            (
+                "nypost",
+                [CURRENT],
+                ["Donald Trump", "Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"],
+                [],
+            ),
+            (
+                "reuters",
+                [CURRENT2],
+                ["Donald Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"],
+                [("U.S. President", "Donald Trump")],
+            ),
+            ("ibt", [FORMER], ["Jared Kushner", "Donald Trump"], []),
+        ]
+    )
     assert len(conflicts) == 1
     c = conflicts[0]
     assert c["kind"] == "role" and c["subject"].startswith("Donald Trump")
     assert [(p["value"], p["articles"]) for p in c["positions"]] == [
-        ("President", ["nypost", "reuters"]), ("former President", ["ibt"])]
+        ("President", ["nypost", "reuters"]),
+        ("former President", ["ibt"]),
+    ]
     assert c["positions"][1]["evidence"] == [FORMER]
 
 
 def test_a_former_title_of_someone_else_is_no_conflict():
-    assert _roles([
-        ("nypost", [ADVISER], ["Abbas Gallyamov", "Putin"], [("Russian political analyst", "Abbas Gallyamov")]),
-        ("reuters", [CURRENT2], ["Donald Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"], []),
-    ]) == []
+    assert (
+        _roles(
+            [
+                (
+                    "nypost",
+                    [ADVISER],
+                    ["Abbas Gallyamov", "Putin"],
+                    [("Russian political analyst", "Abbas Gallyamov")],
+                ),
+                (
+                    "reuters",
+                    [CURRENT2],
+                    ["Donald Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin"],
+                    [],
+                ),
+            ]
+        )
+        == []
+    )
 
 
 # ---- what only looks like a conflict (issue 9's held-out findings, on fictional sentences) ----------
@@ -132,12 +232,25 @@ STATE = "Twelve state senators from Lumera signed the letter on Monday."
 FEDERAL = "Fifteen U.S. senators from Lumera signed the letter on Monday, aides said."
 
 
-@pytest.mark.parametrize("specs", [
-    pytest.param([("a", [MORE], [dict(text="two", value=2, noun="debates")]),
-                  ("b", [THREE], [dict(text="three", value=3, noun="debates")])], id="two-more-is-an-addition"),
-    pytest.param([("a", [STATE], [dict(text="Twelve", value=12, noun="senators")]),
-                  ("b", [FEDERAL], [dict(text="Fifteen", value=15, noun="senators")])], id="two-kinds-of-senator"),
-])
+@pytest.mark.parametrize(
+    "specs",
+    [
+        pytest.param(
+            [
+                ("a", [MORE], [dict(text="two", value=2, noun="debates")]),
+                ("b", [THREE], [dict(text="three", value=3, noun="debates")]),
+            ],
+            id="two-more-is-an-addition",
+        ),
+        pytest.param(
+            [
+                ("a", [STATE], [dict(text="Twelve", value=12, noun="senators")]),
+                ("b", [FEDERAL], [dict(text="Fifteen", value=15, noun="senators")]),
+            ],
+            id="two-kinds-of-senator",
+        ),
+    ],
+)
 def test_different_quantities_are_no_conflict(specs):
     assert _numbers(specs) == []
 
@@ -149,11 +262,20 @@ EX = "Former President Tomas Vell criticised the rule on Tuesday."
 THEN = "The rule was signed by then-President Tomas Vell in 2009."
 
 
-@pytest.mark.parametrize("specs", [
-    pytest.param([("a", [LATE], ["Ada Marrow"], []), ("b", [SENATOR], ["Ada Marrow"], [])], id="late-is-not-former"),
-    pytest.param([("a", [ADMIN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])],
-                 id="a-historical-administration"),
-    pytest.param([("a", [THEN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])], id="then-is-not-current"),
-])
+@pytest.mark.parametrize(
+    "specs",
+    [
+        pytest.param(
+            [("a", [LATE], ["Ada Marrow"], []), ("b", [SENATOR], ["Ada Marrow"], [])], id="late-is-not-former"
+        ),
+        pytest.param(
+            [("a", [ADMIN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])],
+            id="a-historical-administration",
+        ),
+        pytest.param(
+            [("a", [THEN], ["Tomas Vell"], []), ("b", [EX], ["Tomas Vell"], [])], id="then-is-not-current"
+        ),
+    ],
+)
 def test_titles_of_the_past_are_no_conflict(specs):
     assert _roles(specs) == []

@@ -11,30 +11,58 @@ from storydesk.models import Article, Story
 from storydesk.reconcile import dossier_for, input_hash
 from storydesk.reconcile.dossier import assemble
 
-S1 = ("President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, met "
-      "with Russian President Vladimir Putin in Moscow on Tuesday to promote Trump’s plan for peace in Ukraine.")
-S2 = ("The Trump plan, originally including 28 distinct points, has already been discussed with Ukrainian and "
-      "European officials and reportedly whittled down to 20 action items.")
-S3 = ("“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” "
-      "Peskov said.")
-T1 = ("Russian President Vladimir Putin will meet U.S. special envoy Steve Witkoff in Moscow on Tuesday, in what "
-      "could become a pivotal moment in efforts to end the war in Ukraine.")
-T2 = ("The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week ago "
-      "during another round of American-Ukrainian talks in Geneva, Switzerland.")
-T3 = ("Those talks reworked an earlier 28-point plan that the Trump administration had presented and that had "
-      "alarmed Kyiv and European allies as heavily favoring Russia.")
-T4 = ("\"We have no doubt that this will be a very important step towards peace and a peaceful settlement,\" "
-      "Peskov told reporters in Moscow on Tuesday.")
+S1 = (
+    "President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, met "
+    "with Russian President Vladimir Putin in Moscow on Tuesday to promote Trump’s plan for peace in Ukraine."
+)
+S2 = (
+    "The Trump plan, originally including 28 distinct points, has already been discussed with Ukrainian and "
+    "European officials and reportedly whittled down to 20 action items."
+)
+S3 = (
+    "“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” "
+    "Peskov said."
+)
+T1 = (
+    "Russian President Vladimir Putin will meet U.S. special envoy Steve Witkoff in Moscow on Tuesday, in what "
+    "could become a pivotal moment in efforts to end the war in Ukraine."
+)
+T2 = (
+    "The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week ago "
+    "during another round of American-Ukrainian talks in Geneva, Switzerland."
+)
+T3 = (
+    "Those talks reworked an earlier 28-point plan that the Trump administration had presented and that had "
+    "alarmed Kyiv and European allies as heavily favoring Russia."
+)
+T4 = (
+    '"We have no doubt that this will be a very important step towards peace and a peaceful settlement," '
+    "Peskov told reporters in Moscow on Tuesday."
+)
 
 
 def _inputs():
     a, an_a = article("nypost", [S1, S2, S3], published="2025-12-02T10:00:00")
-    mentions(a, an_a, "PERSON", "Donald Trump", "Trump", "Steve Witkoff", "Jared Kushner", "Vladimir Putin", "Peskov")
+    mentions(
+        a,
+        an_a,
+        "PERSON",
+        "Donald Trump",
+        "Trump",
+        "Steve Witkoff",
+        "Jared Kushner",
+        "Vladimir Putin",
+        "Peskov",
+    )
     mentions(a, an_a, "GPE", "Moscow", "Ukraine")
     quantity(a, an_a, "28", 28, noun="points")
     quantity(a, an_a, "20", 20, noun="items")
-    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
+    quote(
+        a,
+        an_a,
+        "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
+        "Peskov",
+    )
     date(a, an_a, "on Tuesday", "2025-12-02")
     statements(an_a)
     b, an_b = article("abc", [T1, T2, T3, T4], published="2025-12-02T12:10:00")
@@ -42,8 +70,12 @@ def _inputs():
     mentions(b, an_b, "GPE", "Moscow", "Ukraine", "Geneva", "Switzerland", "Kyiv", "Russia")
     quantity(b, an_b, "19-point", 19, unit="point", noun="plan")
     quantity(b, an_b, "28-point", 28, unit="point", noun="plan")
-    quote(b, an_b, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
+    quote(
+        b,
+        an_b,
+        "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
+        "Peskov",
+    )
     date(b, an_b, "on Tuesday", "2025-12-02")
     statements(an_b)
     story = Story("st-1", "Putin meets Witkoff", ["abc", "nypost"], ["abc", "nypost"])
@@ -112,11 +144,16 @@ def test_dossier_for_caches_until_an_article_changes(store):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("texts", [
-    [],  # a story with no article
-    [""],  # an empty article
-    ["The council approved the budget on Monday after a long debate. Critics said the plan would raise taxes."],
-])
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],  # a story with no article
+        [""],  # an empty article
+        [
+            "The council approved the budget on Monday after a long debate. Critics said the plan would raise taxes."
+        ],
+    ],
+)
 def test_edge_inputs_without_analysis_stay_valid(texts):
     arts = [Article(id=f"a{i}", text=t, source=f"s{i}") for i, t in enumerate(texts)]
     d = assemble(Story("s", "t", [a.id for a in arts], []), arts, {})

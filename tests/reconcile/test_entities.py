@@ -15,7 +15,7 @@ from storydesk.reconcile.entities import (
 )
 
 A = [
-    "Ukraine \"will be waiting for signals from the American delegation after its meetings in Russia,\" "
+    'Ukraine "will be waiting for signals from the American delegation after its meetings in Russia," '
     "Ukrainian President Volodymyr Zelenskyy said in a post on X.",
     "Taoiseach Micheal Martin, center left, speaks to Ukrainian President Volodymyr Zelenskyy and first lady "
     "Olena Zelenska as they arrive at Dublin Airport.",
@@ -29,9 +29,9 @@ B = [
     "if Witkoff made progress with Putin.",
     "According to the Kremlin, Putin was joined at his meeting with Witkoff and Kushner by Yury Ushakov and "
     "Kirill Dmitriev, the Russian president's foreign policy and economic aides, respectively.",
-    "\"We have no doubt that this will be a very important step towards peace and a peaceful settlement,\" "
+    '"We have no doubt that this will be a very important step towards peace and a peaceful settlement," '
     "Peskov said.",
-    "Their last encounter, in August 2025, was described as \"very productive\" by President Trump.",
+    'Their last encounter, in August 2025, was described as "very productive" by President Trump.',
 ]
 C = [
     "Trump has frequently stated he wants to end the war, despite earlier meetings with Putin in Alaska and with "
@@ -47,19 +47,44 @@ C = [
 def index():
     arts = []
     a, an_a = article("a", A)
-    mentions(a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Olena Zelenska", "Vladimir Putin",
-             "Kirill Dmitriev", "Yuri Ushakov", "Steve Witkoff", "Dmitry Peskov", "Micheal Martin")
+    mentions(
+        a,
+        an_a,
+        "PERSON",
+        "Volodymyr Zelenskyy",
+        "Zelenskyy",
+        "Olena Zelenska",
+        "Vladimir Putin",
+        "Kirill Dmitriev",
+        "Yuri Ushakov",
+        "Steve Witkoff",
+        "Dmitry Peskov",
+        "Micheal Martin",
+    )
     mentions(a, an_a, "GPE", "Ukraine", "Russia", "Dublin")
     role(a, an_a, "Kremlin spokesperson", "Dmitry Peskov")
     role(a, an_a, "Ukrainian President", "Volodymyr Zelenskyy")
     b, an_b = article("b", B)
-    mentions(b, an_b, "PERSON", "Volodymyr Zelensky", "Putin", "Yury Ushakov", "Kirill Dmitriev", "Peskov", "Trump")
+    mentions(
+        b, an_b, "PERSON", "Volodymyr Zelensky", "Putin", "Yury Ushakov", "Kirill Dmitriev", "Peskov", "Trump"
+    )
     mentions(b, an_b, "ORG", "Witkoff", "Kushner")  # the small model's usual mistake
     mentions(b, an_b, "ORG", "Kremlin")
     role(b, an_b, "Ukrainian President", "Volodymyr Zelensky")
     c, an_c = article("c", C)
-    mentions(c, an_c, "PERSON", "Volodymyr Zelenskiy", "Putin", "Steven Witkoff", "Jared Kushner", "Marco Rubio",
-             "Rustem Umerov", "Donald Trump", "Melania Trump")
+    mentions(
+        c,
+        an_c,
+        "PERSON",
+        "Volodymyr Zelenskiy",
+        "Putin",
+        "Steven Witkoff",
+        "Jared Kushner",
+        "Marco Rubio",
+        "Rustem Umerov",
+        "Donald Trump",
+        "Melania Trump",
+    )
     mentions(c, an_c, "PERSON", "Trump")
     mentions(c, an_c, "GPE", "U.S.", "United States", "Washington", "Alaska", "Florida")
     mentions(c, an_c, "ORG", "NATO")
@@ -123,28 +148,45 @@ def test_entity_fields(index):
     assert _entity_of(index, "Kushner").type == "PERSON"
 
 
-@pytest.mark.parametrize(("a", "b", "ok"), [
-    ("steve", "steven", True), ("yuri", "yury", True), ("volodymyr", "volodymyr", True), ("d", "donald", True),
-    ("donald", "melania", False), ("olena", "volodymyr", False), ("kirill", "dmitry", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "ok"),
+    [
+        ("steve", "steven", True),
+        ("yuri", "yury", True),
+        ("volodymyr", "volodymyr", True),
+        ("d", "donald", True),
+        ("donald", "melania", False),
+        ("olena", "volodymyr", False),
+        ("kirill", "dmitry", False),
+    ],
+)
 def test_first_names(a, b, ok):
     assert first_name_compatible(a, b) is ok
 
 
-@pytest.mark.parametrize(("a", "b", "ok"), [
-    ("zelenskyy", "zelensky", True), ("zelenskyy", "zelenskiy", True), ("ushakov", "ushakov", True),
-    ("trump", "rubio", False), ("putin", "peskov", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "ok"),
+    [
+        ("zelenskyy", "zelensky", True),
+        ("zelenskyy", "zelenskiy", True),
+        ("ushakov", "ushakov", True),
+        ("trump", "rubio", False),
+        ("putin", "peskov", False),
+    ],
+)
 def test_surnames(a, b, ok):
     assert bool(surname_match(a, b)) is ok
 
 
-@pytest.mark.parametrize(("raw", "norm"), [
-    ("the Kremlin spokesman", "Kremlin spokesman"),
-    ("Trump's son-in-law", "Trump's son-in-law"),  # a relation keeps its anchor
-    ("President Donald Trump’s special envoy", "special envoy"),
-    ("Russia's President", "President"),
-])
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("the Kremlin spokesman", "Kremlin spokesman"),
+        ("Trump's son-in-law", "Trump's son-in-law"),  # a relation keeps its anchor
+        ("President Donald Trump’s special envoy", "special envoy"),
+        ("Russia's President", "President"),
+    ],
+)
 def test_normalise_role(raw, norm):
     assert normalise_role(raw) == norm
 
@@ -152,21 +194,72 @@ def test_normalise_role(raw, norm):
 # An honorific is how a name is written, not another name (issue 9): (mention in article a with its label,
 # mention in article b with its label, the one entity's name), or None when they must stay apart.
 HONORIFIC_CASES = [
-    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "PERSON",
-     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    (
+        "UK Prime Minister Sir Keir Starmer met him.",
+        "Sir Keir Starmer",
+        "PERSON",
+        "British Prime Minister Keir Starmer spoke.",
+        "Keir Starmer",
+        "PERSON",
+        "Keir Starmer",
+    ),
     # the model's usual mislabel on either side: the honorific says it is a person
-    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "ORG",
-     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
-    ("UK Prime Minister Sir Keir Starmer met him.", "Sir Keir Starmer", "PERSON",
-     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "ORG", "Keir Starmer"),
-    ("Dame Jane Roe opened the session.", "Dame Jane Roe", "NORP", "Jane Roe spoke.", "Jane Roe", "PERSON", "Jane Roe"),
+    (
+        "UK Prime Minister Sir Keir Starmer met him.",
+        "Sir Keir Starmer",
+        "ORG",
+        "British Prime Minister Keir Starmer spoke.",
+        "Keir Starmer",
+        "PERSON",
+        "Keir Starmer",
+    ),
+    (
+        "UK Prime Minister Sir Keir Starmer met him.",
+        "Sir Keir Starmer",
+        "PERSON",
+        "British Prime Minister Keir Starmer spoke.",
+        "Keir Starmer",
+        "ORG",
+        "Keir Starmer",
+    ),
+    (
+        "Dame Jane Roe opened the session.",
+        "Dame Jane Roe",
+        "NORP",
+        "Jane Roe spoke.",
+        "Jane Roe",
+        "PERSON",
+        "Jane Roe",
+    ),
     # "Sir" and "Dame" go before the given name, in another article too
-    ("Sir Keir told MPs he would not resign.", "Sir Keir", "PERSON",
-     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
-    ("Mr. Starmer told MPs he would not resign.", "Mr. Starmer", "ORG",
-     "British Prime Minister Keir Starmer spoke.", "Keir Starmer", "PERSON", "Keir Starmer"),
+    (
+        "Sir Keir told MPs he would not resign.",
+        "Sir Keir",
+        "PERSON",
+        "British Prime Minister Keir Starmer spoke.",
+        "Keir Starmer",
+        "PERSON",
+        "Keir Starmer",
+    ),
+    (
+        "Mr. Starmer told MPs he would not resign.",
+        "Mr. Starmer",
+        "ORG",
+        "British Prime Minister Keir Starmer spoke.",
+        "Keir Starmer",
+        "PERSON",
+        "Keir Starmer",
+    ),
     # an honorific does not make two first names one person
-    ("Sir John Roe opened the session.", "Sir John Roe", "PERSON", "Jane Roe spoke.", "Jane Roe", "PERSON", None),
+    (
+        "Sir John Roe opened the session.",
+        "Sir John Roe",
+        "PERSON",
+        "Jane Roe spoke.",
+        "Jane Roe",
+        "PERSON",
+        None,
+    ),
 ]
 
 

@@ -32,36 +32,55 @@ def test_weights_match_the_features():
     assert 0 < judge.thresholds["same_claim"] < 1
 
 
-@pytest.mark.parametrize(("claim", "answer", "subject"), [
-    ("Commanders told the general they had captured Dorvel and Imsk.",
-     "Officials in the capital denied that Dorvel had fallen.", "Dorvel"),
-    ("The ministry claimed its troops took the port of Caldera on Monday.",
-     "The navy, however, said its sailors still held Caldera.", "Caldera"),
-])
+@pytest.mark.parametrize(
+    ("claim", "answer", "subject"),
+    [
+        (
+            "Commanders told the general they had captured Dorvel and Imsk.",
+            "Officials in the capital denied that Dorvel had fallen.",
+            "Dorvel",
+        ),
+        (
+            "The ministry claimed its troops took the port of Caldera on Monday.",
+            "The navy, however, said its sailors still held Caldera.",
+            "Caldera",
+        ),
+    ],
+)
 def test_a_denial_of_what_was_taken_answers_the_claim(claim, answer, subject):
     assert answered_subject(claim, answer) == subject
 
 
-@pytest.mark.parametrize(("claim", "answer"), [
-    # a place both name, but the denial is about something else
-    ("Ostrel officials said the leaked plan caused alarm in Varn, conceding Ostrel's control of the coast.",
-     "The demand that Varn give up the coast is something its leaders insist they will never accept."),
-    # the taker, not what was taken
-    ("Critics said the plan would allow Ostrel to retain seized land.",
-     "Ostrel does not seek war, its president said, but is prepared if challenged."),
-    # no claim at all: a plain report
-    ("The talks in Varn lasted five hours.", "Nobody in Varn denied the talks took place."),
-])
+@pytest.mark.parametrize(
+    ("claim", "answer"),
+    [
+        # a place both name, but the denial is about something else
+        (
+            "Ostrel officials said the leaked plan caused alarm in Varn, conceding Ostrel's control of the coast.",
+            "The demand that Varn give up the coast is something its leaders insist they will never accept.",
+        ),
+        # the taker, not what was taken
+        (
+            "Critics said the plan would allow Ostrel to retain seized land.",
+            "Ostrel does not seek war, its president said, but is prepared if challenged.",
+        ),
+        # no claim at all: a plain report
+        ("The talks in Varn lasted five hours.", "Nobody in Varn denied the talks took place."),
+    ],
+)
 def test_a_shared_place_is_not_a_dispute(claim, answer):
     assert answered_subject(claim, answer) is None
 
 
-@pytest.mark.parametrize(("text", "name", "taken"), [
-    ("Forces captured the town of Dorvel.", "Dorvel", True),
-    ("Dorvel, in the east, is fully under enemy control.", "Dorvel", True),
-    ("Ostrel's control of the coast grew.", "Ostrel", False),
-    ("The plan would allow Ostrel to retain seized land.", "Ostrel", False),
-])
+@pytest.mark.parametrize(
+    ("text", "name", "taken"),
+    [
+        ("Forces captured the town of Dorvel.", "Dorvel", True),
+        ("Dorvel, in the east, is fully under enemy control.", "Dorvel", True),
+        ("Ostrel's control of the coast grew.", "Ostrel", False),
+        ("The plan would allow Ostrel to retain seized land.", "Ostrel", False),
+    ],
+)
 def test_what_was_taken(text, name, taken):
     assert is_taken(text, name) is taken
 
@@ -78,10 +97,16 @@ def test_text_reads_numbers_with_what_they_count():
 
 
 PAIRS = [
-    {"id": "same", "a": "The Ostrel council approved a budget of 4.2 million crowns on Tuesday.",
-     "b": "On Tuesday the council of Ostrel approved its 4.2 million crown budget."},
-    {"id": "other", "a": "The Ostrel council approved a budget of 4.2 million crowns on Tuesday.",
-     "b": "A giant squid washed up on a beach in Lumera after the storm."},
+    {
+        "id": "same",
+        "a": "The Ostrel council approved a budget of 4.2 million crowns on Tuesday.",
+        "b": "On Tuesday the council of Ostrel approved its 4.2 million crown budget.",
+    },
+    {
+        "id": "other",
+        "a": "The Ostrel council approved a budget of 4.2 million crowns on Tuesday.",
+        "b": "A giant squid washed up on a beach in Lumera after the storm.",
+    },
 ]
 
 
@@ -93,16 +118,23 @@ def test_compare_tells_a_paraphrase_from_an_unrelated_sentence():
 
 
 def test_compare_reads_a_whole_article_as_b():
-    article = " ".join(["The Lumera ferry service resumed on Monday after a week of storms."] +
-                       [f"Passengers on route {k} waited for hours at the harbour before boarding." for k in range(30)])
+    article = " ".join(
+        ["The Lumera ferry service resumed on Monday after a week of storms."]
+        + [f"Passengers on route {k} waited for hours at the harbour before boarding." for k in range(30)]
+    )
     [result] = api.compare([{"id": "art", "a": "The Lumera ferry service resumed on Monday.", "b": article}])
     assert result.relation in {"corroborates", "related"}
 
 
 def test_compare_cli_follows_the_contract(tmp_path: Path):
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text("\n".join([json.dumps(PAIRS[0]), "not json", json.dumps({"id": "x", "a": "only a"}),
-                                json.dumps(PAIRS[1])]) + "\n", encoding="utf-8")
+    pairs.write_text(
+        "\n".join(
+            [json.dumps(PAIRS[0]), "not json", json.dumps({"id": "x", "a": "only a"}), json.dumps(PAIRS[1])]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(cli, ["compare", str(pairs), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -118,7 +150,11 @@ def test_compare_cli_names_a_missing_file(tmp_path: Path):
 
 
 # Floors just under what bench/compare_pairs.py prints (in-sample: the judgement is trained on these).
-FLOORS = [("mrpc", "corroborates", 0.82), ("claimdiff", "corroborates", 0.74), ("claimdiff", "disputes", 0.22)]
+FLOORS = [
+    ("mrpc", "corroborates", 0.82),
+    ("claimdiff", "corroborates", 0.74),
+    ("claimdiff", "disputes", 0.22),
+]
 
 
 @pytest.mark.parametrize(("name", "label", "floor"), FLOORS)
@@ -146,10 +182,17 @@ def test_compare_tells_same_story_articles_from_others():
     assert sum(p == g for p, g in zip(related, same, strict=True)) / len(same) >= 0.88
 
 
-@pytest.mark.parametrize(("text", "name", "taken"), [
-    ("The navy captured 23 suspects who tried to take over a vessel in the Gulf of Varn.", "Gulf of Varn", False),
-    ("Forces captured the strategic towns of Dorvel and Imsk in eastern Ostrel.", "Ostrel", False),
-    ("Forces captured the strategic towns of Dorvel and Imsk in eastern Ostrel.", "Imsk", True),
-])
+@pytest.mark.parametrize(
+    ("text", "name", "taken"),
+    [
+        (
+            "The navy captured 23 suspects who tried to take over a vessel in the Gulf of Varn.",
+            "Gulf of Varn",
+            False,
+        ),
+        ("Forces captured the strategic towns of Dorvel and Imsk in eastern Ostrel.", "Ostrel", False),
+        ("Forces captured the strategic towns of Dorvel and Imsk in eastern Ostrel.", "Imsk", True),
+    ],
+)
 def test_where_something_was_taken_is_not_what_was_taken(text, name, taken):
     assert is_taken(text, name) is taken

@@ -10,16 +10,24 @@ from storydesk.reconcile.common import Context
 from storydesk.reconcile.entities import resolve_entities
 from storydesk.reconcile.quotes import reconcile_quotes
 
-Z1 = ("Ukraine \"will be waiting for signals from the American delegation after its meetings in Russia,\" Ukrainian "
-      "President Volodymyr Zelenskyy said in a post on X, while the discussions with Witkoff and Putin were ongoing.")
-Z2 = ("\"The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
-      "depend on those signals,\" Zelenskyy said, adding that he is \"ready for a meeting\" with Trump.")
-Z3 = ("“Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The U.S. "
-      "delegation intends to brief us directly immediately after those meetings. The next steps will depend on "
-      "those signals,” Zelensky said.")
+Z1 = (
+    'Ukraine "will be waiting for signals from the American delegation after its meetings in Russia," Ukrainian '
+    "President Volodymyr Zelenskyy said in a post on X, while the discussions with Witkoff and Putin were ongoing."
+)
+Z2 = (
+    '"The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will '
+    'depend on those signals," Zelenskyy said, adding that he is "ready for a meeting" with Trump.'
+)
+Z3 = (
+    "“Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The U.S. "
+    "delegation intends to brief us directly immediately after those meetings. The next steps will depend on "
+    "those signals,” Zelensky said."
+)
 Z4 = "“The next steps will depend on the signals we receive,” he told Volodymyr Zelenskyy's reporters in Dublin."
-P1 = ("\"We have no doubt that this will be a very important step towards peace and a peaceful settlement,\" "
-      "Peskov told reporters in Moscow on Tuesday.")
+P1 = (
+    '"We have no doubt that this will be a very important step towards peace and a peaceful settlement," '
+    "Peskov told reporters in Moscow on Tuesday."
+)
 P2 = "“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” Peskov said."
 
 
@@ -27,20 +35,43 @@ P2 = "“We have no doubt that this will be a very important step towards peace 
 def story():
     a, an_a = article("abc", [Z1, Z2, P1])
     mentions(a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Peskov", "Witkoff", "Putin", "Trump")
-    quote(a, an_a, "will be waiting for signals from the American delegation after its meetings in Russia",
-          "Volodymyr Zelenskyy", "partial")
-    quote(a, an_a, "The U.S. delegation intends to brief us directly immediately after those meetings. The next "
-          "steps will depend on those signals", "Zelenskyy")
+    quote(
+        a,
+        an_a,
+        "will be waiting for signals from the American delegation after its meetings in Russia",
+        "Volodymyr Zelenskyy",
+        "partial",
+    )
+    quote(
+        a,
+        an_a,
+        "The U.S. delegation intends to brief us directly immediately after those meetings. The next "
+        "steps will depend on those signals",
+        "Zelenskyy",
+    )
     quote(a, an_a, "ready for a meeting", "Zelenskyy", "partial")
-    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
+    quote(
+        a,
+        an_a,
+        "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
+        "Peskov",
+    )
     b, an_b = article("nypost", [Z3, P2])
     mentions(b, an_b, "PERSON", "Zelensky", "Peskov")
-    quote(b, an_b, "Ukraine will be waiting for signals from the American delegation after its meetings in Russia. "
-          "The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
-          "depend on those signals", "Zelensky")
-    quote(b, an_b, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
+    quote(
+        b,
+        an_b,
+        "Ukraine will be waiting for signals from the American delegation after its meetings in Russia. "
+        "The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
+        "depend on those signals",
+        "Zelensky",
+    )
+    quote(
+        b,
+        an_b,
+        "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
+        "Peskov",
+    )
     c, an_c = article("bbc", [Z4])
     mentions(c, an_c, "PERSON", "Volodymyr Zelenskyy")
     quote(c, an_c, "The next steps will depend on the signals we receive", "Volodymyr Zelenskyy")
@@ -80,20 +111,34 @@ def test_rewording_by_another_outlet_is_a_quote_conflict(story):
 
 # ---- claims ------------------------------------------------------------------------------------
 
-CAP_A = ("Meanwhile, Russian officials claimed to have captured the strategic towns of Pokrovsk and Vovshansk in "
-         "eastern Ukraine.")
-CAP_B = ("Ukrainian officials have made no such confirmation, and open-source monitoring groups report that neither "
-         "settlement is fully under Russian control.")
-CAP_C = ("On the eve of the meeting, Putin celebrated what he said was the capture of Pokrovsk in eastern Ukraine "
-         "following a prolonged campaign.")
-CAP_D = ("Ukraine, however, said its forces still held the northern part of the city and had launched "
-         "counter-attacks in the south.")
-MEET_1 = ("Russian President Vladimir Putin met U.S. envoys Steve Witkoff and Jared Kushner in the Kremlin on "
-          "Tuesday, marking the highest-level contact yet.")
-MEET_2 = ("President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, "
-          "met with Russian President Vladimir Putin in Moscow on Tuesday.")
-ONLY = ("A Bombardier Global 7500 jet previously used by Witkoff was tracked entering Russian airspace before "
-        "landing in Moscow, according to Interfax.")
+CAP_A = (
+    "Meanwhile, Russian officials claimed to have captured the strategic towns of Pokrovsk and Vovshansk in "
+    "eastern Ukraine."
+)
+CAP_B = (
+    "Ukrainian officials have made no such confirmation, and open-source monitoring groups report that neither "
+    "settlement is fully under Russian control."
+)
+CAP_C = (
+    "On the eve of the meeting, Putin celebrated what he said was the capture of Pokrovsk in eastern Ukraine "
+    "following a prolonged campaign."
+)
+CAP_D = (
+    "Ukraine, however, said its forces still held the northern part of the city and had launched "
+    "counter-attacks in the south."
+)
+MEET_1 = (
+    "Russian President Vladimir Putin met U.S. envoys Steve Witkoff and Jared Kushner in the Kremlin on "
+    "Tuesday, marking the highest-level contact yet."
+)
+MEET_2 = (
+    "President Donald Trump’s special envoy Steve Witkoff, accompanied by Trump’s son-in-law Jared Kushner, "
+    "met with Russian President Vladimir Putin in Moscow on Tuesday."
+)
+ONLY = (
+    "A Bombardier Global 7500 jet previously used by Witkoff was tracked entering Russian airspace before "
+    "landing in Moscow, according to Interfax."
+)
 QUESTION = "Will the talks in Moscow finally bring the war in Ukraine to an end?"
 
 
@@ -105,7 +150,17 @@ def claims():
     statements(an_a, {"Meanwhile": ("claim", None), "Ukrainian officials": ("deny", None)})
     b, an_b = article("reuters", [CAP_C, CAP_D, MEET_2, ONLY, QUESTION])
     mentions(b, an_b, "GPE", "Pokrovsk", "Ukraine", "Moscow")
-    mentions(b, an_b, "PERSON", "Putin", "Vladimir Putin", "Steve Witkoff", "Witkoff", "Jared Kushner", "Donald Trump")
+    mentions(
+        b,
+        an_b,
+        "PERSON",
+        "Putin",
+        "Vladimir Putin",
+        "Steve Witkoff",
+        "Witkoff",
+        "Jared Kushner",
+        "Donald Trump",
+    )
     statements(an_b, {"On the eve": ("claim", "Putin"), "Ukraine, however": ("dispute", "Ukraine")})
     c, an_c = article("reuters-copy", [MEET_2, ONLY], source="wire-reprint", copy_of="reuters")
     ctx = Context([a, b, c], {"ibt": an_a, "reuters": an_b, "reuters-copy": an_c})
@@ -140,7 +195,9 @@ def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
     (cl, denials, _u, _g), idx = claims
     assert _claim(cl, CAP_A)["status"] == "disputed"
     assert _claim(cl, CAP_C)["status"] == "disputed"
-    assert _claim(cl, CAP_C)["attributed_to"] == next(e.id for e in idx.entities if e.name == "Vladimir Putin")
+    assert _claim(cl, CAP_C)["attributed_to"] == next(
+        e.id for e in idx.entities if e.name == "Vladimir Putin"
+    )
     assert len(denials) == 1 and denials[0]["subject"] == "Pokrovsk"
     asserted, contested = denials[0]["positions"]
     assert asserted["value"] == "asserted by Vladimir Putin" and contested["value"] == "contested by Ukraine"
@@ -164,8 +221,12 @@ def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict],
     """One outlet credits the remark to Peskov; another, in ``sentence``, to ``speaker`` as ``written``."""
     a, an_a = article("abc", [P1])
     mentions(a, an_a, "PERSON", "Peskov")
-    quote(a, an_a, "We have no doubt that this will be a very important step towards peace and a peaceful "
-          "settlement", "Peskov")
+    quote(
+        a,
+        an_a,
+        "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
+        "Peskov",
+    )
     b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
     mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
     q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", speaker)
@@ -174,10 +235,13 @@ def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict],
     return reconcile_quotes(ctx, resolve_entities(ctx))
 
 
-@pytest.mark.parametrize(("sentence", "speaker", "conflict"), [
-    (U1, "Yuri Ushakov", True),  # another outlet names another man: who said it is disputed
-    (U2, "Dmitry Peskov", False),  # a pronoun resolved elsewhere is no evidence either way
-])
+@pytest.mark.parametrize(
+    ("sentence", "speaker", "conflict"),
+    [
+        (U1, "Yuri Ushakov", True),  # another outlet names another man: who said it is disputed
+        (U2, "Dmitry Peskov", False),  # a pronoun resolved elsewhere is no evidence either way
+    ],
+)
 @pytest.mark.slow
 def test_same_words_credited_to_different_people(sentence, speaker, conflict):
     quotes, conflicts = _two_outlets(sentence, speaker, "he" if sentence == U2 else speaker)
@@ -188,27 +252,42 @@ def test_same_words_credited_to_different_people(sentence, speaker, conflict):
         assert {p["value"] for p in found[0]["positions"]} == {"Dmitry Peskov", "Yuri Ushakov"}
 
 
-U3 = ("“We have no doubt that this will be a very important step towards peace,” Yuri Ushakov said, "
-      "repeating what Dmitry Peskov had said.")
+U3 = (
+    "“We have no doubt that this will be a very important step towards peace,” Yuri Ushakov said, "
+    "repeating what Dmitry Peskov had said."
+)
 U4 = "“We have no doubt that this will be a very important step towards peace,” the aide said."
 
 
-@pytest.mark.parametrize(("sentence", "written"), [
-    (U3, "Yuri Ushakov"),  # the sentence names the other man too: which of them spoke is a guess
-    (U4, "the aide"),  # a role, resolved by the analysis to a name: no evidence of who spoke
-])
+@pytest.mark.parametrize(
+    ("sentence", "written"),
+    [
+        (U3, "Yuri Ushakov"),  # the sentence names the other man too: which of them spoke is a guess
+        (U4, "the aide"),  # a role, resolved by the analysis to a name: no evidence of who spoke
+    ],
+)
 @pytest.mark.slow
 def test_no_attribution_conflict_without_a_clear_credit(sentence, written):
     _quotes, conflicts = _two_outlets(sentence, "Yuri Ushakov", written)
     assert not [c for c in conflicts if c["kind"] == "entity"]
 
 
-@pytest.mark.parametrize(("short", "long", "cut"), [
-    ("we will not give up an inch of our land", "we will not and we shall never give up an inch of our land", True),
-    ("the talks were useful ... we will meet again", "the talks were useful and constructive and we will meet again",
-     True),
-    ("the talks were useless", "the talks were useful and constructive", False),
-])
+@pytest.mark.parametrize(
+    ("short", "long", "cut"),
+    [
+        (
+            "we will not give up an inch of our land",
+            "we will not and we shall never give up an inch of our land",
+            True,
+        ),
+        (
+            "the talks were useful ... we will meet again",
+            "the talks were useful and constructive and we will meet again",
+            True,
+        ),
+        ("the talks were useless", "the talks were useful and constructive", False),
+    ],
+)
 def test_a_shortened_or_spliced_quote_is_cut_from_the_longer(short, long, cut):
     from storydesk.reconcile.quotes import _cut_from, _key
 

@@ -15,33 +15,101 @@ from storydesk.reconcile.quotes import reconcile_quotes
 CASES = [
     # (sentence, mentions {label: names}, quote, analysis speaker, speaker as written,
     #  entity the dossier must credit (its name) or None, speaker_name)
-    ("Ukrainian officials said they would support the revised plan.", {"NORP": ["Ukrainian"]},
-     "they would support the revised plan", None, "Ukrainian officials", None, "Ukrainian officials"),
-    ("U.S. officials estimate over 1.2 million men have been killed or injured.", {"GPE": ["U.S."]},
-     "over 1.2 million men have been killed or injured", None, "U.S. officials", None, "U.S. officials"),
-    ("The top Ukrainian official at the Florida talks said there had been progress.",
-     {"NORP": ["Ukrainian"], "GPE": ["Florida"]}, "there had been progress", None,
-     "The top Ukrainian official at the Florida talks", None, "The top Ukrainian official at the Florida talks"),
-    ("European governments rejected what they view as a punitive deal for the region.", {"NORP": ["European"]},
-     "what they view as a punitive deal", None, "European governments", None, "European governments"),
+    (
+        "Ukrainian officials said they would support the revised plan.",
+        {"NORP": ["Ukrainian"]},
+        "they would support the revised plan",
+        None,
+        "Ukrainian officials",
+        None,
+        "Ukrainian officials",
+    ),
+    (
+        "U.S. officials estimate over 1.2 million men have been killed or injured.",
+        {"GPE": ["U.S."]},
+        "over 1.2 million men have been killed or injured",
+        None,
+        "U.S. officials",
+        None,
+        "U.S. officials",
+    ),
+    (
+        "The top Ukrainian official at the Florida talks said there had been progress.",
+        {"NORP": ["Ukrainian"], "GPE": ["Florida"]},
+        "there had been progress",
+        None,
+        "The top Ukrainian official at the Florida talks",
+        None,
+        "The top Ukrainian official at the Florida talks",
+    ),
+    (
+        "European governments rejected what they view as a punitive deal for the region.",
+        {"NORP": ["European"]},
+        "what they view as a punitive deal",
+        None,
+        "European governments",
+        None,
+        "European governments",
+    ),
     # a nationality or group as the subject is kept as written, not as the entity of the adjective
-    ("Ukrainians said they would support the revised plan.", {"NORP": ["Ukrainians"]},
-     "they would support the revised plan", "Ukrainians", "Ukrainians", None, "Ukrainians"),
+    (
+        "Ukrainians said they would support the revised plan.",
+        {"NORP": ["Ukrainians"]},
+        "they would support the revised plan",
+        "Ukrainians",
+        "Ukrainians",
+        None,
+        "Ukrainians",
+    ),
     # a place that is not a country: as written
-    ("Europe warns against a punitive peace for the region.", {"LOC": ["Europe"]},
-     "against a punitive peace", None, "Europe", None, "Europe"),
+    (
+        "Europe warns against a punitive peace for the region.",
+        {"LOC": ["Europe"]},
+        "against a punitive peace",
+        None,
+        "Europe",
+        None,
+        "Europe",
+    ),
     # a country or body that is the subject itself speaks (metonymy)
-    ("Russia said the talks would continue next week.", {"GPE": ["Russia"]},
-     "the talks would continue next week", "Russia", "Russia", "Russia", "Russia"),
-    ("The Kremlin said the talks would continue next week.", {"ORG": ["Kremlin"]},
-     "the talks would continue next week", "Kremlin", "The Kremlin", "Kremlin", "Kremlin"),
+    (
+        "Russia said the talks would continue next week.",
+        {"GPE": ["Russia"]},
+        "the talks would continue next week",
+        "Russia",
+        "Russia",
+        "Russia",
+        "Russia",
+    ),
+    (
+        "The Kremlin said the talks would continue next week.",
+        {"ORG": ["Kremlin"]},
+        "the talks would continue next week",
+        "Kremlin",
+        "The Kremlin",
+        "Kremlin",
+        "Kremlin",
+    ),
     # the named speaker, not the body in the title before the name
-    ("Ministry spokesman John Roe said the talks would continue next week.",
-     {"ORG": ["Ministry"], "PERSON": ["John Roe"]}, "the talks would continue next week", "John Roe",
-     "Ministry spokesman John Roe", "John Roe", "John Roe"),
+    (
+        "Ministry spokesman John Roe said the talks would continue next week.",
+        {"ORG": ["Ministry"], "PERSON": ["John Roe"]},
+        "the talks would continue next week",
+        "John Roe",
+        "Ministry spokesman John Roe",
+        "John Roe",
+        "John Roe",
+    ),
     # a relative pronoun names no one: no speaker_name "who"
-    ("Ukrainian and European officials, who said the document conceded to the demands, met on Monday.",
-     {"NORP": ["Ukrainian", "European"]}, "the document conceded to the demands", None, "who", None, None),
+    (
+        "Ukrainian and European officials, who said the document conceded to the demands, met on Monday.",
+        {"NORP": ["Ukrainian", "European"]},
+        "the document conceded to the demands",
+        None,
+        "who",
+        None,
+        None,
+    ),
 ]
 
 
@@ -52,8 +120,20 @@ def test_speaker_in_the_dossier(sentence, names, text, speaker, written, entity,
         mentions(a, an, label, *texts)
     s, e = span(a, text)
     ws, we = span(a, written)
-    an.quotes.append(Quote("a", s, e, text, kind="indirect", speaker=speaker, speaker_text=written,
-                           speaker_start=ws, speaker_end=we, sentence=0))
+    an.quotes.append(
+        Quote(
+            "a",
+            s,
+            e,
+            text,
+            kind="indirect",
+            speaker=speaker,
+            speaker_text=written,
+            speaker_start=ws,
+            speaker_end=we,
+            sentence=0,
+        )
+    )
     ctx = Context([a], {"a": an})
     index = resolve_entities(ctx)
     quotes, _conflicts = reconcile_quotes(ctx, index)

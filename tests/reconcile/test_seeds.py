@@ -54,12 +54,22 @@ def test_valid_and_grounded(seed_dossier):
     assert {c["attributed_to"] for c in d["claims"] if c["attributed_to"]} <= entity_ids
 
 
-@pytest.mark.parametrize("variants", [
-    ("Volodymyr Zelenskyy", "Volodymyr Zelensky", "Volodymyr Zelenskiy", "Zelenskyy", "Zelensky", "Zelenskiy"),
-    ("Steve Witkoff", "Steven Witkoff", "Witkoff"),
-    ("Dmitry Peskov", "Peskov"),
-    ("Vladimir Putin", "Putin"),
-])
+@pytest.mark.parametrize(
+    "variants",
+    [
+        (
+            "Volodymyr Zelenskyy",
+            "Volodymyr Zelensky",
+            "Volodymyr Zelenskiy",
+            "Zelenskyy",
+            "Zelensky",
+            "Zelenskiy",
+        ),
+        ("Steve Witkoff", "Steven Witkoff", "Witkoff"),
+        ("Dmitry Peskov", "Peskov"),
+        ("Vladimir Putin", "Putin"),
+    ],
+)
 def test_spellings_are_one_entity(seed_dossier, variants):
     d, _, _ = seed_dossier
     owners = {e["id"] for v in variants for e in _entities_with(d, v)}
@@ -72,8 +82,15 @@ def test_ushakov_is_one_entity(seed_dossier):
     assert len([e for e in d["entities"] if any("Ushakov" in v for v in e["variants"])]) == 1
 
 
-@pytest.mark.parametrize("pair", [("Vladimir Putin", "Volodymyr Zelenskyy"), ("Vladimir Putin", "Dmitry Peskov"),
-                                  ("Donald Trump", "Jared Kushner"), ("Kirill Dmitriev", "Dmitry Peskov")])
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("Vladimir Putin", "Volodymyr Zelenskyy"),
+        ("Vladimir Putin", "Dmitry Peskov"),
+        ("Donald Trump", "Jared Kushner"),
+        ("Kirill Dmitriev", "Dmitry Peskov"),
+    ],
+)
 def test_people_stay_apart(seed_dossier, pair):
     d, _, _ = seed_dossier
     a, b = (_entities_with(d, n) for n in pair)
@@ -82,8 +99,11 @@ def test_people_stay_apart(seed_dossier, pair):
 
 def test_plan_points_number_conflict(seed_dossier):
     d, _, _ = seed_dossier
-    hits = [c for c in d["conflicts"] if c["kind"] == "number"
-            and {p["value"] for p in c["positions"]} == {"19", "20"}]
+    hits = [
+        c
+        for c in d["conflicts"]
+        if c["kind"] == "number" and {p["value"] for p in c["positions"]} == {"19", "20"}
+    ]
     assert len(hits) == 1
     by_value = {p["value"]: p["articles"] for p in hits[0]["positions"]}
     assert by_value["19"][0].startswith("000") and by_value["20"][0].startswith("002")
@@ -110,8 +130,11 @@ def test_former_president_role_conflict(seed_dossier):
 def test_captured_town_is_disputed(seed_dossier):
     d, _, _ = seed_dossier
     denials = [c for c in d["conflicts"] if c["kind"] == "denial" and c["subject"] == "Pokrovsk"]
-    disputed = [c for c in d["claims"] if c["status"] == "disputed"
-                and any("Pokrovsk" in o["text"] for o in c["occurrences"])]
+    disputed = [
+        c
+        for c in d["claims"]
+        if c["status"] == "disputed" and any("Pokrovsk" in o["text"] for o in c["occurrences"])
+    ]
     assert denials and disputed
     contested = denials[0]["positions"][1]["evidence"]
     assert any("still held" in ev for ev in contested)
@@ -119,8 +142,12 @@ def test_captured_town_is_disputed(seed_dossier):
 
 def test_shared_zelenskyy_quote_is_one_quote(seed_dossier):
     d, _, _ = seed_dossier
-    hits = [q for q in d["quotes"] if "will be waiting for signals" in q["text"]
-            or any("will be waiting for signals" in o["text"] for o in q["occurrences"])]
+    hits = [
+        q
+        for q in d["quotes"]
+        if "will be waiting for signals" in q["text"]
+        or any("will be waiting for signals" in o["text"] for o in q["occurrences"])
+    ]
     assert len(hits) == 1
     arts = {o["article"][:3] for o in hits[0]["occurrences"]}
     assert {"000", "002"} <= arts
@@ -158,14 +185,18 @@ def test_seed_quote_speakers(seed_dossier, start, speaker_name):
 def test_no_nationality_or_region_speaks(seed_dossier):
     d, _, _ = seed_dossier
     types = {e["id"]: e["type"] for e in d["entities"]}
-    assert not [q for q in d["quotes"] if q["speaker"] and types[q["speaker"]] not in {"PERSON", "ORG", "GPE"}]
+    assert not [
+        q for q in d["quotes"] if q["speaker"] and types[q["speaker"]] not in {"PERSON", "ORG", "GPE"}
+    ]
     names = {q["speaker_name"] for q in d["quotes"]}
     assert not names & {"Ukrainian", "Russian", "European", "pro-Ukrainian", "who"}
     us = [q for q in d["quotes"] if q["speaker_name"] == "United States"]
     assert not us  # "U.S. envoys", "U.S. officials", "the U.S. and Ukraine": never the country alone
 
 
-CREDITS = re.compile(r"Getty Images|/AP\b|/AFP|REUTERS/|Sputnik/|/POOL/|pool photograph|Kilcoyne|Zemlianichenko")
+CREDITS = re.compile(
+    r"Getty Images|/AP\b|/AFP|REUTERS/|Sputnik/|/POOL/|pool photograph|Kilcoyne|Zemlianichenko"
+)
 
 
 def test_no_caption_or_credit_anywhere(seed_dossier):
@@ -189,8 +220,12 @@ def test_same_input_same_dossier(seed_dossier):
 # Claims in the seeds that no one disputes, though they name places a denial also names (issue 9).
 NOT_DISPUTED = ["28 U.S. draft peace proposals", "19% of Ukraine", "stated demands", "seized land"]
 # Facts two or more seed outlets carry in other words: each must be one corroborated claim.
-CORROBORATED = ["19% of Ukraine", "28 U.S. draft peace proposals", "updated and refined peace framework",
-                "as long as necessary"]
+CORROBORATED = [
+    "19% of Ukraine",
+    "28 U.S. draft peace proposals",
+    "updated and refined peace framework",
+    "as long as necessary",
+]
 
 
 @pytest.mark.parametrize("text", NOT_DISPUTED)
@@ -210,8 +245,11 @@ def test_only_the_captured_town_is_disputed(seed_dossier):
 @pytest.mark.parametrize("text", CORROBORATED)
 def test_facts_carried_by_several_outlets_are_corroborated(seed_dossier, text):
     d, _, _ = seed_dossier
-    hits = [c for c in d["claims"] if c["status"] == "corroborated"
-            and sum(text in o["text"] for o in c["occurrences"]) >= 2]
+    hits = [
+        c
+        for c in d["claims"]
+        if c["status"] == "corroborated" and sum(text in o["text"] for o in c["occurrences"]) >= 2
+    ]
     assert hits, f"no corroborated claim joins the outlets' '{text}'"
 
 

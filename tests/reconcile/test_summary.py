@@ -67,8 +67,9 @@ def test_every_carrier_is_cited() -> None:
                 assert art.id in it["articles"] + it["also_reported_by"], (art.id, it["text"])
 
 
-@pytest.mark.parametrize("bad", [r"Getty Images", r"REUTERS/", r"\?$", r"^By [A-Z]", r"^Tags$",
-                                 r"contributed to this report"])
+@pytest.mark.parametrize(
+    "bad", [r"Getty Images", r"REUTERS/", r"\?$", r"^By [A-Z]", r"^Tags$", r"contributed to this report"]
+)
 def test_no_captions_questions_or_furniture(bad: str) -> None:
     assert [it["text"] for it in seed_summary() if re.search(bad, it["text"])] == []
 
@@ -95,8 +96,15 @@ def test_uses_given_sentences_and_marks_disputed_claims() -> None:
     analyses = {a.id: Analysis(article_id=a.id, sentences=split_sentences(a)) for a in arts}
     first = seed_summary()[0]
     occ = first["occurrences"][0]
-    claims = [{"id": "c1", "text": occ["text"], "status": "disputed", "occurrences": [occ],
-               "sources": [occ["article"]]}]
+    claims = [
+        {
+            "id": "c1",
+            "text": occ["text"],
+            "status": "disputed",
+            "occurrences": [occ],
+            "sources": [occ["article"]],
+        }
+    ]
     items = summarize(arts, analyses, claims)
     marked = [it for it in items if it.get("status") == "disputed"]
     assert [it["text"] for it in marked] == [first["text"]]
@@ -113,38 +121,46 @@ def test_nothing_usable_gives_nothing() -> None:
     assert summarize([Article(id="x", text="Breaking?", source="x")], {}, []) == []
 
 
-@pytest.mark.parametrize("text,want", [
-    ("U.S. President Joe Smith met Mr. Jones in Washington. They talked.",
-     ["U.S. President Joe Smith met Mr. Jones in Washington.", "They talked."]),
-    ("He said “we will win.” The crowd cheered.", ["He said “we will win.”", "The crowd cheered."]),
-    ("Headline without stop\nFirst line of the body. Second one.",
-     ["Headline without stop", "First line of the body.", "Second one."]),
-    ("J. R. Smith arrived at 3 p.m. Monday.", ["J. R. Smith arrived at 3 p.m. Monday."]),
-])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        (
+            "U.S. President Joe Smith met Mr. Jones in Washington. They talked.",
+            ["U.S. President Joe Smith met Mr. Jones in Washington.", "They talked."],
+        ),
+        ("He said “we will win.” The crowd cheered.", ["He said “we will win.”", "The crowd cheered."]),
+        (
+            "Headline without stop\nFirst line of the body. Second one.",
+            ["Headline without stop", "First line of the body.", "Second one."],
+        ),
+        ("J. R. Smith arrived at 3 p.m. Monday.", ["J. R. Smith arrived at 3 p.m. Monday."]),
+    ],
+)
 def test_split_sentences(text: str, want: list[str]) -> None:
     sents = split_sentences(Article(id="a", text=text, source="s"))
     assert [s.text for s in sents] == want
     assert all(text[s.start : s.end] == s.text for s in sents)
 
 
-@pytest.mark.parametrize("text,ok", [
-    ("The ministry said on Tuesday that talks would resume next week in the capital.", True),
-    ("Will the talks resume next week in the capital of the country?", False),
-    ("Officials walk at the square in the capital on Tuesday. Jane Doe/AP Photo", False),
-    ("A delegation leaves the airport, December 2, 2025. REUTERS/John Smith", False),
-    ("“We will never accept this, not now and not ever,” the foreign minister said.", True),
-    ("“We will never accept this, not now and not ever in our lives.”", False),
-    ("and then the talks resumed in the capital after a long break.", False),
-    ("Talks resume", False),
-    ("Peace talks resume in the capital after a long break", False),
-    ("A motorcade leaves the airport before a meeting in Lyon, France, June 2, 2025.", False),
-    ("Delegates meet at the palace, joined by aides, Lyon, 2 June 2025.", False),
-    ("The meeting will take place in Geneva on Tuesday, December 2, 2025.", True),
-])
+@pytest.mark.parametrize(
+    "text,ok",
+    [
+        ("The ministry said on Tuesday that talks would resume next week in the capital.", True),
+        ("Will the talks resume next week in the capital of the country?", False),
+        ("Officials walk at the square in the capital on Tuesday. Jane Doe/AP Photo", False),
+        ("A delegation leaves the airport, December 2, 2025. REUTERS/John Smith", False),
+        ("“We will never accept this, not now and not ever,” the foreign minister said.", True),
+        ("“We will never accept this, not now and not ever in our lives.”", False),
+        ("and then the talks resumed in the capital after a long break.", False),
+        ("Talks resume", False),
+        ("Peace talks resume in the capital after a long break", False),
+        ("A motorcade leaves the airport before a meeting in Lyon, France, June 2, 2025.", False),
+        ("Delegates meet at the palace, joined by aides, Lyon, 2 June 2025.", False),
+        ("The meeting will take place in Geneva on Tuesday, December 2, 2025.", True),
+    ],
+)
 def test_usable(text: str, ok: bool) -> None:
     assert usable(text) is ok
-
-
 
 
 def test_claim_occurrences_elsewhere_are_cited() -> None:
@@ -155,8 +171,15 @@ def test_claim_occurrences_elsewhere_are_cited() -> None:
     other = next(a for a in arts if a.id not in first["articles"])
     s = next(s for s in split_sentences(other) if usable(s.text))
     elsewhere = {"article": other.id, "text": s.text, "start": s.start, "end": s.end}
-    claims = [{"id": "c1", "text": occ["text"], "status": "corroborated", "occurrences": [occ, elsewhere],
-               "sources": [occ["article"], other.id]}]
+    claims = [
+        {
+            "id": "c1",
+            "text": occ["text"],
+            "status": "corroborated",
+            "occurrences": [occ, elsewhere],
+            "sources": [occ["article"], other.id],
+        }
+    ]
     item = next(it for it in summarize(arts, {}, claims) if it["text"] == first["text"])
     assert other.id in item["also_reported_by"]
     assert elsewhere in item["occurrences"]
@@ -169,15 +192,22 @@ def test_avoided_sentences_are_never_picked() -> None:
     assert first["text"] not in [it["text"] for it in again]
 
 
-@pytest.mark.parametrize(("other", "more_shared"), [
-    ("The council approved the new bridge budget on Monday.", 0),
-    ("Fans cheered as the local team won the cup final.", 1),
-])
+@pytest.mark.parametrize(
+    ("other", "more_shared"),
+    [
+        ("The council approved the new bridge budget on Monday.", 0),
+        ("Fans cheered as the local team won the cup final.", 1),
+    ],
+)
 def test_shared_words_favour_what_other_outlets_say(other: str, more_shared: int) -> None:
     from storydesk.reconcile.summary import _shared_words, candidates
 
-    first = Article(id="a", source="a", text="The council approved a bridge budget on Monday. "
-                                              "The local team won the cup final on Sunday night.")
+    first = Article(
+        id="a",
+        source="a",
+        text="The council approved a bridge budget on Monday. "
+        "The local team won the cup final on Sunday night.",
+    )
     arts = [first, Article(id="b", source="b", text=other)]
     cands = [c for c in candidates(arts, {}, []) if c.article == "a"]
     shared = _shared_words(cands, arts, {a.id: a for a in arts})

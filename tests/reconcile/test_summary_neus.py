@@ -28,7 +28,10 @@ def bench():
 @pytest.fixture(scope="module")
 def scores(bench) -> dict[str, tuple[float, float, float]]:
     stories = bench.load("val", SUBSET)
-    return {"storydesk": bench.evaluate(stories, bench.ours), "lexrank": bench.evaluate(stories, bench.lexrank)}
+    return {
+        "storydesk": bench.evaluate(stories, bench.ours),
+        "lexrank": bench.evaluate(stories, bench.lexrank),
+    }
 
 
 @pytest.mark.parametrize("system", ["storydesk", "lexrank"])

@@ -66,12 +66,36 @@ def test_people_formats_carry_summary_conflicts_and_quotes(doc: dict, fmt: str, 
     assert not missing
 
 
-@pytest.mark.parametrize("fmt,must", [
-    ("html", ['<section id="summary">', '<table class="matrix">', 'class="badge b-disputed"',
-              '<div class="positions">', '<ol class="articles">', "<sup>[", 'href="#art-2"']),
-    ("md", ["## Summary", "## Who carries what", "## Where they differ", "## Quotes", "## Timeline",
-            "## Articles", "**(disputed)**", "[2][3][5]"]),
-])
+@pytest.mark.parametrize(
+    "fmt,must",
+    [
+        (
+            "html",
+            [
+                '<section id="summary">',
+                '<table class="matrix">',
+                'class="badge b-disputed"',
+                '<div class="positions">',
+                '<ol class="articles">',
+                "<sup>[",
+                'href="#art-2"',
+            ],
+        ),
+        (
+            "md",
+            [
+                "## Summary",
+                "## Who carries what",
+                "## Where they differ",
+                "## Quotes",
+                "## Timeline",
+                "## Articles",
+                "**(disputed)**",
+                "[2][3][5]",
+            ],
+        ),
+    ],
+)
 def test_people_formats_have_their_sections(doc: dict, fmt: str, must: list[str]) -> None:
     out = render(doc, fmt)
     assert [m for m in must if m not in out] == []
@@ -79,8 +103,11 @@ def test_people_formats_have_their_sections(doc: dict, fmt: str, must: list[str]
 
 def test_matrix_marks_each_outlet_that_carries_a_claim(doc: dict) -> None:
     out = render(doc, "html")
-    row = re.search(r'<tr class="single_source"><td class="claim"><details><summary>Putin could be ready.*?</tr>',
-                    out, re.S).group(0)
+    row = re.search(
+        r'<tr class="single_source"><td class="claim"><details><summary>Putin could be ready.*?</tr>',
+        out,
+        re.S,
+    ).group(0)
     assert row.count("●") == 1  # only one outlet carries it
     disputed = re.search(r'<tr class="disputed[^"]*">.*?</tr>', out, re.S).group(0)
     assert disputed.count("●") == 3
@@ -118,6 +145,8 @@ def test_unknown_format_is_refused(doc: dict) -> None:
 
 
 def test_web_links_point_at_article_spans(doc: dict) -> None:
-    out = render(doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else ""))
+    out = render(
+        doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else "")
+    )
     occ = doc["claims"][0]["occurrences"][0]
-    assert html.escape(f'/articles/{occ["article"]}?start={occ["start"]}&end={occ["end"]}') in out
+    assert html.escape(f"/articles/{occ['article']}?start={occ['start']}&end={occ['end']}") in out

@@ -47,16 +47,23 @@ def test_every_citation_links_to_its_article(doc: dict) -> None:
     r = refs(doc)
     cited = _cited(doc)
     assert cited
-    must = [f'<a href="#art-{r.number[i]}" title="{html.escape(r.source[i])}">{r.number[i]}</a>' for i in cited]
+    must = [
+        f'<a href="#art-{r.number[i]}" title="{html.escape(r.source[i])}">{r.number[i]}</a>' for i in cited
+    ]
     must += [f'<li id="art-{n}">' for n in range(1, len(doc["articles"]) + 1)]
     assert [m for m in must if m not in out] == []
 
 
 def test_web_citations_and_evidence_link_into_the_article_pages(doc: dict) -> None:
-    out = render(doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else ""))
+    out = render(
+        doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else "")
+    )
     must = [f'href="/articles/{i}"' for i in _cited(doc)]
-    must += [f'<a class="ev" href="/articles/{o["article"]}?start={o["start"]}&amp;end={o["end"]}">'
-             for c in doc["claims"] for o in c["occurrences"]]
+    must += [
+        f'<a class="ev" href="/articles/{o["article"]}?start={o["start"]}&amp;end={o["end"]}">'
+        for c in doc["claims"]
+        for o in c["occurrences"]
+    ]
     assert [m for m in must if m not in out] == []
     assert "#art-" not in out
 
@@ -80,7 +87,7 @@ def hostile(doc: dict) -> dict:
     d["articles"][1]["url"] = "  JavaScript:alert(2)"
     d["articles"][2]["url"] = "data:text/html,<b>x</b>"
     d["articles"][3]["url"] = 'https://example.org/a?b=1&c="2"'
-    d["quotes"][0]["speaker_name"] = "\" onmouseover=\"alert(3)"
+    d["quotes"][0]["speaker_name"] = '" onmouseover="alert(3)'
     return d
 
 
@@ -89,7 +96,7 @@ def test_hostile_text_is_escaped_and_bad_urls_are_not_linked(hostile: dict) -> N
     assert f"<title>{html.escape(HOSTILE)}</title>" in out
     assert f"<h1>{html.escape(HOSTILE)}</h1>" in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;</li>" not in out  # the title sits in its link, if any
-    assert HOSTILE not in out and "alert(3)\"" not in out
+    assert HOSTILE not in out and 'alert(3)"' not in out
     assert out.count("<script>") == 1  # the page's own
     for bad in ("javascript:", "JavaScript:", "data:text"):
         assert bad not in out
@@ -99,7 +106,9 @@ def test_hostile_text_is_escaped_and_bad_urls_are_not_linked(hostile: dict) -> N
 def test_static_and_web_pages_share_one_shell(doc: dict) -> None:
     """Dossier, index, article and error pages all extend base.html: one policy, one style, one <main>."""
     stories = [Story("s-1", HOSTILE, ["a"], ["X"], "2025-01-01", None)]
-    art = type("Art", (), {"id": "a", "title": HOSTILE, "url": "javascript:x", "text": "t <b>", "source": "X"})
+    art = type(
+        "Art", (), {"id": "a", "title": HOSTILE, "url": "javascript:x", "text": "t <b>", "source": "X"}
+    )
     pages = {
         "dossier": render(doc, "html"),
         "index": index_html(stories, lambda s: f"stories/{s}.html", [Rejection("in/<x>", "bad & worse")]),
@@ -107,7 +116,7 @@ def test_static_and_web_pages_share_one_shell(doc: dict) -> None:
         "error": render_page("error.html", title="Not found", message=HOSTILE),
     }
     for name, out in pages.items():
-        assert out.startswith("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"), name
+        assert out.startswith('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'), name
         assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in out, name
         assert f"<style>{CSS}</style>" in out and out.count("<main>") == 1, name
         assert HOSTILE not in out and out.endswith("</body></html>\n"), name
@@ -137,9 +146,11 @@ def test_no_template_marks_text_safe() -> None:
 
 
 def test_indentation_between_tags_is_not_output() -> None:
-    out = ENV.from_string('<ul>\n  {% for x in xs %}\n    <li>{{ x }} and\n    more</li>\n  {% endfor %}\n</ul>\n'
-                          '{{ "\\n" }}<p>"{{ q }}"</p>').render(xs=["a"], q="'\"<")
-    assert out == "<ul><li>a and\n    more</li></ul>\n<p>\"&#x27;&quot;&lt;\"</p>"
+    out = ENV.from_string(
+        "<ul>\n  {% for x in xs %}\n    <li>{{ x }} and\n    more</li>\n  {% endfor %}\n</ul>\n"
+        '{{ "\\n" }}<p>"{{ q }}"</p>'
+    ).render(xs=["a"], q="'\"<")
+    assert out == '<ul><li>a and\n    more</li></ul>\n<p>"&#x27;&quot;&lt;"</p>'
 
 
 def test_a_missing_value_is_an_error_not_an_empty_string() -> None:
