@@ -162,9 +162,9 @@ def product_run(split: str, db: Path, fresh_dossiers: bool = False, progress: bo
         if fresh_dossiers:
             from storydesk.reconcile import build_dossier
 
-            dossiers = [build_dossier(store, s) for s in stories]
+            dossiers = [build_dossier(store, s).to_json() for s in stories]
         else:
-            dossiers = [api.dossier(store, s.id) for s in stories]
+            dossiers = [api.dossier(store, s.id).to_json() for s in stories]
         secs["dossiers"] = time.perf_counter() - t
         stored = {a.id: a.text for a in store.iter_articles()}
     # the product must keep the records' ids: the gold is keyed by them

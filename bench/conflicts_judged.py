@@ -198,7 +198,7 @@ def _build(db: Path, story_ids: list[str]) -> tuple[list[dict], dict[str, np.nda
 
     _VECTORS.new = {}
     with api.open_store(db) as store:
-        out = [build_dossier(store, store.get_story(sid)) for sid in story_ids]
+        out = [build_dossier(store, store.get_story(sid)).to_json() for sid in story_ids]
     return out, _VECTORS.new
 
 

@@ -115,7 +115,7 @@ def ours(
     items = summary.summarize(
         articles, {}, [], max_sentences=max_sentences, max_words=max_words, weights=weights
     )
-    return [it["text"] for it in items]
+    return [it.text for it in items]
 
 
 def rouge(preds: list[str], refs: list[str]) -> tuple[float, float, float]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutdatedStoreError, ReadOnlyStoreError
-from .models import IngestReport, Story
+from .models import Dossier, IngestReport, Story
 from .store import DEFAULT_DB, Store
 
 __all__ = [
@@ -158,7 +158,7 @@ def _bar(items: Sequence[Story], progress: bool | None, desc: str) -> Iterable[S
     return tqdm(items, desc=desc, unit="story", disable=not show, file=sys.stderr)
 
 
-def dossier(store: Store, story_id: str) -> dict[str, Any]:
+def dossier(store: Store, story_id: str) -> Dossier:
     """The reconciled dossier of one story (built, or read back if its articles did not change)."""
     from .reconcile import dossier_for
 

@@ -6,8 +6,11 @@ article's cleaned text (``Article.text``), so any statement can be shown in plac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from types import UnionType
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -189,3 +192,189 @@ class IngestReport:
     @property
     def read(self) -> int:
         return len(self.added) + len(self.unchanged)
+
+
+# ---- the dossier (storydesk.dossier/1; the contract's schema ships in storydesk/schema/) ---------------
+
+DOSSIER_SCHEMA = "storydesk.dossier/1"
+
+
+def _omitted_when_empty(default: Any = None) -> Any:
+    """A field the dossier's JSON leaves out when it is None or empty (the schema makes it optional)."""
+    if isinstance(default, list):
+        return field(default_factory=list, metadata={"omit_empty": True})
+    return field(default=default, metadata={"omit_empty": True})
+
+
+@dataclass
+class Occurrence:
+    """Where a claim, quote or summary sentence stands: verbatim text at offsets in one article."""
+
+    article: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class StoryHead:
+    id: str
+    title: str
+    first_published: str | None
+    last_published: str | None
+    article_count: int
+    source_count: int  # independent sources: syndicated copies count once
+
+
+@dataclass
+class ArticleRef:
+    """One article of the story, as the dossier lists it (citations are numbered in this order)."""
+
+    id: str
+    source: str
+    title: str | None
+    published: str | None
+    url: str | None
+    path: str | None
+    words: int
+    copy_of: str | None
+
+
+@dataclass
+class EntityRole:
+    text: str  # a title or role as written ("foreign minister")
+    articles: list[str]
+
+
+@dataclass
+class StoryEntity:
+    """One person, organisation or place of the story, across all the ways the articles spell it."""
+
+    id: str
+    name: str
+    type: str  # PERSON, ORG, GPE, ...
+    variants: list[str]
+    articles: list[str]
+    mentions: int
+    roles: list[EntityRole] = field(default_factory=list)
+
+
+@dataclass
+class StoryQuote:
+    """One remark and every article that carries it; ``variants`` are its other wordings."""
+
+    id: str
+    speaker: str | None  # entity id
+    speaker_name: str | None
+    text: str
+    occurrences: list[Occurrence]
+    variants: list[str] = _omitted_when_empty([])
+
+
+@dataclass
+class Claim:
+    id: str
+    text: str
+    status: str  # corroborated | single_source | disputed
+    attributed_to: str | None  # entity id
+    occurrences: list[Occurrence]
+    sources: list[str]  # independent sources that carry it
+    # sources that say it in words too far apart to align: the claim is then not one outlet's alone
+    also_reported_by: list[str] = _omitted_when_empty([])
+
+
+@dataclass
+class Position:
+    value: str
+    articles: list[str]
+    evidence: list[str]  # the sentences, verbatim
+
+
+@dataclass
+class Conflict:
+    id: str
+    kind: str  # number | date | entity | role | denial | quote
+    subject: str
+    positions: list[Position]
+    certainty: str = "possible"  # likely | possible (reconcile.dossier.CONFIDENT_KINDS)
+
+
+@dataclass
+class TimelineEntry:
+    date: str  # YYYY-MM-DD
+    event: str
+    articles: list[str]
+
+
+@dataclass
+class SummarySentence:
+    """An extractive summary sentence: ``articles`` carry it verbatim, ``also_reported_by`` in other words."""
+
+    text: str
+    articles: list[str]
+    also_reported_by: list[str]
+    occurrences: list[Occurrence]
+    status: str | None = _omitted_when_empty()  # "disputed" when it is an occurrence of a disputed claim
+
+
+@dataclass
+class Dossier:
+    story: StoryHead
+    articles: list[ArticleRef]
+    entities: list[StoryEntity]
+    quotes: list[StoryQuote]
+    claims: list[Claim]
+    conflicts: list[Conflict]
+    timeline: list[TimelineEntry]
+    summary: list[SummarySentence]
+    unique: dict[str, list[str]]  # source -> ids of the claims only this source carries
+    schema: str = DOSSIER_SCHEMA
+
+    def to_json(self) -> dict[str, Any]:
+        """The dossier as the contract's JSON object."""
+        return cast(dict[str, Any], to_json(self))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Dossier:
+        """Read back a dossier that ``to_json`` wrote."""
+        return from_json(cls, data)
+
+
+def to_json(value: Any) -> Any:
+    """A dataclass tree as plain JSON values (fields marked omit-when-empty left out when empty)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            item.name: to_json(getattr(value, item.name))
+            for item in fields(value)
+            if not (item.metadata.get("omit_empty") and not getattr(value, item.name))
+        }
+    if isinstance(value, list | tuple):
+        return [to_json(member) for member in value]
+    if isinstance(value, dict):
+        return {key: to_json(member) for key, member in value.items()}
+    return value
+
+
+def from_json(cls: type[T], data: dict[str, Any]) -> T:
+    """The dataclass ``cls`` from what ``to_json`` wrote (keys it does not know are an error)."""
+    hints = get_type_hints(cls)
+    unknown = set(data) - {item.name for item in fields(cast(Any, cls))}
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+    return cls(**{name: _typed(hints[name], value) for name, value in data.items()})
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """``value`` read as the type ``hint`` (lists, str-keyed dicts, optionals and dataclasses)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, UnionType):
+        if value is None:
+            return None
+        return _typed(next(arg for arg in args if arg is not type(None)), value)
+    if origin is list:
+        return [_typed(args[0], member) for member in value]
+    if origin is dict:
+        return {key: _typed(args[1], member) for key, member in value.items()}
+    if is_dataclass(hint) and isinstance(value, dict):
+        return from_json(cast(type, hint), value)
+    return value

@@ -22,6 +22,7 @@ from .models import (
     Analysis,
     Article,
     DateRef,
+    Dossier,
     Mention,
     Quantity,
     Quote,
@@ -745,16 +746,21 @@ class Store:
 
     # ---- dossiers --------------------------------------------------------------------------
 
-    def save_dossier(self, story_id: str, input_hash: str, dossier: dict[str, Any]) -> None:
+    def save_dossier(self, story_id: str, input_hash: str, dossier: Dossier) -> None:
         with self.writing():
             self.conn.execute(
                 "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) ON CONFLICT(story_id) DO UPDATE "
                 "SET input_hash=excluded.input_hash, json=excluded.json, built_at=datetime('now')",
-                (story_id, input_hash, json.dumps(dossier, ensure_ascii=False)),
+                (story_id, input_hash, json.dumps(dossier.to_json(), ensure_ascii=False)),
             )
 
-    def load_dossier(self, story_id: str) -> tuple[str, dict[str, Any]] | None:
+    def load_dossier(self, story_id: str) -> tuple[str, Dossier] | None:
         row = self.conn.execute(
             "SELECT input_hash, json FROM dossiers WHERE story_id = ?", (story_id,)
         ).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+        if not row:
+            return None
+        try:
+            return row[0], Dossier.from_json(json.loads(row[1]))
+        except (ValueError, TypeError):  # written by another version: as good as none, it is rebuilt
+            return None

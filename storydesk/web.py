@@ -27,12 +27,13 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import NotFoundError, StorydeskError
+from .models import Dossier
 from .report import index_html, render
 from .report.render_html import render_html
 from .report.templates import CSP, Link, render_page, when
 from .store import Store
 
-DossierFn = Callable[[Store, str], dict[str, Any]]
+DossierFn = Callable[[Store, str], Dossier]
 Page = tuple[HTTPStatus, str, str]
 
 ALLOW = "GET, HEAD"
@@ -48,7 +49,7 @@ WILDCARDS = ("", "0.0.0.0", "::")
 HOME_NAV: list[Link] = [("/api/stories", "API: /api/stories")]
 
 
-def _api_dossier(store: Store, story_id: str) -> dict[str, Any]:
+def _api_dossier(store: Store, story_id: str) -> Dossier:
     from . import api
 
     return api.dossier(store, story_id)
@@ -61,10 +62,10 @@ class DossierCache:
 
     def __init__(self, build: DossierFn) -> None:
         self.build = build
-        self.items: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[str, Dossier]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def __call__(self, store: Store, story_id: str) -> dict[str, Any]:
+    def __call__(self, store: Store, story_id: str) -> Dossier:
         from .reconcile import input_hash
 
         key = input_hash(store, store.get_story(story_id))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..ids import short_hash
-from ..models import Story
+from ..models import Dossier, Story
 from ..store import Store
 from .dossier import SCHEMA, assemble
 
@@ -25,21 +23,21 @@ def input_hash(store: Store, story: Story) -> str:
     return short_hash(story.id, story.title, *parts, n=20)
 
 
-def build_dossier(store: Store, story: Story) -> dict[str, Any]:
+def build_dossier(store: Store, story: Story) -> Dossier:
     """Build a story's dossier from the stored articles and analyses (no cache)."""
     articles = list(store.iter_articles(sorted(story.article_ids)))
     analyses = {a.id: store.load_analysis(a.id) for a in articles}
     return assemble(story, articles, analyses)
 
 
-def stored_dossier(store: Store, story: Story) -> tuple[str, dict[str, Any] | None]:
+def stored_dossier(store: Store, story: Story) -> tuple[str, Dossier | None]:
     """(the story's input hash, its stored dossier when that was built from these inputs, else None)."""
     key = input_hash(store, story)
     cached = store.load_dossier(story.id)
     return key, (cached[1] if cached and cached[0] == key else None)
 
 
-def dossier_for(store: Store, story_id: str) -> dict[str, Any]:
+def dossier_for(store: Store, story_id: str) -> Dossier:
     """The story's dossier: read back when its inputs did not change, else rebuilt and stored (kept in
     memory only when the store is read-only, as in `serve` and the read verbs)."""
     story = store.get_story(story_id)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..ids import short_hash
+from ..models import Conflict, Position
 from ..text import fold_ascii
 from .common import Context
 from .entities import Entity, EntityIndex, may_be_same_person
@@ -46,7 +47,7 @@ def _mentions(entity: Entity, sentence: str) -> bool:
 
 def attribution_conflicts(
     ctx: Context, index: EntityIndex, credits: list[Credit], key: tuple, subject: str
-) -> list[dict]:
+) -> list[Conflict]:
     """An "entity" conflict when outlets credit the same remark to different named people; else []."""
     named: dict[str, list[Credit]] = defaultdict(list)
     for credit in credits:
@@ -71,10 +72,10 @@ def attribution_conflicts(
     ):
         given = sorted(given, key=lambda c: (ctx.order(c.article), c.start))
         positions.append(
-            {
-                "value": index.by_id[speaker].name,
-                "articles": list(dict.fromkeys(c.article for c in given)),
-                "evidence": list(dict.fromkeys(c.sentence for c in given)),
-            }
+            Position(
+                index.by_id[speaker].name,
+                list(dict.fromkeys(c.article for c in given)),
+                list(dict.fromkeys(c.sentence for c in given)),
+            )
         )
-    return [{"id": "x-" + short_hash(*key), "kind": "entity", "subject": subject, "positions": positions}]
+    return [Conflict("x-" + short_hash(*key), "entity", subject, positions)]

@@ -17,6 +17,7 @@ import numpy as np
 from ..credits import is_credit
 from ..groups import UnionFind
 from ..ids import short_hash
+from ..models import Claim, Conflict, Occurrence, Position
 from ..text import fold_ascii, quote_share
 from .attribution import Credit, attribution_conflicts
 from .common import Context, trim_span
@@ -274,7 +275,7 @@ def find_denials(
 
 def build_claims(
     ctx: Context, index: EntityIndex
-) -> tuple[list[dict], list[dict], list[Unit], list[list[int]]]:
+) -> tuple[list[Claim], list[Conflict], list[Unit], list[list[int]]]:
     """Claims (dicts for the dossier), denial conflicts, and the units and groups behind them."""
     us = units(ctx, index)
     judged = judged_pairs(ctx, us)
@@ -285,15 +286,15 @@ def build_claims(
     said_alike = _said_alike(us, judged)
     for gi, g in enumerate(groups):
         claims.append(_claim(ctx, us, g, gi in disputed_groups))
-        if claims[-1]["status"] == "single_source":
+        if claims[-1].status == "single_source":
             _mark_also_said(ctx, us, g, said_alike, claims[-1])
-    claims.sort(key=lambda c: (-len(c["sources"]), _first(ctx, c), c["id"]))
+    claims.sort(key=lambda c: (-len(c.sources), _first(ctx, c), c.id))
     conflicts = _denial_conflicts(ctx, index, us, denials)
     conflicts += [c for g in groups for c in _holder_conflict(ctx, index, us, g)]
     return claims, conflicts, us, groups
 
 
-def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[dict]:
+def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[Conflict]:
     """One statement that outlets put in different people's mouths (attribution.py)."""
     credits = [
         Credit(u.holder, u.article, u.text, u.holder_text, u.start) for u in (us[k] for k in g) if u.holder
@@ -319,47 +320,43 @@ def _said_alike(us: list[Unit], judged: dict[tuple[int, int], tuple[float, float
 
 
 def _mark_also_said(
-    ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]], claim: dict
+    ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]], claim: Claim
 ) -> None:
     """Name the other sources that say a single-source claim in words too far apart to join.
 
     Such a claim is not what one outlet alone reports (``unique``), though it is not corroborated either.
     """
     articles = {a for k in g for a in said_alike.get(k, set())} - {us[k].article for k in g}
-    others = set(ctx.sources(articles)) - set(claim["sources"])
-    if others:
-        claim["also_reported_by"] = sorted(others)
+    claim.also_reported_by = sorted(set(ctx.sources(articles)) - set(claim.sources))
 
 
 def claim_id(u: Unit) -> str:
     return "c-" + short_hash(u.article, u.start, u.end)
 
 
-def _first(ctx: Context, c: dict) -> tuple:
-    o = c["occurrences"][0]
-    return (ctx.order(o["article"]), o["start"])
+def _first(ctx: Context, claim: Claim) -> tuple[int, int]:
+    first = claim.occurrences[0]
+    return (ctx.order(first.article), first.start)
 
 
-def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> dict:
+def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> Claim:
     first = us[g[0]]
     sources = ctx.sources({us[k].article for k in g})
     holders = Counter(us[k].holder for k in g if us[k].holder)
     status = "disputed" if disputed else ("corroborated" if len(sources) >= 2 else "single_source")
-    return {
-        "id": claim_id(first),
-        "text": first.text,
-        "status": status,
-        "attributed_to": min(holders, key=lambda h: (-holders[h], h)) if holders else None,
-        "occurrences": [
-            {"article": us[k].article, "text": us[k].text, "start": us[k].start, "end": us[k].end} for k in g
-        ],
-        "sources": sources,
-    }
+    return Claim(
+        id=claim_id(first),
+        text=first.text,
+        status=status,
+        attributed_to=min(holders, key=lambda h: (-holders[h], h)) if holders else None,
+        occurrences=[Occurrence(us[k].article, us[k].text, us[k].start, us[k].end) for k in g],
+        sources=sources,
+    )
 
 
 def _denial_conflicts(
     ctx: Context, index: EntityIndex, us: list[Unit], denials: list[tuple[int, int, str]]
-) -> list[dict]:
+) -> list[Conflict]:
     """One conflict per connected set of claims and the statements that contest them."""
     uf: UnionFind[int] = UnionFind()
     find = uf.find
@@ -383,30 +380,30 @@ def _denial_conflicts(
             for side, verb in ((claimed, "asserted"), (countered, "contested"))
         ]
         out.append(
-            {
-                "id": "x-" + short_hash("denial", subject, *(p["evidence"][0] for p in positions)),
-                "kind": "denial",
-                "subject": index.by_id[subject].name,
-                "positions": positions,
-            }
+            Conflict(
+                "x-" + short_hash("denial", subject, *(p.evidence[0] for p in positions)),
+                "denial",
+                index.by_id[subject].name,
+                positions,
+            )
         )
     return out
 
 
-def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> dict:
+def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int], verb: str) -> Position:
     holders = [index.by_id[holder].name for k in side if (holder := us[k].holder)]
     who = ", ".join(dict.fromkeys(holders))
-    return {
-        "value": f"{verb} by {who}" if who else verb,
-        "articles": sorted({us[k].article for k in side}, key=ctx.order),
-        "evidence": list(dict.fromkeys(us[k].text for k in side)),
-    }
+    return Position(
+        f"{verb} by {who}" if who else verb,
+        sorted({us[k].article for k in side}, key=ctx.order),
+        list(dict.fromkeys(us[k].text for k in side)),
+    )
 
 
-def unique_by_source(claims: list[dict]) -> dict[str, list[str]]:
+def unique_by_source(claims: list[Claim]) -> dict[str, list[str]]:
     """source -> ids of the claims that only this source carries (not even in other words)."""
     out: dict[str, list[str]] = defaultdict(list)
     for c in claims:
-        if len(c["sources"]) == 1 and not c.get("also_reported_by"):
-            out[c["sources"][0]].append(c["id"])
+        if len(c.sources) == 1 and not c.also_reported_by:
+            out[c.sources[0]].append(c.id)
     return {s: sorted(ids) for s, ids in sorted(out.items())}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..credits import is_credit
 from ..groups import UnionFind
 from ..ids import short_hash
-from ..models import Quantity
+from ..models import Conflict, Position, Quantity
 from .claims import Unit
 from .common import Context, trim_span
 from .entities import EntityIndex, normalise_role
@@ -217,7 +217,7 @@ def _agree(x: Num, y: Num) -> bool:
     return x.lo - SAME_VALUE <= y.hi and y.lo - SAME_VALUE <= x.hi
 
 
-def number_conflicts(ctx: Context) -> list[dict]:
+def number_conflicts(ctx: Context) -> list[Conflict]:
     """Different values for one measure of one thing, from different sources."""
     nums = numbers(ctx)
     if len(nums) < 2:
@@ -282,7 +282,7 @@ def _fmt(v: float) -> str:
     return str(int(v)) if v == int(v) else f"{v:g}"
 
 
-def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
+def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> Conflict:
     by_value: dict[str, list[Num]] = defaultdict(list)
     for k in comp:
         n = nums[k]
@@ -293,11 +293,9 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
     ):
         ns = sorted(ns, key=lambda n: (ctx.order(n.article), n.start))
         positions.append(
-            {
-                "value": value,
-                "articles": list(dict.fromkeys(n.article for n in ns)),
-                "evidence": list(dict.fromkeys(n.sentence for n in ns)),
-            }
+            Position(
+                value, list(dict.fromkeys(n.article for n in ns)), list(dict.fromkeys(n.sentence for n in ns))
+            )
         )
     first = nums[comp[0]]
     what = first.raw or first.noun or "count"
@@ -306,18 +304,18 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> dict:
         if first.unit
         else (f"number of {what}" if what.endswith("s") else f"{what} count")
     )
-    return {
-        "id": "x-" + short_hash("number", *(p["value"] for p in positions), positions[0]["evidence"][0]),
-        "kind": "number",
-        "subject": subject,
-        "positions": positions,
-    }
+    return Conflict(
+        "x-" + short_hash("number", *(p.value for p in positions), positions[0].evidence[0]),
+        "number",
+        subject,
+        positions,
+    )
 
 
 # ---- dates -----------------------------------------------------------------------------------------
 
 
-def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> list[dict]:
+def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> list[Conflict]:
     """Aligned statements (one claim) that put the event on different days."""
     out = []
     for g in groups:
@@ -342,20 +340,18 @@ def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> lis
         if len(set().union(*sources.values())) < 2:
             continue
         positions = [
-            {
-                "value": day,
-                "articles": list(dict.fromkeys(u.article for u in units)),
-                "evidence": list(dict.fromkeys(u.text for u in units)),
-            }
+            Position(
+                day, list(dict.fromkeys(u.article for u in units)), list(dict.fromkeys(u.text for u in units))
+            )
             for day, units in sorted(dated.items())
         ]
         out.append(
-            {
-                "id": "x-" + short_hash("date", us[g[0]].article, us[g[0]].start),
-                "kind": "date",
-                "subject": "date of: " + us[g[0]].text[:80],
-                "positions": positions,
-            }
+            Conflict(
+                "x-" + short_hash("date", us[g[0]].article, us[g[0]].start),
+                "date",
+                "date of: " + us[g[0]].text[:80],
+                positions,
+            )
         )
     return out
 
@@ -444,7 +440,7 @@ def _base_title(role: str) -> tuple[str, bool]:
     return " ".join(x.lower() for x in words), past
 
 
-def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
+def role_conflicts(ctx: Context, index: EntityIndex) -> list[Conflict]:
     """One person called by a title as current in some articles and as past in others."""
     seen: dict[str, dict[str, dict[bool, dict[str, list[str]]]]] = defaultdict(
         lambda: defaultdict(lambda: {True: defaultdict(list), False: defaultdict(list)})
@@ -479,22 +475,9 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[dict]:
                     arts = [a for a in arts if a not in past_arts] or arts
                 ev = [t for a in arts for t in sides[past][a]]
                 title = base[:1].upper() + base[1:]
-                positions.append(
-                    {
-                        "value": ("former " if past else "") + title,
-                        "articles": arts,
-                        "evidence": list(dict.fromkeys(ev)),
-                    }
-                )
+                positions.append(Position(("former " if past else "") + title, arts, list(dict.fromkeys(ev))))
             name = index.by_id[eid].name
-            out.append(
-                {
-                    "id": "x-" + short_hash("role", eid, base),
-                    "kind": "role",
-                    "subject": f"{name}: {base}",
-                    "positions": positions,
-                }
-            )
+            out.append(Conflict("x-" + short_hash("role", eid, base), "role", f"{name}: {base}", positions))
     return out
 
 

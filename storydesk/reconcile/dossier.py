@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..models import Analysis, Article, Story
+from ..models import (
+    DOSSIER_SCHEMA,
+    Analysis,
+    Article,
+    ArticleRef,
+    Claim,
+    Conflict,
+    Dossier,
+    Story,
+    StoryHead,
+    SummarySentence,
+)
 from ..text import fold_text
 from .claims import build_claims, unique_by_source
 from .common import Context
@@ -13,7 +22,7 @@ from .entities import attach_roles, resolve_entities
 from .quotes import reconcile_quotes
 from .timeline import build_timeline
 
-SCHEMA = "storydesk.dossier/1"
+SCHEMA = DOSSIER_SCHEMA
 # Kinds whose flags were judged right at least 80% of the time by reading (bench/conflicts_judged.py,
 # labels in tests/reconcile/data/conflict_labels.jsonl). None is yet: on ECB+ train/dev and AllSides
 # every kind measured below 0.8 (docs/BENCHMARKS.md), so every conflict is shown as a possible one.
@@ -21,37 +30,37 @@ CONFIDENT_KINDS: frozenset[str] = frozenset()
 _KIND_ORDER = {"denial": 0, "number": 1, "date": 2, "role": 3, "entity": 4, "quote": 5}
 
 
-def _article(a: Article) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "source": a.source or a.id,
-        "title": a.title,
-        "published": a.published,
-        "url": a.url,
-        "path": a.path,
-        "words": a.words or len(a.text.split()),
-        "copy_of": a.copy_of,
-    }
+def _article(article: Article) -> ArticleRef:
+    return ArticleRef(
+        id=article.id,
+        source=article.source or article.id,
+        title=article.title,
+        published=article.published,
+        url=article.url,
+        path=article.path,
+        words=article.words or len(article.text.split()),
+        copy_of=article.copy_of,
+    )
 
 
-def _outvoted(conflicts: list[dict]) -> set[str]:
+def _outvoted(conflicts: list[Conflict]) -> set[str]:
     """Evidence of the positions fewer articles take in a number, date or role conflict.
 
     The summary states what the outlets agree on, so a sentence carrying the minority reading of a
     conflicted fact (a wrong title, an odd count) is left to the conflicts section.
     """
     out: set[str] = set()
-    for c in conflicts:
-        if c["kind"] not in {"number", "date", "role"}:
+    for conflict in conflicts:
+        if conflict.kind not in {"number", "date", "role"}:
             continue
-        most = max(len(p["articles"]) for p in c["positions"])
-        for p in c["positions"]:
-            if len(p["articles"]) < most:
-                out |= {fold_text(e) for e in p.get("evidence", [])}
+        most = max(len(position.articles) for position in conflict.positions)
+        for position in conflict.positions:
+            if len(position.articles) < most:
+                out |= {fold_text(sentence) for sentence in position.evidence}
     return out
 
 
-def _summary(ctx: Context, claims: list[dict], conflicts: list[dict]) -> list[dict]:
+def _summary(ctx: Context, claims: list[Claim], conflicts: list[Conflict]) -> list[SummarySentence]:
     """The summary writer's pick (reconcile/summary.py), cited by article."""
     try:
         from .summary import summarize
@@ -63,40 +72,48 @@ def _summary(ctx: Context, claims: list[dict], conflicts: list[dict]) -> list[di
         return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8, avoid=_outvoted(conflicts))
 
 
-def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> dict[str, Any]:
+def _ranked(conflicts: list[Conflict]) -> list[Conflict]:
+    """Every kind of conflict in one order, each marked with how far its kind is to be trusted."""
+    conflicts.sort(key=lambda c: (_KIND_ORDER[c.kind], c.subject, c.id))
+    for conflict in conflicts:
+        conflict.certainty = "likely" if conflict.kind in CONFIDENT_KINDS else "possible"
+    return conflicts
+
+
+def _head(story: Story, ctx: Context) -> StoryHead:
+    published = sorted(a.published for a in ctx.articles if a.published)
+    return StoryHead(
+        id=story.id,
+        title=story.title,
+        first_published=published[0] if published else None,
+        last_published=published[-1] if published else None,
+        article_count=len(ctx.articles),
+        source_count=len(ctx.sources([a.id for a in ctx.articles])),
+    )
+
+
+def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> Dossier:
     """The dossier of one story: same input, same dossier (everything sorted by stable keys)."""
     ctx = Context(list(articles), dict(analyses))
     index = resolve_entities(ctx)
     attach_roles(ctx, index, [r for a in ctx.articles for r in ctx.analyses[a.id].roles])
     quotes, quote_conflicts = reconcile_quotes(ctx, index)
     claims, denials, units, groups = build_claims(ctx, index)
-    conflicts = (
+    conflicts = _ranked(
         denials
         + number_conflicts(ctx)
         + date_conflicts(ctx, units, groups)
         + role_conflicts(ctx, index)
         + quote_conflicts
     )
-    conflicts.sort(key=lambda c: (_KIND_ORDER[c["kind"]], c["subject"], c["id"]))
-    for conflict in conflicts:
-        conflict["certainty"] = "likely" if conflict["kind"] in CONFIDENT_KINDS else "possible"
-    published = sorted(a.published for a in ctx.articles if a.published)
-    return {
-        "schema": SCHEMA,
-        "story": {
-            "id": story.id,
-            "title": story.title,
-            "first_published": published[0] if published else None,
-            "last_published": published[-1] if published else None,
-            "article_count": len(ctx.articles),
-            "source_count": len(ctx.sources([a.id for a in ctx.articles])),
-        },
-        "articles": [_article(a) for a in ctx.articles],
-        "entities": [e.to_dict() for e in index.entities],
-        "quotes": quotes,
-        "claims": claims,
-        "conflicts": conflicts,
-        "timeline": build_timeline(ctx),
-        "summary": _summary(ctx, claims, conflicts),
-        "unique": unique_by_source(claims),
-    }
+    return Dossier(
+        story=_head(story, ctx),
+        articles=[_article(a) for a in ctx.articles],
+        entities=[e.public() for e in index.entities],
+        quotes=quotes,
+        claims=claims,
+        conflicts=conflicts,
+        timeline=build_timeline(ctx),
+        summary=_summary(ctx, claims, conflicts),
+        unique=unique_by_source(claims),
+    )

@@ -16,7 +16,7 @@ import jellyfish
 
 from ..groups import UnionFind
 from ..ids import short_hash
-from ..models import Mention, Role
+from ..models import EntityRole, Mention, Role, StoryEntity
 from ..text import fold_ascii
 from .common import Context
 
@@ -197,19 +197,14 @@ class Entity:
     variants: list[str]
     articles: list[str]
     mentions: int
-    roles: list[dict] = field(default_factory=list)
+    roles: list[EntityRole] = field(default_factory=list)
     surnames: set[str] = field(default_factory=set)
 
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "type": self.type,
-            "variants": self.variants,
-            "articles": self.articles,
-            "mentions": self.mentions,
-            "roles": self.roles,
-        }
+    def public(self) -> StoryEntity:
+        """The entity as the dossier shows it (without the matching state)."""
+        return StoryEntity(
+            self.id, self.name, self.type, self.variants, self.articles, self.mentions, self.roles
+        )
 
 
 class EntityIndex:
@@ -554,6 +549,6 @@ def attach_roles(ctx: Context, index: EntityIndex, roles: list[Role]) -> None:
     for e in index.entities:
         items = by_entity.get(e.id, {})
         e.roles = [
-            {"text": form, "articles": sorted(arts, key=ctx.order)}
+            EntityRole(form, sorted(arts, key=ctx.order))
             for _k, (form, arts) in sorted(items.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
         ]

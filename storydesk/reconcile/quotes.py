@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -19,7 +18,7 @@ from rapidfuzz import fuzz
 from ..credits import is_credit
 from ..groups import UnionFind
 from ..ids import short_hash
-from ..models import Quote
+from ..models import Conflict, Occurrence, Position, Quote, StoryQuote
 from ..text import fold_ascii
 from .attribution import Credit, attribution_conflicts
 from .common import Context, trim_span
@@ -171,59 +170,15 @@ def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
     )
 
 
-def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list[dict]]:
+def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[StoryQuote], list[Conflict]]:
     """The story's quotes and the "quote" conflicts (outlets quoting one speaker differently)."""
     occs = collect(ctx, index)
     if not occs:
         return [], []
-    uf: UnionFind[int] = UnionFind()
-    for i, j in _candidate_pairs(occs):
-        if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
-            uf.union(i, j)
-    cores = uf.groups(range(len(occs)))
+    cores = _same_words_groups(occs)
     speaker = [_group_speaker(occs, g) for g in cores]
-    # rewordings: same speaker, close meaning, different words
-    # two groups are as close as their closest pair of sentences (a reworded sentence of a long quote)
-    texts, owner = [], []
-    # only a speaker quoted in two separate groups can have been reworded: embed just those
-    per_speaker = Counter(sp for sp in speaker if sp)
-    for gi, g in enumerate(cores):
-        if (sp := speaker[gi]) is None or per_speaker[sp] < 2:
-            continue
-        for p in dict.fromkeys(p for k in g for p in _pieces(occs[k].text)):
-            texts.append(p)
-            owner.append(gi)
-    vecs = ctx.vectors(texts)
-    piece_sim = vecs @ vecs.T
-    sim = np.full((len(cores), len(cores)), -1.0, dtype=np.float32)
-    if owner:
-        np.maximum.at(sim, (np.array(owner)[:, None], np.array(owner)[None, :]), piece_sim)
-    parent = list(range(len(cores)))
-    heads: set[int] = set()
-    conflicts: list[dict] = []
-    for i in range(len(cores)):
-        for j in range(i + 1, len(cores)):
-            if not (sp := speaker[i]) or sp != speaker[j]:
-                continue
-            ai = {occs[k].article for k in cores[i]}
-            aj = {occs[k].article for k in cores[j]}
-            if ai == aj:
-                continue  # one article quoting twice is not a rewording by another outlet
-            if sim[i, j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
-                # the wording more articles carry is the quote; the other its variant (one level deep)
-                child, head = (i, j) if len(aj) > len(ai) else (j, i)
-                if child not in heads:
-                    parent[child] = head
-                    heads.add(head)
-            # only words given as verbatim quotation can be misquoted
-            direct = all(any(occs[k].kind == "direct" for k in g) for g in (cores[i], cores[j]))
-            if (
-                direct
-                and sim[i, j] >= CONFLICT_COSINE
-                and not (ai & aj)
-                and _overlap(occs, cores[i], cores[j])
-            ):
-                conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], sp))
+    sim = _group_similarity(ctx, occs, cores, speaker)
+    parent, conflicts = _variants_and_misquotes(ctx, index, occs, cores, speaker, sim)
     quotes = []
     for i, g in enumerate(cores):
         if parent[i] != i:
@@ -231,11 +186,84 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[dict], list
         variants = [j for j in range(len(cores)) if j != i and parent[j] == i]
         quotes.append(_quote(ctx, index, occs, g, [cores[j] for j in variants], speaker[i]))
         conflicts += _attribution_conflict(ctx, index, occs, g)
-    quotes.sort(key=lambda q: (-len({o["article"] for o in q["occurrences"]}), _first(ctx, q), q["id"]))
+    quotes.sort(key=lambda q: (-len({o.article for o in q.occurrences}), _first(ctx, q), q.id))
     return quotes, _dedupe(conflicts)
 
 
-def _attribution_conflict(ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]) -> list[dict]:
+def _same_words_groups(occs: list[QuoteOcc]) -> list[list[int]]:
+    """Occurrences in different articles that give the same words, grouped."""
+    uf: UnionFind[int] = UnionFind()
+    for i, j in _candidate_pairs(occs):
+        if occs[i].article != occs[j].article and _same_words(occs[i], occs[j]):
+            uf.union(i, j)
+    return uf.groups(range(len(occs)))
+
+
+def _group_similarity(
+    ctx: Context, occs: list[QuoteOcc], cores: list[list[int]], speaker: list[str | None]
+) -> np.ndarray:
+    """Cosine between groups: two groups are as close as their closest pair of sentences (a reworded
+    sentence of a long quote); -1 where they cannot be rewordings of each other."""
+    texts, owner = [], []
+    # only a speaker quoted in two separate groups can have been reworded: embed just those
+    per_speaker = Counter(sp for sp in speaker if sp)
+    for gi, g in enumerate(cores):
+        if (sp := speaker[gi]) is None or per_speaker[sp] < 2:
+            continue
+        for piece in dict.fromkeys(piece for k in g for piece in _pieces(occs[k].text)):
+            texts.append(piece)
+            owner.append(gi)
+    vecs = ctx.vectors(texts)
+    piece_sim = vecs @ vecs.T
+    sim = np.full((len(cores), len(cores)), -1.0, dtype=np.float32)
+    if owner:
+        np.maximum.at(sim, (np.array(owner)[:, None], np.array(owner)[None, :]), piece_sim)
+    return sim
+
+
+def _variants_and_misquotes(
+    ctx: Context,
+    index: EntityIndex,
+    occs: list[QuoteOcc],
+    cores: list[list[int]],
+    speaker: list[str | None],
+    sim: np.ndarray,
+) -> tuple[list[int], list[Conflict]]:
+    """(each group's head: itself, or the group it is a rewording of; the "quote" conflicts)."""
+    parent = list(range(len(cores)))
+    heads: set[int] = set()
+    conflicts: list[Conflict] = []
+    for i in range(len(cores)):
+        for j in range(i + 1, len(cores)):
+            if not (sp := speaker[i]) or sp != speaker[j]:
+                continue
+            in_i = {occs[k].article for k in cores[i]}
+            in_j = {occs[k].article for k in cores[j]}
+            if in_i == in_j:
+                continue  # one article quoting twice is not a rewording by another outlet
+            if sim[i, j] >= VARIANT_COSINE and parent[j] == j and parent[i] == i:
+                # the wording more articles carry is the quote; the other its variant (one level deep)
+                child, head = (i, j) if len(in_j) > len(in_i) else (j, i)
+                if child not in heads:
+                    parent[child] = head
+                    heads.add(head)
+            if _misquoted(occs, cores[i], cores[j], float(sim[i, j]), bool(in_i & in_j)):
+                conflicts.append(_quote_conflict(ctx, index, occs, cores[i], cores[j], sp))
+    return parent, conflicts
+
+
+def _misquoted(
+    occs: list[QuoteOcc], first: list[int], second: list[int], cosine: float, shared: bool
+) -> bool:
+    """Two groups of one speaker's words that differ where they overlap, in articles that do not share."""
+    # only words given as verbatim quotation can be misquoted
+    direct = all(any(occs[k].kind == "direct" for k in g) for g in (first, second))
+    return direct and cosine >= CONFLICT_COSINE and not shared and _overlap(occs, first, second)
+
+
+def _attribution_conflict(
+    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]
+) -> list[Conflict]:
     """Outlets that credit the same words to different people, each by name (attribution.py)."""
     credits = [
         Credit(o.speaker, o.article, _sentence_text(ctx, o), o.written, o.start)
@@ -304,13 +332,13 @@ def _group_speaker(occs: list[QuoteOcc], g: list[int]) -> str | None:
     return min(c, key=lambda s: (-c[s], s)) if c else None
 
 
-def _occ_dict(o: QuoteOcc) -> dict:
-    return {"article": o.article, "text": o.text, "start": o.start, "end": o.end}
+def _located(occ: QuoteOcc) -> Occurrence:
+    return Occurrence(occ.article, occ.text, occ.start, occ.end)
 
 
-def _first(ctx: Context, q: dict) -> tuple:
-    o = q["occurrences"][0]
-    return (ctx.order(o["article"]), o["start"])
+def _first(ctx: Context, quote: StoryQuote) -> tuple[int, int]:
+    first = quote.occurrences[0]
+    return (ctx.order(first.article), first.start)
 
 
 def _quote(
@@ -320,23 +348,21 @@ def _quote(
     core: list[int],
     variant_groups: list[list[int]],
     speaker: str | None,
-) -> dict:
+) -> StoryQuote:
     members = sorted(
         core + [k for g in variant_groups for k in g],
         key=lambda k: (ctx.order(occs[k].article), occs[k].start),
     )
     main = _longest(occs, core)
     variants = sorted({_longest(occs, g).text for g in variant_groups} - {main.text})
-    out: dict[str, Any] = {
-        "id": "q-" + short_hash(main.article, main.start, main.end),
-        "speaker": speaker,
-        "speaker_name": index.by_id[speaker].name if speaker else _written_speaker(occs, members),
-        "text": main.text,
-        "occurrences": [_occ_dict(occs[k]) for k in members],
-    }
-    if variants:
-        out["variants"] = variants
-    return out
+    return StoryQuote(
+        id="q-" + short_hash(main.article, main.start, main.end),
+        speaker=speaker,
+        speaker_name=index.by_id[speaker].name if speaker else _written_speaker(occs, members),
+        text=main.text,
+        occurrences=[_located(occs[k]) for k in members],
+        variants=variants,
+    )
 
 
 def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
@@ -347,7 +373,7 @@ def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
 
 def _quote_conflict(
     ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int], speaker: str
-) -> dict:
+) -> Conflict:
     positions = []
     for g in sorted((a, b), key=lambda g: min((ctx.order(occs[k].article), occs[k].start) for k in g)):
         main = _longest(occs, g)
@@ -356,14 +382,11 @@ def _quote_conflict(
             _sentence_text(ctx, occs[k])
             for k in sorted(g, key=lambda k: (ctx.order(occs[k].article), occs[k].start))
         ]
-        positions.append({"value": main.text, "articles": arts, "evidence": list(dict.fromkeys(evidence))})
+        positions.append(Position(main.text, arts, list(dict.fromkeys(evidence))))
     name = index.by_id[speaker].name
-    return {
-        "id": "x-" + short_hash("quote", *(p["value"] for p in positions)),
-        "kind": "quote",
-        "subject": f"what {name} said",
-        "positions": positions,
-    }
+    return Conflict(
+        "x-" + short_hash("quote", *(p.value for p in positions)), "quote", f"what {name} said", positions
+    )
 
 
 def _sentence_text(ctx: Context, o: QuoteOcc) -> str:
@@ -375,8 +398,8 @@ def _sentence_text(ctx: Context, o: QuoteOcc) -> str:
     return text[start:end]
 
 
-def _dedupe(conflicts: list[dict]) -> list[dict]:
-    seen: dict[str, dict] = {}
+def _dedupe(conflicts: list[Conflict]) -> list[Conflict]:
+    seen: dict[str, Conflict] = {}
     for c in conflicts:
-        seen.setdefault(c["id"], c)
+        seen.setdefault(c.id, c)
     return [seen[k] for k in sorted(seen)]

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ..credits import CAPTION_RE
-from ..models import Analysis, Article, Sentence
+from ..models import Analysis, Article, Claim, Occurrence, Sentence, SummarySentence
 from ..text import MONTH_ABBREVIATIONS, WORD_RE, fold_text, quote_share
 from .common import source_of
 
@@ -63,7 +62,9 @@ class Candidate:
     quote_share: float
     status: str | None = None  # claim status of an overlapping dossier claim
     claim_sources: set[str] = field(default_factory=set)
-    claim_occurrences: list[dict] = field(default_factory=list)  # where the matched claims stand elsewhere
+    claim_occurrences: list[Occurrence] = field(
+        default_factory=list
+    )  # where the matched claims stand elsewhere
 
 
 # ---- sentence splitting (only when no analysis is given) ---------------------------------------
@@ -194,24 +195,24 @@ def _sentences(article: Article, analysis: Analysis | None) -> list[Sentence]:
     return split_sentences(article)
 
 
-def _claim_index(claims: list[dict]) -> dict[str, list[tuple[dict, dict]]]:
+def _claim_index(claims: list[Claim]) -> dict[str, list[tuple[Occurrence, Claim]]]:
     """article id -> (occurrence, claim) for every claim occurrence in that article."""
-    idx: dict[str, list[tuple[dict, dict]]] = {}
-    for c in claims or []:
-        for occ in c.get("occurrences", []):
-            idx.setdefault(occ["article"], []).append((occ, c))
+    idx: dict[str, list[tuple[Occurrence, Claim]]] = {}
+    for claim in claims or []:
+        for occ in claim.occurrences:
+            idx.setdefault(occ.article, []).append((occ, claim))
     return idx
 
 
-def _attach_claims(cand: Candidate, spans: list[tuple[dict, dict]]) -> None:
+def _attach_claims(cand: Candidate, spans: list[tuple[Occurrence, Claim]]) -> None:
     """A sentence that is an occurrence of a dossier claim takes its status, sources and other occurrences."""
     for occ, claim in spans:
-        start, end, text = occ.get("start", -1), occ.get("end", -1), occ.get("text", "")
+        start, end, text = occ.start, occ.end, occ.text
         if not ((start >= 0 and start < cand.end and end > cand.start) or (text and text in cand.text)):
             continue
-        cand.claim_sources |= set(claim.get("sources", []))
-        cand.claim_occurrences += [o for o in claim.get("occurrences", []) if o["article"] != cand.article]
-        if claim.get("status") == "disputed":
+        cand.claim_sources |= set(claim.sources)
+        cand.claim_occurrences += [o for o in claim.occurrences if o.article != cand.article]
+        if claim.status == "disputed":
             cand.status = "disputed"
 
 
@@ -222,7 +223,9 @@ def _line(text: str, start: int, end: int) -> str:
     return text[a : b if b >= 0 else len(text)]
 
 
-def candidates(articles: list[Article], analyses: dict[str, Analysis], claims: list[dict]) -> list[Candidate]:
+def candidates(
+    articles: list[Article], analyses: dict[str, Analysis], claims: list[Claim]
+) -> list[Candidate]:
     by_id = {a.id: a for a in articles}
     claim_spans = _claim_index(claims)
     out: list[Candidate] = []
@@ -369,17 +372,17 @@ def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int
 def summarize(
     articles: list[Article],
     analyses: dict[str, Analysis] | None,
-    claims: list[dict] | None,
+    claims: list[Claim] | None,
     max_sentences: int = 8,
     max_words: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     avoid: set[str] | None = None,
-) -> list[dict]:
+) -> list[SummarySentence]:
     """Pick up to ``max_sentences`` verbatim sentences (and at most ``max_words`` words when given).
 
-    Each item: {"text", "articles": [the articles it stands in verbatim, origin first],
-    "also_reported_by": [articles carrying the same statement in other words], "occurrences": [...]},
-    plus "status": "disputed" when a dossier claim it overlaps is disputed. Sentences overlapping a text
+    Each item's ``articles`` are those it stands in verbatim, origin first; ``also_reported_by`` those
+    carrying the same statement in other words; ``status`` is "disputed" when a dossier claim it overlaps
+    is disputed. Sentences overlapping a text
     in ``avoid`` (folded; e.g. the outvoted side of a conflict) are never picked.
     """
     from ..embed import encode
@@ -434,28 +437,23 @@ def _lead_first(picked: list[int], cands: list[Candidate], sim: np.ndarray) -> l
     return sorted(picked, key=key)
 
 
-def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str]) -> dict:
+def _item(i: int, cands: list[Candidate], sim: np.ndarray, folded: dict[str, str]) -> SummarySentence:
     idx, _ = _carriers(i, cands, sim)
-    occurrences: list[dict[str, Any]] = [
-        {"article": cands[j].article, "text": cands[j].text, "start": cands[j].start, "end": cands[j].end}
-        for j in idx
-    ]
+    occurrences = [Occurrence(cands[j].article, cands[j].text, cands[j].start, cands[j].end) for j in idx]
     # articles where the reconciler found the same claim, though worded too differently for the cosine
-    seen = {o["article"] for o in occurrences}
-    for o in sorted(cands[i].claim_occurrences, key=lambda o: (o["article"], o.get("start", 0))):
-        if o["article"] not in seen:
-            seen.add(o["article"])
-            occurrences.append({k: o[k] for k in ("article", "text", "start", "end") if k in o})
+    seen = {occ.article for occ in occurrences}
+    for occ in sorted(cands[i].claim_occurrences, key=lambda occ: (occ.article, occ.start)):
+        if occ.article not in seen:
+            seen.add(occ.article)
+            occurrences.append(occ)
     # Grounding: "articles" cites only the articles the sentence stands in verbatim (folded); articles
     # that carry the same statement in their own words are listed apart, never credited with its wording.
     said = fold_text(cands[i].text)
-    verbatim = [o["article"] for o in occurrences if said in folded.get(o["article"], fold_text(o["text"]))]
-    item: dict = {
-        "text": cands[i].text,
-        "articles": verbatim,
-        "also_reported_by": [o["article"] for o in occurrences if o["article"] not in verbatim],
-        "occurrences": occurrences,
-    }
-    if cands[i].status == "disputed":
-        item["status"] = "disputed"
-    return item
+    verbatim = [occ.article for occ in occurrences if said in folded.get(occ.article, fold_text(occ.text))]
+    return SummarySentence(
+        text=cands[i].text,
+        articles=verbatim,
+        also_reported_by=[occ.article for occ in occurrences if occ.article not in verbatim],
+        occurrences=occurrences,
+        status="disputed" if cands[i].status == "disputed" else None,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..models import TimelineEntry
 from .claims import usable
 from .common import Context, trim_span
 
@@ -40,7 +41,7 @@ def _events(ctx: Context) -> list[tuple[str, str, int, str]]:
     return sorted(out, key=lambda x: (x[0], ctx.order(x[1]), x[2]))
 
 
-def build_timeline(ctx: Context) -> list[dict]:
+def build_timeline(ctx: Context) -> list[TimelineEntry]:
     events = _events(ctx)
     if not events:
         return []
@@ -62,7 +63,5 @@ def build_timeline(ctx: Context) -> list[dict]:
                 groups.append([i])
         for g in groups:
             first = events[g[0]]
-            out.append(
-                {"date": day, "event": first[3], "articles": list(dict.fromkeys(events[k][1] for k in g))}
-            )
+            out.append(TimelineEntry(day, first[3], list(dict.fromkeys(events[k][1] for k in g))))
     return out

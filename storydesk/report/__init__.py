@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..errors import StorydeskError
+from ..models import Dossier
 from .index import build_index, index_html, write_outputs
 from .render_html import ArticleLink, render_html
 from .render_md import render_md
@@ -13,12 +13,12 @@ from .render_md import render_md
 FORMATS = ("json", "md", "html")
 
 
-def render_json(doc: dict[str, Any]) -> str:
+def render_json(doc: Dossier) -> str:
     """Pretty and stable: sorted keys, two-space indent, UTF-8 as is."""
-    return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json.dumps(doc.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def render(doc: dict[str, Any], fmt: str, *, link: ArticleLink | None = None) -> str:
+def render(doc: Dossier, fmt: str, *, link: ArticleLink | None = None) -> str:
     """One dossier as ``json``, ``md`` or ``html`` (``link`` points article references elsewhere, for the web)."""
     if fmt == "json":
         return render_json(doc)

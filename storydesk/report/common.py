@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from ..models import Claim, Dossier, StoryHead
 from ..text import fold_space
 
 STATUS_LABEL = {"corroborated": "corroborated", "single_source": "one source", "disputed": "disputed"}
@@ -26,42 +26,42 @@ class Refs:
         return sorted({self.source.get(i, i) for i in ids})
 
 
-def refs(doc: dict[str, Any]) -> Refs:
-    arts = doc.get("articles", [])
+def refs(doc: Dossier) -> Refs:
     return Refs(
-        {a["id"]: n for n, a in enumerate(arts, 1)}, {a["id"]: a.get("source") or a["id"] for a in arts}
+        {a.id: number for number, a in enumerate(doc.articles, 1)},
+        {a.id: a.source or a.id for a in doc.articles},
     )
 
 
-def sources(doc: dict[str, Any]) -> list[str]:
+def sources(doc: Dossier) -> list[str]:
     """Outlets as columns: those carrying the most claims first, then by name."""
-    r = refs(doc)
-    count: dict[str, int] = {s: 0 for s in r.source.values()}
-    for c in doc.get("claims", []):
-        for s in claim_sources(c, r):
-            count[s] = count.get(s, 0) + 1
-    return sorted(count, key=lambda s: (-count[s], s.lower()))
+    numbering = refs(doc)
+    count: dict[str, int] = {source: 0 for source in numbering.source.values()}
+    for claim in doc.claims:
+        for source in claim_sources(claim, numbering):
+            count[source] = count.get(source, 0) + 1
+    return sorted(count, key=lambda source: (-count[source], source.lower()))
 
 
-def claim_sources(claim: dict[str, Any], r: Refs) -> set[str]:
+def claim_sources(claim: Claim, numbering: Refs) -> set[str]:
     """Outlets whose articles carry a claim (occurrences, plus the claim's own source list)."""
-    found = {r.source.get(o["article"], o["article"]) for o in claim.get("occurrences", [])}
-    return found | set(claim.get("sources", []))
+    found = {numbering.source.get(o.article, o.article) for o in claim.occurrences}
+    return found | set(claim.sources)
 
 
-def claim_order(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def claim_order(doc: Dossier) -> list[Claim]:
     """Disputed first, then the most widely carried, then dossier order."""
     rank = {"disputed": 0, "corroborated": 1, "single_source": 2}
-    r = refs(doc)
-    claims = list(doc.get("claims", []))
+    numbering = refs(doc)
+    position = {id(claim): n for n, claim in enumerate(doc.claims)}
     return sorted(
-        claims,
-        key=lambda c: (rank.get(c.get("status", ""), 3), -len(claim_sources(c, r)), claims.index(c)),
+        doc.claims,
+        key=lambda c: (rank.get(c.status, 3), -len(claim_sources(c, numbering)), position[id(c)]),
     )
 
 
-def story_dates(story: dict[str, Any]) -> str:
-    first, last = (story.get("first_published") or "")[:10], (story.get("last_published") or "")[:10]
+def story_dates(story: StoryHead) -> str:
+    first, last = (story.first_published or "")[:10], (story.last_published or "")[:10]
     if first and last and first != last:
         return f"{first} – {last}"
     return first or last

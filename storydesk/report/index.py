@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import IngestReport, Story
+from ..models import Dossier, IngestReport, Story
 from ..store import Store
 from .templates import Link, render_page
 
@@ -93,7 +93,7 @@ def write_outputs(
     report: IngestReport,
     out_dir: Path,
     progress: Any = None,
-    dossier_fn: Callable[[Store, str], dict[str, Any]] | None = None,
+    dossier_fn: Callable[[Store, str], Dossier] | None = None,
 ) -> None:
     """Write DIR/index.json, DIR/index.html and DIR/stories/<id>.{json,md,html} for every story.
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from ..models import ArticleRef, Claim, Dossier, StoryEntity, StoryHead, StoryQuote
 from ..text import fold_space
 from .common import STATUS_LABEL, Refs, claim_order, claim_sources, refs, short, sources, story_dates
 from .templates import Link, render_page, safe_url
@@ -33,7 +33,7 @@ def label(source: str, limit: int = 16) -> str:
 class MatrixRow:
     """One claim of the matrix; ``tips`` per column: the outlet's wording, or None if it does not carry it."""
 
-    claim: dict[str, Any]
+    claim: Claim
     status: str
     shared: bool
     tips: list[str | None]
@@ -50,11 +50,11 @@ class Matrix:
 class DossierView:
     """What dossier.html shows of one dossier; ``link`` decides where article references point."""
 
-    def __init__(self, doc: dict[str, Any], link: ArticleLink | None) -> None:
+    def __init__(self, doc: Dossier, link: ArticleLink | None) -> None:
         self.doc = doc
         self.r: Refs = refs(doc)
         self.link = link
-        self.story: dict[str, Any] = doc.get("story", {})
+        self.story: StoryHead = doc.story
 
     def href(self, article: str, start: int | None = None, end: int | None = None) -> str:
         target = self.link(article, start, end) if self.link else None
@@ -81,14 +81,14 @@ class DossierView:
 
     def meta(self) -> list[str]:
         """The line under the title: dates and counts."""
-        story, claims = self.story, self.doc.get("claims", [])
+        story, claims = self.story, self.doc.claims
         meta = [
             story_dates(story),
-            f"{story.get('article_count', len(self.doc.get('articles', [])))} articles",
-            f"{story.get('source_count', 0)} independent sources",
+            f"{story.article_count} articles",
+            f"{story.source_count} independent sources",
             f"{len(claims)} claims",
-            f"{sum(c.get('status') == 'disputed' for c in claims)} disputed",
-            f"{len(self.doc.get('conflicts', []))} conflicts",
+            f"{sum(c.status == 'disputed' for c in claims)} disputed",
+            f"{len(self.doc.conflicts)} conflicts",
         ]
         return [m for m in meta if m]
 
@@ -99,73 +99,71 @@ class DossierView:
             return None
         cols = sources(self.doc)
         rows = []
-        for c in claims:
-            status = c.get("status", "")
-            rows.append(MatrixRow(c, status, status in ("disputed", "corroborated"), self._tips(c, cols)))
-        counts = {k: sum(c.get("status") == k for c in claims) for k in STATUS_LABEL}
+        for claim in claims:
+            status = claim.status
+            shared = status in ("disputed", "corroborated")
+            rows.append(MatrixRow(claim, status, shared, self._tips(claim, cols)))
+        counts = {k: sum(c.status == k for c in claims) for k in STATUS_LABEL}
         return Matrix(cols, rows, counts, max(28, 100 - 8 * len(cols)))
 
-    def _tips(self, claim: dict[str, Any], cols: list[str]) -> list[str | None]:
+    def _tips(self, claim: Claim, cols: list[str]) -> list[str | None]:
         have = claim_sources(claim, self.r)
-        by_src: dict[str, list[dict[str, Any]]] = {}
-        for o in claim.get("occurrences", []):
-            by_src.setdefault(self.r.source.get(o["article"], o["article"]), []).append(o)
+        by_src: dict[str, list[str]] = {}
+        for occ in claim.occurrences:
+            by_src.setdefault(self.r.source.get(occ.article, occ.article), []).append(occ.text)
         return [
-            " / ".join(short(o["text"], 200) for o in by_src.get(s, [])) if s in have else None for s in cols
+            " / ".join(short(text, 200) for text in by_src.get(source, [])) if source in have else None
+            for source in cols
         ]
 
-    def disputed_apart(self) -> list[dict[str, Any]]:
+    def disputed_apart(self) -> list[Claim]:
         """Disputed claims whose wordings are not already laid out, side by side, under a conflict."""
         shown = {
-            fold_space(e)
-            for x in self.doc.get("conflicts", [])
-            for p in x.get("positions", [])
-            for e in p.get("evidence", [])
+            fold_space(sentence)
+            for conflict in self.doc.conflicts
+            for position in conflict.positions
+            for sentence in position.evidence
         }
         return [
-            c
-            for c in self.doc.get("claims", [])
-            if c.get("status") == "disputed"
-            and not all(fold_space(o["text"]) in shown for o in c.get("occurrences", []))
+            claim
+            for claim in self.doc.claims
+            if claim.status == "disputed" and not all(fold_space(o.text) in shown for o in claim.occurrences)
         ]
 
-    def unique(self) -> list[tuple[str, list[dict[str, Any]]]]:
+    def unique(self) -> list[tuple[str, list[Claim]]]:
         """(outlet, the claims only it carries), in citation order of the outlet."""
-        unique = {k: v for k, v in (self.doc.get("unique") or {}).items() if v}
-        claims = {c["id"]: c for c in self.doc.get("claims", [])}
+        unique = {k: v for k, v in self.doc.unique.items() if v}
+        claims = {c.id: c for c in self.doc.claims}
         order = sorted(unique, key=lambda x: (self.r.number.get(x, 0), x.lower()))
         return [(src, [claims[cid] for cid in unique[src] if cid in claims]) for src in order]
 
-    def quotes(self) -> list[dict[str, Any]]:
+    def quotes(self) -> list[StoryQuote]:
         """The most widely carried first, then the most often reworded, then dossier order."""
-        qs = self.doc.get("quotes", [])
+        position = {id(quote): n for n, quote in enumerate(self.doc.quotes)}
         return sorted(
-            qs,
+            self.doc.quotes,
             key=lambda q: (
-                -len(self.r.outlets([o["article"] for o in q["occurrences"]])),
-                -len(q.get("variants", [])),
-                qs.index(q),
+                -len(self.r.outlets([o.article for o in q.occurrences])),
+                -len(q.variants),
+                position[id(q)],
             ),
         )
 
-    def entities(self) -> list[dict[str, Any]]:
+    def entities(self) -> list[StoryEntity]:
         """In the most articles first, then the most mentioned, then by name."""
-        ents = self.doc.get("entities", [])
-        return sorted(
-            ents, key=lambda e: (-len(e.get("articles", [])), -e.get("mentions", 0), e["name"].lower())
-        )
+        return sorted(self.doc.entities, key=lambda e: (-len(e.articles), -e.mentions, e.name.lower()))
 
-    def articles(self) -> list[tuple[int, dict[str, Any], str | None, str | None]]:
+    def articles(self) -> list[tuple[int, ArticleRef, str | None, str | None]]:
         """(citation number, article, where its title links or None, the outlet it copies or None)."""
         out = []
-        for n, a in enumerate(self.doc.get("articles", []), 1):
-            target = self.link(a["id"], None, None) if self.link else safe_url(a.get("url"))
-            copy_of = self.r.source.get(a["copy_of"], a["copy_of"]) if a.get("copy_of") else None
-            out.append((n, a, target, copy_of))
+        for number, article in enumerate(self.doc.articles, 1):
+            target = self.link(article.id, None, None) if self.link else safe_url(article.url)
+            copy_of = self.r.source.get(article.copy_of, article.copy_of) if article.copy_of else None
+            out.append((number, article, target, copy_of))
         return out
 
 
-def render_html(doc: dict[str, Any], link: ArticleLink | None = None, nav: list[Link] | None = None) -> str:
+def render_html(doc: Dossier, link: ArticleLink | None = None, nav: list[Link] | None = None) -> str:
     """The dossier page; ``nav`` links (the web app's) go above it."""
     return render_page(
         "dossier.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..models import Dossier, StoryHead
 from ..text import fold_space
 from .common import STATUS_LABEL, Refs, claim_order, claim_sources, refs, sources, story_dates
 
@@ -22,30 +23,33 @@ def _cites(ids: list[str], r: Refs) -> str:
     return "".join(f"[{n}]" for n, _ in r.cite(ids))
 
 
-def render_md(doc: dict[str, Any]) -> str:
+def render_md(doc: Dossier) -> str:
     r = refs(doc)
-    story = doc.get("story", {})
-    out: list[str] = [f"# {_t(story.get('title'))}", ""]
-    meta = [
-        story_dates(story),
-        f"{story.get('article_count', len(doc.get('articles', [])))} articles",
-        f"{story.get('source_count', 0)} independent sources",
-        f"story `{story.get('id', '')}`",
-    ]
-    out += [" · ".join(m for m in meta if m), ""]
+    out: list[str] = [f"# {_t(doc.story.title)}", ""]
+    out += [_meta(doc.story), ""]
     out += _summary(doc, r) + _matrix(doc, r) + _conflicts(doc, r) + _unique(doc, r) + _quotes(doc, r)
     out += _entities(doc, r) + _timeline(doc, r) + _articles(doc)
     return "\n".join(out).rstrip() + "\n"
 
 
-def _summary(doc: dict[str, Any], r: Refs) -> list[str]:
+def _meta(story: StoryHead) -> str:
+    meta = [
+        story_dates(story),
+        f"{story.article_count} articles",
+        f"{story.source_count} independent sources",
+        f"story `{story.id}`",
+    ]
+    return " · ".join(m for m in meta if m)
+
+
+def _summary(doc: Dossier, r: Refs) -> list[str]:
     out = ["## Summary", ""]
-    for s in doc.get("summary", []):
-        flag = " **(disputed)**" if s.get("status") == "disputed" else ""
-        also = s.get("also_reported_by") or []
+    for sentence in doc.summary:
+        flag = " **(disputed)**" if sentence.status == "disputed" else ""
+        also = sentence.also_reported_by
         more = f" (also reported by {_cites(also, r)})" if also else ""
-        out.append(f"- {_t(s['text'])} {_cites(s['articles'], r)}{more}{flag}")
-    return out + [""] if doc.get("summary") else out + ["_No summary._", ""]
+        out.append(f"- {_t(sentence.text)} {_cites(sentence.articles, r)}{more}{flag}")
+    return out + [""] if doc.summary else out + ["_No summary._", ""]
 
 
 def _name(source: str, r: Refs) -> str:
@@ -53,9 +57,9 @@ def _name(source: str, r: Refs) -> str:
     return f"article {r.number[source]}" if source in r.number else source
 
 
-def _matrix(doc: dict[str, Any], r: Refs) -> list[str]:
+def _matrix(doc: Dossier, r: Refs) -> list[str]:
     every = claim_order(doc)
-    claims = [c for c in every if c.get("status") != "single_source"]
+    claims = [c for c in every if c.status != "single_source"]
     if not every:
         return []
     cols = sources(doc)
@@ -73,71 +77,66 @@ def _matrix(doc: dict[str, Any], r: Refs) -> list[str]:
     ]
     for c in claims:
         have = claim_sources(c, r)
-        status = STATUS_LABEL.get(c.get("status", ""), c.get("status", ""))
-        if c.get("status") == "disputed":
+        status = STATUS_LABEL.get(c.status, c.status)
+        if c.status == "disputed":
             status = f"**{status}**"
         marks = " | ".join("●" if s in have else "" for s in cols)
-        out.append(f"| {_cell(c['text'])} | {status} | {marks} |")
+        out.append(f"| {_cell(c.text)} | {status} | {marks} |")
     return out + [""]
 
 
-def _conflicts(doc: dict[str, Any], r: Refs) -> list[str]:
-    conflicts = doc.get("conflicts", [])
-    disputed = [c for c in doc.get("claims", []) if c.get("status") == "disputed"]
-    if not conflicts and not disputed:
+def _conflicts(doc: Dossier, r: Refs) -> list[str]:
+    disputed = [c for c in doc.claims if c.status == "disputed"]
+    if not doc.conflicts and not disputed:
         return []
     out = ["## Where they differ", ""]
-    for x in conflicts:
-        possible = ", possible conflict" if x.get("certainty") == "possible" else ""
-        out += [f"### {_t(x['subject'])} ({_t(x['kind'])}{possible})", ""]
-        for p in x["positions"]:
-            out.append(
-                f"- **{_t(p['value'])}** — {_t(', '.join(_name(o, r) for o in r.outlets(p['articles'])))} {_cites(p['articles'], r)}"
-            )
-            out += [f"  > {_t(e)}" for e in p.get("evidence", [])]
+    for conflict in doc.conflicts:
+        possible = ", possible conflict" if conflict.certainty == "possible" else ""
+        out += [f"### {_t(conflict.subject)} ({_t(conflict.kind)}{possible})", ""]
+        for position in conflict.positions:
+            outlets = ", ".join(_name(o, r) for o in r.outlets(position.articles))
+            out.append(f"- **{_t(position.value)}** — {_t(outlets)} {_cites(position.articles, r)}")
+            out += [f"  > {_t(sentence)}" for sentence in position.evidence]
         out.append("")
-    for c in disputed:
-        out += [f"### Disputed: {_t(c['text'])}", ""]
-        for o in c["occurrences"]:
-            src = _name(r.source.get(o["article"], o["article"]), r)
-            out.append(f"- {_t(src)} {_cites([o['article']], r)}: “{_t(o['text'])}”")
+    for claim in disputed:
+        out += [f"### Disputed: {_t(claim.text)}", ""]
+        for occ in claim.occurrences:
+            src = _name(r.source.get(occ.article, occ.article), r)
+            out.append(f"- {_t(src)} {_cites([occ.article], r)}: “{_t(occ.text)}”")
         out.append("")
     return out
 
 
-def _unique(doc: dict[str, Any], r: Refs) -> list[str]:
-    unique = {k: v for k, v in (doc.get("unique") or {}).items() if v}
+def _unique(doc: Dossier, r: Refs) -> list[str]:
+    unique = {k: v for k, v in doc.unique.items() if v}
     if not unique:
         return []
-    text = {c["id"]: c for c in doc.get("claims", [])}
+    text = {c.id: c for c in doc.claims}
     out = ["## What only one outlet reports", ""]
     for src in sorted(unique, key=lambda x: (r.number.get(x, 0), x.lower())):
         out.append(f"- **{_t(_name(src, r))}**")
         for cid in unique[src]:
             c = text.get(cid)
             if c:
-                out.append(f"  - {_t(c['text'])} {_cites([o['article'] for o in c['occurrences']], r)}")
+                out.append(f"  - {_t(c.text)} {_cites([o.article for o in c.occurrences], r)}")
     return out + [""]
 
 
-def _quotes(doc: dict[str, Any], r: Refs) -> list[str]:
-    quotes = doc.get("quotes", [])
-    if not quotes:
+def _quotes(doc: Dossier, r: Refs) -> list[str]:
+    if not doc.quotes:
         return []
     out = ["## Quotes", ""]
-    for q in quotes:
-        ids = [o["article"] for o in q["occurrences"]]
-        who = _t(q.get("speaker_name") or "unattributed")
-        out.append(
-            f"- **{who}**: “{_t(q['text'])}” — carried by {_t(', '.join(_name(o, r) for o in r.outlets(ids)))} {_cites(ids, r)}"
-        )
-        out += [f"  - also worded: “{_t(v)}”" for v in q.get("variants", [])]
+    for quote in doc.quotes:
+        ids = [o.article for o in quote.occurrences]
+        who = _t(quote.speaker_name or "unattributed")
+        outlets = ", ".join(_name(o, r) for o in r.outlets(ids))
+        out.append(f"- **{who}**: “{_t(quote.text)}” — carried by {_t(outlets)} {_cites(ids, r)}")
+        out += [f"  - also worded: “{_t(v)}”" for v in quote.variants]
     return out + [""]
 
 
-def _entities(doc: dict[str, Any], r: Refs) -> list[str]:
-    ents = doc.get("entities", [])
-    if not ents:
+def _entities(doc: Dossier, r: Refs) -> list[str]:
+    if not doc.entities:
         return []
     out = [
         "## People, places and organisations",
@@ -145,34 +144,33 @@ def _entities(doc: dict[str, Any], r: Refs) -> list[str]:
         "| Name | Type | Written as | Roles | Articles |",
         "|---|---|---|---|---|",
     ]
-    for e in ents:
-        roles = "; ".join(f"{ro['text']} {_cites(ro['articles'], r)}" for ro in e.get("roles", []))
+    for entity in doc.entities:
+        roles = "; ".join(f"{role.text} {_cites(role.articles, r)}" for role in entity.roles)
         out.append(
-            f"| {_cell(e['name'])} | {_cell(e['type'])} | {_cell(', '.join(e.get('variants', [])))} | "
-            f"{_cell(roles)} | {len(e.get('articles', []))} |"
+            f"| {_cell(entity.name)} | {_cell(entity.type)} | {_cell(', '.join(entity.variants))} | "
+            f"{_cell(roles)} | {len(entity.articles)} |"
         )
     return out + [""]
 
 
-def _timeline(doc: dict[str, Any], r: Refs) -> list[str]:
-    events = doc.get("timeline", [])
-    if not events:
+def _timeline(doc: Dossier, r: Refs) -> list[str]:
+    if not doc.timeline:
         return []
     out = ["## Timeline", ""]
-    out += [f"- **{_t(e['date'])}** {_t(e['event'])} {_cites(e['articles'], r)}" for e in events]
+    out += [f"- **{_t(e.date)}** {_t(e.event)} {_cites(e.articles, r)}" for e in doc.timeline]
     return out + [""]
 
 
-def _articles(doc: dict[str, Any]) -> list[str]:
+def _articles(doc: Dossier) -> list[str]:
     out = ["## Articles", ""]
-    for n, a in enumerate(doc.get("articles", []), 1):
-        title = _t(a.get("title") or a["id"])
-        url = a.get("url")
+    for number, article in enumerate(doc.articles, 1):
+        title = _t(article.title or article.id)
+        url = article.url
         if url and str(url).startswith(("http://", "https://")):
             title = f"[{title}](<{_t(url).replace('>', '%3E')}>)"
-        bits = [f"{n}. **{_t(a['source'])}** — {title}", _t((a.get("published") or "")[:10])]
-        if a.get("copy_of"):
-            bits.append(f"copy of `{_t(a['copy_of'])}`")
-        bits.append(f"`{_t(a['id'])}`")
+        bits = [f"{number}. **{_t(article.source)}** — {title}", _t((article.published or "")[:10])]
+        if article.copy_of:
+            bits.append(f"copy of `{_t(article.copy_of)}`")
+        bits.append(f"`{_t(article.id)}`")
         out.append(" · ".join(b for b in bits if b))
     return out + [""]

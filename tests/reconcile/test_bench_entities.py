@@ -44,7 +44,9 @@ def test_dossier_of_other_news_is_valid_and_grounded(bench):
     for a in arts:
         stories[event[a.id]].append(a)
     group = stories["36ecb"]
-    d = assemble(Story("36ecb", "t", [a.id for a in group], []), group, {a.id: analyses[a.id] for a in group})
+    d = assemble(
+        Story("36ecb", "t", [a.id for a in group], []), group, {a.id: analyses[a.id] for a in group}
+    ).to_json()
     validate(d)
     assert_grounded(d, {a.id: a.text for a in group})
     assert d["entities"] and d["claims"] and d["quotes"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from reconcile_kit import article, mentions, quantity, role
 
+from storydesk.models import to_json
 from storydesk.reconcile.common import Context
 from storydesk.reconcile.conflicts import number_conflicts, role_conflicts
 from storydesk.reconcile.entities import resolve_entities
@@ -49,7 +50,7 @@ def _numbers(specs):
             quantity(art, an, **q)
         arts.append(art)
         ans[aid] = an
-    return number_conflicts(Context(arts, ans))
+    return to_json(number_conflicts(Context(arts, ans)))
 
 
 def test_plan_points_conflict_but_shared_28_agrees():
@@ -171,7 +172,7 @@ def _roles(specs):
         arts.append(art)
         ans[aid] = an
     ctx = Context(arts, ans)
-    return role_conflicts(ctx, resolve_entities(ctx))
+    return to_json(role_conflicts(ctx, resolve_entities(ctx)))
 
 
 def test_former_president_against_sitting_president():

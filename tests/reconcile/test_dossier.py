@@ -85,7 +85,7 @@ def _inputs():
 @pytest.fixture(scope="module")
 def built():
     story, arts, ans = _inputs()
-    return assemble(story, arts, ans), arts
+    return assemble(story, arts, ans).to_json(), arts
 
 
 @pytest.mark.slow
@@ -117,7 +117,7 @@ def test_dossier_parts(built):
 def test_same_input_same_dossier(built):
     d, _arts = built
     story, arts, ans = _inputs()
-    again = assemble(story, list(reversed(arts)), ans)
+    again = assemble(story, list(reversed(arts)), ans).to_json()
     assert again == d
 
 
@@ -129,18 +129,18 @@ def test_dossier_for_caches_until_an_article_changes(store):
         store.save_analysis(ans[a.id], a.content_hash, "test-1")
     store.save_stories([story])
     first = dossier_for(store, story.id)
-    validate(first)
+    validate(first.to_json())
     key = input_hash(store, store.get_story(story.id))
     assert store.load_dossier(story.id)[0] == key
     # a planted marker survives while the inputs do not change: the dossier is read back, not rebuilt
     marked = copy.deepcopy(first)
-    marked["story"]["title"] = "cached"
+    marked.story.title = "cached"
     store.save_dossier(story.id, key, marked)
-    assert dossier_for(store, story.id)["story"]["title"] == "cached"
+    assert dossier_for(store, story.id).story.title == "cached"
     # a new analysis version changes the key: rebuilt
     store.save_analysis(ans["abc"], arts[1].content_hash, "test-2")
     assert input_hash(store, store.get_story(story.id)) != key
-    assert dossier_for(store, story.id)["story"]["title"] == "Putin meets Witkoff"
+    assert dossier_for(store, story.id).story.title == "Putin meets Witkoff"
 
 
 @pytest.mark.slow
@@ -156,7 +156,7 @@ def test_dossier_for_caches_until_an_article_changes(store):
 )
 def test_edge_inputs_without_analysis_stay_valid(texts):
     arts = [Article(id=f"a{i}", text=t, source=f"s{i}") for i, t in enumerate(texts)]
-    d = assemble(Story("s", "t", [a.id for a in arts], []), arts, {})
+    d = assemble(Story("s", "t", [a.id for a in arts], []), arts, {}).to_json()
     validate(d)
     assert_grounded(d, {a.id: a.text for a in arts})
     assert d["story"]["article_count"] == len(arts)

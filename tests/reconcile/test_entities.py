@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from reconcile_kit import article, mentions, role
 
+from storydesk.models import EntityRole
 from storydesk.reconcile.common import Context
 from storydesk.reconcile.entities import (
     attach_roles,
@@ -143,8 +144,8 @@ def test_entity_fields(index):
     assert z.name == "Volodymyr Zelenskyy"  # most complete, most common spelling
     assert z.articles == ["a", "b", "c"]
     assert z.id.startswith("e-")
-    assert {"text": "Ukrainian President", "articles": ["a", "b"]} in z.roles
-    assert _entity_of(index, "Dmitry Peskov").roles == [{"text": "Kremlin spokesperson", "articles": ["a"]}]
+    assert EntityRole("Ukrainian President", ["a", "b"]) in z.roles
+    assert _entity_of(index, "Dmitry Peskov").roles == [EntityRole("Kremlin spokesperson", ["a"])]
     assert _entity_of(index, "Kushner").type == "PERSON"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from reconcile_kit import article, mentions, quote, statements
 
+from storydesk.models import to_json
 from storydesk.reconcile.claims import build_claims
 from storydesk.reconcile.common import Context
 from storydesk.reconcile.entities import resolve_entities
@@ -77,7 +78,7 @@ def story():
     quote(c, an_c, "The next steps will depend on the signals we receive", "Volodymyr Zelenskyy")
     ctx = Context([a, b, c], {"abc": an_a, "nypost": an_b, "bbc": an_c})
     idx = resolve_entities(ctx)
-    return ctx, idx, reconcile_quotes(ctx, idx)
+    return ctx, idx, tuple(to_json(reconcile_quotes(ctx, idx)))
 
 
 @pytest.mark.slow
@@ -165,7 +166,8 @@ def claims():
     c, an_c = article("reuters-copy", [MEET_2, ONLY], source="wire-reprint", copy_of="reuters")
     ctx = Context([a, b, c], {"ibt": an_a, "reuters": an_b, "reuters-copy": an_c})
     idx = resolve_entities(ctx)
-    return build_claims(ctx, idx), idx
+    claims, conflicts, units, groups = build_claims(ctx, idx)
+    return (to_json(claims), to_json(conflicts), units, groups), idx
 
 
 def _claim(claims, text):
@@ -232,7 +234,7 @@ def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict],
     q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", speaker)
     q.speaker_text = written
     ctx = Context([a, b], {"abc": an_a, "tass": an_b})
-    return reconcile_quotes(ctx, resolve_entities(ctx))
+    return tuple(to_json(reconcile_quotes(ctx, resolve_entities(ctx))))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from reconcile_kit import article, mentions, span
 
-from storydesk.models import Quote
+from storydesk.models import Quote, to_json
 from storydesk.reconcile.common import Context
 from storydesk.reconcile.entities import resolve_entities
 from storydesk.reconcile.quotes import reconcile_quotes
@@ -136,7 +136,7 @@ def test_speaker_in_the_dossier(sentence, names, text, speaker, written, entity,
     )
     ctx = Context([a], {"a": an})
     index = resolve_entities(ctx)
-    quotes, _conflicts = reconcile_quotes(ctx, index)
+    quotes, _conflicts = to_json(reconcile_quotes(ctx, index))
     q = next(q for q in quotes if q["text"] == text)
     assert (index.by_id[q["speaker"]].name if q["speaker"] else None) == entity, q
     assert q["speaker_name"] == speaker_name, q

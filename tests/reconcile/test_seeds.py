@@ -30,9 +30,9 @@ def seed_dossier(tmp_path_factory):
     ids = store.article_ids()
     arts = list(store.iter_articles(ids))
     store.save_stories([Story("seeds", "seed story", ids, sorted({a.source for a in arts}))])
-    dossier = dossier_for(store, "seeds")
+    dossier = dossier_for(store, "seeds").to_json()
     texts = {a.id: a.text for a in arts}
-    rebuilt = build_dossier(store, store.get_story("seeds"))
+    rebuilt = build_dossier(store, store.get_story("seeds")).to_json()
     yield dossier, texts, rebuilt
     store.close()
 

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import SEEDS
 from storydesk.embed import encode
-from storydesk.models import Analysis, Article
-from storydesk.reconcile.summary import split_sentences, summarize, usable
+from storydesk.models import Analysis, Article, Claim, from_json, to_json
+from storydesk.reconcile import summary
+from storydesk.reconcile.summary import split_sentences, usable
 from storydesk.text import fold_text
 
 pytestmark = pytest.mark.slow
@@ -25,6 +26,12 @@ def seed_articles() -> tuple[Article, ...]:
         text = re.sub(r"^\s*date \d{4}-\d{2}-\d{2}\s*", "", p.read_text(encoding="utf-8"))
         arts.append(Article(id=p.stem, text=text, source=p.stem))
     return tuple(arts)
+
+
+def summarize(articles: list[Article], analyses: dict, claims: list[dict], **options) -> list[dict]:
+    """The summary of ``articles`` as its dossier JSON, given the claims as dossier JSON."""
+    typed = [from_json(Claim, {"attributed_to": None, **claim}) for claim in claims]
+    return to_json(summary.summarize(articles, analyses, typed, **options))
 
 
 @lru_cache(maxsize=1)

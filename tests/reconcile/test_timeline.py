@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from reconcile_kit import article, date
 
+from storydesk.models import to_json
 from storydesk.reconcile.common import Context
 from storydesk.reconcile.timeline import build_timeline
 
@@ -22,7 +23,7 @@ def test_same_day_same_event_merges_and_days_sort():
     b, an_b = article("reuters", [B1, B2], published="2025-12-02")
     date(b, an_b, "on Tuesday", "2025-12-02")
     date(b, an_b, "on Tuesday in Dublin", "2025-12-02")
-    tl = build_timeline(Context([a, b], {"abc": an_a, "reuters": an_b}))
+    tl = to_json(build_timeline(Context([a, b], {"abc": an_a, "reuters": an_b})))
     assert [t["date"] for t in tl] == sorted(t["date"] for t in tl)
     assert tl[0] == {"date": "2025-11-30", "event": A2, "articles": ["abc"]}
     peskov = [t for t in tl if "Peskov" in t["event"]]

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from conftest import SCHEMA
-from storydesk.models import Article, IngestReport, Rejection, Story
+from storydesk.models import Article, Dossier, IngestReport, Rejection, Story
 from storydesk.report import build_index, write_outputs
 
 FIXTURE = Path(__file__).parent / "dossier_fixture.json"
@@ -57,12 +57,12 @@ REPORT = IngestReport(
 )
 
 
-def _dossier(store, story_id: str) -> dict:
+def _dossier(store, story_id: str) -> Dossier:
     """The fixture dossier, relabelled as the asked story (reconcile builds the real one)."""
     doc = copy.deepcopy(json.loads(FIXTURE.read_text(encoding="utf-8")))
     story = next(s for s in STORIES if s.id == story_id)
     doc["story"].update(id=story.id, title=story.title)
-    return doc
+    return Dossier.from_json(doc)
 
 
 @pytest.fixture

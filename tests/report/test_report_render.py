@@ -13,7 +13,14 @@ import pytest
 
 from conftest import SCHEMA
 from storydesk.errors import StorydeskError
-from storydesk.report import render
+from storydesk.models import Dossier
+from storydesk.report import render as render_dossier
+
+
+def render(doc: dict, fmt: str, **options) -> str:
+    """Render a dossier given as its contract JSON (the form these tests edit)."""
+    return render_dossier(Dossier.from_json(doc), fmt, **options)
+
 
 FIXTURE = Path(__file__).parent / "dossier_fixture.json"
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'

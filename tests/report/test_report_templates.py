@@ -12,8 +12,9 @@ import pytest
 from jinja2 import UndefinedError
 from markupsafe import Markup
 
-from storydesk.models import Rejection, Story
-from storydesk.report import index_html, render
+from storydesk.models import Dossier, Rejection, Story
+from storydesk.report import index_html
+from storydesk.report import render as render_dossier
 from storydesk.report.common import refs
 from storydesk.report.render_html import render_html
 from storydesk.report.templates import CSP, CSS, ENV, JS, render_page
@@ -25,6 +26,11 @@ HOSTILE = "<script>alert(1)</script>"
 # Template expressions allowed to go out unescaped with |safe: none. Constant markup (the policy, the
 # style, the script) is Markup made in templates.py, and article text never is.
 SAFE_ALLOWED: dict[str, set[str]] = {}
+
+
+def render(doc: dict, fmt: str, **options) -> str:
+    """Render a dossier given as its contract JSON (the form these tests edit)."""
+    return render_dossier(Dossier.from_json(doc), fmt, **options)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,7 @@ def _cited(doc: dict) -> set[str]:
 
 def test_every_citation_links_to_its_article(doc: dict) -> None:
     out = render(doc, "html")
-    r = refs(doc)
+    r = refs(Dossier.from_json(doc))
     cited = _cited(doc)
     assert cited
     must = [
@@ -126,7 +132,7 @@ def test_static_and_web_pages_share_one_shell(doc: dict) -> None:
 
 
 def test_nav_links_go_first_in_main(doc: dict) -> None:
-    out = render_html(doc, nav=[("/", "← All stories"), ('/s?a="1"', "JSON")])
+    out = render_html(Dossier.from_json(doc), nav=[("/", "← All stories"), ('/s?a="1"', "JSON")])
     bar = '<p class="nav"><a href="/">← All stories</a><a href="/s?a=&quot;1&quot;">JSON</a></p>'
     assert f"<main>\n{bar}\n<header>" in out
     assert "<main>\n<header>" in render(doc, "html")
