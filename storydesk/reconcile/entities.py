@@ -277,90 +277,137 @@ def _node_type(labels: Counter) -> str:
     return next(lab for lab in _LABEL_ORDER + sorted(labels) if labels.get(lab) == top)
 
 
+@dataclass
+class _Names:
+    """The story's names: one node per folded spelling, with what is known of each."""
+
+    nodes: dict[str, list[Mention]]  # folded spelling -> its mentions
+    ntype: dict[str, str]  # the entity type the node's mentions vote for (corrected below)
+    parts: dict[str, list[str]]  # the name's words
+    upper: dict[str, bool]  # written in capitals somewhere (an acronym)
+    labels: dict[str, set[str]]  # every label the model gave it
+    keys: list[str]  # the nodes in a stable order
+
+
 def resolve_entities(ctx: Context) -> EntityIndex:
     """Group every named mention of the story into entities."""
-    mentions = _mentions(ctx)
-    # 1. one node per folded spelling (within one story the same spelling is the same entity)
-    nodes: dict[str, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        nodes[norm_name(m.text)].append(m)
-    ntype = {k: _node_type(Counter(m.label for m in ms)) for k, ms in nodes.items()}
-    parts = {k: name_parts(k) for k in nodes}
-    upper = {k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in ms) for k, ms in nodes.items()}
+    names = _names(_mentions(ctx))
+    titled = _people_by_title(names)
+    full_people = _full_people(names)
     uf: UnionFind[str] = UnionFind()
-    keys = sorted(nodes)
-    labels = {k: {m.label for m in ms} for k, ms in nodes.items()}
-    # a name written after an honorific is a person's, whatever the model called it
+    # 2. full names of people: fuzzy surname plus a compatible first name
+    for i, first in enumerate(full_people):
+        for second in full_people[i + 1 :]:
+            first_parts, second_parts = names.parts[first], names.parts[second]
+            if surname_match(first_parts[-1], second_parts[-1]) and first_name_compatible(
+                first_parts[0], second_parts[0]
+            ):
+                uf.union(first, second)
+    # 3. other names: acronyms, near-identical spellings, same words in another order
+    others = [k for k in names.keys if names.ntype[k] != "PERSON"]
+    for i, first in enumerate(others):
+        for second in others[i + 1 :]:
+            if _same_other(first, second, names.parts, names.upper, names.ntype):
+                uf.union(first, second)
+    assign = _join_lone_names(names, titled, full_people, uf)
+    # 5. build the entities
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    for k in names.keys:
+        for mention in names.nodes[k]:
+            root = assign.get((mention.article_id, mention.start, mention.end)) or uf.find(k)
+            groups[uf.find(root)].append(mention)
+    return _build(ctx, groups, names.parts, names.ntype)
+
+
+def _names(mentions: list[Mention]) -> _Names:
+    """1. one node per folded spelling (within one story the same spelling is the same entity)."""
+    nodes: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        nodes[norm_name(mention.text)].append(mention)
+    return _Names(
+        nodes=nodes,
+        ntype={k: _node_type(Counter(m.label for m in found)) for k, found in nodes.items()},
+        parts={k: name_parts(k) for k in nodes},
+        upper={k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in found) for k, found in nodes.items()},
+        labels={k: {m.label for m in found} for k, found in nodes.items()},
+        keys=sorted(nodes),
+    )
+
+
+def _people_by_title(names: _Names) -> dict[str, str]:
+    """Names written after an honorific (node -> the honorific), now typed as people.
+
+    A name written after an honorific is a person's, whatever the model called it; and so is the same
+    name written without it ("Jane Roe" beside "Dame Jane Roe").
+    """
+    parts, ntype = names.parts, names.ntype
     titled = {
-        k: h
-        for k in keys
-        if parts[k] and (h := next((honorific(m.text) for m in nodes[k] if honorific(m.text)), None))
+        k: title
+        for k in names.keys
+        if parts[k]
+        and (title := next((honorific(m.text) for m in names.nodes[k] if honorific(m.text)), None))
     }
     titled_names = {tuple(parts[k]) for k in titled if ntype[k] in PERSON_CONFUSABLE}
-    for k in keys:  # and so is the same name written without it ("Jane Roe" beside "Dame Jane Roe")
+    for k in names.keys:
         if ntype[k] in PERSON_CONFUSABLE and (
             k in titled or tuple(parts[k]) in titled_names and len(parts[k]) >= 2
         ):
             ntype[k] = "PERSON"
-            labels[k].add("PERSON")
-    lone_people = {parts[k][0] for k in keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
-    # A full name is a person's when any mention of it is tagged PERSON, or its surname is used alone as one
+            names.labels[k].add("PERSON")
+    return titled
+
+
+def _full_people(names: _Names) -> list[str]:
+    """Full names that are people's: any mention tagged PERSON, or the surname used alone as a person."""
+    parts, ntype = names.parts, names.ntype
+    lone_people = {parts[k][0] for k in names.keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
     full_people = [
         k
-        for k in keys
+        for k in names.keys
         if len(parts[k]) >= 2
         and ntype[k] in PERSON_CONFUSABLE
-        and ("PERSON" in labels[k] or parts[k][-1] in lone_people)
+        and ("PERSON" in names.labels[k] or parts[k][-1] in lone_people)
     ]
     for k in full_people:
         ntype[k] = "PERSON"
-    # 2. full names of people: fuzzy surname plus a compatible first name
-    for i, a in enumerate(full_people):
-        for b in full_people[i + 1 :]:
-            pa, pb = parts[a], parts[b]
-            if surname_match(pa[-1], pb[-1]) and first_name_compatible(pa[0], pb[0]):
-                uf.union(a, b)
-    # 3. other names: acronyms, near-identical spellings, same words in another order
-    others = [k for k in keys if ntype[k] != "PERSON"]
-    for i, a in enumerate(others):
-        for b in others[i + 1 :]:
-            if _same_other(a, b, parts, upper, ntype):
-                uf.union(a, b)
-    # 4. lone surnames (and people mislabelled as organisations) join one full name when unambiguous
-    assign: dict[tuple[str, int, int], str] = {}
-    person_groups = defaultdict(set)
-    for k in full_people:
-        person_groups[uf.find(k)].add(k)
+    return full_people
+
+
+def _join_lone_names(
+    names: _Names, titled: dict[str, str], full_people: list[str], uf: UnionFind[str]
+) -> dict[tuple[str, int, int], str]:
+    """4. lone surnames (and people mislabelled as organisations) join one full name when unambiguous.
+
+    Returns the mentions decided article by article (mention span -> person group), where the story as
+    a whole has more than one person the name fits.
+    """
+    parts = names.parts
+    person_groups: dict[str, set[str]] = defaultdict(set)
     in_article: dict[str, set[str]] = defaultdict(set)
     for k in full_people:
-        for m in nodes[k]:
-            in_article[m.article_id].add(uf.find(k))
-    for k in keys:
-        if len(parts[k]) != 1 or ntype[k] not in PERSON_CONFUSABLE or k in full_people:
+        person_groups[uf.find(k)].add(k)
+        for mention in names.nodes[k]:
+            in_article[mention.article_id].add(uf.find(k))
+    assign: dict[tuple[str, int, int], str] = {}
+    for k in names.keys:
+        if len(parts[k]) != 1 or names.ntype[k] not in PERSON_CONFUSABLE or k in full_people:
             continue
         if titled.get(k) in _GIVEN_NAME_HONORIFIC and _given_name_owner(k, parts, person_groups, uf):
             continue  # "Sir Jane": the one person of the story named Jane
         story_best = _surname_candidates(parts[k][0], person_groups, parts)
         if len(story_best) == 1:
             uf.union(k, next(iter(story_best)))
-            continue
-        if not story_best:
-            if ntype[k] == "PERSON":
-                _first_name_only(k, nodes, parts, person_groups, in_article, uf)
-            continue
-        for m in nodes[k]:  # ambiguous in the story: decide per article
-            local = _surname_candidates(
-                parts[k][0], {g: person_groups[g] for g in in_article[m.article_id]}, parts
-            )
-            if len(local) == 1:
-                assign[(m.article_id, m.start, m.end)] = next(iter(local))
-    # 5. build the entities
-    groups: dict[str, list[Mention]] = defaultdict(list)
-    for k in keys:
-        for m in nodes[k]:
-            root = assign.get((m.article_id, m.start, m.end)) or uf.find(k)
-            groups[uf.find(root)].append(m)
-    return _build(ctx, groups, parts, ntype)
+        elif not story_best:
+            if names.ntype[k] == "PERSON":
+                _first_name_only(k, names.nodes, parts, person_groups, in_article, uf)
+        else:
+            for mention in names.nodes[k]:  # ambiguous in the story: decide per article
+                local = _surname_candidates(
+                    parts[k][0], {g: person_groups[g] for g in in_article[mention.article_id]}, parts
+                )
+                if len(local) == 1:
+                    assign[(mention.article_id, mention.start, mention.end)] = next(iter(local))
+    return assign
 
 
 def _given_name_owner(
