@@ -62,7 +62,8 @@ def main() -> None:
         pass
     c_ours = time.process_time() - c0
     print(
-        f"one process, CPU time: spaCy alone {words / c_spacy:,.0f} words/s, storydesk {words / c_ours:,.0f} words/s, "
+        f"one process, CPU time: spaCy alone {words / c_spacy:,.0f} words/s, "
+        f"storydesk {words / c_ours:,.0f} words/s, "
         f"overhead {100 * (c_ours / c_spacy - 1):+.0f}%"
     )
 

@@ -1,4 +1,4 @@
-"""ECB+ cross-document claim alignment through the product: do a dossier's claims join sentences that report one event?
+"""ECB+ cross-document claim alignment through the product: do a story's claims join one event's sentences?
 
 Run: .venv/bin/python bench/claims_ecb.py [--split train|dev|both] [--show N] [--fresh-dossiers]
 
@@ -424,51 +424,73 @@ def report_split(
     run: Run, gold: Gold, baselines: dict[str, tuple[float, Candidates, np.ndarray]], show: int
 ) -> None:
     dossiers = run.in_record_offsets()
-    ok, n_occ = offset_check(dossiers, {r["id"]: r["text"] for r in run.records})
     js = joins(dossiers, gold)
     judged = [j for j in js if j.right is not None]
     found = {j.pair for j in judged if j.right} & gold.pairs
     scores = prf(sum(j.right for j in judged), len(judged), len(found), len(gold.pairs))
-    distinct = {j.pair for j in judged}
-    claims = [c for d in dossiers for c in d["claims"]]
-    multi = [c for c in claims if len({o["article"] for o in c["occurrences"]}) > 1]
-    unreachable = sum(1 for a, b in gold.pairs if a[0] in run.not_stored or b[0] in run.not_stored)
-    print(
-        f"\n== {run.split}: {len(run.records)} records, {len(run.stored_text)} stored "
-        f"({len(run.not_stored)} not: {', '.join(f'{k} {v}' for k, v in sorted(run.not_stored.items())[:3])}"
-        f"{', …' if len(run.not_stored) > 3 else ''})"
-    )
-    print(
-        f"  gold: {len(gold.spans)} annotated articles, {len(gold.chains)} sentences, {len(gold.pairs)} pairs "
-        f"({unreachable} with an article not stored)"
-    )
-    print(
-        f"  product: {len(dossiers)} stories, {len(claims)} claims, {len(multi)} in two or more articles; "
-        f"{ok}/{n_occ} occurrence offsets map back to the record text verbatim"
-    )
+    print_counts(run, gold, dossiers)
     print(
         line(
             "storydesk claims",
             scores,
             len(js),
-            f"judged={len(judged)} ({len(distinct)} sentence pairs), gold pairs found={len(found)}",
+            f"judged={len(judged)} ({len({j.pair for j in judged})} sentence pairs), "
+            f"gold pairs found={len(found)}",
         )
     )
+    print_baselines(baselines, scores[0])
+    print_seconds(run)
+    story_of = {a["id"]: d["story"]["id"] for d in dossiers for a in d["articles"]}
+    claim_of = claims_of_sentences(dossiers, gold)
+    missed = sorted(gold.pairs - found)
+    print_misses(run, gold, missed, found, story_of, claim_of)
+    wrong = [j for j in judged if not j.right]
+    print(
+        f"  wrong joins: {len(wrong)}, of them "
+        f"{sum(1 for j in wrong if not (gold.chains[j.sa] and gold.chains[j.sb]))} "
+        f"touching a sentence without a cross-document event, "
+        f"{sum(1 for j in wrong if gold.topic[j.sa[0]] != gold.topic[j.sb[0]])} across gold topics"
+    )
+    if show:
+        print_samples(run, gold, wrong, missed, story_of, claim_of, show)
+
+
+def print_counts(run: Run, gold: Gold, dossiers: list[dict]) -> None:
+    """What went in and what came out: records, stored articles, gold pairs, stories and claims."""
+    ok, n_occ = offset_check(dossiers, {r["id"]: r["text"] for r in run.records})
+    claims = [c for d in dossiers for c in d["claims"]]
+    multi = [c for c in claims if len({o["article"] for o in c["occurrences"]}) > 1]
+    unreachable = sum(1 for a, b in gold.pairs if a[0] in run.not_stored or b[0] in run.not_stored)
+    not_stored = ", ".join(f"{k} {v}" for k, v in sorted(run.not_stored.items())[:3])
+    print(
+        f"\n== {run.split}: {len(run.records)} records, {len(run.stored_text)} stored "
+        f"({len(run.not_stored)} not: {not_stored}"
+        f"{', …' if len(run.not_stored) > 3 else ''})"
+    )
+    print(
+        f"  gold: {len(gold.spans)} annotated articles, {len(gold.chains)} sentences, "
+        f"{len(gold.pairs)} pairs ({unreachable} with an article not stored)"
+    )
+    print(
+        f"  product: {len(dossiers)} stories, {len(claims)} claims, {len(multi)} in two or more articles; "
+        f"{ok}/{n_occ} occurrence offsets map back to the record text verbatim"
+    )
+
+
+def print_baselines(baselines: dict[str, tuple[float, Candidates, np.ndarray]], precision: float) -> None:
+    """Each baseline at its threshold from train, then at storydesk's precision set on this very split."""
     for name, (t, cand, sc) in baselines.items():
         res, n = at_threshold(sc, cand, t)
         print(line(f"{name} >= {t:.3f}", res, n, f"(of {len(sc)} same-topic candidate pairs)"))
-    for name, (_t, cand, sc) in baselines.items():  # the same operating point, set on this very split
-        t, reached = choose_threshold(sc, cand, scores[0])
+    for name, (_t, cand, sc) in baselines.items():
+        t, reached = choose_threshold(sc, cand, precision)
         if reached:
             res, n = at_threshold(sc, cand, t)
-            print(
-                line(
-                    f"{name.split(' (')[0]} >= {t:.3f}",
-                    res,
-                    n,
-                    "(at storydesk's precision, set on this split)",
-                )
-            )
+            label = f"{name.split(' (')[0]} >= {t:.3f}"
+            print(line(label, res, n, "(at storydesk's precision, set on this split)"))
+
+
+def print_seconds(run: Run) -> None:
     s = run.seconds
     print(
         f"  time: ingest {s['ingest']:.1f}s, analyze {s['analyze']:.1f}s ({run.analysed} analysed now), "
@@ -476,7 +498,9 @@ def report_split(
         f"({'built fresh' if run.fresh else 'api.dossier, cached when inputs unchanged'})"
     )
 
-    story_of = {a["id"]: d["story"]["id"] for d in dossiers for a in d["articles"]}
+
+def claims_of_sentences(dossiers: list[dict], gold: Gold) -> dict[Sent, set[str]]:
+    """The claims each annotated sentence has an occurrence in."""
     claim_of: dict[Sent, set[str]] = defaultdict(set)
     for d in dossiers:
         for c in d["claims"]:
@@ -484,7 +508,18 @@ def report_split(
                 sent = gold.sentence_of(o["article"], o["start"], o["end"])
                 if sent:
                     claim_of[sent].add(c["id"])
-    missed = sorted(gold.pairs - found)
+    return claim_of
+
+
+def print_misses(
+    run: Run,
+    gold: Gold,
+    missed: list[tuple[Sent, Sent]],
+    found: set[tuple[Sent, Sent]],
+    story_of: dict[str, str],
+    claim_of: dict[Sent, set[str]],
+) -> None:
+    """The missed gold pairs by cause, and recall without the pairs that share only "said"."""
     causes: dict[str, int] = defaultdict(int)
     for pair in missed:
         causes[why_missed(pair, run, story_of, claim_of)[0]] += 1
@@ -493,18 +528,23 @@ def report_split(
         + ", ".join(f"{k} {v}" for k, v in sorted(causes.items(), key=lambda kv: -kv[1]))
     )
     only_said = {pr for pr in gold.pairs if gold.chains[pr[0]] & gold.chains[pr[1]] <= gold.reporting}
+    recall = len(found - only_said) / max(1, len(gold.pairs - only_said))
     print(
         f"  gold pairs sharing only a reporting event (said, told): {len(only_said)}, of them found "
-        f"{len(only_said & found)}; recall without them {len(found - only_said) / max(1, len(gold.pairs - only_said)):.3f}"
+        f"{len(only_said & found)}; recall without them {recall:.3f}"
     )
-    wrong = [j for j in judged if not j.right]
-    print(
-        f"  wrong joins: {len(wrong)}, of them {sum(1 for j in wrong if not (gold.chains[j.sa] and gold.chains[j.sb]))} "
-        f"touching a sentence without a cross-document event, "
-        f"{sum(1 for j in wrong if gold.topic[j.sa[0]] != gold.topic[j.sb[0]])} across gold topics"
-    )
-    if not show:
-        return
+
+
+def print_samples(
+    run: Run,
+    gold: Gold,
+    wrong: list[Join],
+    missed: list[tuple[Sent, Sent]],
+    story_of: dict[str, str],
+    claim_of: dict[Sent, set[str]],
+    show: int,
+) -> None:
+    """``show`` wrong joins and ``show`` missed gold pairs, sampled."""
     rng = random.Random(0)
 
     def tags(sent: Sent) -> str:
@@ -555,7 +595,8 @@ def main() -> None:
     names = {"minilm": "MiniLM cosine", "tfidf": "TF-IDF cosine"}
     print(
         f"baselines: thresholds chosen on train for P>={TARGET_P} with most recall "
-        f"(MiniLM {thresholds['minilm']:.3f}, TF-IDF {thresholds['tfidf']:.3f}), {time.perf_counter() - t:.1f}s"
+        f"(MiniLM {thresholds['minilm']:.3f}, TF-IDF {thresholds['tfidf']:.3f}), "
+        f"{time.perf_counter() - t:.1f}s"
     )
 
     for split in SPLITS if args.split == "both" else (args.split,):

@@ -88,7 +88,8 @@ def product_stories(
 
 
 def _product_key(records: Sequence[dict]) -> str:
-    """A cache key of the records and of what turns them into analysed articles (ingest code, analysis version)."""
+    """A cache key of the records and of what turns them into analysed articles (ingest code, analysis
+    version)."""
     from storydesk.analyze import ANALYSIS_VERSION
 
     digest = hashlib.sha1(json.dumps(list(records), sort_keys=True).encode())

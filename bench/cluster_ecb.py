@@ -111,7 +111,8 @@ def subsets(arts, split):
 
 
 def through_product(arts: list[Article], name: str, gold: dict[str, str], fresh: bool) -> None:
-    """The set's stories as ``storydesk analyze`` finds them (ingest, analysis, clustering), beside the baseline."""
+    """The set's stories as ``storydesk analyze`` finds them (ingest, analysis, clustering), beside the
+    baseline."""
     records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title, "url": a.url} for a in arts]
     t0 = time.perf_counter()
     pred, rejected = product_stories(records, f"ecb-{name.split()[0]}", fresh=fresh)
@@ -171,7 +172,8 @@ def main() -> None:
                 best = (mean, p)
                 print(
                     f"  tune: mean F1={mean:.3f} (train {f1['train']:.3f}, dev {f1['dev']:.3f}; two runs "
-                    f"{two['train']:.3f}, {two['dev']:.3f}) split_threshold={st} split_part={sp} split_share={sh}"
+                    f"{two['train']:.3f}, {two['dev']:.3f}) split_threshold={st} split_part={sp} "
+                    f"split_share={sh}"
                 )
         params = best[1]
     for name, sub in sets.items():

@@ -170,7 +170,8 @@ def report(code: str, r: dict) -> None:
     ph, pb = r["phases_s"], r["phases_bytes"]
     load, save = ph.get("load", 0.0), ph.get("save", 0.0)
     print(
-        f"{code}: n={r['n']:,} ({r['stories']:,} stories, first run {r['first_s']:.0f} s), +{r['add']} articles:"
+        f"{code}: n={r['n']:,} ({r['stories']:,} stories, first run {r['first_s']:.0f} s), "
+        f"+{r['add']} articles:"
         f" second run {r['run_s']:.1f} s = load {load:.2f} s + cluster {r['run_s'] - load - save:.2f} s"
         f" + save {save:.2f} s"
     )
@@ -183,8 +184,9 @@ def report(code: str, r: dict) -> None:
     print("    by function: " + ", ".join(parts))
     if "load_rebuild_s" in r:
         print(
-            f"    load with the index cache {r['load_cached_s']:.2f} s; without it (index of {r['rows']:,} rows"
-            f" rebuilt from the embeddings) {r['load_rebuild_s']:.1f} s; cache file {r['cache_bytes'] / 1e6:.0f} MB"
+            f"    load with the index cache {r['load_cached_s']:.2f} s; "
+            f"without it (index of {r['rows']:,} rows rebuilt from the embeddings) "
+            f"{r['load_rebuild_s']:.1f} s; cache file {r['cache_bytes'] / 1e6:.0f} MB"
         )
 
 

@@ -174,7 +174,8 @@ def main() -> None:
     if args.embed_sample:
         rate = embed_rate(args.embed_sample)
         print(
-            f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s on {args.embed_sample} real texts"
+            f"embedding (title + lead, MiniLM int8 ONNX): {rate:.0f} texts/s "
+            f"on {args.embed_sample} real texts"
             f" -> 100,000 texts would take {100000 / rate / 60:.0f} min"
         )
 

@@ -1,5 +1,5 @@
-"""`storydesk compare` with a whole article as b: a headline against another outlet's article on the same story, or
-on another story.
+"""`storydesk compare` with a whole article as b: a headline against another outlet's article on the same
+story, or on another story.
 
     .venv/bin/python bench/compare_articles.py
 
@@ -78,7 +78,8 @@ def main() -> None:
     related = [r.relation != "unrelated" for r in results]
     baseline = tfidf_related(rows, same)
     print(
-        f"{len(rows)} headline/article pairs from {len(rows) // 6} AllSides stories (even ids), half same-story"
+        f"{len(rows)} headline/article pairs from {len(rows) // 6} AllSides stories (even ids), "
+        "half same-story"
     )
     for name, pred in (("storydesk compare", related), ("TF-IDF cosine cut (in-sample)", baseline)):
         accuracy = sum(p == g for p, g in zip(pred, same, strict=True)) / len(same)

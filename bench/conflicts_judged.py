@@ -8,7 +8,8 @@ Corpora, each through the product path (``api.ingest`` of a JSON-lines file of r
 ``api.cluster``), with every story's dossier built fresh (``reconcile.build_dossier``) so code changes show:
 
 - ``ecb-train``, ``ecb-dev``: the ECB+ articles of that split (``ecbplus/articles.jsonl``), on the databases
-  that ``claims_ecb.py`` keeps (/tmp/storydesk-bench-cache/ecb-claims-<split>.db: ingest and analysis re-used).
+  that ``claims_ecb.py`` keeps (/tmp/storydesk-bench-cache/ecb-claims-<split>.db: ingest and analysis
+  re-used).
 - ``allsides``: the AllSides story pages (``neus/allsides_stories.jsonl``) whose story id is EVEN (253 of
   506; the odd half is left for a later check). One record a side: id ``as<story id>-<side>``, source the
   outlet's name, title, text the excerpt paragraphs joined by blank lines, published the story's date.
@@ -26,8 +27,8 @@ precision over the labelled, and those not yet labelled; then the labels whose i
 flagged (a right one gone is a lost finding, a wrong one gone a fix). ``--unlabelled FILE`` writes the
 items still to read (JSONL, one item a line, ``"right": null, "why": ""`` to fill in; ``similar_labels``
 are the labels of the same kind sharing a sentence with it, usually the same conflict reshaped by a code
-change); ``--add-labels FILE`` then appends the rows of that file whose ``right`` is filled in. ``--show-wrong``
-prints the flagged items labelled wrong, grouped by reason.
+change); ``--add-labels FILE`` then appends the rows of that file whose ``right`` is filled in.
+``--show-wrong`` prints the flagged items labelled wrong, grouped by reason.
 
 Sentence vectors are kept by text in /tmp/storydesk-bench-cache/conflicts-vectors-<model>.npz (a text's
 vector does not depend on its batch), so a re-run spends its time on the reconciliation itself.
@@ -344,7 +345,8 @@ def table(
 ) -> None:
     print(f"\n{title}")
     print(
-        f"  {'corpus':<10} {'kind':<9} {'flagged':>7} {'labelled':>8} {'right':>6} {'precision':>9} {'todo':>5}"
+        f"  {'corpus':<10} {'kind':<9} {'flagged':>7} {'labelled':>8} {'right':>6} "
+        f"{'precision':>9} {'todo':>5}"
     )
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     corpora = list(corpora)
@@ -379,7 +381,8 @@ def stale(items: list[dict], labels: dict[str, dict], corpora: Iterable[str]) ->
     print("\nlabelled items no longer flagged (right ones gone: findings lost; wrong ones gone: fixed):")
     for corpus, kind in sorted({(k[0], k[1]) for k in c}):
         print(
-            f"  {corpus:<10} {kind:<9} right gone {c[(corpus, kind, True)]:>4}   wrong gone {c[(corpus, kind, False)]:>4}"
+            f"  {corpus:<10} {kind:<9} right gone {c[(corpus, kind, True)]:>4}   "
+            f"wrong gone {c[(corpus, kind, False)]:>4}"
         )
 
 
@@ -529,8 +532,9 @@ def main() -> None:
                 items.append(it)
         n_art = sum(d["story"]["article_count"] for d in ds)
         print(
-            f"{corpus}: {n_art} articles, {len(ds)} stories ({sum(1 for d in ds if d['story']['article_count'] > 1)} "
-            f"with 2+ articles); {len(seen)} items ({n_dup} duplicates dropped); "
+            f"{corpus}: {n_art} articles, {len(ds)} stories "
+            f"({sum(1 for d in ds if d['story']['article_count'] > 1)} with 2+ articles); "
+            f"{len(seen)} items ({n_dup} duplicates dropped); "
             f"prepare {t_prep:.1f}s (analysed now {secs['analysed']}), dossiers {t_dos:.1f}s"
         )
 
@@ -550,7 +554,8 @@ def main() -> None:
         )
         print(f"\n{len(todo)} unlabelled items written to {args.unlabelled}")
     print(
-        f"\nall items: {args.dump}; labels: {args.labels} ({len(labels)}); total {time.perf_counter() - t_all:.1f}s"
+        f"\nall items: {args.dump}; labels: {args.labels} ({len(labels)}); "
+        f"total {time.perf_counter() - t_all:.1f}s"
     )
 
 

@@ -118,7 +118,8 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"n={r['n']}: added {r['added']}, rejected {r['rejected']}, stored {r['stored']}, "
-            f"{r['seconds']:.1f} s, {r['rate']:.0f} articles/s wall, {r['cpu_rate']:.0f} articles per CPU second, "
+            f"{r['seconds']:.1f} s, {r['rate']:.0f} articles/s wall, "
+            f"{r['cpu_rate']:.0f} articles per CPU second, "
             f"peak RSS {r['peak_rss_mb']:.0f} MB "
             f"(after imports, before ingest: {r['rss_before_mb']:.0f} MB)"
         )

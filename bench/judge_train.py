@@ -1,4 +1,4 @@
-"""Train the alignment judgement (storydesk/reconcile/judge_weights.json) and print its cross-validated figures.
+"""Train the alignment judgement (storydesk/reconcile/judge_weights.json); print its cross-validated figures.
 
     .venv/bin/python bench/judge_train.py            # cross-validate, print figures, write the weights
     .venv/bin/python bench/judge_train.py --no-write # figures only

@@ -1,4 +1,4 @@
-"""Benchmark/probe of issue 13 (hardening): run `.venv/bin/python bench/probe.py` (`--quick`, `--only FAMILY`).
+"""Benchmark/probe of issue 13 (hardening): `.venv/bin/python bench/probe.py` (`--quick`, `--only FAMILY`).
 
 Reruns the whole probe of issue 13 against the installed CLI, through subprocesses, in temp folders:
 
@@ -319,7 +319,8 @@ EVENTS = [
         ],
         "facts": [
             [
-                "Floodwater cut power to about {n} homes in {city} on {day}, the regional grid operator said.",
+                "Floodwater cut power to about {n} homes in {city} on {day}, "
+                "the regional grid operator said.",
                 "About {n} households in {city} lost electricity on {day} after the river broke its banks.",
             ],
             [
@@ -432,7 +433,8 @@ EVENTS = [
         "titles": ["Rail freight derails outside {city}", "Derailment blocks main line near {city}"],
         "facts": [
             [
-                "{m} wagons of a freight train left the tracks outside {city} on {day}, the rail operator said.",
+                "{m} wagons of a freight train left the tracks outside {city} on {day}, "
+                "the rail operator said.",
                 "The rail operator said {m} freight wagons derailed outside {city} on {day}.",
             ],
             [
@@ -479,7 +481,8 @@ EVENTS = [
         "titles": ["Paintings stolen from {city} museum", "Thieves take {m} works from {city} gallery"],
         "facts": [
             [
-                "Thieves stole {m} paintings from the municipal museum in {city} overnight on {day}, police said.",
+                "Thieves stole {m} paintings from the municipal museum in {city} overnight on {day}, "
+                "police said.",
                 "Police said {m} paintings were taken from the {city} municipal museum overnight on {day}.",
             ],
             [
@@ -558,7 +561,8 @@ EVENTS = [
         "titles": ["Drought brings water limits to {city}", "{city} restricts water use as reservoirs fall"],
         "facts": [
             [
-                "Authorities in {city} limited household water use on {day} as reservoirs fell to {pct} percent.",
+                "Authorities in {city} limited household water use on {day} "
+                "as reservoirs fell to {pct} percent.",
                 "With reservoirs at {pct} percent, {city} imposed household water limits on {day}.",
             ],
             [
@@ -1060,7 +1064,10 @@ LAUGHS = (
     + "]>\n"
 )
 XXE = '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-XXE_NET = '<!DOCTYPE rss SYSTEM "http://10.255.255.1/probe.dtd" [<!ENTITY % p SYSTEM "http://10.255.255.1/p.dtd"> %p;]>\n'
+XXE_NET = (
+    '<!DOCTYPE rss SYSTEM "http://10.255.255.1/probe.dtd" '
+    '[<!ENTITY % p SYSTEM "http://10.255.255.1/p.dtd"> %p;]>\n'
+)
 
 
 def feed_with(prolog: str, body: Callable[[Article], str]) -> Callable[[list[Article]], str]:
@@ -2243,7 +2250,8 @@ def kill_at(args: list[str], delay: float, log: Path) -> tuple[bool, dict[int, i
 
 
 def probe_kills(ctx: Ctx, fam: Family) -> None:
-    """Analyze kills on ~150 articles (re-run = clean index.json); ingest kills on 1,500 (re-run = clean store)."""
+    """Analyze kills on ~150 articles (re-run = clean index.json); ingest kills on 1,500 (re-run = clean
+    store)."""
     rnd = random.Random(ctx.seed + 3)
     base = ctx.root / "kills"
     in_dir, big_dir = base / "in", base / "in-ingest"
@@ -2374,7 +2382,8 @@ def probe_concurrency(ctx: Ctx, fam: Family) -> None:
         if len(rows) > len(arts):
             problems.append(f"{len(rows)} rows for {len(arts)} articles (stored more than once)")
         fam.case(
-            f"two ingests of {'the same folder' if r % 2 == 0 else 'two halves'} on a new database (#{r + 1})",
+            f"two ingests of {'the same folder' if r % 2 == 0 else 'two halves'} "
+            f"on a new database (#{r + 1})",
             problems,
         )
         db2 = base / f"d{r}.db"

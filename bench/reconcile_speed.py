@@ -1,6 +1,7 @@
 """Dossier build time per story, this checkout beside another one, on the same analysed database.
 
-    .venv/bin/python bench/reconcile_speed.py --db /tmp/storydesk-bench-cache/ecb-claims-dev.db --code /tmp/base
+    .venv/bin/python bench/reconcile_speed.py --db /tmp/storydesk-bench-cache/ecb-claims-dev.db \\
+        --code /tmp/base
 
 ``--code`` is another checkout of storydesk (e.g. ``git worktree add /tmp/base <commit>``). Both run in
 turn, in fresh processes, on a copy of the database, building every story's dossier from scratch

@@ -207,7 +207,8 @@ def features(articles: list[Article]) -> tuple[list[summary.Candidate], np.ndarr
 
 
 def fit(stories) -> None:
-    """Least squares, within each story, of the features to a sentence's ROUGE-1/2 precision vs the reference."""
+    """Least squares, within each story, of the features to a sentence's ROUGE-1/2 precision vs the
+    reference."""
     from rouge_score import rouge_scorer
     from sklearn.linear_model import LinearRegression
 
@@ -259,7 +260,8 @@ def main() -> None:
         )
         h = rouge(preds, with_headline)
         print(
-            f"{name:10s} (reference with headline) ROUGE-1 {h[0]:.2f}  ROUGE-2 {h[1]:.2f}  ROUGE-L {h[2]:.2f}",
+            f"{name:10s} (reference with headline) "
+            f"ROUGE-1 {h[0]:.2f}  ROUGE-2 {h[1]:.2f}  ROUGE-L {h[2]:.2f}",
             flush=True,
         )
 

@@ -67,8 +67,8 @@ AGENCY_TAIL_RE = re.compile(r"\b(?:images|photos?|pictures|press|agency|wire|pho
 # the capitals, the slash and the name are the credit's shape, the agency list only its evidence.
 _GENERIC = frozenset("the media press images photo file wire agence associated novosti".split())
 _CAPS_AGENCIES = sorted(
-    {a.upper() for a in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", a)}
-    - {g.upper() for g in _GENERIC},
+    {agency.upper() for agency in AGENCIES if re.fullmatch(r"[a-z]{2,}(?:-[a-z]+)?", agency)}
+    - {word.upper() for word in _GENERIC},
     key=len,
     reverse=True,
 )
@@ -81,7 +81,8 @@ AGENCY_CREDIT_RE = re.compile(
 
 # ---- analysis: slash credits ending a line, anywhere in a text ------------------------------------
 
-# Photo and agency credits: "Jane Doe/POOL/AFP via Getty Images", "REUTERS/Jane Doe", "Jane Doe/AP" at a line end.
+# Photo and agency credits at a line end: "Jane Doe/POOL/AFP via Getty Images", "REUTERS/Jane Doe",
+# "Jane Doe/AP".
 CREDIT_LINE_RE = re.compile(
     rf"(?:(?<=[.\s])|^)((?:{_CAP}[ \t]){{0,3}}{_CAP}(?:/[A-Za-z][\w'’.\-]*(?:[ \t]{_CAP}){{0,3}})+"
     rf"(?:[ \t]+via[ \t]+(?:{_CAP}[ \t]?){{1,3}})?)[ \t]*$",

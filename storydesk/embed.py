@@ -78,28 +78,28 @@ def encode(texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
         return np.zeros((0, DIM), dtype=np.float32)
     cache = _ACTIVE_CACHE
     if cache is not None:
-        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        todo = list(dict.fromkeys(text for text in texts if text not in cache))
         if todo:
             cache.update(zip(todo, _encode_all(todo, batch_size), strict=True))
-        return np.stack([cache[t] for t in texts])
+        return np.stack([cache[text] for text in texts])
     return _encode_all(texts, batch_size)
 
 
 def _encode_all(texts: Sequence[str], batch_size: int) -> np.ndarray:
-    tok, sess, inputs = _model()
+    tokenizer, session, inputs = _model()
     # Sorting by length keeps padding small; the result is put back in input order.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for b in range(0, len(order), batch_size):
-        idx = order[b : b + batch_size]
-        out[idx] = _encode_batch(tok, sess, inputs, [texts[i] or " " for i in idx])
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        out[idx] = _encode_batch(tokenizer, session, inputs, [texts[index] or " " for index in idx])
     return out
 
 
 def _encode_batch(tok, sess, inputs: set[str], texts: list[str]) -> np.ndarray:
     enc = tok.encode_batch(texts)
-    ids = np.array([e.ids for e in enc], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+    ids = np.array([encoding.ids for encoding in enc], dtype=np.int64)
+    mask = np.array([encoding.attention_mask for encoding in enc], dtype=np.int64)
     feed = {"input_ids": ids, "attention_mask": mask}
     if "token_type_ids" in inputs:
         feed["token_type_ids"] = np.zeros_like(ids)
@@ -107,7 +107,7 @@ def _encode_batch(tok, sess, inputs: set[str], texts: list[str]) -> np.ndarray:
     if hidden.ndim == 2:  # the graph already pooled
         pooled = hidden
     else:
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)

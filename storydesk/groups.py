@@ -13,9 +13,9 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T", bound=Hashable)
 
 
-def _itself(x: Any) -> Any:
+def _itself(member: Any) -> Any:
     """The default ordering key: a member orders by itself."""
-    return x
+    return member
 
 
 class UnionFind(Generic[T]):
@@ -25,24 +25,24 @@ class UnionFind(Generic[T]):
         self.parent: dict[T, T] = {}
         self.key: Callable[[T], Any] = key if key is not None else _itself
 
-    def find(self, x: T) -> T:
-        """The root of the set holding ``x`` (a new member is a set of its own)."""
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
+    def find(self, member: T) -> T:
+        """The root of the set holding ``member`` (a new member is a set of its own)."""
+        self.parent.setdefault(member, member)
+        while self.parent[member] != member:
+            self.parent[member] = self.parent[self.parent[member]]
+            member = self.parent[member]
+        return member
 
-    def union(self, a: T, b: T) -> None:
-        """Join the sets of ``a`` and ``b``; the lesser root becomes the root of both."""
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            root = min(ra, rb, key=self.key)
-            self.parent[rb if root == ra else ra] = root
+    def union(self, first: T, second: T) -> None:
+        """Join the sets of ``first`` and ``second``; the lesser root becomes the root of both."""
+        first_root, second_root = self.find(first), self.find(second)
+        if first_root != second_root:
+            root = min(first_root, second_root, key=self.key)
+            self.parent[second_root if root == first_root else first_root] = root
 
     def groups(self, members: Iterable[T]) -> list[list[T]]:
         """The sets holding ``members``, each as its sorted members, in the order of their roots."""
         by_root: dict[T, list[T]] = {}
-        for m in dict.fromkeys(members):
-            by_root.setdefault(self.find(m), []).append(m)
-        return [sorted(by_root[r], key=self.key) for r in sorted(by_root, key=self.key)]
+        for member in dict.fromkeys(members):
+            by_root.setdefault(self.find(member), []).append(member)
+        return [sorted(by_root[root], key=self.key) for root in sorted(by_root, key=self.key)]

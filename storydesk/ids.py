@@ -44,4 +44,4 @@ def article_id_hash(text: str | bytes, n: int = 12) -> str:
 
 def short_hash(*parts: object, n: int = 10) -> str:
     """The first ``n`` hex digits of the sha1 of the parts, as text joined by U+001F: a stable short id."""
-    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:n]
+    return hashlib.sha1("\x1f".join(str(part) for part in parts).encode("utf-8")).hexdigest()[:n]

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from types import UnionType
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
-T = TypeVar("T")
+Model = TypeVar("Model")
 
 
 @dataclass
@@ -355,7 +355,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def from_json(cls: type[T], data: dict[str, Any]) -> T:
+def from_json(cls: type[Model], data: dict[str, Any]) -> Model:
     """The dataclass ``cls`` from what ``to_json`` wrote (keys it does not know are an error)."""
     hints = get_type_hints(cls)
     unknown = set(data) - {item.name for item in fields(cast(Any, cls))}

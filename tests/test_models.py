@@ -38,7 +38,7 @@ def _pairs(cls: type, node: dict[str, Any], schema: dict[str, Any]) -> list[tupl
     out = [(cls, node)]
     hints = get_type_hints(cls)
     for item in fields(cls):
-        inner = [t for t in (hints[item.name], *get_args(hints[item.name])) if is_dataclass(t)]
+        inner = [hint for hint in (hints[item.name], *get_args(hints[item.name])) if is_dataclass(hint)]
         if inner and item.name in node.get("properties", {}):
             child = _resolve(node["properties"][item.name], schema)
             out += _pairs(inner[0], child, schema)  # type: ignore[arg-type]
@@ -49,7 +49,7 @@ SCHEMA_DOC = _schema()
 PAIRS = _pairs(Dossier, SCHEMA_DOC, SCHEMA_DOC)
 
 
-@pytest.mark.parametrize("cls,node", PAIRS, ids=[f"{c.__name__}" for c, _ in PAIRS])
+@pytest.mark.parametrize("cls,node", PAIRS, ids=[f"{cls.__name__}" for cls, _ in PAIRS])
 def test_each_dataclass_holds_what_the_schema_names(cls: type, node: dict[str, Any]) -> None:
     names = {item.name for item in fields(cls)}
     schema_names = set(node.get("properties", {}))
@@ -76,8 +76,8 @@ def test_the_fixture_reads_back_and_writes_the_same_json() -> None:
 @pytest.mark.parametrize(
     "edit,field",
     [
-        (lambda d: d["claims"][0].update(stance="assert"), "stance"),
-        (lambda d: d["story"].update(words=3), "words"),
+        (lambda dossier: dossier["claims"][0].update(stance="assert"), "stance"),
+        (lambda dossier: dossier["story"].update(words=3), "words"),
     ],
 )
 def test_unknown_fields_are_refused_by_name(edit, field: str) -> None:

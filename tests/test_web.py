@@ -1,4 +1,5 @@
-"""The local web app: real server on a loopback port, real SQLite, pages fetched over HTTP (and by Chromium)."""
+"""The local web app: real server on a loopback port, real SQLite, pages fetched over HTTP (and by
+Chromium)."""
 
 from __future__ import annotations
 
@@ -62,9 +63,9 @@ def _dossier(store: Store, story_id: str) -> Dossier:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> str:
     db = tmp_path_factory.mktemp("web") / "web.db"
-    with Store(db) as s:
-        s.upsert_articles(ARTICLES)
-        s.save_stories([STORY])
+    with Store(db) as store:
+        store.upsert_articles(ARTICLES)
+        store.save_stories([STORY])
     server = make_server(db, "127.0.0.1", 0, dossier_fn=_dossier)
     start_in_thread(server)
     host, port = server.server_address[:2]
@@ -75,8 +76,8 @@ def base_url(tmp_path_factory) -> str:
 
 def get(url: str, timeout: float = 30) -> tuple[int, str, str]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.headers["Content-Type"], r.read().decode("utf-8")
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode("utf-8")
     except urllib.error.HTTPError as e:
         return e.code, e.headers["Content-Type"], e.read().decode("utf-8")
 
@@ -134,17 +135,17 @@ def test_pages(
     code, content_type, body = get(base_url + path)
     assert code == status
     assert content_type.startswith(ctype)
-    assert [m for m in must if m not in body] == []
-    assert [m for m in must_not if m in body] == []
+    assert [text for text in must if text not in body] == []
+    assert [text for text in must_not if text in body] == []
 
 
 def test_api_and_json_dossier(base_url: str) -> None:
     _, ctype, body = get(base_url + "/api/stories")
     assert ctype.startswith("application/json")
     stories = json.loads(body)
-    assert [(s["id"], s["article_count"], s["source_count"], s["dossier"]) for s in stories] == [
-        ("s-talks", 2, 2, "/stories/s-talks.json")
-    ]
+    assert [
+        (story["id"], story["article_count"], story["source_count"], story["dossier"]) for story in stories
+    ] == [("s-talks", 2, 2, "/stories/s-talks.json")]
     doc = json.loads(get(base_url + stories[0]["dossier"])[2])
     assert doc["schema"] == "storydesk.dossier/1" and doc["story"]["id"] == "s-talks"
 
@@ -244,14 +245,14 @@ def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) 
     start_in_thread(server)
     host, port = server.server_address[:2]
     try:
-        biggest = max(stories, key=lambda s: len(s.article_ids))
+        biggest = max(stories, key=lambda story: len(story.article_ids))
         code, _, body = get(
             f"http://{host}:{port}/stories/{biggest.id}", timeout=300
         )  # first build loads models
         assert code == 200
         assert html.escape(biggest.title) in body
         doc = json.loads(get(f"http://{host}:{port}/stories/{biggest.id}.json", timeout=300)[2])
-        assert doc["summary"] and all(s["articles"] for s in doc["summary"])
+        assert doc["summary"] and all(item["articles"] for item in doc["summary"])
     finally:
         server.shutdown()
         server.server_close()
@@ -259,9 +260,9 @@ def test_real_pipeline_dossier_through_the_api(tmp_path: Path, seeds_dir: Path) 
 
 def test_a_failing_dossier_is_a_500_page_not_a_dead_server(tmp_path: Path) -> None:
     db = tmp_path / "w.db"
-    with Store(db) as s:
-        s.upsert_articles(ARTICLES)
-        s.save_stories([STORY])
+    with Store(db) as store:
+        store.upsert_articles(ARTICLES)
+        store.save_stories([STORY])
 
     def broken(store: Store, story_id: str) -> dict:
         raise RuntimeError("reconcile exploded")
@@ -284,7 +285,7 @@ def test_a_failing_dossier_is_a_500_page_not_a_dead_server(tmp_path: Path) -> No
 
 def fingerprint(db: Path) -> tuple[str, list[str]]:
     """The database file's hash and every file beside it (a -wal, -shm or -journal would show)."""
-    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(p.name for p in db.parent.iterdir())
+    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(entry.name for entry in db.parent.iterdir())
 
 
 ROUTES = [
@@ -317,8 +318,12 @@ def request(
         if host is not None:
             conn.putheader("Host", hostport if host == "default" else host)
         conn.endheaders()
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        response = conn.getresponse()
+        return (
+            response.status,
+            {name.lower(): value for name, value in response.getheaders()},
+            response.read(),
+        )
     finally:
         conn.close()
 
@@ -327,9 +332,9 @@ def request(
 def served(tmp_path: Path):
     """A server with the real dossier builder over a store with no dossier stored; yields (url, db)."""
     db = tmp_path / "serve.db"
-    with Store(db) as s:
-        s.upsert_articles(ARTICLES)
-        s.save_stories([STORY])
+    with Store(db) as store:
+        store.upsert_articles(ARTICLES)
+        store.save_stories([STORY])
     server = make_server(db, "127.0.0.1", 0)
     start_in_thread(server)
     host, port = server.server_address[:2]
@@ -342,7 +347,7 @@ def served(tmp_path: Path):
 def test_serve_leaves_the_database_byte_identical(served, stored: str) -> None:
     base, db = served
     if stored == "stale":
-        with Store(db) as s, s.writing() as conn:  # a dossier an older version wrote
+        with Store(db) as store, store.writing() as conn:  # a dossier an older version wrote
             conn.execute(
                 "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?)",
                 (
@@ -357,8 +362,8 @@ def test_serve_leaves_the_database_byte_identical(served, stored: str) -> None:
             status, _, body = request(base, method, path)
             assert status in (200, 404), (method, path, body[:300])
     assert fingerprint(db) == before
-    with Store(db, readonly=True) as s:
-        kept = s.conn.execute("SELECT json FROM dossiers WHERE story_id = 's-talks'").fetchone()
+    with Store(db, readonly=True) as store:
+        kept = store.conn.execute("SELECT json FROM dossiers WHERE story_id = 's-talks'").fetchone()
     assert (
         (kept is None) if stored == "none" else (json.loads(kept[0]).get("stale") is True)
     )  # in memory only
@@ -372,8 +377,8 @@ def test_serve_leaves_the_database_byte_identical(served, stored: str) -> None:
 def test_head_has_the_headers_of_get_and_no_body(base_url: str, path: str) -> None:
     got, head = request(base_url, "GET", path), request(base_url, "HEAD", path)
     assert head[0] == got[0] and head[2] == b""
-    assert {k: v for k, v in head[1].items() if k != "date"} == {
-        k: v for k, v in got[1].items() if k != "date"
+    assert {name: value for name, value in head[1].items() if name != "date"} == {
+        name: value for name, value in got[1].items() if name != "date"
     }
     assert int(head[1]["content-length"]) == len(got[2])
 
@@ -414,7 +419,7 @@ HOSTS = [  # (Host header sent, answered)
 ]
 
 
-@pytest.mark.parametrize("host,ok", HOSTS, ids=[repr(h) for h, _ in HOSTS])
+@pytest.mark.parametrize("host,ok", HOSTS, ids=[repr(host) for host, _ in HOSTS])
 def test_only_loopback_host_headers_are_answered(base_url: str, host: str | None, ok: bool) -> None:
     status, headers, body = request(base_url, "GET", "/api/stories", host)
     if ok:
@@ -443,15 +448,15 @@ def test_host_check_follows_the_bind_address(bind: str, header: str, ok: bool) -
     assert host_check(bind)(host_name(header)) is ok
 
 
-def _text(p: Path) -> None:
-    p.write_text("not a database\n")
+def _text(path: Path) -> None:
+    path.write_text("not a database\n")
 
 
-def _foreign(p: Path) -> None:
+def _foreign(path: Path) -> None:
     import sqlite3
 
-    with sqlite3.connect(p) as c:
-        c.execute("CREATE TABLE notes (body TEXT)")
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
 
 
 @pytest.mark.parametrize(
@@ -459,7 +464,7 @@ def _foreign(p: Path) -> None:
     [
         (_text, "not a SQLite database"),
         (_foreign, "not storydesk's"),
-        (lambda p: p.write_bytes(b""), "empty file"),
+        (lambda path: path.write_bytes(b""), "empty file"),
     ],
 )
 def test_serve_refuses_what_is_not_a_storydesk_database_before_listening(

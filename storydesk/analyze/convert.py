@@ -17,8 +17,8 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
     text = doc.text
     paras = paragraph_starts(text)
     sentences: list[Sentence] = []
-    for a, b in sentence_ranges(doc):
-        start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+    for first, stop in sentence_ranges(doc):
+        start, end = doc[first].idx, doc[stop - 1].idx + len(doc[stop - 1])
         sentences.append(
             Sentence(
                 article_id,
@@ -29,7 +29,7 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
                 paragraph=paragraph_of(paras, start),
             )
         )
-    starts = [s.start for s in sentences]
+    starts = [sentence.start for sentence in sentences]
 
     def sent_of(offset: int) -> int:
         return max(0, bisect.bisect_right(starts, offset) - 1)
@@ -37,83 +37,83 @@ def doc_to_analysis(doc: Doc, article_id: str) -> Analysis:
     mentions = [
         Mention(
             article_id,
-            e.start_char,
-            e.end_char,
-            e.text,
-            label=e.label_,
-            sentence=sent_of(e.start_char),
-            norm=fold_name(e.text),
+            ent.start_char,
+            ent.end_char,
+            ent.text,
+            label=ent.label_,
+            sentence=sent_of(ent.start_char),
+            norm=fold_name(ent.text),
         )
-        for e in doc.ents
-        if e.label_ in NAME_LABELS
+        for ent in doc.ents
+        if ent.label_ in NAME_LABELS
     ]
     roles = [
         Role(
             article_id,
-            r["start"],
-            r["end"],
-            text[r["start"] : r["end"]],
-            person=text[r["person_start"] : r["person_end"]],
-            person_start=r["person_start"],
-            person_end=r["person_end"],
+            role["start"],
+            role["end"],
+            text[role["start"] : role["end"]],
+            person=text[role["person_start"] : role["person_end"]],
+            person_start=role["person_start"],
+            person_end=role["person_end"],
         )
-        for r in doc._.roles or []
+        for role in doc._.roles or []
     ]
     quotes = [
         Quote(
             article_id,
-            q["start"],
-            q["end"],
-            text[q["start"] : q["end"]],
-            kind=q["kind"],
-            cue=q["cue"],
-            speaker=q["speaker"],
-            speaker_text=q["speaker_text"],
-            speaker_start=q["speaker_start"],
-            speaker_end=q["speaker_end"],
-            sentence=sent_of(q["start"]),
+            quote["start"],
+            quote["end"],
+            text[quote["start"] : quote["end"]],
+            kind=quote["kind"],
+            cue=quote["cue"],
+            speaker=quote["speaker"],
+            speaker_text=quote["speaker_text"],
+            speaker_start=quote["speaker_start"],
+            speaker_end=quote["speaker_end"],
+            sentence=sent_of(quote["start"]),
         )
-        for q in doc._.quotes or []
+        for quote in doc._.quotes or []
     ]
     quantities = [
         Quantity(
             article_id,
-            q["start"],
-            q["end"],
-            text[q["start"] : q["end"]],
-            value=q["value"],
-            unit=q["unit"],
-            noun=q["noun"],
-            approx=q["approx"],
-            ordinal=q["ordinal"],
-            sentence=sent_of(q["start"]),
+            quantity["start"],
+            quantity["end"],
+            text[quantity["start"] : quantity["end"]],
+            value=quantity["value"],
+            unit=quantity["unit"],
+            noun=quantity["noun"],
+            approx=quantity["approx"],
+            ordinal=quantity["ordinal"],
+            sentence=sent_of(quantity["start"]),
         )
-        for q in doc._.quantities or []
+        for quantity in doc._.quantities or []
     ]
     statements = [
         Statement(
             article_id,
-            s["start"],
-            s["end"],
-            text[s["start"] : s["end"]],
-            sentence=sent_of(s["start"]),
-            stance=s["stance"],
-            holder=s["holder"],
-            cue=s["cue"],
+            statement["start"],
+            statement["end"],
+            text[statement["start"] : statement["end"]],
+            sentence=sent_of(statement["start"]),
+            stance=statement["stance"],
+            holder=statement["holder"],
+            cue=statement["cue"],
         )
-        for s in doc._.statements or []
+        for statement in doc._.statements or []
     ]
     dates = [
         DateRef(
             article_id,
-            d["start"],
-            d["end"],
-            text[d["start"] : d["end"]],
-            resolved=d["resolved"],
-            granularity=d["granularity"],
-            sentence=sent_of(d["start"]),
+            date["start"],
+            date["end"],
+            text[date["start"] : date["end"]],
+            resolved=date["resolved"],
+            granularity=date["granularity"],
+            sentence=sent_of(date["start"]),
         )
-        for d in doc._.dates or []
+        for date in doc._.dates or []
     ]
     return Analysis(
         article_id,

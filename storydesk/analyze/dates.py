@@ -69,28 +69,48 @@ def resolve_date(text: str, published: str | None, future: bool = False) -> tupl
         return None, None
     if base is None and not _YEAR.search(clean):
         return None, None  # a relative date without a publication date would be a guess
-    wk = _WEEKDAY_ONLY.match(clean)
-    if wk and base is not None:
-        # dateparser sends a weekday equal to the base's weekday a week back; news means that same day
-        which, day = (wk.group(1) or "").lower(), WEEKDAYS.index(wk.group(2).lower())
-        delta = (base.weekday() - day) % 7
-        if which in ("", "this") and not future:
-            return (base - dt.timedelta(days=delta)).date().isoformat(), "day"
-        if which == "last":
-            return (base - dt.timedelta(days=delta or 7)).date().isoformat(), "day"
-        if which == "next":
-            return (base + dt.timedelta(days=(day - base.weekday()) % 7 or 7)).date().isoformat(), "day"
-        if future:  # "will meet on Tuesday" in a Tuesday paper is that day
-            return (base + dt.timedelta(days=(day - base.weekday()) % 7)).date().isoformat(), "day"
+    weekday = _WEEKDAY_ONLY.match(clean)
+    if weekday and base is not None:
+        day = _weekday_date(weekday, base, future)
+        if day is not None:
+            return day, "day"
     data = _parser(base, "future" if future else "past").get_date_data(clean)
     if data is None or data.date_obj is None:
         return None, None
-    when, period = data.date_obj, data.period or "day"
+    when = data.date_obj
     if base is not None and abs(when.year - base.year) > 200:
         return None, None
+    return _at_granularity(when, _period(data.period, clean), clean)
+
+
+def _weekday_date(weekday: re.Match[str], base: dt.datetime, future: bool) -> str | None:
+    """The day a bare weekday ("Tuesday", "last Tuesday") names, or None to leave it to dateparser.
+
+    dateparser sends a weekday equal to the base's weekday a week back; news means that same day.
+    """
+    which, day = (weekday.group(1) or "").lower(), WEEKDAYS.index(weekday.group(2).lower())
+    delta = (base.weekday() - day) % 7
+    if which in ("", "this") and not future:
+        return (base - dt.timedelta(days=delta)).date().isoformat()
+    if which == "last":
+        return (base - dt.timedelta(days=delta or 7)).date().isoformat()
+    if which == "next":
+        return (base + dt.timedelta(days=(day - base.weekday()) % 7 or 7)).date().isoformat()
+    if future:  # "will meet on Tuesday" in a Tuesday paper is that day
+        return (base + dt.timedelta(days=(day - base.weekday()) % 7)).date().isoformat()
+    return None
+
+
+def _period(parsed: str | None, clean: str) -> str:
+    """The granularity of a parsed date: dateparser's, but "two years ago" is as precise as its unit."""
     ago = _AGO.search(clean)
-    if ago:  # "two years ago" is as precise as its unit
-        period = {"year": "year", "month": "month"}.get(ago.group(1).lower(), "day")
+    if ago:
+        return {"year": "year", "month": "month"}.get(ago.group(1).lower(), "day")
+    return parsed or "day"
+
+
+def _at_granularity(when: dt.datetime, period: str, clean: str) -> tuple[str, str]:
+    """(resolved, granularity) of a parsed date written to its period; a week is its Monday."""
     if period == "year":
         return f"{when.year:04d}", "year"
     if period == "month":
@@ -105,18 +125,18 @@ def resolve_date(text: str, published: str | None, future: bool = False) -> tupl
 
 def _is_future(ent: Span) -> bool:
     """Whether the date is what the article looks forward to: "will meet on Tuesday", "next week"."""
-    if {t.lower_ for t in ent} & {"next", "coming", "upcoming"}:
+    if {token.lower_ for token in ent} & {"next", "coming", "upcoming"}:
         return True
     verb = ent.root.head
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
     if ent.root.head.lower_ in ("before", "by", "until", "till") and verb.tag_ != "VBD":
         return True  # a deadline not yet past: "has demanded a deal before June"
-    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE for c in verb.children):
+    if any(child.dep_ in ("aux", "auxpass") and child.lower_ in _FUTURE for child in verb.children):
         return True  # future or modal: "will meet", "should have power again by Sunday"
     if verb.tag_ in ("VBZ", "VBP") and verb.dep_ != "ROOT" or verb.lower_ == "going":
         return True  # present tense inside a clause: "before the dry season begins in June"
-    if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+    if any(child.dep_ == "aux" and child.lower_ == "to" for child in verb.children):
         # an infinitive governed by a verb of planning looks ahead: "is expected to join on Thursday"
         head = verb.head
         return head.lemma_.lower() in _AHEAD_LEMMAS or head.lower_ in ("due", "set", "going")
@@ -134,7 +154,7 @@ def _names_an_event(ent: Span) -> bool:
     """
     head = ent.root.head
     modifies = ent.root.dep_ in ("nmod", "compound", "nummod", "amod") and head.pos_ in ("NOUN", "PROPN")
-    day_of_month = any(t.like_num for t in ent)  # a weekday before "night" is a time, not a name
+    day_of_month = any(token.like_num for token in ent)  # a weekday before "night" is a time, not a name
     return (
         modifies
         and day_of_month
@@ -153,7 +173,7 @@ def find_dates(doc: Doc) -> Doc:
     for ent in doc.ents:
         if ent.label_ != "DATE" or in_spans(credits, ent.start_char, ent.end_char) or _duration(ent):
             continue
-        if any(t.lower_ == "old" for t in ent):
+        if any(token.lower_ == "old" for token in ent):
             continue  # an age ("4-year-old")
         resolved, gran = resolve_date(ent.text, doc._.published, _is_future(ent))
         if _names_an_event(ent):

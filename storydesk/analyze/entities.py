@@ -6,13 +6,14 @@ import re
 from collections import Counter, defaultdict
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from ..credits import CREDIT_LINE_RE
 from ..text import CAPITALISED as _CAP
 from ..text import fold_name
 from .lexicon import HONORIFICS, ORG_WORDS, SPEECH_LEMMAS, TITLE_WORDS
+from .sentences import trimmed
 
 NAME_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
@@ -27,9 +28,11 @@ _SHORT_LINE = re.compile(r"^[ \t]*(?:[A-Z][\w'’.&\-]*[ \t]?){1,3}[ \t]*$", re.
 _POSSESSIVE = re.compile(r"[’']s?$")
 # Datelines opening a paragraph: "CITY --", "CITY, Country —", "CITY (Agency) -", "City (AP) —".
 _DATELINE = re.compile(
-    r"^[ \t]*(?:[A-Z][A-Z.'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
+    r"^[ \t]*(?:[A-Z][A-Z.'’\-]+(?:[ \t]+[A-Z][A-Z.'’\-]+){0,3}"
+    r"(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
     r"(?:[ \t]*\([A-Z][\w .&]{0,30}\))?[ \t]*(?:--|—|–|-)"
-    r"|[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,3}(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
+    r"|[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,3}"
+    r"(?:,[ \t]*[A-Z][\w.'’\-]*(?:[ \t]+[A-Z][\w.'’\-]*){0,2})?"
     r"[ \t]*\([A-Z][\w .&]{0,30}\)[ \t]*(?:--|—|–|-))(?=[ \t])",
     re.M,
 )
@@ -59,20 +62,20 @@ def mark_credits(doc: Doc) -> Doc:
     Later components ignore entities, quotes and statements inside these spans.
     """
     spans = []
-    for rx in (CREDIT_LINE_RE, _BYLINE, _CONTRIB):
-        spans += [[m.start(), m.end()] for m in rx.finditer(doc.text)]
-    for m in _SHORT_LINE.finditer(doc.text):
+    for pattern in (CREDIT_LINE_RE, _BYLINE, _CONTRIB):
+        spans += [[match.start(), match.end()] for match in pattern.finditer(doc.text)]
+    for match in _SHORT_LINE.finditer(doc.text):
         # A line of at most three capitalised words alone ("Reuters", "Tags") is furniture, not prose.
-        if m.group().strip() and not any(ch in m.group() for ch in ".!?:"):
-            spans.append([m.start(), m.end()])
+        if match.group().strip() and not any(ch in match.group() for ch in ".!?:"):
+            spans.append([match.start(), match.end()])
     # A dateline names where the story was filed, not who or what it is about.
-    spans += [[m.start(), m.end()] for m in _DATELINE.finditer(doc.text)]
+    spans += [[match.start(), match.end()] for match in _DATELINE.finditer(doc.text)]
     doc._.credits = sorted(spans)
     return doc
 
 
 def in_spans(spans: list[list[int]], start: int, end: int) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
+    return any(span_start <= start and end <= span_end for span_start, span_end in spans)
 
 
 def _trim(ent: Span) -> Span | None:
@@ -97,7 +100,7 @@ def _trim(ent: Span) -> Span | None:
 
 def _title_first(head) -> bool:
     """Whether a noun phrase is a title: its head or its first word after a determiner is a title word."""
-    first = next((t for t in head.subtree if t.pos_ != "DET"), head)
+    first = next((token for token in head.subtree if token.pos_ != "DET"), head)
     return head.lemma_.lower() in TITLE_WORDS or first.lower_ in TITLE_WORDS
 
 
@@ -110,7 +113,7 @@ def _person_votes(ent: Span) -> int:
         votes += 2
     root = ent.root
     if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in SPEECH_LEMMAS and len(ent) >= 2:
-        if not any(t.lower_ in ORG_WORDS for t in ent) and ent.label_ not in ("GPE", "NORP"):
+        if not any(token.lower_ in ORG_WORDS for token in ent) and ent.label_ not in ("GPE", "NORP"):
             votes += 1
     for child in root.children:  # "Name, the secretary of ..."
         if child.dep_ == "appos" and child.i > root.i and _title_first(child):
@@ -130,7 +133,7 @@ def _place_votes(ent: Span) -> int:
     root = ent.root
     if root.dep_ == "compound" and root.head.lemma_.lower() in FACILITY_NOUNS:
         votes += 2  # "the X pumping station", "X airport"
-    if len(ent) == 1 and any(c.ent_type_ in ("GPE", "LOC") for c in root.conjuncts):
+    if len(ent) == 1 and any(conjunct.ent_type_ in ("GPE", "LOC") for conjunct in root.conjuncts):
         votes += 1  # listed with places: "Crimea, Donbas and X"
     before = doc[ent.start - 1] if ent.start > 0 else None
     if (
@@ -173,39 +176,39 @@ def _common_noun_start(ent: Span) -> bool:
 def _extend_given_names(doc: Doc, ents: list[Span]) -> list[Span]:
     """A capitalised word the parse joins to a person's name ("Ivan" in "by Ivan Smith") is part of it."""
     # the model sometimes tags the given name alone as a one-word organisation; it joins the person too
-    ent_at = {i: e for e in ents for i in range(e.start, e.end)}
+    ent_at = {i: ent for ent in ents for i in range(ent.start, ent.end)}
     absorbed: set[int] = set()
     out = []
-    for e in ents:
-        start = e.start
-        while e.label_ == "PERSON" and start > 0:
-            t = doc[start - 1]
-            other = ent_at.get(t.i)
+    for ent in ents:
+        start = ent.start
+        while ent.label_ == "PERSON" and start > 0:
+            before = doc[start - 1]
+            other = ent_at.get(before.i)
             if other is not None and not (
                 len(other) == 1 and other.label_ in ("ORG", "PRODUCT", "WORK_OF_ART")
             ):
                 break
             if not (
-                t.pos_ == "PROPN"
-                and t.is_title
-                and t.dep_ == "compound"
-                and e.start <= t.head.i < e.end
-                and t.lower_ not in TITLE_WORDS
-                and t.lower_ not in HONORIFICS
-                and t.lower_ not in ORG_WORDS
+                before.pos_ == "PROPN"
+                and before.is_title
+                and before.dep_ == "compound"
+                and ent.start <= before.head.i < ent.end
+                and before.lower_ not in TITLE_WORDS
+                and before.lower_ not in HONORIFICS
+                and before.lower_ not in ORG_WORDS
             ):
                 break
             if other is not None:
                 absorbed.add(other.start)
             start -= 1
-        out.append(Span(doc, start, e.end, label=e.label_) if start != e.start else e)
-    return [e for e in out if not (len(e) == 1 and e.start in absorbed and e.label_ != "PERSON")]
+        out.append(Span(doc, start, ent.end, label=ent.label_) if start != ent.start else ent)
+    return [ent for ent in out if not (len(ent) == 1 and ent.start in absorbed and ent.label_ != "PERSON")]
 
 
 def _unlabelled_titled_names(doc: Doc, ents: list[Span], credits: list[list[int]]) -> list[Span]:
     """Runs of capitalised proper nouns the model left unlabelled but the article presents as a person:
     a title word right before them, or an appositive title after ("Jane Roe, secretary of ...")."""
-    taken = {i for e in ents for i in range(e.start, e.end)}
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
     out = []
     i = 0
     while i < len(doc):
@@ -220,7 +223,7 @@ def _unlabelled_titled_names(doc: Doc, ents: list[Span], credits: list[list[int]
         if (
             len(span) >= 2
             and not in_spans(credits, span.start_char, span.end_char)
-            and not any(t.lower_ in TITLE_WORDS or t.lower_ in ORG_WORDS for t in span)
+            and not any(token.lower_ in TITLE_WORDS or token.lower_ in ORG_WORDS for token in span)
         ):
             before = doc[i - 1] if i > 0 else None
             titled = before is not None and before.lower_ in TITLE_WORDS
@@ -241,95 +244,144 @@ def fix_entities(doc: Doc) -> Doc:
     majority and context cues, and labels later bare surnames of a named person as PERSON.
     """
     credits = doc._.credits or []
+    ents = _extend_given_names(doc, _cleaned_entities(doc, credits))
+    ents += _unlabelled_titled_names(doc, ents, credits)
+    label_of = _name_labels(doc, ents)
+    # Surnames of multi-word persons: a later bare "Surname" is the same person.
+    surnames = {
+        key.split()[-1]: key for key, label in label_of.items() if label == "PERSON" and len(key.split()) >= 2
+    }
+    for key in list(label_of):
+        if len(key.split()) == 1 and key in surnames:
+            label_of[key] = "PERSON"
+    out = [_relabelled(doc, ent, label_of) for ent in ents]
+    out += _missed_persons(doc, out, label_of, surnames, credits)
+    doc.ents = filter_spans(out)
+    return doc
+
+
+def _cleaned_entities(doc: Doc, credits: list[list[int]]) -> list[Span]:
+    """The model's entities, each ``_cleaned``, without those inside credit lines."""
     ents: list[Span] = []
     for ent in doc.ents:
-        start, end = ent.start, ent.end
-        while start < end and doc[start].is_space:
-            start += 1
-        while end > start and doc[end - 1].is_space:
-            end -= 1
-        if start == end:
-            continue
-        ent = Span(doc, start, end, label=ent.label_)
-        if ent.label_ in NAME_LABELS:
-            trimmed = _trim(ent)
-            if trimmed is None:
-                continue
-            ent = trimmed
-        if ent.label_ in NAME_LABELS and _common_noun_start(ent):
-            continue
-        if not in_spans(credits, ent.start_char, ent.end_char):
-            ents.append(ent)
-    ents = _extend_given_names(doc, ents)
-    ents += _unlabelled_titled_names(doc, ents, credits)
-    named = [e for e in ents if e.label_ in NAME_LABELS]
-    votes: dict[str, Counter] = defaultdict(Counter)
-    place: Counter = Counter()
-    person_cued: set[str] = set()
-    event: set[str] = set()
-    org_like: set[str] = set()
-    for e in named:
-        key = fold_name(e.text)
-        votes[key][e.label_] += 1
-        span = Span(doc, e.start, e.end, label=e.label_)
+        cleaned = _cleaned(doc, ent)
+        if cleaned is not None and not in_spans(credits, cleaned.start_char, cleaned.end_char):
+            ents.append(cleaned)
+    return ents
+
+
+def _cleaned(doc: Doc, ent: Span) -> Span | None:
+    """An entity without edge spaces, and a name without a leading determiner or trailing possessive;
+    None for a name that is a capitalised common noun opening a sentence."""
+    start, end = trimmed(doc, ent.start, ent.end)
+    if start == end:
+        return None
+    span = Span(doc, start, end, label=ent.label_)
+    if ent.label_ not in NAME_LABELS:
+        return span
+    cut = _trim(span)
+    return None if cut is None or _common_noun_start(cut) else cut
+
+
+class _NameCues:
+    """What the article says about each name (by its folded form): the labels the model gave it and the
+    context cues around its mentions."""
+
+    def __init__(self) -> None:
+        self.votes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.place: Counter[str] = Counter()
+        self.person_cued: set[str] = set()
+        self.event: set[str] = set()
+        self.org_like: set[str] = set()
+
+    def add(self, doc: Doc, ent: Span) -> None:
+        key = fold_name(ent.text)
+        self.votes[key][ent.label_] += 1
+        span = Span(doc, ent.start, ent.end, label=ent.label_)
         cue = _person_votes(span)
         if cue:
-            votes[key]["PERSON"] += cue
-            person_cued.add(key)
-        if e.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC"):
-            place[key] += _place_votes(span)
-        if doc[e.start].lower_ in EVENT_HEADS and len(e) >= 2:
-            event.add(key)
-        if e.label_ == "ORG" and ((e.start > 0 and doc[e.start - 1].lower_ == "the") or e.text.isupper()):
-            org_like.add(key)
-    label_of = {k: c.most_common(1)[0][0] for k, c in votes.items()}
-    for k, lab in label_of.items():
+            self.votes[key]["PERSON"] += cue
+            self.person_cued.add(key)
+        if ent.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC"):
+            self.place[key] += _place_votes(span)
+        if doc[ent.start].lower_ in EVENT_HEADS and len(ent) >= 2:
+            self.event.add(key)
+        if ent.label_ == "ORG" and (
+            (ent.start > 0 and doc[ent.start - 1].lower_ == "the") or ent.text.isupper()
+        ):
+            self.org_like.add(key)
+
+    def label(self, key: str) -> str:
+        """The name's label: the majority vote, unless the cues make it an event or a place."""
+        majority = self.votes[key].most_common(1)[0][0]
         # place cues without any person cue make a name a place; an organisation only when written like a
         # place name (no "the", not an acronym, no organisation word)
-        if k in event:
-            label_of[k] = "EVENT"
-        elif place[k] and lab == "PERSON" and k not in person_cued:
-            label_of[k] = "LOC" if votes[k]["LOC"] else "GPE"
-        elif place[k] and lab == "ORG" and k not in org_like and not set(k.split()) & ORG_WORDS:
-            label_of[k] = "LOC" if votes[k]["LOC"] else "GPE"
-    # Surnames of multi-word persons: a later bare "Surname" is the same person.
-    surnames = {k.split()[-1]: k for k, lab in label_of.items() if lab == "PERSON" and len(k.split()) >= 2}
-    for k in list(label_of):
-        if len(k.split()) == 1 and k in surnames:
-            label_of[k] = "PERSON"
-    out = []
-    for e in ents:
-        if e.label_ in NAME_LABELS:
-            start, label = e.start, label_of[fold_name(e.text)]
-            # a title the model took into a person's name ("Taoiseach Jane Roe") is a role, not the name
-            while (
-                label == "PERSON"
-                and e.end - start > 2
-                and (doc[start].lower_ in TITLE_WORDS or doc[start].lower_ in HONORIFICS)
-            ):
-                start += 1
-            e = Span(doc, start, e.end, label=label)
-        out.append(e)
-    # Names the model missed in one place but found in another: label the unlabelled occurrences too.
-    taken = {i for e in out for i in range(e.start, e.end)}
-    known = {k: lab for k, lab in label_of.items() if lab == "PERSON"}
-    for k in surnames:
-        known.setdefault(k, "PERSON")
+        if key in self.event:
+            return "EVENT"
+        if self.place[key] and majority == "PERSON" and key not in self.person_cued:
+            return "LOC" if self.votes[key]["LOC"] else "GPE"
+        if (
+            self.place[key]
+            and majority == "ORG"
+            and key not in self.org_like
+            and not set(key.split()) & ORG_WORDS
+        ):
+            return "LOC" if self.votes[key]["LOC"] else "GPE"
+        return majority
+
+
+def _name_labels(doc: Doc, ents: list[Span]) -> dict[str, str]:
+    """One label for each name (folded), in the order of the names' first mentions."""
+    cues = _NameCues()
+    for ent in ents:
+        if ent.label_ in NAME_LABELS:
+            cues.add(doc, ent)
+    return {key: cues.label(key) for key in cues.votes}
+
+
+def _relabelled(doc: Doc, ent: Span, label_of: dict[str, str]) -> Span:
+    """A name with its name's one label; other entities as they are."""
+    if ent.label_ not in NAME_LABELS:
+        return ent
+    start, label = ent.start, label_of[fold_name(ent.text)]
+    # a title the model took into a person's name ("Taoiseach Jane Roe") is a role, not the name
+    while (
+        label == "PERSON"
+        and ent.end - start > 2
+        and (doc[start].lower_ in TITLE_WORDS or doc[start].lower_ in HONORIFICS)
+    ):
+        start += 1
+    return Span(doc, start, ent.end, label=label)
+
+
+def _missed_persons(
+    doc: Doc, ents: list[Span], label_of: dict[str, str], surnames: dict[str, str], credits: list[list[int]]
+) -> list[Span]:
+    """Names the model missed in one place but found in another: the unlabelled occurrences, labelled."""
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    known = {key: label for key, label in label_of.items() if label == "PERSON"}
+    for key in surnames:
+        known.setdefault(key, "PERSON")
+    found = []
     for tok in doc:
         if tok.i in taken or not tok.is_title or tok.pos_ in ("DET", "PRON", "ADP", "CCONJ"):
             continue
         key = fold_name(tok.text)
         if key in known and not in_spans(credits, tok.idx, tok.idx + len(tok)):
-            # extend to a preceding given name that is part of the same name ("Jane" + "Smith")
-            start = tok.i
-            while (
-                start > 0
-                and start - 1 not in taken
-                and doc[start - 1].pos_ == "PROPN"
-                and fold_name(doc[start - 1 : tok.i + 1].text) in known
-            ):
-                start -= 1
-            out.append(Span(doc, start, tok.i + 1, label=known[key]))
+            start = _name_start(doc, tok, taken, known)
+            found.append(Span(doc, start, tok.i + 1, label=known[key]))
             taken.update(range(start, tok.i + 1))
-    doc.ents = filter_spans(out)
-    return doc
+    return found
+
+
+def _name_start(doc: Doc, tok: Token, taken: set[int], known: dict[str, str]) -> int:
+    """Where a known name ending at ``tok`` starts: with a given name before it ("Jane" + "Smith")."""
+    start = tok.i
+    while (
+        start > 0
+        and start - 1 not in taken
+        and doc[start - 1].pos_ == "PROPN"
+        and fold_name(doc[start - 1 : tok.i + 1].text) in known
+    ):
+        start -= 1
+    return start

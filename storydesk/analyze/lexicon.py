@@ -160,8 +160,8 @@ TIME_UNITS = frozenset(
 )
 # Nouns that can be the source in "according to X".
 SOURCE_NOUNS = frozenset(
-    """source official report statement data figure figures estimate media agency analyst expert mapping survey
-    poll witness resident document people person ministry government police spokesman spokeswoman
+    """source official report statement data figure figures estimate media agency analyst expert mapping
+    survey poll witness resident document people person ministry government police spokesman spokeswoman
     spokesperson investigator researcher study record records filing filings count tally monitor group
     organization organisation observer journalist reporter newspaper outlet website site account aide
     friend relative family campaign office department committee authority authorities article story news

@@ -54,7 +54,7 @@ def join_parts(article_id: str, parts: list[tuple[int, Analysis]]) -> Analysis:
 
 def _moved(item: object, offset: int, sentences_before: int, paragraphs_before: int) -> object:
     """``item`` with its offsets into a part moved to offsets into the whole text."""
-    names = {f.name for f in fields(item)}  # type: ignore[arg-type]
+    names = {field.name for field in fields(item)}  # type: ignore[arg-type]
     changes = {
         name: getattr(item, name) + offset
         for name in _OFFSET_FIELDS

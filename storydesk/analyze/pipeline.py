@@ -77,9 +77,10 @@ def make_doc(nlp: Language, article: Article, start: int = 0, end: int | None = 
 def run(
     articles: Iterable[Article], n_process: int = 1, batch_size: int = BATCH_SIZE
 ) -> Iterator[tuple[Article, list[tuple[int, Doc]]]]:
-    """(article, [(part start, analysed Doc)]) in input order; ``n_process`` > 1 runs spaCy in that many processes.
+    """(article, [(part start, analysed Doc)]) in input order.
 
-    An article has one part unless its text is longer than ``parts.PART_CHARS``.
+    ``n_process`` > 1 runs spaCy in that many processes. An article has one part unless its text is longer
+    than ``parts.PART_CHARS``.
     """
     nlp = get_nlp()
     waiting: dict[int, tuple[Article, int]] = {}

@@ -45,9 +45,9 @@ class _Cache:
     def __init__(self, doc: Doc) -> None:
         self.text = doc.text
         self.ents = list(doc.ents)
-        self.persons = [(e, _norm_tokens(e.text)) for e in self.ents if e.label_ == "PERSON"]
-        self.ent_of = {i: e for e in self.ents for i in range(e.start, e.end)}
-        self.starts = [t.idx for t in doc]
+        self.persons = [(ent, _norm_tokens(ent.text)) for ent in self.ents if ent.label_ == "PERSON"]
+        self.ent_of = {i: ent for ent in self.ents for i in range(ent.start, ent.end)}
+        self.starts = [token.idx for token in doc]
 
 
 def _cache(doc: Doc) -> _Cache:
@@ -86,25 +86,25 @@ def find_marked(text: str) -> list[tuple[int, int, int, int]]:
     pos = 0
     for line in text.split("\n"):
         open_at, open_len, single = None, 0, False
-        for m in _MARKS.finditer(line):
-            i, j, mk = m.start(), m.end(), m.group()
-            prev = line[i - 1] if i > 0 else " "
-            nxt = line[j] if j < len(line) else " "
+        for match in _MARKS.finditer(line):
+            at, stop, mark = match.start(), match.end(), match.group()
+            prev = line[at - 1] if at > 0 else " "
+            nxt = line[stop] if stop < len(line) else " "
             can_open = (prev in _OPEN_BEFORE or prev.isspace()) and not nxt.isspace()
             can_close = not prev.isspace() and not nxt.isalnum()
-            is_single = mk in SINGLE
+            is_single = mark in SINGLE
             if open_at is None:
-                if (mk in OPENERS or (mk not in SINGLE)) and can_open:
-                    open_at, open_len, single = i, j - i, is_single
+                if (mark in OPENERS or (mark not in SINGLE)) and can_open:
+                    open_at, open_len, single = at, stop - at, is_single
             elif is_single == single:
-                if mk not in OPENERS and can_close:
-                    out.append((pos + open_at, open_len, pos + i, j - i))
+                if mark not in OPENERS and can_close:
+                    out.append((pos + open_at, open_len, pos + at, stop - at))
                     open_at = None
-                elif mk in OPENERS and can_open and not single:
+                elif mark in OPENERS and can_open and not single:
                     out.append(
-                        (pos + open_at, open_len, pos + i, 0)
+                        (pos + open_at, open_len, pos + at, 0)
                     )  # an opener before a close: cut the first
-                    open_at, open_len = i, j - i
+                    open_at, open_len = at, stop - at
         if open_at is not None and not single and len(line) - open_at > 2:
             out.append((pos + open_at, open_len, pos + len(line.rstrip()), 0))
         pos += len(line) + 1
@@ -115,7 +115,7 @@ def _title_like(content: str) -> bool:
     words = re.findall(r"[\w’'-]+", content)
     return (
         0 < len(words) <= 6
-        and all(w[0].isupper() or w.lower() in _SMALL for w in words)
+        and all(word[0].isupper() or word.lower() in _SMALL for word in words)
         and content[-1] not in ".!?"
     )
 
@@ -133,13 +133,14 @@ _DOUBLES = '“”„«»"'
 _EXTEND_MAX = 80
 
 
-def _opens(text: str, i: int) -> bool:
-    """Whether the double mark at ``i`` opens a quotation, by where it stands (wire copy mixes mark styles)."""
-    if text[i] in "“„«":
-        return i == 0 or not text[i - 1].isalnum() and text[i - 1] not in ".,;:!?"
-    if text[i] in "”»":
+def _opens(text: str, pos: int) -> bool:
+    """Whether the double mark at ``pos`` opens a quotation, by where it stands (wire copy mixes mark
+    styles)."""
+    if text[pos] in "“„«":
+        return pos == 0 or not text[pos - 1].isalnum() and text[pos - 1] not in ".,;:!?"
+    if text[pos] in "”»":
         return False
-    return i == 0 or text[i - 1].isspace() or text[i - 1] in "([{—–-/"
+    return pos == 0 or text[pos - 1].isspace() or text[pos - 1] in "([{—–-/"
 
 
 def _unbalanced(content: str) -> int | None:
@@ -196,19 +197,24 @@ _CLAUSE_LINKS = frozenset({"conj", "advcl", "xcomp", "ccomp", "acomp", "relcl"})
 
 def _agent(verb: Token) -> Token | None:
     """The "by" phrase of a passive verb: "was described as “...” by the minister" -> minister."""
-    for c in verb.children:
-        if c.dep_ == "agent":
-            for p in c.children:
-                if p.dep_ == "pobj":
-                    return p
-    if not any(c.dep_ == "auxpass" for c in verb.children):
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    return obj
+    if not any(child.dep_ == "auxpass" for child in verb.children):
         return None
     # the parse may hang the "by" phrase on the quoted words ("was called “a mess” by the minister")
-    for t in verb.subtree:
-        if t.i > verb.i and t.lower_ == "by" and t.dep_ == "prep" and t.head.pos_ in ("ADJ", "NOUN"):
-            for p in t.children:
-                if p.dep_ == "pobj" and (p.ent_type_ in ("PERSON", "ORG") or p.lower_ in TITLE_WORDS):
-                    return p
+    for token in verb.subtree:
+        if (
+            token.i > verb.i
+            and token.lower_ == "by"
+            and token.dep_ == "prep"
+            and token.head.pos_ in ("ADJ", "NOUN")
+        ):
+            for obj in token.children:
+                if obj.dep_ == "pobj" and (obj.ent_type_ in ("PERSON", "ORG") or obj.lower_ in TITLE_WORDS):
+                    return obj
     return None
 
 
@@ -231,9 +237,13 @@ def _subject(verb: Token) -> Token | None:
         return agent
     # the subject nearest the verb: a dateline ("CITY -- ") can be parsed as a second subject
     credits = verb.doc._.credits or []
-    subjects = [c for c in verb.children if c.dep_ in _SUBJ and not in_spans(credits, c.idx, c.idx + len(c))]
+    subjects = [
+        child
+        for child in verb.children
+        if child.dep_ in _SUBJ and not in_spans(credits, child.idx, child.idx + len(child))
+    ]
     if subjects:
-        return min(subjects, key=lambda c: abs(verb.i - c.i))
+        return min(subjects, key=lambda child: abs(verb.i - child.i))
     if verb.dep_ in ("conj", "advcl") and verb.tag_ != "VBN" and _is_cue(verb) and not _is_cue(verb.head):
         outer = _enclosing_cue(verb.head)
         if outer is not None:
@@ -255,11 +265,13 @@ def _np_bounds(tok: Token) -> tuple[int, int]:
     if tok.ent_iob_ in ("B", "I"):
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
-    for c in tok.rights:  # "the top official at the talks", not a clause after a comma
-        if c.dep_ == "prep" and not any(t.text == "," or t.is_space for t in doc[tok.i : c.right_edge.i + 1]):
-            end = max(end, c.right_edge.i + 1)
-    for c in _conjuncts(tok):  # "Ostrel and Varn": every speaker of a joint statement
-        end = max(end, c.i + 1)
+    for right in tok.rights:  # "the top official at the talks", not a clause after a comma
+        if right.dep_ == "prep" and not any(
+            token.text == "," or token.is_space for token in doc[tok.i : right.right_edge.i + 1]
+        ):
+            end = max(end, right.right_edge.i + 1)
+    for conjunct in _conjuncts(tok):  # "Ostrel and Varn": every speaker of a joint statement
+        end = max(end, conjunct.i + 1)
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
     return start, end
@@ -273,23 +285,23 @@ def _conjuncts(tok: Token) -> list[Token]:
     ("the former minister and senator said")."""
     doc = tok.doc
     out: list[Token] = []
-    for c in sorted(tok.conjuncts, key=lambda t: t.i):
-        if c.i < tok.i:
+    for conjunct in sorted(tok.conjuncts, key=lambda token: token.i):
+        if conjunct.i < tok.i:
             continue
-        if c.pos_ not in ("PROPN", "NOUN", "PRON"):
+        if conjunct.pos_ not in ("PROPN", "NOUN", "PRON"):
             break
-        if c.pos_ == "NOUN" and not c.ent_type_:
-            before = doc[c.left_edge.i - 1] if c.left_edge.i > 0 else None
+        if conjunct.pos_ == "NOUN" and not conjunct.ent_type_:
+            before = doc[conjunct.left_edge.i - 1] if conjunct.left_edge.i > 0 else None
             if before is None or before.lower_ not in ("and", "or", "&"):
                 break
-            if tok.pos_ == "NOUN" and not any(d.dep_ in ("det", "poss") for d in c.children):
+            if tok.pos_ == "NOUN" and not any(child.dep_ in ("det", "poss") for child in conjunct.children):
                 break
-        out.append(c)
+        out.append(conjunct)
     return out
 
 
-def _ent_at(doc: Doc, i: int) -> Span | None:
-    return _cache(doc).ent_of.get(i)
+def _ent_at(doc: Doc, index: int) -> Span | None:
+    return _cache(doc).ent_of.get(index)
 
 
 def _nearest_person(doc: Doc, before_char: int, skip: list[list[int]]) -> Span | None:
@@ -312,9 +324,9 @@ def _possessive(ent: Span) -> bool:
 
 def _appositive_person(doc: Doc, subj: Token) -> Span | None:
     """The name in apposition to a title subject: "X's foreign minister, Jane Roe, said" -> Jane Roe."""
-    for c in subj.children:
-        if c.dep_ == "appos" and c.i > subj.i:
-            ent = _ent_at(doc, c.i)
+    for child in subj.children:
+        if child.dep_ == "appos" and child.i > subj.i:
+            ent = _ent_at(doc, child.i)
             if ent is not None and ent.label_ == "PERSON":
                 return ent
     return None
@@ -357,12 +369,15 @@ def _known_person(doc: Doc, tok: Token) -> str | None:
 
 
 def _role_holder(doc: Doc, word: str, before_char: int) -> str | None:
-    """The person whose role (as written earlier) contains ``word`` ("the president" -> "French President X")."""
+    """The person whose role, as written earlier, contains ``word``.
+
+    "the president" -> "French President X".
+    """
     best = None
     text = _cache(doc).text
-    for r in doc._.roles or []:
-        if r["start"] < before_char and word in text[r["start"] : r["end"]].lower().split():
-            best = text[r["person_start"] : r["person_end"]]
+    for role in doc._.roles or []:
+        if role["start"] < before_char and word in text[role["start"] : role["end"]].lower().split():
+            best = text[role["person_start"] : role["person_end"]]
     return best
 
 
@@ -392,12 +407,12 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
         # a name joined to the head ("spokesman John Roe"), not one it owns ("X's spokeswoman"), one after it
         # ("a lawyer for X") or a title word's modifier ("the “X” show")
         ents = [
-            e
-            for e, _ in _cache(doc).persons
-            if start <= e.start
-            and e.end <= subj.i + 1
-            and not _possessive(e)
-            and e.root.dep_ in ("compound", "appos")
+            candidate
+            for candidate, _ in _cache(doc).persons
+            if start <= candidate.start
+            and candidate.end <= subj.i + 1
+            and not _possessive(candidate)
+            and candidate.root.dep_ in ("compound", "appos")
         ]
         ent = ents[-1] if ents else None
     if _conjuncts(subj):
@@ -426,7 +441,11 @@ def resolve(doc: Doc, subj: Token, skip: list[list[int]]) -> tuple[str | None, i
             return found.name, s_char, e_char
         person = _nearest_person(doc, s_char, skip)
         return (full_name(doc, person.text) if person is not None else None), s_char, e_char
-    if low in TITLE_WORDS and subj.pos_ == "NOUN" and any(t.lower_ == "the" for t in doc[start : subj.i]):
+    if (
+        low in TITLE_WORDS
+        and subj.pos_ == "NOUN"
+        and any(token.lower_ == "the" for token in doc[start : subj.i])
+    ):
         holder = _role_holder(doc, low, s_char)
         if holder is None and low in (
             "president",
@@ -451,11 +470,11 @@ def _according(tok: Token) -> Token | None:
     """The source of "according to X" when ``tok`` is "according"."""
     if tok.lower_ != "according":
         return None
-    for c in tok.children:
-        if c.lower_ == "to":
-            for p in c.children:
-                if p.dep_ == "pobj":
-                    return p
+    for child in tok.children:
+        if child.lower_ == "to":
+            for obj in child.children:
+                if obj.dep_ == "pobj":
+                    return obj
     nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
     if nxt is not None and nxt.lower_ == "to" and nxt.i + 1 < len(tok.doc):
         return _first_noun(tok.doc, nxt.i + 1)
@@ -472,10 +491,10 @@ def _is_source(tok: Token) -> bool:
     )
 
 
-def _first_noun(doc: Doc, i: int) -> Token | None:
-    for t in doc[i : min(len(doc), i + 8)]:
-        if t.pos_ in ("PROPN", "NOUN", "PRON"):
-            j = t.i
+def _first_noun(doc: Doc, start: int) -> Token | None:
+    for token in doc[start : min(len(doc), start + 8)]:
+        if token.pos_ in ("PROPN", "NOUN", "PRON"):
+            j = token.i
             while j + 1 < len(doc) and doc[j + 1].pos_ in ("PROPN", "NOUN") and doc[j + 1].head.i != j:
                 j += 1
             return doc[j]
@@ -492,87 +511,99 @@ def _speaker_record(doc: Doc, cue: Token, subj: Token | None, skip: list[list[in
         "speaker_end": None,
     }
     if subj is not None:
-        name, s, e = resolve(doc, subj, skip)
-        rec.update(speaker=name, speaker_text=_cache(doc).text[s:e], speaker_start=s, speaker_end=e)
+        name, start, end = resolve(doc, subj, skip)
+        rec.update(
+            speaker=name, speaker_text=_cache(doc).text[start:end], speaker_start=start, speaker_end=end
+        )
     return rec
 
 
 def _inverted_subject(verb: Token, tokens: list[Token]) -> Token | None:
     """The speaker after the verb in "..., said Smith" (the parse may not call it nsubj)."""
-    after = [t for t in tokens if t.i > verb.i]
-    for t in after[:6]:
-        if t.pos_ in ("PROPN", "NOUN", "PRON") and t.dep_ not in ("pobj", "npadvmod"):
-            while t.i + 1 < len(t.doc) and t.doc[t.i + 1].pos_ == "PROPN" and t.doc[t.i + 1] in after:
-                t = t.doc[t.i + 1]
-            return t
-        if t.pos_ in ("ADP", "VERB", "PUNCT"):
+    after = [token for token in tokens if token.i > verb.i]
+    for token in after[:6]:
+        if token.pos_ in ("PROPN", "NOUN", "PRON") and token.dep_ not in ("pobj", "npadvmod"):
+            while (
+                token.i + 1 < len(token.doc)
+                and token.doc[token.i + 1].pos_ == "PROPN"
+                and token.doc[token.i + 1] in after
+            ):
+                token = token.doc[token.i + 1]
+            return token
+        if token.pos_ in ("ADP", "VERB", "PUNCT"):
             break
     return None
 
 
 def _frame_cue(doc: Doc, tokens: list[Token], last: bool) -> tuple[Token, Token | None] | None:
-    inside = {t.i for t in tokens}
+    inside = {token.i for token in tokens}
     cands = []
-    for t in tokens:
-        naming = t.pos_ == "VERB" and t.lemma_.lower() in NAMING_LEMMAS
+    for token in tokens:
+        naming = token.pos_ == "VERB" and token.lemma_.lower() in NAMING_LEMMAS
         if (
             naming
-            and t.lemma_.lower() == "continue"
-            and any(c.dep_ in ("dobj", "xcomp", "ccomp", "prep") for c in t.children)
+            and token.lemma_.lower() == "continue"
+            and any(child.dep_ in ("dobj", "xcomp", "ccomp", "prep") for child in token.children)
         ):
             naming = False  # "he continued," frames a quote; "officials continue their push" does not
-        if _is_cue(t) or naming:
-            subj = _subject(t)
-            if subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == t.i:
+        if _is_cue(token) or naming:
+            subj = _subject(token)
+            if subj is not None and subj.dep_ == "nsubjpass" and subj.head.i == token.i:
                 subj = None  # "the talks were described as “...”": what is talked about, not who talks
-            agent = _agent(t)
+            agent = _agent(token)
             if agent is not None:
                 subj = agent  # "was called “a mess” by the minister": the "by" phrase may follow the quote
             elif subj is None or subj.i not in inside:
-                subj = _inverted_subject(t, tokens) or (
+                subj = _inverted_subject(token, tokens) or (
                     subj if subj is not None and subj.i in inside else None
                 )
-            cands.append((t, subj))
-        elif t.lower_ == "according":
-            src = _according(t)
+            cands.append((token, subj))
+        elif token.lower_ == "according":
+            src = _according(token)
             if src is not None:
-                cands.append((t, src))
-    cands = [c for c in cands if c[1] is not None] or cands
+                cands.append((token, src))
+    cands = [cand for cand in cands if cand[1] is not None] or cands
     if not cands:
         return None
     return cands[-1] if last else cands[0]
 
 
 def _colon_source(doc: Doc, lead: list[Token], spans: list[list[int]]) -> dict | None:
-    """ "Philip Bump: “...”", "in an interview on Tuesday: “...”": the subject of the lead, else its first name."""
-    lead = [t for t in lead if not t.is_space]
-    for t in lead:
-        if t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX"):
-            subj = _subject(t)
+    """The speaker of a quotation after a colon: the subject of the lead, else the first name in it.
+
+    "Philip Bump: “...”", "in an interview on Tuesday: “...”".
+    """
+    lead = [token for token in lead if not token.is_space]
+    for token in lead:
+        if token.dep_ == "ROOT" and token.pos_ in ("VERB", "AUX"):
+            subj = _subject(token)
             if subj is not None:
-                rec = _speaker_record(doc, t, subj, spans)
-                rec["cue"] = t.text
+                rec = _speaker_record(doc, token, subj, spans)
+                rec["cue"] = token.text
                 return rec
-    for t in lead:
-        if t.pos_ in ("PROPN", "NOUN") and t.dep_ not in ("pobj", "compound", "amod", "npadvmod"):
+    for token in lead:
+        if token.pos_ in ("PROPN", "NOUN") and token.dep_ not in ("pobj", "compound", "amod", "npadvmod"):
             colon = lead[-1]
-            rec = _speaker_record(doc, colon, t, spans)
+            rec = _speaker_record(doc, colon, token, spans)
             return rec
     return None
 
 
-def _sent_tokens(doc: Doc, a: int, b: int, quotes: list[list[int]]) -> list[Token]:
+def _sent_tokens(doc: Doc, start: int, end: int, quotes: list[list[int]]) -> list[Token]:
     """Tokens between two char offsets that are not inside any quotation."""
     starts = _cache(doc).starts
-    lo, hi = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
-    return [t for t in doc[lo:hi] if not in_spans(quotes, t.idx, t.idx + len(t))]
+    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    return [token for token in doc[lo:hi] if not in_spans(quotes, token.idx, token.idx + len(token))]
+
+
+_SPEAKER_KEYS = ("cue", "cue_start", "speaker", "speaker_text", "speaker_start", "speaker_end")
 
 
 def _direct(doc: Doc) -> list[dict]:
     text = _cache(doc).text
     credits = doc._.credits or []
     marked = find_marked(text)
-    spans = [[o, c + cl] for o, _, c, cl in marked]
+    spans = [[open_at, close_at + close_len] for open_at, _, close_at, close_len in marked]
     out: list[dict] = []
     prev: dict | None = None
     for open_at, open_len, close_at, close_len in marked:
@@ -583,156 +614,211 @@ def _direct(doc: Doc) -> list[dict]:
         last = doc.char_span(max(close_at - 1, open_at), max(close_at, open_at + 1), alignment_mode="expand")
         if first is None or last is None:
             continue
-        s_sent, e_sent = first.sent, last.sent
-        after = _sent_tokens(doc, close_at + close_len, e_sent.end_char, spans)
-        nxt_open = [o for o, _, _, _ in marked if o > close_at]
-        if nxt_open:
-            after = [t for t in after if t.idx < nxt_open[0]]
-        before = _sent_tokens(doc, s_sent.start_char, open_at, spans)
-        lead = text[s_sent.start_char : open_at].rstrip()
-        n_words = len(text[start:end].split())
+        sent = first.sent
+        next_open = next((other for other, _, _, _ in marked if other > close_at), None)
+        after = _tokens_after(doc, close_at + close_len, last.sent, next_open, spans)
+        before = _sent_tokens(doc, sent.start_char, open_at, spans)
+        lead = text[sent.start_char : open_at].rstrip()
         embedded = bool(lead) and (lead[-1].isalnum() or lead[-1] in "’'") and not lead.endswith(":")
-        # a quoted phrase inside a clause is governed by the verb before it; a full quote by the cue after it
-        first_before = lead.endswith(":") or (embedded and n_words <= PARTIAL_MAX_WORDS)
-        frames = [(before, True), (after, False)] if first_before else [(after, False), (before, True)]
-        rec = None
-        for toks, use_last in frames:
-            found = _frame_cue(doc, toks, use_last)
-            if found:
-                rec = _speaker_record(doc, found[0], found[1], spans)
-                break
-        kind = "partial" if embedded and n_words <= PARTIAL_MAX_WORDS else "direct"
-        if rec is None and lead.endswith(":"):
-            rec = _colon_source(doc, before, spans)
-        if rec is None and not lead and s_sent.start > 0:
-            # "X said:" ending the paragraph before a quoted paragraph
-            before_sent = doc[s_sent.start - 1].sent
-            if before_sent.text.rstrip().endswith(":"):
-                found = _frame_cue(
-                    doc, _sent_tokens(doc, before_sent.start_char, before_sent.end_char, spans), True
-                )
-                if found:
-                    rec = _speaker_record(doc, found[0], found[1], spans)
+        short = embedded and len(text[start:end].split()) <= PARTIAL_MAX_WORDS
+        rec = _framing_speaker(doc, before, after, lead, short, sent, spans)
+        kind = "partial" if short else "direct"
         if kind == "partial" and _title_like(text[start:end]):
             rec = None  # the name of a show, book or slogan ("on CNN's “State of the Union”"), not speech
-        if rec is None and kind == "direct" and (prev is None or lead):
-            kind = "partial"  # no cue and no quotation before it: a title or scare quotes, not speech
-        if rec is None and prev is not None and kind == "direct" and not lead:
-            # a quotation continuing the previous one (next paragraph or after "he said.") keeps its speaker
-            gap = text[prev["end"] : open_at]
-            if gap.count("\n") <= 2 and len(gap) < 200:
-                rec = {
-                    k: prev[k]
-                    for k in ("cue", "cue_start", "speaker", "speaker_text", "speaker_start", "speaker_end")
-                }
-        rec = rec or {
-            "cue": None,
-            "cue_start": None,
-            "speaker": None,
-            "speaker_text": None,
-            "speaker_start": None,
-            "speaker_end": None,
-        }
-        q = {"start": start, "end": end, "kind": kind, **rec}
-        out.append(q)
+        if rec is None and kind == "direct":
+            if prev is None or lead:
+                kind = "partial"  # no cue and no quotation before it: a title or scare quotes, not speech
+            else:
+                rec = _continued(text, prev, open_at)
+        quote = {"start": start, "end": end, "kind": kind, **(rec or dict.fromkeys(_SPEAKER_KEYS))}
+        out.append(quote)
         if kind == "direct":
-            prev = q
+            prev = quote
     return out
+
+
+def _tokens_after(
+    doc: Doc, close_end: int, sent: Span, next_open: int | None, quotes: list[list[int]]
+) -> list[Token]:
+    """The tokens after a quotation's close to the end of its sentence, up to the next quotation."""
+    tokens = _sent_tokens(doc, close_end, sent.end_char, quotes)
+    if next_open is not None:
+        tokens = [token for token in tokens if token.idx < next_open]
+    return tokens
+
+
+def _framing_speaker(
+    doc: Doc,
+    before: list[Token],
+    after: list[Token],
+    lead: str,
+    short: bool,
+    sent: Span,
+    spans: list[list[int]],
+) -> dict | None:
+    """The speaker record of the cue that frames a quotation, from the words of its sentence around it,
+    the source of a lead ending in a colon, or "X said:" ending the paragraph before; None without one."""
+    # a quoted phrase inside a clause is governed by the verb before it; a full quote by the cue after it
+    first_before = lead.endswith(":") or short
+    frames = [(before, True), (after, False)] if first_before else [(after, False), (before, True)]
+    for tokens, use_last in frames:
+        found = _frame_cue(doc, tokens, use_last)
+        if found:
+            return _speaker_record(doc, found[0], found[1], spans)
+    if lead.endswith(":"):
+        return _colon_source(doc, before, spans)
+    if not lead and sent.start > 0:
+        return _said_before(doc, doc[sent.start - 1].sent, spans)
+    return None
+
+
+def _said_before(doc: Doc, before: Span, spans: list[list[int]]) -> dict | None:
+    """The speaker of "X said:" ending the paragraph before a quoted paragraph."""
+    if not before.text.rstrip().endswith(":"):
+        return None
+    found = _frame_cue(doc, _sent_tokens(doc, before.start_char, before.end_char, spans), True)
+    return _speaker_record(doc, found[0], found[1], spans) if found else None
+
+
+def _continued(text: str, prev: dict, open_at: int) -> dict | None:
+    """The speaker of the previous direct quote, for a quotation opening its sentence soon after it (the
+    next paragraph, or after "he said."): it continues that quote."""
+    gap = text[prev["end"] : open_at]
+    if gap.count("\n") <= 2 and len(gap) < 200:
+        return {key: prev[key] for key in _SPEAKER_KEYS}
+    return None
 
 
 # ---- indirect speech -----------------------------------------------------------------------------
 
 
 def _content_of(verb: Token) -> tuple[int, int] | None:
-    for c in verb.children:
-        if c.dep_ == "ccomp":
-            return c.left_edge.i, c.right_edge.i + 1
-    for c in verb.children:
-        if c.dep_ == "xcomp" and c.i > verb.i and any(a.lower_ == "to" for a in c.lefts):
-            return c.left_edge.i, c.right_edge.i + 1
+    for child in verb.children:
+        if child.dep_ == "ccomp":
+            return child.left_edge.i, child.right_edge.i + 1
+    for child in verb.children:
+        if child.dep_ == "xcomp" and child.i > verb.i and any(left.lower_ == "to" for left in child.lefts):
+            return child.left_edge.i, child.right_edge.i + 1
     lemma = verb.lemma_.lower()
-    for c in verb.children:
+    for child in verb.children:
         # "predicted big wins", "accused the mayor of lying", "questioned whether ...": a noun phrase or
         # an "of"/"whether" complement carries the content of some speech verbs
-        if c.dep_ == "dobj" and lemma in NP_CONTENT_LEMMAS and c.right_edge.i - c.left_edge.i >= 1:
-            return c.left_edge.i, c.right_edge.i + 1
         if (
-            c.dep_ == "prep"
-            and c.lower_ in ("of", "about", "on")
+            child.dep_ == "dobj"
+            and lemma in NP_CONTENT_LEMMAS
+            and child.right_edge.i - child.left_edge.i >= 1
+        ):
+            return child.left_edge.i, child.right_edge.i + 1
+        if (
+            child.dep_ == "prep"
+            and child.lower_ in ("of", "about", "on")
             and lemma in ("accuse", "warn", "complain", "boast")
         ):
-            return c.i, c.right_edge.i + 1
+            return child.i, child.right_edge.i + 1
     if verb.dep_ == "parataxis" and verb.head.i < verb.i:
         head = verb.head
         return head.sent.start, verb.left_edge.i
     return None
 
 
-def _trim_tokens(doc: Doc, a: int, b: int) -> tuple[int, int]:
-    while a < b and (doc[a].is_punct or doc[a].is_space) and doc[a].text not in '“"':
-        a += 1
-    while b > a and (doc[b - 1].is_punct or doc[b - 1].is_space) and doc[b - 1].text not in '”"':
-        b -= 1
-    return a, b
+def _trim_tokens(doc: Doc, first: int, stop: int) -> tuple[int, int]:
+    while first < stop and (doc[first].is_punct or doc[first].is_space) and doc[first].text not in '“"':
+        first += 1
+    while (
+        stop > first and (doc[stop - 1].is_punct or doc[stop - 1].is_space) and doc[stop - 1].text not in '”"'
+    ):
+        stop -= 1
+    return first, stop
 
 
 def _indirect(doc: Doc, direct: list[dict]) -> list[dict]:
     credits = doc._.credits or []
-    marked = [[o, c + cl] for o, _, c, cl in find_marked(_cache(doc).text)]
-    direct_spans = [[q["start"], q["end"]] for q in direct if q["kind"] == "direct"]
+    marked = [
+        [open_at, close_at + close_len] for open_at, _, close_at, close_len in find_marked(_cache(doc).text)
+    ]
+    direct_spans = [[quote["start"], quote["end"]] for quote in direct if quote["kind"] == "direct"]
     out = []
     for tok in doc:
         if in_spans(marked, tok.idx, tok.idx + 1) or in_spans(credits, tok.idx, tok.idx + 1):
             continue
-        subj: Token | None
         if tok.lower_ == "according":
-            src = _according(tok)
-            if src is None or not _is_source(src):
-                continue
-            sent = tok.sent
-            phrase_a, phrase_b = tok.i, max(src.right_edge.i, src.i) + 1
-            if phrase_a - sent.start >= sent.end - phrase_b:
-                a, b = sent.start, phrase_a
-            else:
-                a, b = phrase_b, sent.end
-            subj = src
+            found = _according_content(tok)
         elif _is_cue(tok, WITH_BELIEFS):
-            bounds = _content_of(tok)
-            subj = _subject(tok)
-            if tok.dep_ == "conj" and tok.head.dep_ == "ccomp" and _is_cue(tok.head.head):
-                # "X said A “...” and argued that B": the parse may join "argued" to A's verb; X argues
-                subj = _subject(tok.head.head) or subj
-            if (
-                bounds is None
-                or subj is None
-                or subj.lower_ in ("i", "we", "you", "it")
-                or subj.dep_ == "nsubjpass"
-            ):
-                continue
-            a, b = bounds
-            if a <= tok.i < b:
-                # a part of the content stands before its cue ("which he said were split", "what X says the
-                # plan would do"): what follows the cue is reported, unless that is an infinitive whose
-                # subject went before ("what X expected to happen": no proposition is reported)
-                a = tok.i + 1
-                if a < b and doc[a].lower_ == "to" and doc[a].dep_ == "aux":
-                    continue
+            found = _cue_content(doc, tok)
         else:
             continue
-        a, b = _trim_tokens(doc, a, b)
-        if a < b and doc[a].lower_ == "that" and (doc[a].dep_ == "mark" or doc[a].pos_ == "SCONJ"):
-            a, b = _trim_tokens(doc, a + 1, b)  # the complementiser introduces the content; not part of it
-        if b - a < 3:
+        if found is None:
             continue
-        start, end = balance(_cache(doc).text, doc[a].idx, doc[b - 1].idx + len(doc[b - 1]))
-        if end - start < 3:
-            continue
-        covered = sum(min(end, e) - max(start, s) for s, e in direct_spans if s < end and e > start)
-        if covered >= 0.5 * (end - start):
+        first, stop, subj = found
+        bounds = _content_chars(doc, first, stop)
+        if bounds is None or _mostly_direct(bounds, direct_spans):
             continue
         rec = _speaker_record(doc, tok, subj, marked)
-        out.append({"start": start, "end": end, "kind": "indirect", **rec})
+        out.append({"start": bounds[0], "end": bounds[1], "kind": "indirect", **rec})
     return out
+
+
+def _according_content(tok: Token) -> tuple[int, int, Token] | None:
+    """(first token, end token, source) of what "according to X" attributes: the longer side of its
+    sentence."""
+    src = _according(tok)
+    if src is None or not _is_source(src):
+        return None
+    sent = tok.sent
+    phrase_start, phrase_end = tok.i, max(src.right_edge.i, src.i) + 1
+    if phrase_start - sent.start >= sent.end - phrase_end:
+        return sent.start, phrase_start, src
+    return phrase_end, sent.end, src
+
+
+def _cue_content(doc: Doc, verb: Token) -> tuple[int, int, Token] | None:
+    """(first token, end token, subject) of what a speech or belief verb reports, said by a third party."""
+    bounds = _content_of(verb)
+    subj = _subject(verb)
+    if verb.dep_ == "conj" and verb.head.dep_ == "ccomp" and _is_cue(verb.head.head):
+        # "X said A “...” and argued that B": the parse may join "argued" to A's verb; X argues
+        subj = _subject(verb.head.head) or subj
+    if bounds is None or subj is None or subj.lower_ in ("i", "we", "you", "it") or subj.dep_ == "nsubjpass":
+        return None
+    first, stop = bounds
+    if first <= verb.i < stop:
+        # a part of the content stands before its cue ("which he said were split", "what X says the
+        # plan would do"): what follows the cue is reported, unless that is an infinitive whose
+        # subject went before ("what X expected to happen": no proposition is reported)
+        first = verb.i + 1
+        if first < stop and doc[first].lower_ == "to" and doc[first].dep_ == "aux":
+            return None
+    return first, stop, subj
+
+
+def _content_chars(doc: Doc, first: int, stop: int) -> tuple[int, int] | None:
+    """Char bounds of reported content in tokens [first, stop): trimmed, without the complementiser,
+    its quotation marks paired; None when too short to report anything."""
+    first, stop = _trim_tokens(doc, first, stop)
+    if (
+        first < stop
+        and doc[first].lower_ == "that"
+        and (doc[first].dep_ == "mark" or doc[first].pos_ == "SCONJ")
+    ):
+        # the complementiser introduces the content; it is not part of it
+        first, stop = _trim_tokens(doc, first + 1, stop)
+    if stop - first < 3:
+        return None
+    start, end = balance(_cache(doc).text, doc[first].idx, doc[stop - 1].idx + len(doc[stop - 1]))
+    if end - start < 3:
+        return None
+    return start, end
+
+
+def _mostly_direct(bounds: tuple[int, int], direct_spans: list[list[int]]) -> bool:
+    """Whether direct quotes cover half of the content or more: it is their speaker's words, not a report."""
+    start, end = bounds
+    covered = sum(
+        min(end, span_end) - max(start, span_start)
+        for span_start, span_end in direct_spans
+        if span_start < end and span_end > start
+    )
+    return covered >= 0.5 * (end - start)
 
 
 @Language.component("storydesk_quotes")
@@ -743,7 +829,9 @@ def find_quotes(doc: Doc) -> Doc:
     doc.user_data[_CACHE] = _Cache(doc)
     try:
         direct = _direct(doc)
-        doc._.quotes = sorted(direct + _indirect(doc, direct), key=lambda q: (q["start"], q["end"]))
+        doc._.quotes = sorted(
+            direct + _indirect(doc, direct), key=lambda quote: (quote["start"], quote["end"])
+        )
     finally:
         del doc.user_data[_CACHE]  # Span objects must not travel with the Doc between processes
     return doc

@@ -33,7 +33,7 @@ def _is_title_token(tok: Token) -> bool:
 
 
 def _has_title(doc: Doc, start: int, end: int) -> bool:
-    return any(_is_title_token(t) for t in doc[start:end])
+    return any(_is_title_token(token) for token in doc[start:end])
 
 
 def _strip(doc: Doc, start: int, end: int, person: Span) -> tuple[int, int]:
@@ -57,23 +57,28 @@ def _strip(doc: Doc, start: int, end: int, person: Span) -> tuple[int, int]:
 def _premodifier(person: Span) -> tuple[int, int] | None:
     """ "Ministry spokesman John Roe": the compound/amod/poss children of the name's head before it."""
     doc = person.doc
-    lefts = [c for c in person.root.lefts if c.i < person.start and c.dep_ in _PREMOD_DEPS]
+    lefts = [left for left in person.root.lefts if left.i < person.start and left.dep_ in _PREMOD_DEPS]
     if lefts:
-        start = min(c.left_edge.i for c in lefts)
+        start = min(left.left_edge.i for left in lefts)
     else:
         # The parse may attach the title elsewhere ("Secretary of State Jane Smith"): walk left over
         # a title-like run of words (nouns, adjectives, proper nouns, "of", possessives, hyphens).
         start = person.start
         while start > 0 and person.start - start < _MAX_ROLE:
-            t = doc[start - 1]
+            before = doc[start - 1]
             ok = (
-                t.pos_ in ("NOUN", "PROPN", "ADJ")
-                or t.tag_ == "POS"
-                or t.dep_ == "case"
-                or t.text in ("-", "‑")
+                before.pos_ in ("NOUN", "PROPN", "ADJ")
+                or before.tag_ == "POS"
+                or before.dep_ == "case"
+                or before.text in ("-", "‑")
             )
-            ok = ok or (t.lower_ == "of" and start - 2 >= 0 and doc[start - 2].pos_ in ("NOUN", "PROPN"))
-            if not ok or t.ent_type_ == "PERSON" and t.i < person.start - 1 and doc[t.i + 1].ent_iob_ == "B":
+            ok = ok or (before.lower_ == "of" and start - 2 >= 0 and doc[start - 2].pos_ in ("NOUN", "PROPN"))
+            if (
+                not ok
+                or before.ent_type_ == "PERSON"
+                and before.i < person.start - 1
+                and doc[before.i + 1].ent_iob_ == "B"
+            ):
                 break
             start -= 1
     # a comma or a conjunction inside means a list ("Roe, Smith and Secretary X"): keep the last item
@@ -109,11 +114,12 @@ def _appositive(person: Span) -> list[tuple[int, int]]:
             end = child.i + 1
             if end < len(doc) and doc[end].ent_type_ == "PERSON":
                 continue  # in a list, a title right before a name is that name's ("..., and chief X Roe")
-            for t in child.rights:  # "the secretary of X's council" but not a relative clause after a comma
-                if t.dep_ in ("prep", "compound", "amod") and not any(
-                    x.text == "," for x in doc[child.i : t.i]
+            # "the secretary of X's council" but not a relative clause after a comma
+            for right in child.rights:
+                if right.dep_ in ("prep", "compound", "amod") and not any(
+                    token.text == "," for token in doc[child.i : right.i]
                 ):
-                    end = max(end, t.right_edge.i + 1)
+                    end = max(end, right.right_edge.i + 1)
             start = child.left_edge.i
             start, end = _strip(doc, start, end, person)
             if 0 < end - start <= _MAX_ROLE and _has_title(doc, start, end):
@@ -133,8 +139,9 @@ def _appositive(person: Span) -> list[tuple[int, int]]:
 
 @Language.component("storydesk_roles")
 def find_roles(doc: Doc) -> Doc:
-    """Reads PERSON doc.ents and the dependency parse; writes Doc._.roles: [{start, end, person_start, person_end}]
-    (char offsets) for each title written before a name or in apposition to it."""
+    """Reads PERSON doc.ents and the dependency parse; writes Doc._.roles:
+    [{start, end, person_start, person_end}] (char offsets) for each title written before a name or in
+    apposition to it."""
     roles = []
     for person in doc.ents:
         if person.label_ != "PERSON":

@@ -30,7 +30,7 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 def paragraph_starts(text: str) -> list[int]:
     """Character offsets where each paragraph (a run of text between line breaks) begins."""
-    return [0] + [m.end() for m in _BREAK.finditer(text)]
+    return [0] + [match.end() for match in _BREAK.finditer(text)]
 
 
 def paragraph_of(starts: list[int], offset: int) -> int:
@@ -55,8 +55,8 @@ def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
     The parser may start a sentence at a closing quotation mark written right after the full stop
     ("... alive.” Then") and end one with an opening mark; marks go with the words they touch.
     """
-    ranges = [list(trimmed(doc, s.start, s.end)) for s in doc.sents]
-    ranges = [r for r in ranges if r[0] < r[1]]
+    ranges = [list(trimmed(doc, sent.start, sent.end)) for sent in doc.sents]
+    ranges = [bounds for bounds in ranges if bounds[0] < bounds[1]]
     for prev, cur in zip(ranges, ranges[1:], strict=False):
         while (
             cur[0] < cur[1]
@@ -76,4 +76,4 @@ def sentence_ranges(doc: Doc) -> list[tuple[int, int]]:
         ):
             prev[1] -= 1
             cur[0] -= 1
-    return [(a, b) for a, b in ranges if a < b]
+    return [(start, end) for start, end in ranges if start < end]

@@ -80,45 +80,48 @@ class Clusterer:
 
     def observe(self, feats: Iterable[Features]) -> None:
         """Count document frequencies of a batch before clustering it (IDF of the corpus seen so far)."""
-        for f in feats:
-            tids = np.unique(f.term_ids)
+        for feat in feats:
+            tids = np.unique(feat.term_ids)
             self.df[tids] += 1
             self.n_docs += 1
 
-    def sparse(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
+    def sparse(self, feat: Features) -> tuple[np.ndarray, np.ndarray]:
         """Top terms by sublinear tf-idf as sorted term ids and L2-normalised weights."""
-        if not len(f.term_ids):
+        if not len(feat.term_ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        tids, c = f.term_ids, f.term_counts.astype(np.float64)
-        tf = np.where(c >= 1, 1.0 + np.log(np.maximum(c, 1e-9)), c)
+        tids, counts = feat.term_ids, feat.term_counts.astype(np.float64)
+        tf = np.where(counts >= 1, 1.0 + np.log(np.maximum(counts, 1e-9)), counts)
         idf = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
-        w = tf * idf
-        keep = np.lexsort((tids, -w))[: self.params.max_terms]
+        weights = tf * idf
+        keep = np.lexsort((tids, -weights))[: self.params.max_terms]
         uniq, inv = np.unique(tids[keep], return_inverse=True)
         merged = np.zeros(len(uniq))
-        np.add.at(merged, inv, w[keep])
+        np.add.at(merged, inv, weights[keep])
         merged /= max(float(np.linalg.norm(merged)), 1e-12)
         return uniq, merged.astype(np.float32)
 
-    def entity_vector(self, f: Features) -> tuple[np.ndarray, np.ndarray]:
+    def entity_vector(self, feat: Features) -> tuple[np.ndarray, np.ndarray]:
         """The article's main entities as sorted term ids with L2-normalised idf weights."""
         tids = np.unique(
-            np.fromiter((term_id("e:" + e) for e in f.entities[: self.params.key_entities]), dtype=np.int64)
+            np.fromiter(
+                (term_id("e:" + entity) for entity in feat.entities[: self.params.key_entities]),
+                dtype=np.int64,
+            )
         )
         if not len(tids):
             return tids, np.zeros(0, dtype=np.float32)
-        w = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
-        return tids, (w / max(float(np.linalg.norm(w)), 1e-12)).astype(np.float32)
+        weights = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
+        return tids, (weights / max(float(np.linalg.norm(weights)), 1e-12)).astype(np.float32)
 
     def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int]) -> list[list[int]]:
         """Split a group in two when, beyond the words all its members share, it holds two events (once:
         on ECB+ train/dev, splitting the halves again cost F1)."""
-        p = self.params
-        if len(group) < p.split_min:
+        params = self.params
+        if len(group) < params.split_min:
             return [group]
         sim = self._residual_similarity(feats, vecs)
-        labels = bipartition(sim, max(p.split_part, int(np.ceil(p.split_share * len(group)))))
-        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= p.split_threshold:
+        labels = bipartition(sim, max(params.split_part, int(np.ceil(params.split_share * len(group)))))
+        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= params.split_threshold:
             return [group]
         return sorted([[group[i] for i in np.flatnonzero(side)] for side in (labels, ~labels)])
 
@@ -127,21 +130,21 @@ class Clusterer:
         how few members hold them (0 for a term all hold), embeddings minus the group mean."""
         import scipy.sparse as sp
 
-        n = len(feats)
-        cols = np.concatenate([f.term_ids for f in feats])
-        rows = np.repeat(np.arange(n), [len(f.term_ids) for f in feats])
-        counts = np.concatenate([f.term_counts for f in feats]).astype(np.float64)
+        count = len(feats)
+        cols = np.concatenate([feat.term_ids for feat in feats])
+        rows = np.repeat(np.arange(count), [len(feat.term_ids) for feat in feats])
+        counts = np.concatenate([feat.term_counts for feat in feats]).astype(np.float64)
         terms, held = np.unique(np.unique(np.stack([rows, cols], 1), axis=0)[:, 1], return_counts=True)
         tf = 1.0 + np.log(np.maximum(counts, 1.0))
         idf = np.log((self.n_docs + 1) / (self.df[cols] + 1.0)) + 1.0
-        local = np.log((n + 1) / (held[np.searchsorted(terms, cols)] + 1.0))
-        m = sp.csr_matrix((tf * idf * local, (rows, cols)), shape=(n, 1 << HASH_BITS))
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
-        m = sp.diags(1 / np.maximum(norms, 1e-12)) @ m
+        local = np.log((count + 1) / (held[np.searchsorted(terms, cols)] + 1.0))
+        matrix = sp.csr_matrix((tf * idf * local, (rows, cols)), shape=(count, 1 << HASH_BITS))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(1)).ravel())
+        matrix = sp.diags(1 / np.maximum(norms, 1e-12)) @ matrix
         centred = vecs - vecs.mean(0)
         centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-        d = self.params.split_dense
-        return d * (centred @ centred.T) + (1 - d) * (m @ m.T).toarray()
+        dense_share = self.params.split_dense
+        return dense_share * (centred @ centred.T) + (1 - dense_share) * (matrix @ matrix.T).toarray()
 
     # ---- clustering ----------------------------------------------------------------------
 
@@ -160,7 +163,7 @@ class Clusterer:
         article stay flat however many arrive at once.
         """
         self.observe(feats)
-        order = sorted(range(len(feats)), key=lambda i: feats[i].key)
+        order = sorted(range(len(feats)), key=lambda index: feats[index].key)
         size = self.params.batch_size
         for start in _progress(
             range(0, len(order), size), progress and len(order) > size, "clustering", "batch"
@@ -174,49 +177,59 @@ class Clusterer:
         ctx_feats, ctx_vecs, ctx_story = self._context([feats[i] for i in originals], vecs[originals])
         batch = [feats[i] for i in originals] + ctx_feats
         bvecs = np.vstack([vecs[originals], ctx_vecs]) if ctx_feats else vecs[originals]
-        sparse = [self.sparse(f) for f in batch]
-        ents = [self.entity_vector(f) for f in batch]
+        sparse = [self.sparse(feat) for feat in batch]
+        ents = [self.entity_vector(feat) for feat in batch]
         groups = batch_groups(batch, bvecs, sparse, self.params, ents)
         if self.params.split_threshold:
-            groups = [h for g in groups for h in self.split_group([batch[j] for j in g], bvecs[g], g)]
-        for new, s in self._route(groups, ctx_story, batch, len(originals)):
-            if s is None:
-                s = self.open_story(batch[new[0]].id)
+            groups = [
+                half
+                for group in groups
+                for half in self.split_group([batch[j] for j in group], bvecs[group], group)
+            ]
+        for new, story in self._route(groups, ctx_story, batch, len(originals)):
+            if story is None:
+                story = self.open_story(batch[new[0]].id)
             for j in new:
-                self.add(batch[j], bvecs[j], s)
+                self.add(batch[j], bvecs[j], story)
         for i in order:  # copies go where their original went, without pulling centroids
             orig = copy_of.get(feats[i].id)
             if orig is None:
                 continue
-            s = self.story_of.get(orig)
-            if s is None:  # original not clustered (should not happen): treat as an original
+            story = self.story_of.get(orig)
+            if story is None:  # original not clustered (should not happen): treat as an original
                 self.add(feats[i], vecs[i], self.open_story(feats[i].id))
             else:
-                self.add(feats[i], vecs[i], s, copy=True)
+                self.add(feats[i], vecs[i], story, copy=True)
 
     def _route(
-        self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features], n: int
+        self, groups: list[list[int]], ctx_story: list[int], batch: Sequence[Features], n_new: int
     ) -> list[tuple[list[int], int | None]]:
-        """Each group's new articles (batch index < n) with the earlier story they join (None: a new one).
+        """Each group's new articles (batch index < ``n_new``) with the earlier story they join (None: a
+        new one).
 
         When the second pass parts an earlier story's members into several groups, the story held two
         events: only the group with most of its members joins it, the others' new articles open stories.
         """
         routed = []
-        for g in groups:
-            new = [j for j in g if j < n]
+        for group in groups:
+            new = [j for j in group if j < n_new]
             if new:
-                s = self._story_for([ctx_story[j - n] for j in g if j >= n], [batch[j] for j in new])
-                routed.append((new, s, sum(1 for j in g if j >= n and ctx_story[j - n] == s)))
+                story = self._story_for(
+                    [ctx_story[j - n_new] for j in group if j >= n_new], [batch[j] for j in new]
+                )
+                routed.append(
+                    (new, story, sum(1 for j in group if j >= n_new and ctx_story[j - n_new] == story))
+                )
         if self.params.one_group_per_story:
             best: dict[int, tuple[int, int]] = {}
-            for k, (_, s, held) in enumerate(routed):
-                if s is not None and (s not in best or held > best[s][0]):
-                    best[s] = (held, k)
+            for k, (_, story, held) in enumerate(routed):
+                if story is not None and (story not in best or held > best[story][0]):
+                    best[story] = (held, k)
             return [
-                (new, s if s is None or best[s][1] == k else None) for k, (new, s, _) in enumerate(routed)
+                (new, story if story is None or best[story][1] == k else None)
+                for k, (new, story, _) in enumerate(routed)
             ]
-        return [(new, s) for new, s, _ in routed]
+        return [(new, story) for new, story, _ in routed]
 
     def _context(
         self, feats: Sequence[Features], vecs: np.ndarray
@@ -228,107 +241,113 @@ class Clusterer:
         each new article's nearest stored vectors and its main entities' latest stories; each brings
         at most ``join_members`` members, so the cost per new article does not grow with the corpus.
         """
-        p = self.params
+        params = self.params
         if not self.index.ntotal or not len(feats):
             return [], np.zeros((0, self.dim), dtype=np.float32), []
         sims, rows = self.index.search(
-            np.ascontiguousarray(vecs, dtype=np.float32), min(p.k, self.index.ntotal)
+            np.ascontiguousarray(vecs, dtype=np.float32), min(params.k, self.index.ntotal)
         )
         found: set[int] = set()
-        for f, sim, row in zip(feats, sims.tolist(), rows.tolist(), strict=True):
-            near = {self.row_story[r] for r, c in zip(row, sim, strict=True) if r >= 0 and c >= p.context_cos}
-            if p.context_entities:
-                for e in f.entities[: p.entity_query]:
-                    near.update(self.postings.get(term_id("e:" + e), ()))
-            day = f.pub_day if f.pub_day is not None else f.day
-            found.update(s for s in near if self.spans[s].near(day, p.window_days))
-        picked = [(s, r) for s in sorted(found) for r in self.rows[s][-p.join_members :]]
+        for feat, near_sims, near_rows in zip(feats, sims.tolist(), rows.tolist(), strict=True):
+            near = {
+                self.row_story[row]
+                for row, cos in zip(near_rows, near_sims, strict=True)
+                if row >= 0 and cos >= params.context_cos
+            }
+            if params.context_entities:
+                for entity in feat.entities[: params.entity_query]:
+                    near.update(self.postings.get(term_id("e:" + entity), ()))
+            day = feat.pub_day if feat.pub_day is not None else feat.day
+            found.update(story for story in near if self.spans[story].near(day, params.window_days))
+        picked = [(story, row) for story in sorted(found) for row in self.rows[story][-params.join_members :]]
         if not picked:
             return [], np.zeros((0, self.dim), dtype=np.float32), []
-        got = self.member_features([self.row_article[r] for _, r in picked])
-        vec = np.vstack([self.index.reconstruct(r) for _, r in picked])
-        return got, vec, [s for s, _ in picked]
+        got = self.member_features([self.row_article[row] for _, row in picked])
+        vec = np.vstack([self.index.reconstruct(row) for _, row in picked])
+        return got, vec, [story for story, _ in picked]
 
     def _story_for(self, old: list[int], new: Sequence[Features]) -> int | None:
         """The earlier story most of a group's earlier members belong to, if the new ones fit its dates."""
         if not old:
             return None
         counts = Counter(old)
-        s = min(counts, key=lambda x: (-counts[x], x))
-        if not all(self.spans[s].in_window(DaySpan.of(f), self.params) for f in new):
+        story = min(counts, key=lambda candidate: (-counts[candidate], candidate))
+        if not all(self.spans[story].in_window(DaySpan.of(feat), self.params) for feat in new):
             return None
-        return s
+        return story
 
     def member_features(self, ids: Sequence[str]) -> list[Features]:
         """Features of clustered articles, from ``feature_source`` or those kept in memory."""
         if self.feature_source is not None:
             return list(self.feature_source(list(ids)))
-        return [self.known[i] for i in ids]
+        return [self.known[article_id] for article_id in ids]
 
-    def add(self, f: Features, vec: np.ndarray, s: int, copy: bool = False) -> int:
-        """Put one article in story ``s`` and update the story's centroid, dates and the indexes."""
+    def add(self, feat: Features, vec: np.ndarray, story: int, copy: bool = False) -> int:
+        """Put one article in ``story`` and update the story's centroid, dates and the indexes."""
         vec = np.asarray(vec, dtype=np.float32)
-        self.members[s].append(f.id)
-        self.story_of[f.id] = s
-        self.changed.add(s)
-        self.spans[s] = self.spans[s].widen(DaySpan.of(f))
+        self.members[story].append(feat.id)
+        self.story_of[feat.id] = story
+        self.changed.add(story)
+        self.spans[story] = self.spans[story].widen(DaySpan.of(feat))
         if copy:  # a copy is one source with its original: it must not pull the centroid twice
-            return s
-        self.dense[s] += vec
+            return story
+        self.dense[story] += vec
 
         self.index.add(vec[None, :])
-        self.rows[s].append(len(self.row_story))
-        self.row_story.append(s)
-        self.row_article.append(f.id)
+        self.rows[story].append(len(self.row_story))
+        self.row_story.append(story)
+        self.row_article.append(feat.id)
         if self.feature_source is None:  # only the members _context may ask for are kept
-            self.known[f.id] = _slim(f, self.params.key_entities)
-            if len(self.rows[s]) > self.params.join_members:
-                self.known.pop(self.row_article[self.rows[s][-self.params.join_members - 1]], None)
-        for e in f.entities[: self.params.entity_query]:
-            post = self.postings.setdefault(term_id("e:" + e), [])
-            if s not in post:
-                post.append(s)
+            self.known[feat.id] = _slim(feat, self.params.key_entities)
+            if len(self.rows[story]) > self.params.join_members:
+                self.known.pop(self.row_article[self.rows[story][-self.params.join_members - 1]], None)
+        for entity in feat.entities[: self.params.entity_query]:
+            post = self.postings.setdefault(term_id("e:" + entity), [])
+            if story not in post:
+                post.append(story)
                 del post[: -self.params.entity_postings]
-        return s
+        return story
 
     def open_story(self, seed: str, sid: str | None = None) -> int:
         """Open an empty story seeded by article ``seed`` (its id ``sid`` when given, as when the stored
         stories are replayed); returns its index."""
-        s = len(self.ids)
-        if s == len(self.dense):
-            grown = np.zeros((max(16, 2 * s), self.dim), dtype=np.float32)
-            grown[:s] = self.dense
+        story = len(self.ids)
+        if story == len(self.dense):
+            grown = np.zeros((max(16, 2 * story), self.dim), dtype=np.float32)
+            grown[:story] = self.dense
             self.dense = grown
         self.ids.append(sid or story_id(seed))
         self.members.append([])
         self.rows.append([])
         self.spans.append(DaySpan())
-        return s
+        return story
 
-    def central(self, s: int) -> list[str]:
+    def central(self, story: int) -> list[str]:
         """Members ranked by closeness to the story's mean vector (copies, having no row, last)."""
-        rows = self.rows[s]
+        rows = self.rows[story]
         if not rows:
-            return list(self.members[s])
-        vecs = np.vstack([self.index.reconstruct(r) for r in rows])
-        sims = vecs @ self.dense[s]
-        order = sorted(range(len(rows)), key=lambda i: (-round(float(sims[i]), 6), self.row_article[rows[i]]))
-        ranked = [self.row_article[rows[i]] for i in order]
-        return ranked + [m for m in self.members[s] if m not in set(ranked)]
+            return list(self.members[story])
+        vecs = np.vstack([self.index.reconstruct(row) for row in rows])
+        sims = vecs @ self.dense[story]
+        order = sorted(
+            range(len(rows)), key=lambda index: (-round(float(sims[index]), 6), self.row_article[rows[index]])
+        )
+        ranked = [self.row_article[rows[index]] for index in order]
+        return ranked + [member for member in self.members[story] if member not in set(ranked)]
 
 
-def _slim(f: Features, entities: int) -> Features:
+def _slim(feat: Features, entities: int) -> Features:
     """What clustering an article again needs of its features (kept in memory for many articles)."""
     return Features(
-        f.id,
-        f.key,
-        f.day,
-        f.pub_day,
+        feat.id,
+        feat.key,
+        feat.day,
+        feat.pub_day,
         "",
         "",
-        f.term_ids.astype(np.int32),
-        f.term_counts.astype(np.float32),
-        entities=f.entities[:entities],
+        feat.term_ids.astype(np.int32),
+        feat.term_counts.astype(np.float32),
+        entities=feat.entities[:entities],
     )
 
 
@@ -341,7 +360,8 @@ def features_of(
     """Clustering features of in-memory articles (with their analyses when given)."""
     analyses = analyses or {}
     return [
-        article_features(a, analyses.get(a.id), params.title_boost, params.entity_boost) for a in articles
+        article_features(article, analyses.get(article.id), params.title_boost, params.entity_boost)
+        for article in articles
     ]
 
 
@@ -349,7 +369,7 @@ def embed_features(feats: Sequence[Features]) -> np.ndarray:
     """Embeddings of the articles' title and lead (rows follow ``feats``)."""
     from ..embed import encode
 
-    return encode([f.embed_text for f in feats])
+    return encode([feat.embed_text for feat in feats])
 
 
 def cluster_features(
@@ -379,7 +399,7 @@ def cluster_articles(
     vecs = embed_features(feats) if vectors is None else vectors
     copies = _find(articles) if find_copies else {}
     cl = cluster_features(feats, vecs, copies, params)
-    return sorted(sorted(m) for m in cl.members if m)
+    return sorted(sorted(members) for members in cl.members if members)
 
 
 def _progress(items: Sequence, on: bool | None, desc: str, unit: str = "article") -> Iterable:

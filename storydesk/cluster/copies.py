@@ -43,11 +43,11 @@ def shingles(text: str) -> set[bytes]:
 
 def signature(text: str) -> tuple[LeanMinHash, int]:
     """The MinHash signature of a text and its number of shingles."""
-    sh = shingles(text)
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)  # C hash: sha1 per shingle is slow
-    if sh:
-        m.update_batch(sorted(sh))
-    return LeanMinHash(m), len(sh)
+    grams = shingles(text)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32)  # C hash: sha1 per shingle is slow
+    if grams:
+        minhash.update_batch(sorted(grams))
+    return LeanMinHash(minhash), len(grams)
 
 
 def from_bytes(raw: bytes) -> LeanMinHash:
@@ -59,24 +59,24 @@ def band_keys(sig: LeanMinHash) -> list[int]:
     """One 63-bit key per LSH band: articles sharing any key are candidate copies."""
     hv = np.asarray(sig.hashvalues, dtype=np.uint64)
     keys = []
-    for b in range(BANDS):
+    for band in range(BANDS):
         digest = hashlib.blake2b(
-            hv[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8, person=b"band%04d" % b
+            hv[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8, person=b"band%04d" % band
         )
         keys.append(int.from_bytes(digest.digest(), "little") >> 1)  # fits SQLite's signed INTEGER
     return keys
 
 
-def similar(a: LeanMinHash, na: int, b: LeanMinHash, nb: int) -> bool:
+def similar(first: LeanMinHash, n_first: int, second: LeanMinHash, n_second: int) -> bool:
     """Whether two signatures are near-duplicates: high Jaccard, or the shorter almost inside the longer."""
-    if min(na, nb) < MIN_SHINGLES:
+    if min(n_first, n_second) < MIN_SHINGLES:
         return False
-    j = float(a.jaccard(b))
-    if j >= MIN_JACCARD:
+    jaccard = float(first.jaccard(second))
+    if jaccard >= MIN_JACCARD:
         return True
     # |A∩B| = J (|A|+|B|) / (1+J); containment of the shorter text in the longer.
-    inter = j * (na + nb) / (1 + j)
-    return inter / min(na, nb) >= MIN_CONTAINMENT
+    inter = jaccard * (n_first + n_second) / (1 + jaccard)
+    return inter / min(n_first, n_second) >= MIN_CONTAINMENT
 
 
 def order_key(published: str | None, article_id: str) -> tuple[int, str, str]:
@@ -94,7 +94,7 @@ class CopyIndex:
     sigs: dict[str, tuple[LeanMinHash, int]] = field(default_factory=dict)
 
     def candidates(self, keys: list[int]) -> set[str]:
-        found = {a for k in keys for a in self.bands.get(k, ())}
+        found = {aid for key in keys for aid in self.bands.get(key, ())}
         if self.lookup is not None:
             found.update(self.lookup(keys))
         return found
@@ -104,10 +104,10 @@ class CopyIndex:
             return self.sigs[aid]
         return self.fetch(aid) if self.fetch is not None else None
 
-    def add(self, aid: str, sig: LeanMinHash, n: int, keys: list[int]) -> None:
-        self.sigs[aid] = (sig, n)
-        for k in keys:
-            self.bands.setdefault(k, []).append(aid)
+    def add(self, aid: str, sig: LeanMinHash, n_shingles: int, keys: list[int]) -> None:
+        self.sigs[aid] = (sig, n_shingles)
+        for key in keys:
+            self.bands.setdefault(key, []).append(aid)
 
 
 def link_copies(
@@ -130,27 +130,27 @@ def link_copies(
 
     groups: UnionFind[str] = UnionFind(key=key)
 
-    def find(a: str) -> str:
-        return groups.find(known_copy_of(a) or a)
+    def find(member: str) -> str:
+        return groups.find(known_copy_of(member) or member)
 
     changed: dict[str, str] = {}
-    for aid, _pub, text in sorted(new, key=lambda r: keys_of[r[0]]):
-        sig, n = signature(text)
+    for aid, _pub, text in sorted(new, key=lambda record: keys_of[record[0]]):
+        sig, n_shingles = signature(text)
         keys = band_keys(sig)
-        if n >= MIN_SHINGLES:
+        if n_shingles >= MIN_SHINGLES:
             for other in sorted(index.candidates(keys)):
                 got = index.signature_of(other)
-                if got is not None and other != aid and similar(sig, n, got[0], got[1]):
+                if got is not None and other != aid and similar(sig, n_shingles, got[0], got[1]):
                     groups.union(aid, find(other))
-        index.add(aid, sig, n, keys)
-    for a in list(groups.parent) + [aid for aid, _, _ in new]:
-        root = find(a)
-        if root != a and (known_copy_of(a) != root):
-            changed[a] = root
+        index.add(aid, sig, n_shingles, keys)
+    for member in list(groups.parent) + [aid for aid, _, _ in new]:
+        root = find(member)
+        if root != member and (known_copy_of(member) != root):
+            changed[member] = root
     return changed
 
 
 def find_copies(articles: Sequence[Article]) -> dict[str, str]:
     """{copy id: original id} over in-memory articles (title and text, since a copy keeps both)."""
-    rows = [(a.id, a.published, f"{a.title or ''}\n{a.text}") for a in articles]
+    rows = [(article.id, article.published, f"{article.title or ''}\n{article.text}") for article in articles]
     return link_copies(rows, CopyIndex())

@@ -1,4 +1,5 @@
-"""Clustering features: what tells one event from another in an article (entities, places, dates, numbers, words).
+"""Clustering features: what tells one event from another in an article (entities, places, dates,
+numbers, words).
 
 Reads an Article and, when the analysis stage stored one, its Analysis (named mentions with ``norm``,
 resolved dates); without an analysis it falls back to cheap capitalised-phrase entities and regex dates.
@@ -153,13 +154,13 @@ def to_day(value: str | None) -> int | None:
 def text_dates(text: str) -> list[tuple[int, str]]:
     """Full dates written in a text, as (offset, YYYY-MM-DD)."""
     out = []
-    for m in _DATE_MDY.finditer(text):
-        out.append((m.start(), _iso(m.group(3), month_number(m.group(1)), m.group(2))))
-    for m in _DATE_DMY.finditer(text):
-        out.append((m.start(), _iso(m.group(3), month_number(m.group(2)), m.group(1))))
-    for m in _DATE_ISO.finditer(text):
-        out.append((m.start(), _iso(m.group(1), int(m.group(2)), m.group(3))))
-    return sorted((o, d) for o, d in out if d)
+    for match in _DATE_MDY.finditer(text):
+        out.append((match.start(), _iso(match.group(3), month_number(match.group(1)), match.group(2))))
+    for match in _DATE_DMY.finditer(text):
+        out.append((match.start(), _iso(match.group(3), month_number(match.group(2)), match.group(1))))
+    for match in _DATE_ISO.finditer(text):
+        out.append((match.start(), _iso(match.group(1), int(match.group(2)), match.group(3))))
+    return sorted((offset, date) for offset, date in out if date)
 
 
 def _iso(year: str, month: int, day: str) -> str:
@@ -181,16 +182,16 @@ def lead_of(text: str, limit: int = LEAD_CHARS) -> str:
 def first_sentence(text: str, limit: int = 200) -> str:
     text = text.strip()
     line = text.split("\n", 1)[0].strip()
-    m = re.search(r"(?<=[.!?])\s", line)
-    sent = line[: m.start()] if m else line
+    match = re.search(r"(?<=[.!?])\s", line)
+    sent = line[: match.start()] if match else line
     return sent if len(sent) <= limit else sent[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def fallback_entities(text: str) -> list[str]:
     """Capitalised phrases that are not sentence-start function words: a cheap stand-in for NER."""
     out = []
-    for m in _CAPS.finditer(text):
-        words = m.group(0).split()
+    for match in _CAPS.finditer(text):
+        words = match.group(0).split()
         while words and fold_term(words[0]) in _CAPS_STOP:
             words = words[1:]
         while words and fold_term(words[-1]) in _CAPS_STOP:
@@ -205,15 +206,17 @@ def fallback_entities(text: str) -> list[str]:
 
 def analysis_entities(analysis: Analysis) -> list[str]:
     return [
-        m.norm or fold_term(m.text)
-        for m in analysis.mentions
-        if m.label in ENTITY_LABELS and (m.norm or m.text)
+        mention.norm or fold_term(mention.text)
+        for mention in analysis.mentions
+        if mention.label in ENTITY_LABELS and (mention.norm or mention.text)
     ]
 
 
 def words(text: str) -> list[str]:
     toks = ASCII_TERM_RE.findall(anyascii(text).lower())
-    return [t.replace(",", "") for t in toks if t not in _STOP and (len(t) > 2 or t.isdigit())]
+    return [
+        token.replace(",", "") for token in toks if token not in _STOP and (len(token) > 2 or token.isdigit())
+    ]
 
 
 def article_features(
@@ -228,16 +231,18 @@ def article_features(
     title = (article.title or "").strip()
     body = text
     counts: defaultdict[str, float] = defaultdict(float)  # weighted term counts
-    for w in words(body):
-        counts[w] += 1.0
-    for w in words(title):
-        counts[w] += title_boost
+    for word in words(body):
+        counts[word] += 1.0
+    for word in words(title):
+        counts[word] += title_boost
     if analysis and analysis.mentions:
         ents = analysis_entities(analysis)
         lead_ents = [
-            m.norm or fold_term(m.text)
-            for m in analysis.mentions
-            if m.label in ENTITY_LABELS and m.start < lead_chars and (m.norm or m.text)
+            mention.norm or fold_term(mention.text)
+            for mention in analysis.mentions
+            if mention.label in ENTITY_LABELS
+            and mention.start < lead_chars
+            and (mention.norm or mention.text)
         ]
     else:
         ents = fallback_entities(body)
@@ -245,29 +250,33 @@ def article_features(
     ents += fallback_entities(title)
     lead_ents = sorted(set(lead_ents + fallback_entities(title)))
     ent_counts = Counter(ents)
-    for e, c in ent_counts.items():
-        counts["e:" + e] += entity_boost * c
+    for entity, count in ent_counts.items():
+        counts["e:" + entity] += entity_boost * count
         # a multi-word name also matches its last word ("Smith" for "Ann Smith")
-        if " " in e:
-            counts["e:" + e.rsplit(" ", 1)[1]] += entity_boost * c * 0.5
-    resolved = [d.resolved for d in analysis.dates if d.resolved] if analysis and analysis.dates else []
-    found = [d for _, d in text_dates(body)]
-    for d in resolved + found:
-        counts["d:" + d] += 1.0
-        counts["y:" + d[:4]] += 0.5
+        if " " in entity:
+            counts["e:" + entity.rsplit(" ", 1)[1]] += entity_boost * count * 0.5
+    resolved = (
+        [date_ref.resolved for date_ref in analysis.dates if date_ref.resolved]
+        if analysis and analysis.dates
+        else []
+    )
+    found = [date for _, date in text_dates(body)]
+    for date in resolved + found:
+        counts["d:" + date] += 1.0
+        counts["y:" + date[:4]] += 0.5
     day = pub_day = to_day(article.published)
     if day is None:
-        lead_dates = [d for o, d in text_dates(body.lstrip()) if o < DATELINE_CHARS]
+        lead_dates = [date for offset, date in text_dates(body.lstrip()) if offset < DATELINE_CHARS]
         lead_resolved = [
-            d.resolved
-            for d in (analysis.dates if analysis else [])
-            if d.start < DATELINE_CHARS and d.resolved and len(d.resolved) == 10
+            date_ref.resolved
+            for date_ref in (analysis.dates if analysis else [])
+            if date_ref.start < DATELINE_CHARS and date_ref.resolved and len(date_ref.resolved) == 10
         ]
         day = to_day(next(iter(lead_resolved or lead_dates), None))
     key = order_key(dt.date.fromordinal(day).isoformat() if day else None, article.id)
     terms = sorted(counts)
-    tids = np.fromiter((term_id(t) for t in terms), dtype=np.int64, count=len(terms))
-    tcounts = np.fromiter((counts[t] for t in terms), dtype=np.float32, count=len(terms))
+    tids = np.fromiter((term_id(term) for term in terms), dtype=np.int64, count=len(terms))
+    tcounts = np.fromiter((counts[term] for term in terms), dtype=np.float32, count=len(terms))
     return Features(
         article.id,
         key,
@@ -277,6 +286,6 @@ def article_features(
         lead_of(text),
         tids,
         tcounts,
-        entities=[e for e, _ in sorted(ent_counts.items(), key=lambda x: (-x[1], x[0]))],
+        entities=[entity for entity, _ in sorted(ent_counts.items(), key=lambda item: (-item[1], item[0]))],
         lead_entities=lead_ents,
     )

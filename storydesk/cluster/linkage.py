@@ -21,13 +21,13 @@ from .params import Params
 DayRange = tuple[int, int]  # first and last ordinal day
 
 
-def _union(a: DayRange | None, b: DayRange | None) -> DayRange | None:
+def _union(first: DayRange | None, second: DayRange | None) -> DayRange | None:
     """The union of two day ranges (None: no date)."""
-    if b is None:
-        return a
-    if a is None:
-        return b
-    return min(a[0], b[0]), max(a[1], b[1])
+    if second is None:
+        return first
+    if first is None:
+        return second
+    return min(first[0], second[0]), max(first[1], second[1])
 
 
 def _range(lo: int | None, hi: int | None) -> DayRange | None:
@@ -47,9 +47,9 @@ class DaySpan:
     phi: int | None = None
 
     @classmethod
-    def of(cls, f: Features) -> DaySpan:
+    def of(cls, feat: Features) -> DaySpan:
         """The span of one article."""
-        return cls(f.day, f.day, f.pub_day, f.pub_day)
+        return cls(feat.day, feat.day, feat.pub_day, feat.pub_day)
 
     @property
     def dated(self) -> DayRange | None:
@@ -104,21 +104,22 @@ def bipartition(sim: np.ndarray, part: int) -> np.ndarray | None:
         node = left if left.count >= right.count else right
     else:
         return None
-    a, b = left.pre_order(), right.pre_order()
+    left_members, right_members = left.pre_order(), right.pre_order()
     side = np.zeros(len(sim), dtype=np.int8)
-    side[a], side[b] = 1, 2
+    side[left_members], side[right_members] = 1, 2
     for i in np.flatnonzero(side == 0):
-        side[i] = 1 if sim[i, a].mean() >= sim[i, b].mean() else 2
+        side[i] = 1 if sim[i, left_members].mean() >= sim[i, right_members].mean() else 2
     return side == 1
 
 
-def neighbour_pairs(vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each article's k nearest others by dense cosine (exact up to 5,000 articles, HNSW above)."""
-    n = len(vecs)
-    if n < 2:
+def neighbour_pairs(vecs: np.ndarray, neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's ``neighbours`` nearest others by dense cosine (exact up to 5,000 articles, HNSW
+    above)."""
+    count = len(vecs)
+    if count < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     index: faiss.Index
-    if n <= 5000:
+    if count <= 5000:
         index = faiss.IndexFlatIP(vecs.shape[1])
     else:
         hnsw = faiss.IndexHNSWFlat(vecs.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
@@ -130,47 +131,51 @@ def neighbour_pairs(vecs: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         index.add(vecs)
     finally:
         faiss.omp_set_num_threads(threads)
-    _, nn = index.search(vecs, min(k + 1, n))
-    src = np.repeat(np.arange(n), nn.shape[1])
+    _, nn = index.search(vecs, min(neighbours + 1, count))
+    src = np.repeat(np.arange(count), nn.shape[1])
     dst = nn.ravel()
     keep = (dst >= 0) & (dst != src)
-    a, b = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
-    pairs = np.unique(np.stack([a, b], 1), axis=0)
+    low, high = np.minimum(src[keep], dst[keep]), np.maximum(src[keep], dst[keep])
+    pairs = np.unique(np.stack([low, high], 1), axis=0)
     return pairs[:, 0], pairs[:, 1]
 
 
-def _row_dots(rows: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dot products of sparse rows (sorted term ids, weights) for the pairs (a[i], b[i])."""
+def _row_dots(
+    rows: Sequence[tuple[np.ndarray, np.ndarray]], left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """Dot products of sparse rows (sorted term ids, weights) for the pairs (left[i], right[i])."""
     import scipy.sparse as sp
 
-    indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-    data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32)
-    cols = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
-    m = sp.csr_matrix((data, cols, indptr), shape=(len(rows), 1 << HASH_BITS))
-    out = np.zeros(len(a))
-    for c in range(0, len(a), 8192):  # in slices: two row copies of every pair at once would not fit
-        sl = slice(c, c + 8192)
-        out[sl] = np.asarray(m[a[sl]].multiply(m[b[sl]]).sum(1)).ravel()
+    indptr = np.cumsum([0] + [len(term_ids) for term_ids, _ in rows])
+    data = np.concatenate([weights for _, weights in rows]) if rows else np.zeros(0, dtype=np.float32)
+    cols = np.concatenate([term_ids for term_ids, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    matrix = sp.csr_matrix((data, cols, indptr), shape=(len(rows), 1 << HASH_BITS))
+    out = np.zeros(len(left))
+    for start in range(0, len(left), 8192):  # in slices: two row copies of every pair at once would not fit
+        sl = slice(start, start + 8192)
+        out[sl] = np.asarray(matrix[left[sl]].multiply(matrix[right[sl]]).sum(1)).ravel()
     return out
 
 
 def pair_similarity(
     vecs: np.ndarray,
     sparse: Sequence[tuple[np.ndarray, np.ndarray]],
-    a: np.ndarray,
-    b: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
     params: Params,
     ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """Mixed dense and sparse cosine of article pairs, plus main-entity agreement (see Params)."""
-    if not len(a):
+    if not len(left):
         return np.zeros(0)
-    dense_sim = np.einsum("ij,ij->i", vecs[a], vecs[b])
-    sim = params.dense_weight * dense_sim + (1 - params.dense_weight) * _row_dots(sparse, a, b)
+    dense_sim = np.einsum("ij,ij->i", vecs[left], vecs[right])
+    sim = params.dense_weight * dense_sim + (1 - params.dense_weight) * _row_dots(sparse, left, right)
     if ents is not None and (params.entity_weight or params.conflict):
-        ent_sim = _row_dots(ents, a, b)
-        has = np.array([len(i) > 0 for i, _ in ents])
-        sim = sim + params.entity_weight * ent_sim - params.conflict * ((ent_sim <= 0) & has[a] & has[b])
+        ent_sim = _row_dots(ents, left, right)
+        has = np.array([len(term_ids) > 0 for term_ids, _ in ents])
+        sim = (
+            sim + params.entity_weight * ent_sim - params.conflict * ((ent_sim <= 0) & has[left] & has[right])
+        )
     return sim
 
 
@@ -186,55 +191,85 @@ def batch_groups(
     A pair that is not among each other's neighbours counts as similarity 0 with weight ``unseen``,
     so two large groups do not merge on the strength of a few close pairs.
     """
-    n = len(feats)
-    a, b = neighbour_pairs(np.ascontiguousarray(vecs, dtype=np.float32), params.k)
-    sims = pair_similarity(vecs, sparse, a, b, params, ents)
-    spans = [DaySpan.of(f) for f in feats]
-    size = [1] * n
-    members: list[list[int]] = [[i] for i in range(n)]
-    links: list[dict[int, list[float]]] = [{} for _ in range(n)]
-    for x, y, sv in zip(a.tolist(), b.tolist(), sims.tolist(), strict=True):
-        if sv > 0:
-            e = [sv, 1.0]
-            links[x][y] = e
-            links[y][x] = e
+    left, right = neighbour_pairs(np.ascontiguousarray(vecs, dtype=np.float32), params.k)
+    sims = pair_similarity(vecs, sparse, left, right, params, ents)
+    graph = _LinkGraph([DaySpan.of(feat) for feat in feats], params)
+    graph.link(left.tolist(), right.tolist(), sims.tolist())
+    graph.merge_closest()
+    return sorted((sorted(group) for group in graph.members if group), key=lambda group: group[0])
 
-    def avg(x: int, y: int) -> float:
-        total, seen = links[x][y]
-        return total / (seen + params.unseen * (size[x] * size[y] - seen))
 
-    heap = [(-avg(x, y), x, y) for x in range(n) for y in links[x] if x < y]
-    heapq.heapify(heap)
-    while heap:
-        neg, x, y = heapq.heappop(heap)
-        if not members[x] or not members[y] or y not in links[x]:
-            continue
-        cur = avg(x, y)
-        if abs(cur + neg) > 1e-9:
-            heapq.heappush(heap, (-cur, x, y))
-            continue
-        if cur < params.threshold:
-            break
-        if not spans[x].in_window(spans[y], params):
-            del links[x][y], links[y][x]  # another event, however alike
-            continue
-        keep, gone = (x, y) if size[x] >= size[y] else (y, x)
-        members[keep] += members[gone]
-        members[gone] = []
-        size[keep] += size[gone]
-        spans[keep] = spans[keep].widen(spans[gone])
-        del links[keep][gone]
-        for z, e in links[gone].items():
-            if z == keep:
+class _LinkGraph:
+    """Groups of a batch as average linkage merges them: each group's members, size and day span, and for
+    each pair of linked groups one [similarity total, pairs seen] list that both ends share."""
+
+    def __init__(self, spans: list[DaySpan], params: Params) -> None:
+        self.params = params
+        self.spans = spans
+        self.size = [1] * len(spans)
+        self.members: list[list[int]] = [[i] for i in range(len(spans))]
+        self.links: list[dict[int, list[float]]] = [{} for _ in spans]
+
+    def link(self, left: list[int], right: list[int], sims: list[float]) -> None:
+        """Link the articles of each neighbour pair of positive similarity."""
+        for one, other, sim in zip(left, right, sims, strict=True):
+            if sim > 0:
+                link = [sim, 1.0]
+                self.links[one][other] = link
+                self.links[other][one] = link
+
+    def average(self, one: int, other: int) -> float:
+        total, seen = self.links[one][other]
+        return total / (seen + self.params.unseen * (self.size[one] * self.size[other] - seen))
+
+    def merge_closest(self) -> None:
+        """Merge the closest linked pair of groups while it is above the threshold and within the window.
+
+        A heap entry whose pair has changed since it was pushed is pushed again with its new average.
+        """
+        links = self.links
+        heap = [
+            (-self.average(one, other), one, other)
+            for one in range(len(links))
+            for other in links[one]
+            if one < other
+        ]
+        heapq.heapify(heap)
+        while heap:
+            neg, one, other = heapq.heappop(heap)
+            if not self.members[one] or not self.members[other] or other not in links[one]:
                 continue
-            del links[z][gone]
-            if z in links[keep]:
-                links[keep][z][0] += e[0]
-                links[keep][z][1] += e[1]
+            cur = self.average(one, other)
+            if abs(cur + neg) > 1e-9:
+                heapq.heappush(heap, (-cur, one, other))
+                continue
+            if cur < self.params.threshold:
+                break
+            if not self.spans[one].in_window(self.spans[other], self.params):
+                del links[one][other], links[other][one]  # another event, however alike
+                continue
+            keep = self.merge(one, other)
+            for near in links[keep]:
+                heapq.heappush(heap, (-self.average(keep, near), min(keep, near), max(keep, near)))
+
+    def merge(self, one: int, other: int) -> int:
+        """Merge two groups into the larger (the first when equal); return the group kept."""
+        keep, gone = (one, other) if self.size[one] >= self.size[other] else (other, one)
+        self.members[keep] += self.members[gone]
+        self.members[gone] = []
+        self.size[keep] += self.size[gone]
+        self.spans[keep] = self.spans[keep].widen(self.spans[gone])
+        links = self.links
+        del links[keep][gone]
+        for near, link in links[gone].items():
+            if near == keep:
+                continue
+            del links[near][gone]
+            if near in links[keep]:
+                links[keep][near][0] += link[0]
+                links[keep][near][1] += link[1]
             else:
-                links[keep][z] = e
-                links[z][keep] = e
+                links[keep][near] = link
+                links[near][keep] = link
         links[gone] = {}
-        for z in links[keep]:
-            heapq.heappush(heap, (-avg(keep, z), min(keep, z), max(keep, z)))
-    return sorted((sorted(m) for m in members if m), key=lambda m: m[0])
+        return keep

@@ -56,7 +56,10 @@ class ClusterTables:
     def set_copy_of(self, pairs: Iterable[tuple[str, str | None]]) -> None:
         """Record (article id, original id or None) links."""
         with self.store.writing():
-            self.conn.executemany("UPDATE articles SET copy_of = ? WHERE id = ?", [(c, a) for a, c in pairs])
+            self.conn.executemany(
+                "UPDATE articles SET copy_of = ? WHERE id = ?",
+                [(original, article) for article, original in pairs],
+            )
 
     def copy_of(self, article_id: str) -> str | None:
         """The original an article copies (None: an original, or no such article)."""
@@ -66,29 +69,30 @@ class ClusterTables:
     def copies_of(self, article_id: str) -> list[str]:
         """The articles recorded as copies of ``article_id``, by id."""
         return [
-            r[0]
-            for r in self.conn.execute("SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,))
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM articles WHERE copy_of = ? ORDER BY id", (article_id,)
+            )
         ]
 
     def save_signatures(self, rows: Iterable[tuple[str, str, int, bytes, list[int]]]) -> None:
         """rows: (article id, content hash, shingle count, MinHash bytes, LSH band keys)."""
         with self.store.writing():
-            for aid, chash, n, sig, keys in rows:
+            for aid, chash, shingles, sig, keys in rows:
                 had = self.conn.execute(
                     "SELECT 1 FROM copy_signatures WHERE article_id = ?", (aid,)
                 ).fetchone()
                 self.conn.execute(
                     "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, shingles, signature) "
                     "VALUES (?, ?, ?, ?)",
-                    (aid, chash, n, sig),
+                    (aid, chash, shingles, sig),
                 )
-                if (
-                    had
-                ):  # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
+                # copy_bands is keyed by band key: this delete scans it, so only for a re-signed article
+                if had:
                     self.conn.execute("DELETE FROM copy_bands WHERE article_id = ?", (aid,))
                 self.conn.executemany(
                     "INSERT OR IGNORE INTO copy_bands (key, article_id) VALUES (?, ?)",
-                    [(k, aid) for k in keys],
+                    [(key, aid) for key in keys],
                 )
 
     def candidates(self, keys: list[int]) -> list[str]:
@@ -97,8 +101,8 @@ class ClusterTables:
             return []
         marks = ", ".join("?" for _ in keys)
         return [
-            r[0]
-            for r in self.conn.execute(
+            row[0]
+            for row in self.conn.execute(
                 f"SELECT DISTINCT article_id FROM copy_bands WHERE key IN ({marks}) ORDER BY article_id", keys
             )
         ]
@@ -121,29 +125,29 @@ class ClusterTables:
     def article_rows(self) -> list[tuple[str, int, int, int | None]]:
         """(article id, story seq, position in the story, index row) of every clustered article."""
         rows = self.conn.execute("SELECT article_id, story_seq, pos, row FROM cluster_articles").fetchall()
-        return sorted(
-            (tuple(r) for r in rows), key=lambda r: (r[1], r[2])
-        )  # SQLite would sort in a temp file
+        # sorted here: SQLite would sort in a temp file
+        return sorted((tuple(row) for row in rows), key=lambda row: (row[1], row[2]))
 
     def df(self) -> tuple[list[int], list[int]]:
         """Terms and their document frequencies (only terms seen)."""
         rows = self.conn.execute("SELECT term, df FROM cluster_df").fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows]
+        return [row[0] for row in rows], [row[1] for row in rows]
 
     def postings(self) -> dict[int, list[str]]:
         """Entity term id -> the ids of the latest stories naming it."""
         return {
-            r[0]: json.loads(r[1]) for r in self.conn.execute("SELECT entity, stories FROM cluster_postings")
+            row[0]: json.loads(row[1])
+            for row in self.conn.execute("SELECT entity, stories FROM cluster_postings")
         }
 
     def vectors(self, model: str) -> Iterator[tuple[int, bytes]]:
         """(index row, float32 bytes) of the indexed articles' embeddings, in row order."""
-        for r in self.conn.execute(
+        for row in self.conn.execute(
             "SELECT c.row, e.vector FROM cluster_articles c JOIN embeddings e "
             "ON e.article_id = c.article_id AND e.model = ? WHERE c.row IS NOT NULL ORDER BY c.row",
             (model,),
         ):
-            yield r[0], r[1]
+            yield row[0], row[1]
 
     def save_rows(
         self,
@@ -159,39 +163,40 @@ class ClusterTables:
         stories: (story id, seq, centroid, lo, hi, plo, phi, run);
         articles: (article id, story seq, position, index row or None).
         """
-        c = self.conn
+        conn = self.conn
         with self.store.writing():
             if full:
                 for table in ("cluster_stories", "cluster_articles", "cluster_df", "cluster_postings"):
-                    c.execute(f"DELETE FROM {table}")
-            c.executemany(
+                    conn.execute(f"DELETE FROM {table}")
+            conn.executemany(
                 "INSERT INTO cluster_stories (story_id, seq, centroid, lo, hi, plo, phi, run) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(story_id) DO UPDATE SET seq=excluded.seq, "
-                "centroid=excluded.centroid, lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, phi=excluded.phi, "
-                "run=excluded.run",
+                "centroid=excluded.centroid, lo=excluded.lo, hi=excluded.hi, plo=excluded.plo, "
+                "phi=excluded.phi, run=excluded.run",
                 stories,
             )
-            c.executemany(
+            conn.executemany(
                 "INSERT INTO cluster_articles (article_id, story_seq, pos, row) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET story_seq=excluded.story_seq, pos=excluded.pos, "
                 "row=excluded.row",
                 articles,
             )
-            c.executemany(
+            conn.executemany(
                 "INSERT INTO cluster_df (term, df) VALUES (?, ?) "
                 "ON CONFLICT(term) DO UPDATE SET df=excluded.df",
                 df,
             )
-            c.executemany(
+            conn.executemany(
                 "INSERT INTO cluster_postings (entity, stories) VALUES (?, ?) "
                 "ON CONFLICT(entity) DO UPDATE SET stories=excluded.stories",
                 postings,
             )
-            c.execute(
+            conn.execute(
                 "INSERT INTO cluster_meta (name, version, params, dim, n_docs, articles, run) "
-                "VALUES (:name, :version, :params, :dim, :n_docs, :articles, :run) ON CONFLICT(name) DO UPDATE "
-                "SET version=excluded.version, params=excluded.params, dim=excluded.dim, n_docs=excluded.n_docs, "
-                "articles=excluded.articles, run=excluded.run, saved_at=datetime('now')",
+                "VALUES (:name, :version, :params, :dim, :n_docs, :articles, :run) ON CONFLICT(name) "
+                "DO UPDATE SET version=excluded.version, params=excluded.params, dim=excluded.dim, "
+                "n_docs=excluded.n_docs, articles=excluded.articles, run=excluded.run, "
+                "saved_at=datetime('now')",
                 meta,
             )
 
@@ -205,7 +210,7 @@ def _link_copies(store: Store, new: Sequence[Article]) -> None:
         return (from_bytes(got[0]), got[1]) if got else None
 
     index = CopyIndex(lookup=tables.candidates, fetch=fetch)
-    known = {a.id: a.copy_of for a in new}
+    known = {article.id: article.copy_of for article in new}
 
     def known_copy_of(aid: str) -> str | None:
         if aid not in known:
@@ -216,29 +221,29 @@ def _link_copies(store: Store, new: Sequence[Article]) -> None:
         art = store.get_article(aid)
         return order_key(art.published, aid)
 
-    rows = [(a.id, a.published, f"{a.title or ''}\n{a.text}") for a in new]
+    rows = [(article.id, article.published, f"{article.title or ''}\n{article.text}") for article in new]
     changed = link_copies(rows, index, known_copy_of, key_of)
     tables.save_signatures(
-        (aid, a.content_hash, n, sig.hashvalues.astype(np.uint64).tobytes(), band_keys(sig))
-        for a in new
-        for aid in [a.id]
-        for sig, n in [index.sigs[aid]]
+        (aid, article.content_hash, shingles, sig.hashvalues.astype(np.uint64).tobytes(), band_keys(sig))
+        for article in new
+        for aid in [article.id]
+        for sig, shingles in [index.sigs[aid]]
     )
     # an earlier article that turns out to be the original takes over the old original's copies
-    remap = [(c, new_orig) for old, new_orig in changed.items() for c in tables.copies_of(old)]
-    tables.set_copy_of([(a, o) for a, o in changed.items()] + remap)
+    remap = [(copy, new_orig) for old, new_orig in changed.items() for copy in tables.copies_of(old)]
+    tables.set_copy_of([(article, original) for article, original in changed.items()] + remap)
 
 
 def _vectors(store: Store, feats: Sequence[Features]) -> np.ndarray:
     """Embeddings of title and lead, from the cache when its content hash still matches."""
     from ..embed import DIM, MODEL_ID, encode
 
-    cached = store.load_embeddings(MODEL_ID, [f.id for f in feats])
+    cached = store.load_embeddings(MODEL_ID, [feat.id for feat in feats])
     out = np.zeros((len(feats), DIM), dtype=np.float32)
     todo = []
-    for i, f in enumerate(feats):
-        hit = cached.get(f.id)
-        if hit and hit[0] == f.embed_hash:
+    for i, feat in enumerate(feats):
+        hit = cached.get(feat.id)
+        if hit and hit[0] == feat.embed_hash:
             out[i] = np.frombuffer(hit[1], dtype=np.float32)
         else:
             todo.append(i)
@@ -254,12 +259,12 @@ def _features(store: Store, articles: Sequence[Article], params: Params) -> list
     analysed = store.analysis_state() if params.analysis_entities else {}
     return [
         article_features(
-            a,
-            store.load_analysis(a.id) if a.id in analysed else None,
+            article,
+            store.load_analysis(article.id) if article.id in analysed else None,
             params.title_boost,
             params.entity_boost,
         )
-        for a in articles
+        for article in articles
     ]
 
 
@@ -267,8 +272,8 @@ def _store_features(store: Store, params: Params) -> Callable[[list[str]], list[
     """Features of stored articles, recomputed on demand (cheaper than keeping them all)."""
 
     def fetch(ids: list[str]) -> list[Features]:
-        arts = {a.id: a for a in store.iter_articles(ids)}
-        return _features(store, [arts[i] for i in ids], params)
+        arts = {article.id: article for article in store.iter_articles(ids)}
+        return _features(store, [arts[article_id] for article_id in ids], params)
 
     return fetch
 
@@ -300,16 +305,18 @@ def load_state(store: Store, params: Params, clustered: dict[str, str]) -> tuple
     if not clustered:
         return cl, saved
     # Replay the stored memberships (no re-clustering) so that old stories keep their ids.
-    arts = sorted(store.iter_articles(sorted(clustered)), key=lambda a: order_key(a.published, a.id))
+    arts = sorted(
+        store.iter_articles(sorted(clustered)), key=lambda article: order_key(article.published, article.id)
+    )
     feats = _features(store, arts, params)
     vecs = _vectors(store, feats)
     cl.observe(feats)
     by_story: dict[str, int] = {}
-    for f, a, v in zip(feats, arts, vecs, strict=True):
-        sid = clustered[a.id]
+    for feat, article, vec in zip(feats, arts, vecs, strict=True):
+        sid = clustered[article.id]
         if sid not in by_story:
-            by_story[sid] = cl.open_story(a.id, sid)
-        cl.add(f, v, by_story[sid], copy=a.copy_of is not None)
+            by_story[sid] = cl.open_story(article.id, sid)
+        cl.add(feat, vec, by_story[sid], copy=article.copy_of is not None)
     return cl, saved
 
 
@@ -325,22 +332,22 @@ def _load_rows(store: Store, params: Params, clustered: dict[str, str]) -> tuple
         return None
     cl = Clusterer(params, meta["dim"], feature_source=_store_features(store, params))
     _set_stories(cl, tables.story_rows())
-    for aid, s, _, _row in arts:
-        if s >= len(cl.ids) or clustered.get(aid) != cl.ids[s]:
+    for aid, story, _, _row in arts:
+        if story >= len(cl.ids) or clustered.get(aid) != cl.ids[story]:
             return None
-        cl.members[s].append(aid)
-        cl.story_of[aid] = s
-    indexed = sorted((row, s, aid) for aid, s, _, row in arts if row is not None)
-    cl.row_story = [s for _, s, _ in indexed]
+        cl.members[story].append(aid)
+        cl.story_of[aid] = story
+    indexed = sorted((row, story, aid) for aid, story, _, row in arts if row is not None)
+    cl.row_story = [story for _, story, _ in indexed]
     cl.row_article = [aid for _, _, aid in indexed]
-    for r, s in enumerate(cl.row_story):
-        cl.rows[s].append(r)
+    for row, story in enumerate(cl.row_story):
+        cl.rows[story].append(row)
     terms, dfs = tables.df()
     cl.df[np.asarray(terms, dtype=np.int64)] = np.asarray(dfs, dtype=np.int32)
     cl.n_docs = meta["n_docs"]
-    seq = {sid: s for s, sid in enumerate(cl.ids)}
-    cl.postings = {e: [seq[sid] for sid in sids] for e, sids in tables.postings().items()}
-    cached = _restore_index(store, cl, [r for r, _, _ in indexed])
+    seq = {sid: story for story, sid in enumerate(cl.ids)}
+    cl.postings = {entity: [seq[sid] for sid in sids] for entity, sids in tables.postings().items()}
+    cached = _restore_index(store, cl, [row for row, _, _ in indexed])
     if cached is None:
         return None
     return cl, Saved(full=False, rows=len(indexed), cached=cached, run=meta["run"])
@@ -349,10 +356,10 @@ def _load_rows(store: Store, params: Params, clustered: dict[str, str]) -> tuple
 def _set_stories(cl: Clusterer, rows: Sequence[sqlite3.Row]) -> None:
     """Open the stories of ``cl`` from stored story rows (in seq order), with their centroids and spans."""
     cl.dense = np.zeros((len(rows), cl.dim), dtype=np.float32)  # room for exactly these stories
-    for r in rows:
-        s = cl.open_story(r["story_id"], r["story_id"])
-        cl.dense[s] = np.frombuffer(r["centroid"], dtype=np.float32)
-        cl.spans[s] = DaySpan(r["lo"], r["hi"], r["plo"], r["phi"])
+    for row in rows:
+        story = cl.open_story(row["story_id"], row["story_id"])
+        cl.dense[story] = np.frombuffer(row["centroid"], dtype=np.float32)
+        cl.spans[story] = DaySpan(row["lo"], row["hi"], row["plo"], row["phi"])
 
 
 def index_cache(store: Store) -> Path | None:
@@ -367,9 +374,9 @@ def _restore_index(store: Store, cl: Clusterer, rows: list[int]) -> int | None:
     from ..embed import MODEL_ID
 
     got = list(ClusterTables(store).vectors(MODEL_ID))
-    if [r for r, _ in got] != rows or list(range(len(rows))) != rows:
+    if [row for row, _ in got] != rows or list(range(len(rows))) != rows:
         return None
-    vecs = np.frombuffer(b"".join(v for _, v in got), dtype=np.float32).reshape(len(rows), cl.dim)
+    vecs = np.frombuffer(b"".join(vec for _, vec in got), dtype=np.float32).reshape(len(rows), cl.dim)
     index = _cached_index(index_cache(store), vecs)
     cached = index.ntotal if index is not None else 0
     if index is None:
@@ -380,8 +387,8 @@ def _restore_index(store: Store, cl: Clusterer, rows: list[int]) -> int | None:
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)  # as in add(): one row at a time, the graph does not depend on timing
     try:
-        for r in range(cached, len(rows)):
-            index.add(vecs[r : r + 1])
+        for row in range(cached, len(rows)):
+            index.add(vecs[row : row + 1])
     finally:
         faiss.omp_set_num_threads(threads)
     cl.index = index
@@ -396,30 +403,32 @@ def _cached_index(path: Path | None, vecs: np.ndarray) -> faiss.IndexHNSWFlat | 
         index = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
     except RuntimeError:  # a truncated or foreign file is only a missed cache
         return None
-    n = index.ntotal
-    if not isinstance(index, faiss.IndexHNSWFlat) or index.d != vecs.shape[1] or n > len(vecs):
+    cached_rows = index.ntotal
+    if not isinstance(index, faiss.IndexHNSWFlat) or index.d != vecs.shape[1] or cached_rows > len(vecs):
         return None
-    return index if np.array_equal(index.reconstruct_n(0, n), vecs[:n]) else None
+    return index if np.array_equal(index.reconstruct_n(0, cached_rows), vecs[:cached_rows]) else None
 
 
 def save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Features]) -> None:
     """Write the rows of the state that this run changed (all of them when ``saved.full``)."""
     run = saved.run + 1
-    new = {f.id for f in feats}
+    new = {feat.id for feat in feats}
     stories = range(len(cl.ids)) if saved.full else sorted(cl.changed)
-    row_of = {cl.row_article[r]: r for r in range(0 if saved.full else saved.rows, len(cl.row_article))}
+    row_of = {cl.row_article[row]: row for row in range(0 if saved.full else saved.rows, len(cl.row_article))}
     articles = [
-        (a, s, p, row_of.get(a))
-        for s in stories
-        for p, a in enumerate(cl.members[s])
-        if saved.full or a in new
+        (aid, story, pos, row_of.get(aid))
+        for story in stories
+        for pos, aid in enumerate(cl.members[story])
+        if saved.full or aid in new
     ]
     if saved.full:
         terms = np.flatnonzero(cl.df)
         entities = sorted(cl.postings)
     else:
-        terms = np.unique(np.concatenate([f.term_ids for f in feats] or [np.zeros(0, dtype=np.int64)]))
-        touched = {term_id("e:" + e) for f in feats for e in f.entities[: cl.params.entity_query]}
+        terms = np.unique(np.concatenate([feat.term_ids for feat in feats] or [np.zeros(0, dtype=np.int64)]))
+        touched = {
+            term_id("e:" + entity) for feat in feats for entity in feat.entities[: cl.params.entity_query]
+        }
         entities = sorted(touched & cl.postings.keys())
     meta = {
         "name": STATE_NAME,
@@ -432,60 +441,64 @@ def save_state(store: Store, cl: Clusterer, saved: Saved, feats: Sequence[Featur
     }
     ClusterTables(store).save_rows(
         meta,
-        [_story_row(cl, s, run) for s in stories],
+        [_story_row(cl, story, run) for story in stories],
         articles,
         zip(terms.tolist(), cl.df[terms].tolist(), strict=True),
-        [(e, json.dumps([cl.ids[s] for s in cl.postings[e]])) for e in entities],
+        [(entity, json.dumps([cl.ids[story] for story in cl.postings[entity]])) for entity in entities],
         full=saved.full,
     )
     _write_cache(store, cl, saved)
 
 
-def _story_row(cl: Clusterer, s: int, run: int) -> tuple:
+def _story_row(cl: Clusterer, story: int, run: int) -> tuple:
     """A ``cluster_stories`` row: (story id, seq, centroid, lo, hi, plo, phi, run)."""
-    span = cl.spans[s]
-    return (cl.ids[s], s, cl.dense[s].tobytes(), span.lo, span.hi, span.plo, span.phi, run)
+    span = cl.spans[story]
+    return (cl.ids[story], story, cl.dense[story].tobytes(), span.lo, span.hi, span.plo, span.phi, run)
 
 
 def _write_cache(store: Store, cl: Clusterer, saved: Saved) -> None:
     """Rewrite the index cache once enough rows are not in it (see CACHE_SHARE); the rows in SQLite
     stay the record, the cache only spares re-adding every row on load."""
     path = index_cache(store)
-    n = cl.index.ntotal
-    if path is None or n - saved.cached < max(CACHE_MIN, CACHE_SHARE * n):
+    total = cl.index.ntotal
+    if path is None or total - saved.cached < max(CACHE_MIN, CACHE_SHARE * total):
         return
     tmp = path.with_name(path.name + ".tmp")
     faiss.serialize_index(cl.index).tofile(tmp)
     os.replace(tmp, path)  # never a half-written cache under the real name
 
 
-def _story(store: Store, cl: Clusterer, s: int) -> Story:
-    """Story ``s`` as the store lists it: titled by its most central titled member."""
-    ranked = cl.central(s)
-    arts = {a.id: a for a in store.iter_articles(cl.members[s])}
-    titled = [a for a in ranked if (arts[a].title or "").strip()]
+def _story(store: Store, cl: Clusterer, story: int) -> Story:
+    """A story as the store lists it: titled by its most central titled member."""
+    ranked = cl.central(story)
+    arts = {article.id: article for article in store.iter_articles(cl.members[story])}
+    titled = [aid for aid in ranked if (arts[aid].title or "").strip()]
     head = arts[titled[0]] if titled else arts[ranked[0]]
     title = (head.title or "").strip() or first_sentence(head.text)
-    sources = sorted({arts[a].source for a in cl.members[s] if not arts[a].copy_of and arts[a].source})
-    dated = cl.spans[s].dated
-    first, last = (None, None) if dated is None else (dt.date.fromordinal(d).isoformat() for d in dated)
-    return Story(cl.ids[s], title, sorted(cl.members[s]), sources, first, last)
+    sources = sorted(
+        {arts[aid].source for aid in cl.members[story] if not arts[aid].copy_of and arts[aid].source}
+    )
+    dated = cl.spans[story].dated
+    first, last = (None, None) if dated is None else (dt.date.fromordinal(day).isoformat() for day in dated)
+    return Story(cl.ids[story], title, sorted(cl.members[story]), sources, first, last)
 
 
 def cluster_store(store: Store, progress: bool | None = None, params: Params = DEFAULT) -> list[Story]:
     """Link copies and place every article not yet in a story; save and return all stories."""
     clustered = store.story_of()
-    new = list(store.iter_articles([a for a in store.article_ids() if a not in clustered]))
+    new = list(store.iter_articles([aid for aid in store.article_ids() if aid not in clustered]))
     if new:
         _link_copies(store, new)
         tables = ClusterTables(store)
-        copy_of = {a.id: tables.copy_of(a.id) for a in new}
+        copy_of = {article.id: tables.copy_of(article.id) for article in new}
         cl, saved = load_state(store, params, clustered)
-        new.sort(key=lambda a: order_key(a.published, a.id))
+        new.sort(key=lambda article: order_key(article.published, article.id))
         feats = _features(store, new, params)
         vecs = _vectors(store, feats)
-        cl.place_batch(feats, vecs, {k: v for k, v in copy_of.items() if v}, progress)
-        store.save_stories([_story(store, cl, s) for s in sorted(cl.changed)])
+        cl.place_batch(
+            feats, vecs, {aid: original for aid, original in copy_of.items() if original}, progress
+        )
+        store.save_stories([_story(store, cl, story) for story in sorted(cl.changed)])
         save_state(store, cl, saved, feats)
         cl.changed = set()
     return store.list_stories()

@@ -52,15 +52,16 @@ from .meta import (
 _HEADER_SPAN = 6  # paragraphs at the top where a title, byline and timestamp may stand
 
 _SPACE_TABLE: dict[int, str | None] = {
-    ord(c): " "
-    for c in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"
+    ord(char): " "
+    for char in "\t\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u202f\u205f\u3000\x0b\x0c"
 }
-_SPACE_TABLE.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
-_SPACE_TABLE.update({c: None for c in range(0, 32) if c not in (9, 10, 11, 12, 13)})
+_SPACE_TABLE.update({ord(char): None for char in "\u200b\u200c\u200d\u2060\ufeff\u00ad"})
+_SPACE_TABLE.update({code: None for code in range(0, 32) if code not in (9, 10, 11, 12, 13)})
 _SPACE_TABLE[0x7F] = None
 _SPACE_TABLE[0x2028] = "\n"
 _SPACE_TABLE[0x2029] = "\n"
-_ODD_CHARS_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _SPACE_TABLE) + "]")
+_ODD_CHARS_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in _SPACE_TABLE) + "]")
 _MULTISPACE_RE = re.compile(r" {2,}")
 _DATE_MARKER_RE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})(?:\s+|$)")
 
@@ -101,21 +102,21 @@ def _wrapped(lines: list[str]) -> bool:
     if len(lines) < 3:
         return False
     body = lines[:-1]
-    if max(len(x) for x in body) > 100 or min(len(x) for x in body) < 30:
+    if max(len(line) for line in body) > 100 or min(len(line) for line in body) < 30:
         return False
-    return sum(rules.ends_sentence(x) for x in body) / len(body) < 0.4
+    return sum(rules.ends_sentence(line) for line in body) / len(body) < 0.4
 
 
 def split_paragraphs(text: str) -> list[_Para]:
     out: list[_Para] = []
-    for b, block in enumerate(re.split(r"\n\s*\n", text)):
-        lines = [x for x in block.split("\n") if x]
+    for block_no, block in enumerate(re.split(r"\n\s*\n", text)):
+        lines = [line for line in block.split("\n") if line]
         if not lines:
             continue
         if _wrapped(lines):
-            out.append(_Para(" ".join(lines), b))
+            out.append(_Para(" ".join(lines), block_no))
         else:
-            out.extend(_Para(x, b) for x in lines)
+            out.extend(_Para(line, block_no) for line in lines)
     return out
 
 
@@ -144,8 +145,8 @@ def _body_and_meta(raw: RawRecord) -> tuple[str, _Meta]:
     return page.text, meta
 
 
-def _mark(p: _Para, kind: str, reason: str) -> None:
-    p.kind, p.reason = kind, reason
+def _mark(para: _Para, kind: str, reason: str) -> None:
+    para.kind, para.reason = kind, reason
 
 
 # Cheap prefix tests that let most body paragraphs skip a rule's regex (lower case, first 14 characters).
@@ -191,156 +192,201 @@ def _classify(paras: list[_Para], meta: _Meta) -> None:
     Each rule only applies to lines short enough to be what it removes; the length gates also keep
     the text path fast, since most paragraphs are long enough to skip all but the credit test.
     """
-    for i, p in enumerate(paras):
-        t = p.text
-        n = t.count(" ") + 1  # text is normalised: single spaces between words
-        head = t[:14].lower()
-        if n <= 16 and head.startswith(_BYLINE_STARTS):
-            names = rules.byline_names(t)
-            if names is not None:
-                meta.authors += [x for x in names if x not in meta.authors]
-                when = find_date(t) if meta.published is None else None
-                meta.published = meta.published or when
-                _mark(
-                    p,
-                    "byline",
-                    "byline: "
-                    + (", ".join(names) + " moved to authors" if names else "no person named")
-                    + (f"; its time {when} read as published" if when else ""),
-                )
-                continue
-        if len(t) <= 90 and is_timestamp_line(t):
-            when = find_date(t) or to_iso(t)
-            if meta.published is None and when:
-                meta.published = when
-                _mark(p, "dateline", f"timestamp line read as the published time {when}")
-            else:
-                _mark(p, "dateline", "timestamp line (the record already has a published date)")
-            continue
-        if n <= 40 and (head.startswith(_CONTRIB_STARTS) or "ontribut" in t):
-            names = rules.contributor_names(t)
-            if names is not None:
-                meta.authors += [x for x in names if x not in meta.authors]
-                _mark(
-                    p,
-                    "byline",
-                    "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""),
-                )
-                continue
-        if n <= 40 and head.startswith(_TAG_STARTS) and rules.is_tag_line(t):
-            _mark(p, "tags", "tag list or tag label")
-            continue
-        why = rules.code_reason(t) or (rules.furniture_reason(t) if n <= 35 else None)
-        if why:
-            _mark(p, "furniture", why)
-            continue
-        credit = rules.credit_tail(t)
-        if credit:
-            if credit.strip() == t.strip():
-                _mark(p, "credit", "photo credit line (names with slashes: photographer/agency)")
-            else:
-                _mark(p, "caption", f"photo caption ending in the credit {credit.strip()!r}")
-            continue
-        if n <= 80 and rules.has_photo_cue(t):
-            _mark(p, "caption", "photo caption (describes a photo)")
-            continue
-        if n <= 7 and rules.is_lone_credit(t):
-            _mark(p, "credit", "line naming only a photo agency or photographer")
-            prev = paras[i - 1] if i else None
-            if (
-                prev is not None
-                and prev.kind is None
-                and rules.looks_like_caption(prev.text, prev.block == p.block)
-            ):
-                _mark(prev, "caption", f"photo caption: the line before the credit {t!r}")
+    for i, para in enumerate(paras):
+        n_words = para.text.count(" ") + 1  # text is normalised: single spaces between words
+        if not (
+            _byline(para, n_words, meta)
+            or _timestamp(para, meta)
+            or _contributors(para, n_words, meta)
+            or _tag_line(para, n_words)
+            or _furniture(para, n_words)
+            or _photo_credit(para, n_words)
+        ):
+            _lone_credit(para, n_words, paras[i - 1] if i else None)
 
 
-def _similar(a: str, b: str) -> bool:
-    ka, kb = rules.key(a), rules.key(b)
-    if not ka or not kb:
+def _byline(para: _Para, n_words: int, meta: _Meta) -> bool:
+    """A byline: its names go to the authors, and its time to published when the record has none."""
+    if n_words > 16 or not para.text[:14].lower().startswith(_BYLINE_STARTS):
         return False
-    if ka == kb:
+    names = rules.byline_names(para.text)
+    if names is None:
+        return False
+    meta.authors += [name for name in names if name not in meta.authors]
+    when = find_date(para.text) if meta.published is None else None
+    meta.published = meta.published or when
+    _mark(
+        para,
+        "byline",
+        "byline: "
+        + (", ".join(names) + " moved to authors" if names else "no person named")
+        + (f"; its time {when} read as published" if when else ""),
+    )
+    return True
+
+
+def _timestamp(para: _Para, meta: _Meta) -> bool:
+    """A lone timestamp line: the published time when the record has none."""
+    if len(para.text) > 90 or not is_timestamp_line(para.text):
+        return False
+    when = find_date(para.text) or to_iso(para.text)
+    if meta.published is None and when:
+        meta.published = when
+        _mark(para, "dateline", f"timestamp line read as the published time {when}")
+    else:
+        _mark(para, "dateline", "timestamp line (the record already has a published date)")
+    return True
+
+
+def _contributors(para: _Para, n_words: int, meta: _Meta) -> bool:
+    """A contributor line ("Reporting by ..."): its names go to the authors."""
+    text = para.text
+    if n_words > 40 or not (text[:14].lower().startswith(_CONTRIB_STARTS) or "ontribut" in text):
+        return False
+    names = rules.contributor_names(text)
+    if names is None:
+        return False
+    meta.authors += [name for name in names if name not in meta.authors]
+    _mark(
+        para,
+        "byline",
+        "contributor line" + (": " + ", ".join(names) + " moved to authors" if names else ""),
+    )
+    return True
+
+
+def _tag_line(para: _Para, n_words: int) -> bool:
+    if n_words > 40 or not para.text[:14].lower().startswith(_TAG_STARTS) or not rules.is_tag_line(para.text):
+        return False
+    _mark(para, "tags", "tag list or tag label")
+    return True
+
+
+def _furniture(para: _Para, n_words: int) -> bool:
+    """Code, or share/subscribe/newsletter furniture and syndication notes."""
+    why = rules.code_reason(para.text) or (rules.furniture_reason(para.text) if n_words <= 35 else None)
+    if not why:
+        return False
+    _mark(para, "furniture", why)
+    return True
+
+
+def _photo_credit(para: _Para, n_words: int) -> bool:
+    """A photo credit line, or a caption: ending in a credit, or describing a photo."""
+    credit = rules.credit_tail(para.text)
+    if credit:
+        if credit.strip() == para.text.strip():
+            _mark(para, "credit", "photo credit line (names with slashes: photographer/agency)")
+        else:
+            _mark(para, "caption", f"photo caption ending in the credit {credit.strip()!r}")
         return True
-    short, long_ = sorted((ka, kb), key=len)
+    if n_words <= 80 and rules.has_photo_cue(para.text):
+        _mark(para, "caption", "photo caption (describes a photo)")
+        return True
+    return False
+
+
+def _lone_credit(para: _Para, n_words: int, prev: _Para | None) -> bool:
+    """A line naming only an agency or photographer; the line before it is its caption when it looks
+    like one."""
+    if n_words > 7 or not rules.is_lone_credit(para.text):
+        return False
+    _mark(para, "credit", "line naming only a photo agency or photographer")
+    if (
+        prev is not None
+        and prev.kind is None
+        and rules.looks_like_caption(prev.text, prev.block == para.block)
+    ):
+        _mark(prev, "caption", f"photo caption: the line before the credit {para.text!r}")
+    return True
+
+
+def _similar(first: str, second: str) -> bool:
+    first_key, second_key = rules.key(first), rules.key(second)
+    if not first_key or not second_key:
+        return False
+    if first_key == second_key:
+        return True
+    short, long_ = sorted((first_key, second_key), key=len)
     # "Title | Site" against "Title": the same words plus an outlet's name.
     if long_.startswith(short) and len(long_.split()) - len(short.split()) <= 5 and len(short.split()) >= 3:
         return True
-    return fuzz.ratio(ka, kb) >= 92
+    return fuzz.ratio(first_key, second_key) >= 92
 
 
 def _title(paras: list[_Para], meta: _Meta) -> None:
     """Take a headline-shaped top line as the title when the record has none; drop the title's repeats."""
-    kept = [p for p in paras if p.kind is None]
+    kept = [para for para in paras if para.kind is None]
     # The header ends where the body clearly starts: a long paragraph, or a second sentence (one
     # sentence may be a standfirst printed above the headline, as some pages do).
     header: list[_Para] = []
     sentences = 0
-    for p in kept[:_HEADER_SPAN]:
-        if rules.words(p.text) >= 25 or (sentences and rules.ends_sentence(p.text)):
+    for para in kept[:_HEADER_SPAN]:
+        if rules.words(para.text) >= 25 or (sentences and rules.ends_sentence(para.text)):
             break
-        sentences += rules.ends_sentence(p.text)
-        header.append(p)
+        sentences += rules.ends_sentence(para.text)
+        header.append(para)
     if meta.title is None:
-        for j, p in enumerate(header):
+        for j, para in enumerate(header):
             # A title-cased first line counts even with a final stop (some archives add one).
-            if rules.is_headline(p.text, allow_stop=j == 0 and p is kept[0]):
-                meta.title = p.text
-                _mark(p, "title", "headline-shaped line at the top (no final stop) taken as the title")
+            if rules.is_headline(para.text, allow_stop=j == 0 and para is kept[0]):
+                meta.title = para.text
+                _mark(para, "title", "headline-shaped line at the top (no final stop) taken as the title")
                 break
     # A label of a word or three above the headline or the first sentence is the section or kicker
     # ("World", "Floods", "Live"), not part of the story.
-    for p in header:
-        if p.kind is not None or rules.is_headline(p.text) or rules.ends_sentence(p.text):
+    for para in header:
+        if para.kind is not None or rules.is_headline(para.text) or rules.ends_sentence(para.text):
             break
-        if rules.words(p.text) <= 3 and p.text[:1].isupper():
-            _mark(p, "furniture", "section or kicker label at the top")
+        if rules.words(para.text) <= 3 and para.text[:1].isupper():
+            _mark(para, "furniture", "section or kicker label at the top")
     if meta.title:
-        tw = rules.words(meta.title)
-        for p in kept[: _HEADER_SPAN + 2]:
+        title_words = rules.words(meta.title)
+        for para in kept[: _HEADER_SPAN + 2]:
             if (
-                p.kind is None
-                and abs(rules.words(p.text) - tw) <= tw // 2 + 5
-                and _similar(p.text, meta.title)
+                para.kind is None
+                and abs(rules.words(para.text) - title_words) <= title_words // 2 + 5
+                and _similar(para.text, meta.title)
             ):
-                _mark(p, "repeated_title", "the title repeated in the body")
+                _mark(para, "repeated_title", "the title repeated in the body")
 
 
 def _repeats_and_tail(paras: list[_Para]) -> None:
     seen: set[str] = set()
-    for p in paras:
-        if p.kind is not None:
+    for para in paras:
+        if para.kind is not None:
             continue
-        k = p.text.casefold()  # text is normalised already: spaces are single
-        if k in seen:
-            _mark(p, "repeated_paragraph", "the same paragraph already stands earlier in the article")
-        seen.add(k)
-    kept = [p for p in paras if p.kind is None]
+        key = para.text.casefold()  # text is normalised already: spaces are single
+        if key in seen:
+            _mark(para, "repeated_paragraph", "the same paragraph already stands earlier in the article")
+        seen.add(key)
+    kept = [para for para in paras if para.kind is None]
     tail: list[_Para] = []
-    for p in reversed(kept):
-        if rules.is_tag_line(p.text):
-            tail.append(p)
+    for para in reversed(kept):
+        if rules.is_tag_line(para.text):
+            tail.append(para)
             break  # a tag label: it and every item after it are the tag list
-        if not rules.is_tag_item(p.text):
+        if not rules.is_tag_item(para.text):
             break
-        tail.append(p)
+        tail.append(para)
     if len(tail) == len(kept) == 1 and not rules.is_tag_line(tail[0].text):
         return  # a lone short line is the whole text (a brief's one line), not a tag after the last paragraph
-    for p in tail:
-        if rules.is_tag_line(p.text):
-            _mark(p, "tags", "tag list or tag label")
+    for para in tail:
+        if rules.is_tag_line(para.text):
+            _mark(para, "tags", "tag list or tag label")
         else:
-            _mark(p, "tags", "short label-like line after the last paragraph (a tag or stray label)")
+            _mark(para, "tags", "short label-like line after the last paragraph (a tag or stray label)")
 
 
 def _storable_record(raw: RawRecord) -> RawRecord:
     """The record with every lone surrogate replaced: one stray escape must not cost the article."""
     changes: dict[str, Any] = {}
-    for f in fields(raw):
-        value = getattr(raw, f.name)
+    for record_field in fields(raw):
+        value = getattr(raw, record_field.name)
         if isinstance(value, str):
-            changes[f.name] = storable(value)
+            changes[record_field.name] = storable(value)
         elif isinstance(value, list):
-            changes[f.name] = [storable(v) if isinstance(v, str) else v for v in value]
+            changes[record_field.name] = [storable(item) if isinstance(item, str) else item for item in value]
     return replace(raw, **changes)
 
 
@@ -352,25 +398,25 @@ def clean(raw: RawRecord) -> Article:
     if len(body) > MAX_BYTES:
         raise InputError(raw.origin, oversized_input("text"))
     text = normalise(body)
-    m = _DATE_MARKER_RE.match(text)
-    if m:
-        when = to_iso(m[1])
+    marker = _DATE_MARKER_RE.match(text)
+    if marker:
+        when = to_iso(marker[1])
         if meta.published is None:
             meta.published = when
         meta.removed.append(
-            Removal("dateline", m.group(0).strip(), f"leading date marker read as published {when}")
+            Removal("dateline", marker.group(0).strip(), f"leading date marker read as published {when}")
         )
-        text = text[m.end() :]
+        text = text[marker.end() :]
     paras = split_paragraphs(text)
     _classify(paras, meta)
     _title(paras, meta)
     _repeats_and_tail(paras)
-    meta.removed += [Removal(p.kind, p.text, p.reason) for p in paras if p.kind is not None]
-    clean_text = "\n\n".join(p.text for p in paras if p.kind is None)
+    meta.removed += [Removal(para.kind, para.text, para.reason) for para in paras if para.kind is not None]
+    clean_text = "\n\n".join(para.text for para in paras if para.kind is None)
     if len(clean_text) > MAX_CHARS:
         raise InputError(raw.origin, too_long_article(len(clean_text)))
-    n = rules.words(clean_text)
-    refusal = _refusal(clean_text, n, meta) if n < BRIEF_WORDS else None
+    n_words = rules.words(clean_text)
+    refusal = _refusal(clean_text, n_words, meta) if n_words < BRIEF_WORDS else None
     if refusal:
         raise InputError(raw.origin, refusal)
     aid = raw.id or raw.stem or article_id_hash(raw.text or raw.html or "", 16)
@@ -386,38 +432,38 @@ def clean(raw: RawRecord) -> Article:
         language=guess_language(clean_text),
         path=raw.origin,
         format=raw.fmt,
-        words=n,
+        words=n_words,
         content_hash=content_hash(clean_text),
         removed=meta.removed,
-        brief=n < BRIEF_WORDS,
+        brief=n_words < BRIEF_WORDS,
     )
 
 
-def _refusal(text: str, n: int, meta: _Meta) -> str | None:
-    """Why a short clean text of ``n`` words is no article, or None when it is a brief (``limits``
-    gives the rule): it needs a sentence that is no page notice, or (not on a whole page) a title
-    and a word; a whole page that shows a notice is a shell or a paywall teaser."""
-    lines = [x for x in text.split("\n\n") if x]
-    notices = [x for x in lines if rules.is_shell_notice(x)]
+def _refusal(text: str, n_words: int, meta: _Meta) -> str | None:
+    """Why a short clean text of ``n_words`` words is no article, or None when it is a brief
+    (``limits`` gives the rule): it needs a sentence that is no page notice, or (not on a whole page)
+    a title and a word; a whole page that shows a notice is a shell or a paywall teaser."""
+    lines = [para for para in text.split("\n\n") if para]
+    notices = [para for para in lines if rules.is_shell_notice(para)]
     if meta.page and not notices:
-        notices = [r.text for r in meta.removed if rules.is_shell_notice(r.text)]
+        notices = [removal.text for removal in meta.removed if rules.is_shell_notice(removal.text)]
     if meta.page and notices:
-        return shell_notice(n, notices[0], page=True)
-    prose = "\n".join(x for x in lines if x not in notices)
+        return shell_notice(n_words, notices[0], page=True)
+    prose = "\n".join(para for para in lines if para not in notices)
     if rules.has_sentence(prose) or (meta.title and not meta.page and rules.lettered(prose)):
         return None
     if notices:
-        return shell_notice(n, notices[0], page=False)
-    kinds = list(dict.fromkeys(r.kind for r in meta.removed))
-    return no_sentence(n, rules.lettered(text), meta.page, kinds)
+        return shell_notice(n_words, notices[0], page=False)
+    kinds = list(dict.fromkeys(removal.kind for removal in meta.removed))
+    return no_sentence(n_words, rules.lettered(text), meta.page, kinds)
 
 
 def _dedupe_authors(names: list[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
-    for n in names:
-        k = rules.key(n)
-        if k and k not in seen:
-            seen.add(k)
-            out.append(n)
+    for name in names:
+        key = rules.key(name)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
     return out

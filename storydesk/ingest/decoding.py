@@ -56,7 +56,7 @@ def bomless_utf16(sample: bytes) -> str | None:
         return None
     enc = "utf-16-be" if even > odd else "utf-16-le"
     text = sample[: len(sample) // 2 * 2].decode(enc, "replace")
-    readable = sum(c.isprintable() or c in "\n\r\t" for c in text)
+    readable = sum(char.isprintable() or char in "\n\r\t" for char in text)
     return enc if readable >= 0.95 * len(text) else None
 
 
@@ -73,7 +73,7 @@ def binary_kind(head: bytes) -> str | None:
     for magic, what in _BINARY_MAGIC:
         if head.startswith(magic):
             return what
-    if any(head.startswith(b) for b, _ in _BOMS):
+    if any(head.startswith(bom) for bom, _ in _BOMS):
         return None
     sample = head[:_SAMPLE]
     if not sample:
@@ -82,7 +82,7 @@ def binary_kind(head: bytes) -> str | None:
         return None
     if b"\x00" in sample:
         return "NUL bytes"
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13) or b == 127)
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13) or byte == 127)
     if controls / len(sample) > 0.05:
         return "control bytes"
     return None
@@ -101,10 +101,10 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def _declared(data: bytes) -> str | None:
     """The charset a page declares in a meta tag, when the bytes decode in it."""
-    m = _META_CHARSET_RE.search(data[:4096])
-    if not m:
+    declared = _META_CHARSET_RE.search(data[:4096])
+    if not declared:
         return None
-    enc = m.group(1).decode("ascii", "ignore")
+    enc = declared.group(1).decode("ascii", "ignore")
     try:
         data.decode(enc)
     except (LookupError, UnicodeDecodeError):
@@ -121,8 +121,8 @@ def _guessed(data: bytes) -> str:
     best = results[0]
     # Short Western texts fit several code pages equally well; Windows-1252 is by far the most common
     # legacy one (the web's default for Western text), so it wins a near tie.
-    for m in results:
-        if m.encoding in ("cp1252", "latin_1", "iso8859_15") and m.chaos <= best.chaos + 0.1:
+    for result in results:
+        if result.encoding in ("cp1252", "latin_1", "iso8859_15") and result.chaos <= best.chaos + 0.1:
             return "cp1252"
     return best.encoding
 

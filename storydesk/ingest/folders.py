@@ -56,11 +56,11 @@ _NOT_NEWS_RE = re.compile(r"^(?:readme|license|licence|copying|changelog|notice|
 # ---- names as shown ------------------------------------------------------------------------------
 
 
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
     if 0xDC80 <= code <= 0xDCFF:  # one byte of a name that is not UTF-8
         return f"\\x{code - 0xDC00:02x}"
-    return m.group().encode("unicode_escape").decode("ascii")
+    return match.group().encode("unicode_escape").decode("ascii")
 
 
 def shown(text: str) -> str:
@@ -188,10 +188,10 @@ def _entry(path: Path, root: str) -> Path | Rejection:
 
 def _linked_folders(top: Path, dirs: list[str], root: str) -> Iterator[Rejection]:
     """Take symlinked folders out of the walk (never followed: no loops, no reading outside), naming each."""
-    for d in [d for d in dirs if os.path.islink(top / d)]:
-        dirs.remove(d)
-        link = _link_entry(top / d, root)
-        yield link if isinstance(link, Rejection) else Rejection(shown_path(top / d), LINK_BROKEN)
+    for name in [name for name in dirs if os.path.islink(top / name)]:
+        dirs.remove(name)
+        link = _link_entry(top / name, root)
+        yield link if isinstance(link, Rejection) else Rejection(shown_path(top / name), LINK_BROKEN)
 
 
 def walk(folder: Path) -> Iterator[Path | Rejection]:
@@ -208,7 +208,7 @@ def walk(folder: Path) -> Iterator[Path | Rejection]:
             dirs[:] = []
             yield Rejection(shown_path(top), OWN_OUTPUT)
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(dir_name for dir_name in dirs if not dir_name.startswith("."))
         yield from _linked_folders(top, dirs, root)
         for name in sorted(names):
             if not name.startswith(".") and not _NOT_NEWS_RE.match(name):
@@ -217,6 +217,6 @@ def walk(folder: Path) -> Iterator[Path | Rejection]:
 
 
 def _unlisted(errors: list[OSError]) -> Iterator[Rejection]:
-    for e in errors:
-        yield Rejection(shown_path(e.filename or "?"), f"unreadable folder: {e.strerror or e}")
+    for error in errors:
+        yield Rejection(shown_path(error.filename or "?"), f"unreadable folder: {error.strerror or error}")
     errors.clear()

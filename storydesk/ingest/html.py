@@ -87,7 +87,7 @@ def page_text(html: str, url: str | None = None) -> PageText:
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         text = _baseline(html)
         return PageText(text, url=url)
-    authors = [a.strip() for a in re.split(r";|\|", doc.author or "") if a.strip()]
+    authors = [author.strip() for author in re.split(r";|\|", doc.author or "") if author.strip()]
     return PageText(
         text=doc.text or "",
         title=doc.title or None,

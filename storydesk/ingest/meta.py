@@ -28,7 +28,8 @@ _ISO_RE = re.compile(
 # optional weekday and time around them.
 _TIME_RE = re.compile(rf"\b{_TIME}", re.I)
 _ANY_DATE_RE = re.compile(
-    rf"(?:{DATE_MDY_RE.pattern}|{DATE_DMY_RE.pattern.replace('?P<', '?P<x')}|\b\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+(?:Z|[+-]\d{{2}}:?\d{{2}})?)?|\b\d{{1,2}}/\d{{1,2}}/\d{{4}}\b)",
+    rf"(?:{DATE_MDY_RE.pattern}|{DATE_DMY_RE.pattern.replace('?P<', '?P<x')}"
+    r"|\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?|\b\d{1,2}/\d{1,2}/\d{4}\b)",
     re.I,
 )
 # Words that may stand next to a date on a timestamp line and carry no content of their own.
@@ -40,37 +41,37 @@ _DATE_FILLER_RE = re.compile(
 )
 
 
-def _valid(y: int, m: int, d: int) -> bool:
+def _valid(year: int, month: int, day: int) -> bool:
     try:
-        date(y, m, d)
+        date(year, month, day)
     except ValueError:
         return False
-    return 1900 <= y <= 2100
+    return 1900 <= year <= 2100
 
 
 def find_date(text: str) -> str | None:
     """The first calendar date written in ``text`` as ISO (with the time when one is written next to it)."""
-    for rx in (DATE_MDY_RE, DATE_DMY_RE):
-        m = rx.search(text)
-        if m:
-            y, mon, d = int(m["y"]), month_number(m["mon"]), int(m["d"])
-            if not _valid(y, mon, d):
+    for pattern in (DATE_MDY_RE, DATE_DMY_RE):
+        match = pattern.search(text)
+        if match:
+            year, month, day = int(match["y"]), month_number(match["mon"]), int(match["d"])
+            if not _valid(year, month, day):
                 continue
-            out = f"{y:04d}-{mon:02d}-{d:02d}"
-            t = _TIME_RE.search(text)
-            if t:
-                h, mi = int(t["h"]), int(t["mi"])
-                ampm = (t["ampm"] or "").lower().replace(".", "")
-                if ampm == "pm" and h < 12:
-                    h += 12
-                elif ampm == "am" and h == 12:
-                    h = 0
-                if h < 24 and mi < 60:
-                    out += f"T{h:02d}:{mi:02d}:00"
+            out = f"{year:04d}-{month:02d}-{day:02d}"
+            clock = _TIME_RE.search(text)
+            if clock:
+                hour, minute = int(clock["h"]), int(clock["mi"])
+                ampm = (clock["ampm"] or "").lower().replace(".", "")
+                if ampm == "pm" and hour < 12:
+                    hour += 12
+                elif ampm == "am" and hour == 12:
+                    hour = 0
+                if hour < 24 and minute < 60:
+                    out += f"T{hour:02d}:{minute:02d}:00"
             return out
-    m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
-    if m and _valid(int(m[1]), int(m[2]), int(m[3])):
-        return m.group(0)
+    match = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
+    if match and _valid(int(match[1]), int(match[2]), int(match[3])):
+        return match.group(0)
     return None
 
 
@@ -102,26 +103,26 @@ def to_iso(value: object) -> str | None:
             return datetime.utcfromtimestamp(float(value)).strftime("%Y-%m-%dT%H:%M:%SZ")
         except (OverflowError, OSError, ValueError):
             return None
-    s = str(value).strip()
-    m = _ISO_RE.match(s)
-    if m and _valid(int(m["y"]), int(m["m"]), int(m["d"])):
-        return s.replace(" ", "T", 1)
-    found = find_date(s)
+    text = str(value).strip()
+    match = _ISO_RE.match(text)
+    if match and _valid(int(match["y"]), int(match["m"]), int(match["d"])):
+        return text.replace(" ", "T", 1)
+    found = find_date(text)
     if found:
         return found
     # Without a four-digit year dateparser guesses ("10 March" -> 2010); better no date than a wrong one.
-    return _dateparser(s[:100]) if re.search(r"\b\d{4}\b", s) else None
+    return _dateparser(text[:100]) if re.search(r"\b\d{4}\b", text) else None
 
 
 @lru_cache(maxsize=4096)
-def _dateparser(s: str) -> str | None:
+def _dateparser(text: str) -> str | None:
     """Slow path for unusual date strings; dateparser is imported only when needed."""
     import dateparser
 
     try:
         # Absolute dates only: "yesterday" must not become the day of the run.
         dt = dateparser.parse(
-            s,
+            text,
             settings={
                 "RETURN_AS_TIMEZONE_AWARE": False,
                 "PREFER_DAY_OF_MONTH": "first",
@@ -166,7 +167,7 @@ def url_id(url: str) -> str:
     last = path.rsplit("/", 1)[-1] if path else ""
     last = re.sub(r"\.(?:s?html?|php|aspx?)$", "", last)
     parts = [slug(host, 40), slug(last, 40), article_id_hash(url, 8)]
-    return "-".join(p for p in parts if p)
+    return "-".join(part for part in parts if part)
 
 
 _ID_OK_RE = re.compile(r"^[\w.:@+-]{1,80}$")
@@ -176,8 +177,8 @@ def usable_id(value: object) -> str | None:
     """A record's own id when it can serve as ours (short, no spaces or slashes)."""
     if value is None or isinstance(value, bool):
         return None
-    s = str(value).strip()
-    return s if _ID_OK_RE.match(s) else None
+    text = str(value).strip()
+    return text if _ID_OK_RE.match(text) else None
 
 
 def record_id(value: object) -> str | None:
@@ -186,17 +187,18 @@ def record_id(value: object) -> str | None:
     own = usable_id(value)
     if own or value is None or isinstance(value, bool) or not str(value).strip():
         return own
-    s = str(value).strip()
-    if re.match(r"^https?://", s, re.I):
-        return url_id(s)
-    return "-".join(p for p in (slug(s, 40), article_id_hash(s, 8)) if p)
+    text = str(value).strip()
+    if re.match(r"^https?://", text, re.I):
+        return url_id(text)
+    return "-".join(part for part in (slug(text, 40), article_id_hash(text, 8)) if part)
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def storable(text: str) -> str:
-    """Text that UTF-8, and so SQLite, can hold: a lone surrogate (left by a JSON or HTML escape) becomes U+FFFD."""
+    """Text that UTF-8, and so SQLite, can hold: a lone surrogate (left by a JSON or HTML escape) becomes
+    U+FFFD."""
     return _SURROGATE_RE.sub("\ufffd", text) if _SURROGATE_RE.search(text) else text
 
 
@@ -246,8 +248,8 @@ def person_names(text: str) -> list[str]:
     out = []
     for part in re.split(r"\s*(?:,|;|\||\b(?:and|with|et|und|en|og|och)\b|&|\+)\s*", text):
         part = _POSSESSIVE_RE.sub("", part)  # "ABC News' Jane Doe" -> "Jane Doe"
-        for m in NAME_RE.finditer(part):
-            for run in _case_runs(m.group(0).strip(" .").split()):
+        for match in NAME_RE.finditer(part):
+            for run in _case_runs(match.group(0).strip(" .").split()):
                 name = _name_before_role(run)
                 if name and name not in out:
                     out.append(name)
@@ -257,25 +259,25 @@ def person_names(text: str) -> list[str]:
 def _case_runs(words: list[str]) -> list[list[str]]:
     """Split where the lettering changes ("JANE DOE Associated Press" -> JANE DOE | Associated Press)."""
     runs: list[list[str]] = []
-    for w in words:
-        caps = w.isupper() and len(w) > 1
+    for word in words:
+        caps = word.isupper() and len(word) > 1
         if runs and (runs[-1][-1].isupper() and len(runs[-1][-1]) > 1) == caps:
-            runs[-1].append(w)
+            runs[-1].append(word)
         else:
-            runs.append([w])
+            runs.append([word])
     return runs
 
 
 def _name_before_role(words: list[str]) -> str | None:
     """The person in a run of capitalised words, without an outlet or role after it."""
-    low = [w.lower().replace(".", "") for w in words]
+    low = [word.lower().replace(".", "") for word in words]
     if low[0] == "the":  # "The Associated Press", "The Valley Times": an outlet, never a person
         return None
-    cut = next((i for i, w in enumerate(low) if w in _ROLE_WORDS), None)
+    cut = next((i for i, word in enumerate(low) if word in _ROLE_WORDS), None)
     if cut is not None:
         # "Jane Doe Associated Press": the outlet's first words are not part of the name
         words = words[:cut][:2] if cut > 2 else words[:cut]
-    if len([w for w in words if w[:1].isupper()]) < 2:
+    if len([word for word in words if word[:1].isupper()]) < 2:
         return None
     return " ".join(words)
 
@@ -288,10 +290,10 @@ def split_authors(value: object) -> list[str]:
         items = re.split(r"\s*(?:;|\||,\s*(?=\S+\s+\S)|\band\b|&)\s*", value)
     elif isinstance(value, (list, tuple)):
         items = []
-        for v in value:
-            if isinstance(v, dict):
-                v = v.get("name") or v.get("author") or ""
-            items.append(str(v))
+        for entry in value:
+            if isinstance(entry, dict):
+                entry = entry.get("name") or entry.get("author") or ""
+            items.append(str(entry))
     else:
         return []
     out = []
@@ -351,9 +353,9 @@ def guess_language(text: str, sample_chars: int = 1200) -> str | None:
     if len(words) < 5:
         return None
     hits: dict[str, int] = {}
-    for w, k in Counter(words).items():
-        for lang in _LANGS_OF.get(w, ()):
-            hits[lang] = hits.get(lang, 0) + k
+    for word, count in Counter(words).items():
+        for lang in _LANGS_OF.get(word, ()):
+            hits[lang] = hits.get(lang, 0) + count
     if not hits:
         return None
     best = max(hits, key=hits.__getitem__)

@@ -64,15 +64,15 @@ def stem_of(path: Path) -> str:
 
 def sniff(head: str, ext: str) -> str:
     """txt | html | json | feed | warc, from the first characters, then the extension."""
-    s = head.lstrip("\ufeff \t\r\n")
-    if s.startswith("WARC/"):
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("WARC/"):
         return "warc"
-    if _JSON_START_RE.match(s) or (s[:1] in "{[" and ext in _JSON_EXT):
+    if _JSON_START_RE.match(text) or (text[:1] in "{[" and ext in _JSON_EXT):
         return "json"
-    if s.startswith("<"):
-        if _FEED_RE.search(s[:3000]) and not _HTML_RE.match(s):
+    if text.startswith("<"):
+        if _FEED_RE.search(text[:3000]) and not _HTML_RE.match(text):
             return "feed"
-        if _HTML_RE.search(s[:3000]) or ext in _HTML_EXT:
+        if _HTML_RE.search(text[:3000]) or ext in _HTML_EXT:
             return "html"
         if ext in _FEED_EXT:
             return "feed"
@@ -94,12 +94,12 @@ def _head_text(head: bytes) -> str:
 # ---- feeds -------------------------------------------------------------------------------------
 
 
-def _charref(m: re.Match[str]) -> str:
-    digits = m.group(1) or m.group(2)
+def _charref(match: re.Match[str]) -> str:
+    digits = match.group(1) or match.group(2)
     if len(digits) > 8:
         return "&#xFFFD"
-    code = int(digits, 16 if m.group(1) else 10)
-    return "&#xFFFD" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else m.group()
+    code = int(digits, 16 if match.group(1) else 10)
+    return "&#xFFFD" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group()
 
 
 def _charrefs_fixed(data: bytes) -> bytes:
@@ -135,27 +135,29 @@ def read_feed(data: bytes, name: str) -> Iterator[RawRecord | Rejection]:
         return
     channel = parsed.feed
     outlet = (channel.get("title") or "").strip() or None
-    for i, e in enumerate(parsed.entries, 1):
+    for i, entry in enumerate(parsed.entries, 1):
         origin = f"{name}#{i}"
-        bodies = [c.get("value", "") for c in e.get("content", [])] + [e.get("summary", "")]
+        bodies = [content.get("value", "") for content in entry.get("content", [])] + [
+            entry.get("summary", "")
+        ]
         body = max(bodies, key=len).strip()
         if not body:
             yield Rejection(origin, "feed item has no content or summary")
             continue
-        link = e.get("link")
-        guid = usable_id(e.get("id"))  # a URL guid is not kept as is: the link gives a readable id
-        authors = [a.get("name", "") for a in e.get("authors", []) if a.get("name")] or split_authors(
-            e.get("author")
-        )
+        link = entry.get("link")
+        guid = usable_id(entry.get("id"))  # a URL guid is not kept as is: the link gives a readable id
+        authors = [
+            author.get("name", "") for author in entry.get("authors", []) if author.get("name")
+        ] or split_authors(entry.get("author"))
         yield RawRecord(
             origin=origin,
             fmt="feed",
             html=body,
             id=guid or (url_id(link) if link else None),
-            title=(e.get("title") or "").strip() or None,
+            title=(entry.get("title") or "").strip() or None,
             source=outlet,
             url=link,
-            published=e.get("published_parsed") or e.get("updated_parsed") or e.get("published"),
+            published=entry.get("published_parsed") or entry.get("updated_parsed") or entry.get("published"),
             authors=authors,
         )
 
@@ -167,22 +169,22 @@ def read_file(path: Path, name: str | None = None) -> Iterator[RawRecord | Rejec
     """Every article in one regular file, whatever its form; pipes, sockets and devices are not opened."""
     name = name or shown_path(path)
     try:
-        f, size = open_regular(path)
+        stream, size = open_regular(path)
     except NotRegular as exc:
         yield Rejection(name, str(exc))
         return
     except OSError as exc:
         yield Rejection(name, f"unreadable: {exc.strerror or exc}")
         return
-    with f:
+    with stream:
         if size == 0:
             yield Rejection(name, "empty file, nothing to read")
             return
-        yield from _read_guarded(f, path, name)
+        yield from _read_guarded(stream, path, name)
 
 
-def _read_guarded(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
-    yield from _named_if_empty(_read_caught(f, path, name), name)
+def _read_guarded(stream: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+    yield from _named_if_empty(_read_caught(stream, path, name), name)
 
 
 def _named_if_empty(items: Iterator[RawRecord | Rejection], name: str) -> Iterator[RawRecord | Rejection]:
@@ -195,9 +197,9 @@ def _named_if_empty(items: Iterator[RawRecord | Rejection], name: str) -> Iterat
         yield Rejection(name, "holds no records or items; nothing to read")
 
 
-def _read_caught(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+def _read_caught(stream: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
     try:
-        yield from _read_open(f, path, name)
+        yield from _read_open(stream, path, name)
     except Unreadable as exc:
         yield Rejection(name, str(exc))
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -210,21 +212,21 @@ def _read_caught(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | R
         )
 
 
-def _read_open(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
-    head = f.read(_SNIFF)
+def _read_open(stream: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rejection]:
+    head = stream.read(_SNIFF)
     lower = path.name.lower()
     if head.startswith(b"\x1f\x8b"):
         inner = gzip.GzipFile(fileobj=io.BytesIO(head)).read(16) if len(head) else b""
-        f.seek(0)
+        stream.seek(0)
         if inner.startswith(b"WARC/") or lower.endswith((".warc.gz", ".arc.gz")):
-            yield from read_warc(f, name, gz=True)
+            yield from read_warc(stream, name, gz=True)
             return
-        gz = gzip.GzipFile(fileobj=f)
+        gz = gzip.GzipFile(fileobj=stream)
         yield from _read_open(gz, Path(path.name[:-3] if lower.endswith(".gz") else path.name), name)
         return
     if head.startswith(b"WARC/"):
-        f.seek(0)
-        yield from read_warc(f, name, gz=False)
+        stream.seek(0)
+        yield from read_warc(stream, name, gz=False)
         return
     kind = binary_kind(head)
     if kind:
@@ -232,9 +234,9 @@ def _read_open(f: ByteStream, path: Path, name: str) -> Iterator[RawRecord | Rej
     ext = os.path.splitext(lower[:-3] if lower.endswith(".gz") else lower)[1]
     form = sniff(_head_text(head), ext)
     if form == "json":
-        yield from read_json_file(f, name, head)
+        yield from read_json_file(stream, name, head)
         return
-    data = head + f.read(MAX_BYTES + 1 - len(head))
+    data = head + stream.read(MAX_BYTES + 1 - len(head))
     if len(data) > MAX_BYTES:
         raise Unreadable(oversized_input("file"))
     if form == "feed":
@@ -275,12 +277,12 @@ def _read_stdin() -> Iterator[RawRecord | Rejection]:
     yield from _named_if_empty(read_jsonl(stdin, "-", encoding), "-")
 
 
-def _read_path(p: str, skip: frozenset[Path]) -> Iterator[RawRecord | Rejection]:
-    if p == "-":
+def _read_path(given: str, skip: frozenset[Path]) -> Iterator[RawRecord | Rejection]:
+    if given == "-":
         yield from _read_stdin()
         return
-    path, name = Path(p), shown_path(p)
-    if "\x00" in p:
+    path, name = Path(given), shown_path(given)
+    if "\x00" in given:
         yield Rejection(name, "not a path: it holds a NUL character")
     elif not os.path.lexists(path):
         yield Rejection(name, "no such file or folder")
@@ -300,6 +302,6 @@ def read_paths(
     ``skip``: resolved paths never to read in a folder (the database being written, its journal files).
     Every Rejection is one line, its path shown as for a user (odd characters escaped).
     """
-    for p in paths:
-        for item in _read_path(p, skip):
+    for given in paths:
+        for item in _read_path(given, skip):
             yield shown_rejection(item) if isinstance(item, Rejection) else item

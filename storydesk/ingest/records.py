@@ -49,8 +49,8 @@ def _decoder() -> tuple[json.JSONDecoder, _Numbers]:
 
 def _checked(numbers: _Numbers) -> None:
     if numbers.too_long:
-        n, numbers.too_long = numbers.too_long, 0
-        raise Undecodable(f"a number of {n:,} digits, too long to read")
+        digits, numbers.too_long = numbers.too_long, 0
+        raise Undecodable(f"a number of {digits:,} digits, too long to read")
 
 
 def json_value(text: str) -> Any:
@@ -66,10 +66,10 @@ def json_value(text: str) -> Any:
 
 def _opt(obj: dict[str, Any], *names: str) -> str | None:
     """The first of these fields that holds a plain value, as a stripped string."""
-    for n in names:
-        v = obj.get(n)
-        if v is not None and not isinstance(v, (dict, list)) and str(v).strip():
-            return str(v).strip()
+    for name in names:
+        value = obj.get(name)
+        if value is not None and not isinstance(value, (dict, list)) and str(value).strip():
+            return str(value).strip()
     return None
 
 
@@ -106,30 +106,30 @@ def record(obj: Any, origin: str, fmt: str) -> RawRecord | Rejection:
 # ---- JSON lines --------------------------------------------------------------------------------
 
 
-def _iter_lines(f: ByteStream) -> Iterator[tuple[int, bytes | None]]:
+def _iter_lines(stream: ByteStream) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes) for each line; None for a line over the size limit (skipped, not kept)."""
-    n = 0
+    line_no = 0
     while True:
-        line = f.readline(MAX_BYTES + 1)
+        line = stream.readline(MAX_BYTES + 1)
         if not line:
             return
-        n += 1
+        line_no += 1
         if len(line) > MAX_BYTES and not line.endswith(b"\n"):
             while True:  # drop the rest of the oversized line
-                more = f.readline(1 << 20)
+                more = stream.readline(1 << 20)
                 if not more or more.endswith(b"\n"):
                     break
-            yield n, None
+            yield line_no, None
             continue
-        yield n, line
+        yield line_no, line
 
 
-def _iter_text_lines(f: ByteStream, encoding: str) -> Iterator[tuple[int, bytes | str | None]]:
+def _iter_text_lines(stream: ByteStream, encoding: str) -> Iterator[tuple[int, bytes | str | None]]:
     """Lines of a stream in an encoding whose newline is not one byte (UTF-16, UTF-32)."""
     # TextIOWrapper reads any stream with read(); typeshed asks for a whole buffered stream's methods
-    text = io.TextIOWrapper(f, encoding=encoding, errors="replace", newline=None)  # type: ignore[type-var]
-    for n, line in enumerate(text, 1):
-        yield n, (None if len(line) > MAX_BYTES else line)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=None)  # type: ignore[type-var]
+    for line_no, line in enumerate(text, 1):
+        yield line_no, (None if len(line) > MAX_BYTES else line)
 
 
 def _line_record(line: bytes | str, origin: str, encoding: str) -> RawRecord | Rejection:
@@ -142,12 +142,12 @@ def _line_record(line: bytes | str, origin: str, encoding: str) -> RawRecord | R
     return record(obj, origin, "jsonl")
 
 
-def read_jsonl(f: ByteStream, name: str, encoding: str = "utf-8") -> Iterator[RawRecord | Rejection]:
+def read_jsonl(stream: ByteStream, name: str, encoding: str = "utf-8") -> Iterator[RawRecord | Rejection]:
     """One record a line; a bad line is rejected with its number and reading goes on."""
     wide = encoding.replace("_", "-").lower().startswith(("utf-16", "utf-32"))
-    lines = _iter_text_lines(f, encoding) if wide else _iter_lines(f)
-    for n, line in lines:
-        origin = f"{name}:{n}"
+    lines = _iter_text_lines(stream, encoding) if wide else _iter_lines(stream)
+    for line_no, line in lines:
+        origin = f"{name}:{line_no}"
         if line is None:
             yield Rejection(origin, oversized_input("line"))
         elif line.strip():
@@ -160,28 +160,28 @@ def read_jsonl(f: ByteStream, name: str, encoding: str = "utf-8") -> Iterator[Ra
 def _value_end(buf: str, pos: int) -> int | None:
     """Where the JSON value starting at ``pos`` ends, by its brackets (for a value too deep to decode)."""
     depth = 0
-    for m in _TOKEN_RE.finditer(buf, pos):
-        c = m.group()
-        if c in "[{":
+    for match in _TOKEN_RE.finditer(buf, pos):
+        token = match.group()
+        if token in "[{":
             depth += 1
-        elif c in "]}":
+        elif token in "]}":
             depth -= 1
             if depth <= 0:
-                return m.end()
+                return match.end()
     return None
 
 
 class _ArrayBuffer:
     """A JSON array's text, decoded from a stream a chunk at a time; ``pos`` is where reading stands."""
 
-    def __init__(self, f: ByteStream, encoding: str) -> None:
-        self.f = f
+    def __init__(self, stream: ByteStream, encoding: str) -> None:
+        self.stream = stream
         self.text_in = codecs.getincrementaldecoder(encoding)(errors="replace")
         self.buf, self.pos, self.eof = "", 0, False
 
     def fill(self) -> bool:
         """Read one more chunk; False at the end of the stream."""
-        chunk = self.f.read(1 << 20)
+        chunk = self.stream.read(1 << 20)
         self.eof = not chunk
         self.buf = self.buf[self.pos :] + self.text_in.decode(chunk, final=self.eof)
         self.pos = 0
@@ -228,35 +228,36 @@ def _array_item(arr: _ArrayBuffer, decoder: json.JSONDecoder, numbers: _Numbers)
     return obj, None
 
 
-def read_json_array(f: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
-    """Items of a top-level JSON array, decoded one at a time; an item that cannot be read costs only itself."""
-    arr = _ArrayBuffer(f, encoding)
+def read_json_array(stream: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
+    """Items of a top-level JSON array, decoded one at a time; an item that cannot be read costs only
+    itself."""
+    arr = _ArrayBuffer(stream, encoding)
     arr.fill()
     if arr.next_start() != "[":
         yield Rejection(name, "malformed JSON: expected an array of records")
         return
     arr.pos += 1
     decoder, numbers = _decoder()
-    n = 0
+    item_no = 0
     while True:
         start = arr.next_start()
         if start == "":
-            yield Rejection(name, f"malformed JSON array: it ends after item {n} without a closing ]")
+            yield Rejection(name, f"malformed JSON array: it ends after item {item_no} without a closing ]")
             return
         if start == "]":
             return
-        n += 1
+        item_no += 1
         try:
             obj, why = _array_item(arr, decoder, numbers)
         except json.JSONDecodeError as exc:
             yield Rejection(
-                f"{name}#{n}", f"malformed JSON array item: {exc.msg}; the rest of the file is skipped"
+                f"{name}#{item_no}", f"malformed JSON array item: {exc.msg}; the rest of the file is skipped"
             )
             return
         yield (
-            Rejection(f"{name}#{n}", f"unreadable JSON array item: {why}")
+            Rejection(f"{name}#{item_no}", f"unreadable JSON array item: {why}")
             if why
-            else record(obj, f"{name}#{n}", "json")
+            else record(obj, f"{name}#{item_no}", "json")
         )
 
 
@@ -297,7 +298,7 @@ def _first_line_is_json(head: bytes, encoding: str) -> bool:
     return True
 
 
-def _read_whole(data: bytes, f: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
+def _read_whole(data: bytes, stream: ByteStream, name: str, encoding: str) -> Iterator[RawRecord | Rejection]:
     """One JSON value spread over many lines (small enough to read whole); JSON lines when it is not one."""
     try:
         obj = json_value(data.decode(encoding, "replace"))
@@ -305,20 +306,20 @@ def _read_whole(data: bytes, f: ByteStream, name: str, encoding: str) -> Iterato
         yield Rejection(name, f"unreadable JSON: {exc}")
         return
     except json.JSONDecodeError:
-        yield from read_jsonl(Prefixed(data, f), name, encoding)
+        yield from read_jsonl(Prefixed(data, stream), name, encoding)
         return
     items = obj if isinstance(obj, list) else [obj]
     for i, it in enumerate(items, 1):
         yield record(it, name if len(items) == 1 else f"{name}#{i}", "json")
 
 
-def read_json_file(f: ByteStream, name: str, head: bytes) -> Iterator[RawRecord | Rejection]:
-    """A JSON array or JSON lines; ``f`` is positioned just after ``head``."""
+def read_json_file(stream: ByteStream, name: str, head: bytes) -> Iterator[RawRecord | Rejection]:
+    """A JSON array or JSON lines; ``stream`` is positioned just after ``head``."""
     encoding = detect_encoding(head)
     first = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n")[:1]
     if first == "[":
-        yield from read_json_array(Prefixed(head, f), name, encoding)
+        yield from read_json_array(Prefixed(head, stream), name, encoding)
     elif _first_line_is_json(head, encoding):
-        yield from read_jsonl(Prefixed(head, f), name, encoding)
+        yield from read_jsonl(Prefixed(head, stream), name, encoding)
     else:
-        yield from _read_whole(head + f.read(MAX_BYTES + 1 - len(head)), f, name, encoding)
+        yield from _read_whole(head + stream.read(MAX_BYTES + 1 - len(head)), stream, name, encoding)

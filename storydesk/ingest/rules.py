@@ -24,8 +24,8 @@ def words(text: str) -> int:
 
 def ends_sentence(text: str) -> bool:
     """True when a line ends as a sentence does (a final stop, possibly inside a closing quote)."""
-    t = text.rstrip(_CLOSERS + " ")
-    return bool(t) and t[-1] in TERMINAL
+    stripped = text.rstrip(_CLOSERS + " ")
+    return bool(stripped) and stripped[-1] in TERMINAL
 
 
 _LETTERED_RE = re.compile(r"\S*[^\W\d_]\S*")  # a token with a letter in it: a word, not a number or a mark
@@ -44,10 +44,10 @@ def has_sentence(text: str) -> bool:
     ending in . ! or ? (see ``limits``)."""
     for line in text.split("\n"):
         start = 0
-        for m in _SENTENCE_END_RE.finditer(line):
-            if lettered(line[start : m.end()]) >= SENTENCE_WORDS:
+        for match in _SENTENCE_END_RE.finditer(line):
+            if lettered(line[start : match.end()]) >= SENTENCE_WORDS:
                 return True
-            start = m.end()
+            start = match.end()
     return False
 
 
@@ -57,18 +57,19 @@ _SMALL_WORDS = frozenset(
 
 
 def title_cased(text: str) -> bool:
-    """Most content words capitalised, as headlines in title case are ("Wash Post Fact-Check: If It's True")."""
-    ws = [w.strip("\"'“”‘’«»()[]:;,.!?-–—") for w in text.split()]
-    content = [w for w in ws if w and w.lower() not in _SMALL_WORDS and w[:1].isalpha()]
+    """Most content words capitalised, as headlines in title case are ("Wash Post Fact-Check: If It's
+    True")."""
+    tokens = [word.strip("\"'“”‘’«»()[]:;,.!?-–—") for word in text.split()]
+    content = [word for word in tokens if word and word.lower() not in _SMALL_WORDS and word[:1].isalpha()]
     # Every content word: names alone make many sentences look mostly capitalised.
-    return len(content) >= 3 and all(w[:1].isupper() for w in content)
+    return len(content) >= 3 and all(word[:1].isupper() for word in content)
 
 
 def is_headline(text: str, allow_stop: bool = False) -> bool:
     """A title-shaped line: a few words, starts with a capital, no final sentence punctuation
     (``allow_stop``: a final stop is allowed when the line is in title case)."""
-    n = words(text)
-    if not 3 <= n <= 20 or text.rstrip()[-1:] in ",;:-–—":
+    n_words = words(text)
+    if not 3 <= n_words <= 20 or text.rstrip()[-1:] in ",;:-–—":
         return False
     if ends_sentence(text) and not (allow_stop and title_cased(text)):
         return False
@@ -85,9 +86,9 @@ def key(text: str) -> str:
 
 
 def _agency_like(part: str) -> bool:
-    p = part.strip(" ()[]©").strip()
-    low = p.lower()
-    if low in AGENCIES or AGENCY_TAIL_RE.search(p):
+    name = part.strip(" ()[]©").strip()
+    low = name.lower()
+    if low in AGENCIES or AGENCY_TAIL_RE.search(name):
         return True
     return False
 
@@ -99,44 +100,47 @@ def _credit_has_evidence(credit: str) -> bool:
     inner = re.sub(CREDIT_PREFIX, "", stripped, count=1)
     if inner != stripped:  # "AP Photo/...", "Photo: ...", "Credit: ..." say it outright
         return True
-    parts = [p.strip() for p in re.split(r"/|\s+via\s+", inner) if p.strip()]
-    if " via " in inner or any(_agency_like(p) for p in parts):
+    parts = [part.strip() for part in re.split(r"/|\s+via\s+", inner) if part.strip()]
+    if " via " in inner or any(_agency_like(part) for part in parts):
         return True
-    names = [p for p in parts if NAME_RE.fullmatch(p)]
+    names = [part for part in parts if NAME_RE.fullmatch(part)]
     return bool(names) and len(parts) >= 2
 
 
 def credit_tail(text: str) -> str | None:
-    """The photo credit a line ends with, if any ("...Dec. 1, 2025.Name Surname/POOL/AFP via Getty Images")."""
+    """The photo credit a line ends with, if any: "...Dec. 1, 2025.Name Surname/POOL/AFP via Getty
+    Images"."""
     if "/" not in text:
         return None
     if not ends_sentence(text):
-        m = CREDIT_TAIL_RE.search(text)
-        if m and _credit_has_evidence(m["credit"]):
-            return m["credit"]
-    m = AGENCY_CREDIT_RE.search(text)
-    return m["credit"] if m else None
+        match = CREDIT_TAIL_RE.search(text)
+        if match and _credit_has_evidence(match["credit"]):
+            return match["credit"]
+    match = AGENCY_CREDIT_RE.search(text)
+    return match["credit"] if match else None
 
 
 def is_lone_credit(text: str) -> bool:
     """A line that only names an agency or photographer ("Reuters", "AFP via Getty Images", "© AP")."""
-    t = text.strip()
-    if words(t) > 7 or ends_sentence(t):
+    line = text.strip()
+    if words(line) > 7 or ends_sentence(line):
         return False
-    t = re.sub(
+    line = re.sub(
         r"^(?:©|\(c\)|copyright|photo(?:graph)?s?|pictures?|images?|credit|source|foto)\s*:?\s*",
         "",
-        t,
+        line,
         flags=re.I,
     ).strip(" ()[]")
-    if not t:
+    if not line:
         return False
-    if "/" in t:
-        return credit_tail(t) == t or bool(CREDIT_TAIL_RE.fullmatch(t) and _credit_has_evidence(t))
-    if VIA_CREDIT_RE.match(t):
+    if "/" in line:
+        return credit_tail(line) == line or bool(
+            CREDIT_TAIL_RE.fullmatch(line) and _credit_has_evidence(line)
+        )
+    if VIA_CREDIT_RE.match(line):
         return True
-    return t.lower() in AGENCIES or (
-        bool(AGENCY_TAIL_RE.search(t)) and all(w[:1].isupper() for w in t.split())
+    return line.lower() in AGENCIES or (
+        bool(AGENCY_TAIL_RE.search(line)) and all(word[:1].isupper() for word in line.split())
     )
 
 
@@ -164,10 +168,10 @@ def has_photo_cue(text: str) -> bool:
 def looks_like_caption(text: str, same_block: bool) -> bool:
     """A line just before a lone credit is its caption when it reads like one: photo wording, a place
     and full date at its end (as agencies write captions), or a short line set in the credit's block."""
-    n = words(text)
-    if n > 80:
+    n_words = words(text)
+    if n_words > 80:
         return False
-    return has_photo_cue(text) or bool(_DATE_END_RE.search(text)) or (same_block and n <= 60)
+    return has_photo_cue(text) or bool(_DATE_END_RE.search(text)) or (same_block and n_words <= 60)
 
 
 # ---- bylines, contributors, furniture, tags ----------------------------------------------------
@@ -189,15 +193,16 @@ def byline_names(text: str) -> list[str] | None:
     """Names of a byline ("By Jane Doe and John Roe, Example News"); None when the line is no byline."""
     if words(text) > 16 or text.rstrip().endswith((".", "?", "!")) and not text.rstrip().endswith(" Jr."):
         return None
-    m = _BYLINE_RE.match(text.strip())
-    if not m or not text.lstrip()[:1].isupper():
+    match = _BYLINE_RE.match(text.strip())
+    if not match or not text.lstrip()[:1].isupper():
         return None
     # "By Jane Doe Updated 10:00 AM ET, Tue May 5, 2026": the name ends where a timestamp starts
-    rest = _BYLINE_TAIL_RE.split(m["rest"].strip(), maxsplit=1)[0].strip(" ,|-–—")
+    rest = _BYLINE_TAIL_RE.split(match["rest"].strip(), maxsplit=1)[0].strip(" ,|-–—")
     toks = re.findall(r"[\w'’.-]+", rest)
     # Every word of a byline is part of a name or an outlet, so capitalised ("By the numbers" is not one).
     if not toks or any(
-        t[:1].isalpha() and not t[:1].isupper() and t.lower() not in _BYLINE_CONNECTORS for t in toks
+        token[:1].isalpha() and not token[:1].isupper() and token.lower() not in _BYLINE_CONNECTORS
+        for token in toks
     ):
         return None
     names = person_names(rest)
@@ -216,7 +221,8 @@ _CONTRIB_RE = re.compile(
 
 
 def contributor_names(text: str) -> list[str] | None:
-    """Names from a contributor line ("Reporting by A in X; Editing by B", "C contributed to this report.")."""
+    """Names from a contributor line: "Reporting by A in X; Editing by B", "C contributed to this
+    report."."""
     if "by" not in text and "contribut" not in text and "By" not in text:  # cheap test before the regex
         return None
     if words(text) > 40 or not _CONTRIB_RE.search(text):
@@ -227,7 +233,7 @@ def contributor_names(text: str) -> list[str] | None:
             continue  # editors and designers are not the authors
         seg = re.sub(r"\bcontributed\b.*$", "", seg, flags=re.I)
         seg = re.sub(r"^.*?\b(?:by|from)\s+", "", seg, flags=re.I)
-        names += [n for n in person_names(seg) if n not in names]
+        names += [name for name in person_names(seg) if name not in names]
     return names
 
 
@@ -281,13 +287,13 @@ _SYNDICATION_RE = re.compile(
 _PUNCT = "\"'“”‘’«»()[]:;,.!?-–—|©"
 # First words a furniture line can start with: a set test skips the big regex for ordinary sentences.
 _FURNITURE_FIRST = frozenset(
-    "share facebook twitter x email e-mail mail whatsapp linkedin reddit print copy messenger telegram bluesky "
-    "threads pinterest flipboard sms link click tap subscribe sign sign-up signup register join unsubscribe log "
-    "login follow read see related recommended more most trending top latest you don't dont also advertisement "
-    "advertisements advert sponsored ad promoted listen watch continue story scroll article copyright (c) all "
-    "comments comment leave view image photo video gallery audio loading close menu skip back our the thomson "
-    "source photos in live explainer opinion analysis published updated posted last enlarge toggle hide "
-    "expand contact write reach slide picture".split()
+    "share facebook twitter x email e-mail mail whatsapp linkedin reddit print copy messenger telegram "
+    "bluesky threads pinterest flipboard sms link click tap subscribe sign sign-up signup register join "
+    "unsubscribe log login follow read see related recommended more most trending top latest you don't dont "
+    "also advertisement advertisements advert sponsored ad promoted listen watch continue story scroll "
+    "article copyright (c) all comments comment leave view image photo video gallery audio loading close "
+    "menu skip back our the thomson source photos in live explainer opinion analysis published updated "
+    "posted last enlarge toggle hide expand contact write reach slide picture".split()
     + [str(i) for i in range(10)]
 ) | {""}
 _SYNDICATION_FIRST = frozenset("this first originally republished reprinted".split())
@@ -311,16 +317,16 @@ def code_reason(text: str) -> str | None:
 
 def furniture_reason(text: str) -> str | None:
     """Why a short line is page furniture (share buttons, newsletter and subscription calls, ads...)."""
-    n = words(text)
+    n_words = words(text)
     low = text[:400].lower()
     first = low.split(None, 1)[0].strip(_PUNCT) if low.strip() else ""
-    if n <= 25 and (n <= 3 or first in _FURNITURE_FIRST) and _FURNITURE_RE.match(text):
+    if n_words <= 25 and (n_words <= 3 or first in _FURNITURE_FIRST) and _FURNITURE_RE.match(text):
         return "page furniture (share, subscribe, related links, ads or copyright)"
-    if n <= 35 and "may not be" in low and _RIGHTS_RE.search(text):
+    if n_words <= 35 and "may not be" in low and _RIGHTS_RE.search(text):
         return "rights notice"
-    if n <= 35 and ("newsletter" in low or "inbox" in low) and _NEWSLETTER_RE.search(text):
+    if n_words <= 35 and ("newsletter" in low or "inbox" in low) and _NEWSLETTER_RE.search(text):
         return "newsletter or subscription call"
-    if n <= 35 and first in _SYNDICATION_FIRST and _SYNDICATION_RE.match(text):
+    if n_words <= 35 and first in _SYNDICATION_FIRST and _SYNDICATION_RE.match(text):
         return "syndication note (where the article was first published)"
     return None
 
@@ -364,10 +370,10 @@ _TAG_LABEL_RE = re.compile(
 
 def is_tag_line(text: str) -> bool:
     """A tag label alone ("Tags") or a tag list ("Tags: A, B | C"), not a sentence."""
-    m = _TAG_LABEL_RE.match(text.strip())
-    if not m:
+    match = _TAG_LABEL_RE.match(text.strip())
+    if not match:
         return False
-    rest = m["rest"] or ""
+    rest = match["rest"] or ""
     return words(text) <= 40 and not ends_sentence(rest) if rest else True
 
 

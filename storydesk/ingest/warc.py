@@ -37,22 +37,24 @@ class _StrictGzip(io.RawIOBase):
     the reader (a buffered read would drop them with the exception); ``check`` raises it afterwards.
     """
 
-    def __init__(self, f: ByteStream) -> None:
-        self._gz = gzip.GzipFile(fileobj=f)
+    def __init__(self, stream: ByteStream) -> None:
+        self._gz = gzip.GzipFile(fileobj=stream)
         self.fault: str | None = None
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: Any) -> int:
+    def readinto(self, buffer: Any) -> int:
         if self.fault:
             return 0
         try:
-            data = self._gz.read1(len(b))  # one step at a time: read() would lose what it decoded at a fault
+            data = self._gz.read1(
+                len(buffer)
+            )  # one step at a time: read() would lose what it decoded at a fault
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             self.fault = f"compressed data cut or corrupt ({exc})"
             return 0
-        b[: len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def check(self) -> None:
@@ -79,10 +81,10 @@ def _http_headers(rec: Any) -> Any:
 
 def _page(data: bytes, ctype: str) -> str:
     """A response body as text: in the charset its headers declare when that reads, else detected."""
-    m = _CHARSET_RE.search(ctype)
-    if m:
+    declared = _CHARSET_RE.search(ctype)
+    if declared:
         try:
-            return data.decode(m.group(1))
+            return data.decode(declared.group(1))
         except (LookupError, UnicodeDecodeError):
             pass
     return decode(data)
@@ -142,15 +144,15 @@ def _records(stream: ByteStream, name: str, tally: _Tally) -> Iterator[RawRecord
             yield item
 
 
-def read_warc(f: ByteStream, name: str, gz: bool) -> Iterator[RawRecord | Rejection]:
+def read_warc(stream: ByteStream, name: str, gz: bool) -> Iterator[RawRecord | Rejection]:
     """The HTML responses of a WARC file; a cut or malformed file keeps what stands before the fault."""
     from warcio.exceptions import ArchiveLoadFailed
     from warcio.statusandheaders import StatusAndHeadersParserException
 
     tally = _Tally()
-    gunzip = _StrictGzip(f) if gz else None
+    gunzip = _StrictGzip(stream) if gz else None
     try:
-        yield from _records(io.BufferedReader(gunzip, 1 << 16) if gunzip else f, name, tally)
+        yield from _records(io.BufferedReader(gunzip, 1 << 16) if gunzip else stream, name, tally)
         if gunzip:
             gunzip.check()  # the cut may fall between records, where warcio sees only an end
     except Truncated as exc:

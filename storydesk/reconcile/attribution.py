@@ -1,4 +1,5 @@
-"""Reconcile stage: "who said it" conflicts — one remark put in different people's mouths by different outlets.
+"""Reconcile stage: "who said it" conflicts — one remark put in different people's mouths by different
+outlets.
 
 Quotes (quotes.py) and attributed statements (claims.py) both build them here. A credit counts only
 when the article names the speaker where it credits them (not "he", not "the president", whom the
@@ -33,7 +34,7 @@ class Credit:
 
 
 def _words_of(entity: Entity) -> set[str]:
-    return {w for v in entity.variants for w in _NAME_WORD.findall(fold_ascii(v))}
+    return {word for variant in entity.variants for word in _NAME_WORD.findall(fold_ascii(variant))}
 
 
 def _named(entity: Entity, written: str | None) -> bool:
@@ -56,26 +57,30 @@ def attribution_conflicts(
             named[credit.speaker].append(credit)
     if len(named) < 2:
         return []
-    people = [index.by_id[x] for x in named]
-    if any(may_be_same_person(a, b) for i, a in enumerate(people) for b in people[i + 1 :]):
+    people = [index.by_id[speaker_id] for speaker_id in named]
+    if any(
+        may_be_same_person(person, other_person)
+        for i, person in enumerate(people)
+        for other_person in people[i + 1 :]
+    ):
         return []
     for speaker, given in named.items():
-        others = [index.by_id[x] for x in named if x != speaker]
-        if any(_mentions(other, c.sentence) for other in others for c in given):
+        others = [index.by_id[speaker_id] for speaker_id in named if speaker_id != speaker]
+        if any(_mentions(other, credit.sentence) for other in others for credit in given):
             return []
-    sources = [set(ctx.sources({c.article for c in given})) for given in named.values()]
+    sources = [set(ctx.sources({credit.article for credit in given})) for given in named.values()]
     if len(set().union(*sources)) < 2:
         return []
     positions = []
     for speaker, given in sorted(
-        named.items(), key=lambda kv: min((ctx.order(c.article), c.start) for c in kv[1])
+        named.items(), key=lambda kv: min((ctx.order(credit.article), credit.start) for credit in kv[1])
     ):
-        given = sorted(given, key=lambda c: (ctx.order(c.article), c.start))
+        given = sorted(given, key=lambda credit: (ctx.order(credit.article), credit.start))
         positions.append(
             Position(
                 index.by_id[speaker].name,
-                list(dict.fromkeys(c.article for c in given)),
-                list(dict.fromkeys(c.sentence for c in given)),
+                list(dict.fromkeys(credit.article for credit in given)),
+                list(dict.fromkeys(credit.sentence for credit in given)),
             )
         )
     return [Conflict("x-" + short_hash(*key), "entity", subject, positions)]

@@ -91,46 +91,54 @@ def usable(text: str, quoted: float = 0.0, min_words: int = MIN_CLAIM_WORDS) -> 
 def quoted_share(ctx: Context, article_id: str, start: int, end: int) -> float:
     """Share of [start, end) that the analysis found inside direct quotes."""
     covered = 0
-    for q in ctx.analyses[article_id].quotes:
-        if q.kind != "indirect":
-            covered += max(0, min(end, q.end) - max(start, q.start))
+    for quote in ctx.analyses[article_id].quotes:
+        if quote.kind != "indirect":
+            covered += max(0, min(end, quote.end) - max(start, quote.start))
     return covered / max(1, end - start)
 
 
 def units(ctx: Context, index: EntityIndex) -> list[Unit]:
     """The candidate statements of every article, in story order."""
     out: list[Unit] = []
-    for a in ctx.articles:
-        an = ctx.analyses[a.id]
-        spans = [(s.start, s.end, s.sentence, s.stance, s.holder) for s in an.statements] or [
-            (s.start, s.end, s.index, "assert", None) for s in ctx.sentences(a.id)
+    for article in ctx.articles:
+        an = ctx.analyses[article.id]
+        spans = [
+            (statement.start, statement.end, statement.sentence, statement.stance, statement.holder)
+            for statement in an.statements
+        ] or [
+            (sentence.start, sentence.end, sentence.index, "assert", None)
+            for sentence in ctx.sentences(article.id)
         ]
         seen: set[tuple[int, int]] = set()
         for start, end, sent, stance, holder in sorted(spans):
-            start, end = trim_span(a.text, start, end)
-            text = a.text[start:end]
+            start, end = trim_span(article.text, start, end)
+            text = article.text[start:end]
             # a bare denial is short ("X denied the claim.") and still the other side of a dispute
             least = MIN_DENIAL_WORDS if stance in {"deny", "dispute"} else MIN_CLAIM_WORDS
-            if (start, end) in seen or not usable(text, quoted_share(ctx, a.id, start, end), least):
+            if (start, end) in seen or not usable(text, quoted_share(ctx, article.id, start, end), least):
                 continue
             seen.add((start, end))
-            ents = index.in_span(a.id, start, end)
-            places = {e for e in ents if index.by_id[e].type in PLACE}
-            nums = {q.value for q in an.quantities if q.value is not None and start <= q.start < end}
+            ents = index.in_span(article.id, start, end)
+            places = {entity for entity in ents if index.by_id[entity].type in PLACE}
+            nums = {
+                quantity.value
+                for quantity in an.quantities
+                if quantity.value is not None and start <= quantity.start < end
+            }
             days = {
-                d.resolved[:10]
-                for d in an.dates
-                if d.granularity == "day" and d.resolved and start <= d.start < end
+                date.resolved[:10]
+                for date in an.dates
+                if date.granularity == "day" and date.resolved and start <= date.start < end
             }
             out.append(
                 Unit(
-                    a.id,
+                    article.id,
                     start,
                     end,
                     text,
                     sent,
                     stance,
-                    index.resolve(a.id, holder) if holder else None,
+                    index.resolve(article.id, holder) if holder else None,
                     holder,
                     ents,
                     places,
@@ -142,31 +150,34 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
 
 
 def judged_pairs(ctx: Context, us: list[Unit]) -> dict[tuple[int, int], tuple[float, float]]:
-    """(P(corroborates) from the judgement in judge.py, cosine) for units of different articles close enough."""
+    """(P(corroborates) from the judgement in judge.py, cosine) for units of different articles close
+    enough."""
     if not us:
         return {}
-    vecs = ctx.vectors([u.text for u in us])
+    vecs = ctx.vectors([unit.text for unit in us])
     sim = vecs @ vecs.T
     pairs = [
         (i, j)
         for i, j in np.argwhere(np.triu(sim >= CANDIDATE, k=1)).tolist()
         if us[i].article != us[j].article
     ]
-    probs = same_claim_probabilities([u.text for u in us], vecs, pairs)
-    return {pair: (float(p), float(sim[pair])) for pair, p in zip(pairs, probs, strict=True)}
+    probs = same_claim_probabilities([unit.text for unit in us], vecs, pairs)
+    return {
+        pair: (float(probability), float(sim[pair])) for pair, probability in zip(pairs, probs, strict=True)
+    }
 
 
-def _joinable(a: Unit, b: Unit, probability: float, cosine: float, cut: float) -> bool:
+def _joinable(unit: Unit, other: Unit, probability: float, cosine: float, cut: float) -> bool:
     """The judgement says corroborates, and the two share something specific: close wording or a number.
 
     Same-story sentences are all on one topic; without the second condition, two remarks by the same
     people on the same talks join as one claim. Close wording: a cosine of CLOSE, or the same quoted words.
     """
-    if probability < min(cut, ALSO_SAID) or _elsewhere(a, b):
+    if probability < min(cut, ALSO_SAID) or _elsewhere(unit, other):
         return False
-    if _shared_quotation(a.text, b.text):
+    if _shared_quotation(unit.text, other.text):
         return True  # the same quoted words: a likely join is enough
-    return probability >= cut and (cosine >= CLOSE or bool(a.numbers & b.numbers))
+    return probability >= cut and (cosine >= CLOSE or bool(unit.numbers & other.numbers))
 
 
 _QUOTATION = re.compile(r"[\"“]([^\"“”]{8,})[\"”]")
@@ -191,9 +202,9 @@ def align(
     judged = judged_pairs(ctx, us) if judged is None else judged
     cut = same_claim_cut()
     ok: dict[tuple[int, int], float] = {}
-    for (i, j), (p, cosine) in judged.items():
-        if _joinable(us[i], us[j], p, cosine, cut):
-            ok[(i, j)] = ok[(j, i)] = p
+    for (i, j), (probability, cosine) in judged.items():
+        if _joinable(us[i], us[j], probability, cosine, cut):
+            ok[(i, j)] = ok[(j, i)] = probability
     pairs = sorted((-score, i, j) for (i, j), score in ok.items() if i < j)
     group = list(range(len(us)))
     members: dict[int, set[int]] = {i: {i} for i in range(len(us))}
@@ -204,72 +215,80 @@ def align(
         if {us[k].article for k in members[gi]} & {us[k].article for k in members[gj]}:
             continue
         # complete link: no chains of drifting meaning
-        if any((a, b) not in ok for a in members[gi] for b in members[gj]):
+        if any((left, right) not in ok for left in members[gi] for right in members[gj]):
             continue
         keep, drop = min(gi, gj), max(gi, gj)
         members[keep] |= members.pop(drop)
         for k in members[keep]:
             group[k] = keep
     return [
-        sorted(m, key=lambda k: (ctx.order(us[k].article), us[k].start)) for _g, m in sorted(members.items())
+        sorted(group_members, key=lambda k: (ctx.order(us[k].article), us[k].start))
+        for _g, group_members in sorted(members.items())
     ]
 
 
-def _elsewhere(a: Unit, b: Unit) -> bool:
+def _elsewhere(unit: Unit, other: Unit) -> bool:
     """Two statements set in different places or on different days (other meetings, other events)."""
-    return bool(a.places and b.places and not a.places & b.places) or bool(
-        a.days and b.days and not a.days & b.days
+    return bool(unit.places and other.places and not unit.places & other.places) or bool(
+        unit.days and other.days and not unit.days & other.days
     )
 
 
-def _gain_objects(u: Unit, index: EntityIndex) -> set[str]:
+def _gain_objects(unit: Unit, index: EntityIndex) -> set[str]:
     """Places this statement says were taken (judge.is_taken: not the taker, not a bystander)."""
-    return {p for p in u.places if any(is_taken(u.text, v) for v in index.by_id[p].variants)}
+    return {
+        place
+        for place in unit.places
+        if any(is_taken(unit.text, variant) for variant in index.by_id[place].variants)
+    }
 
 
 def find_denials(
     ctx: Context, index: EntityIndex, us: list[Unit], groups: list[list[int]]
 ) -> list[tuple[int, int, str]]:
     """Pairs (claim unit, counter unit, subject place entity) where one contradicts the other."""
-    group_of = {k: gi for gi, g in enumerate(groups) for k in g}
+    group_of = {k: gi for gi, group in enumerate(groups) for k in group}
     # a place named in many statements is the story's setting, not the subject of a denial
-    freq = Counter(p for u in us for p in u.places)
-    rare = {p for p, c in freq.items() if c <= max(3, len(us) // 8)}
+    freq = Counter(place for unit in us for place in unit.places)
+    rare = {place for place, count in freq.items() if count <= max(3, len(us) // 8)}
     # ...unless a statement says it was taken: the object of a capture is what a denial is about
     # (still not a place half the statements name: that is the setting again)
-    rare |= {p for u in us for p in _gain_objects(u, index) if freq[p] <= max(3, len(us) // 4)}
-    by_sentence = {(u.article, u.sentence): u for u in us}
+    rare |= {
+        place for unit in us for place in _gain_objects(unit, index) if freq[place] <= max(3, len(us) // 4)
+    }
+    by_sentence = {(unit.article, unit.sentence): unit for unit in us}
     places: dict[int, set[str]] = {}  # unit -> the rare places it is about
     follows: dict[int, int] = {}  # unit -> the unit it answers in the same article
-    index_of = {id(u): k for k, u in enumerate(us)}
-    for k, u in enumerate(us):
-        own = u.places & rare
-        prev = by_sentence.get((u.article, u.sentence - 1))
-        if prev and (ANAPHORA.search(u.text) or CONTRAST.search(u.text[:40])):
+    index_of = {id(unit): k for k, unit in enumerate(us)}
+    for k, unit in enumerate(us):
+        own = unit.places & rare
+        prev = by_sentence.get((unit.article, unit.sentence - 1))
+        if prev and (ANAPHORA.search(unit.text) or CONTRAST.search(unit.text[:40])):
             own = own | (prev.places & rare) | places.get(index_of[id(prev)], set())
             follows[k] = index_of[id(prev)]
         places[k] = own
     if not us:
         return []
-    vecs = ctx.vectors([u.text for u in us])
+    vecs = ctx.vectors([unit.text for unit in us])
     out = []
-    for a, ua in enumerate(us):
+    for i, ua in enumerate(us):
         if not is_claim_of_gain(ua.text, ua.stance == "claim"):
             continue
         # what the claim says was taken: a denial must be about that, not about a place both merely name
         taken = _gain_objects(ua, index)
-        for b, ub in enumerate(us):
-            if a == b or group_of[a] == group_of[b] or (ua.article == ub.article and ub.start < ua.start):
+        for j, ub in enumerate(us):
+            if i == j or group_of[i] == group_of[j] or (ua.article == ub.article and ub.start < ua.start):
                 continue
-            shared = places[a] & places[b] & (taken | (places[a] if follows.get(b) == a else set()))
+            shared = places[i] & places[j] & (taken | (places[i] if follows.get(j) == i else set()))
             # the sentence right after a claim that points back at it needs no topic check
-            if not shared or (follows.get(b) != a and float(vecs[a] @ vecs[b]) < TOPIC):
+            if not shared or (follows.get(j) != i and float(vecs[i] @ vecs[j]) < TOPIC):
                 continue
             if ua.holder and ua.holder == ub.holder:
                 continue
             if opposes(ub.text, ub.stance):
-                subject = min(shared, key=lambda p: (freq[p], index.by_id[p].name))  # the most specific place
-                out.append((a, b, subject))
+                # the most specific place
+                subject = min(shared, key=lambda place: (freq[place], index.by_id[place].name))
+                out.append((i, j, subject))
     return out
 
 
@@ -281,25 +300,29 @@ def build_claims(
     judged = judged_pairs(ctx, us)
     groups = align(ctx, us, judged)
     denials = find_denials(ctx, index, us, groups)
-    disputed_groups = {next(gi for gi, g in enumerate(groups) if a in g) for a, _b, _s in denials}
+    disputed_groups = {
+        next(gi for gi, group in enumerate(groups) if claim_unit in group) for claim_unit, _b, _s in denials
+    }
     claims = []
     said_alike = _said_alike(us, judged)
-    for gi, g in enumerate(groups):
-        claims.append(_claim(ctx, us, g, gi in disputed_groups))
+    for gi, group in enumerate(groups):
+        claims.append(_claim(ctx, us, group, gi in disputed_groups))
         if claims[-1].status == "single_source":
-            _mark_also_said(ctx, us, g, said_alike, claims[-1])
-    claims.sort(key=lambda c: (-len(c.sources), _first(ctx, c), c.id))
+            _mark_also_said(ctx, us, group, said_alike, claims[-1])
+    claims.sort(key=lambda claim: (-len(claim.sources), _first(ctx, claim), claim.id))
     conflicts = _denial_conflicts(ctx, index, us, denials)
-    conflicts += [c for g in groups for c in _holder_conflict(ctx, index, us, g)]
+    conflicts += [conflict for group in groups for conflict in _holder_conflict(ctx, index, us, group)]
     return claims, conflicts, us, groups
 
 
-def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[int]) -> list[Conflict]:
+def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], group: list[int]) -> list[Conflict]:
     """One statement that outlets put in different people's mouths (attribution.py)."""
     credits = [
-        Credit(u.holder, u.article, u.text, u.holder_text, u.start) for u in (us[k] for k in g) if u.holder
+        Credit(unit.holder, unit.article, unit.text, unit.holder_text, unit.start)
+        for unit in (us[k] for k in group)
+        if unit.holder
     ]
-    first = us[g[0]]
+    first = us[group[0]]
     return attribution_conflicts(
         ctx,
         index,
@@ -312,26 +335,28 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], g: list[i
 def _said_alike(us: list[Unit], judged: dict[tuple[int, int], tuple[float, float]]) -> dict[int, set[str]]:
     """unit -> articles of the units that say it in other words (P(corroborates) and cosine >= ALSO_SAID)."""
     alike: dict[int, set[str]] = defaultdict(set)
-    for (i, j), (p, cosine) in judged.items():
-        if p >= ALSO_SAID and cosine >= ALSO_SAID:
+    for (i, j), (probability, cosine) in judged.items():
+        if probability >= ALSO_SAID and cosine >= ALSO_SAID:
             alike[i].add(us[j].article)
             alike[j].add(us[i].article)
     return alike
 
 
 def _mark_also_said(
-    ctx: Context, us: list[Unit], g: list[int], said_alike: dict[int, set[str]], claim: Claim
+    ctx: Context, us: list[Unit], group: list[int], said_alike: dict[int, set[str]], claim: Claim
 ) -> None:
     """Name the other sources that say a single-source claim in words too far apart to join.
 
     Such a claim is not what one outlet alone reports (``unique``), though it is not corroborated either.
     """
-    articles = {a for k in g for a in said_alike.get(k, set())} - {us[k].article for k in g}
+    articles = {article for k in group for article in said_alike.get(k, set())} - {
+        us[k].article for k in group
+    }
     claim.also_reported_by = sorted(set(ctx.sources(articles)) - set(claim.sources))
 
 
-def claim_id(u: Unit) -> str:
-    return "c-" + short_hash(u.article, u.start, u.end)
+def claim_id(unit: Unit) -> str:
+    return "c-" + short_hash(unit.article, unit.start, unit.end)
 
 
 def _first(ctx: Context, claim: Claim) -> tuple[int, int]:
@@ -339,17 +364,17 @@ def _first(ctx: Context, claim: Claim) -> tuple[int, int]:
     return (ctx.order(first.article), first.start)
 
 
-def _claim(ctx: Context, us: list[Unit], g: list[int], disputed: bool) -> Claim:
-    first = us[g[0]]
-    sources = ctx.sources({us[k].article for k in g})
-    holders = Counter(us[k].holder for k in g if us[k].holder)
+def _claim(ctx: Context, us: list[Unit], group: list[int], disputed: bool) -> Claim:
+    first = us[group[0]]
+    sources = ctx.sources({us[k].article for k in group})
+    holders = Counter(us[k].holder for k in group if us[k].holder)
     status = "disputed" if disputed else ("corroborated" if len(sources) >= 2 else "single_source")
     return Claim(
         id=claim_id(first),
         text=first.text,
         status=status,
-        attributed_to=min(holders, key=lambda h: (-holders[h], h)) if holders else None,
-        occurrences=[Occurrence(us[k].article, us[k].text, us[k].start, us[k].end) for k in g],
+        attributed_to=min(holders, key=lambda holder: (-holders[holder], holder)) if holders else None,
+        occurrences=[Occurrence(us[k].article, us[k].text, us[k].start, us[k].end) for k in group],
         sources=sources,
     )
 
@@ -360,19 +385,19 @@ def _denial_conflicts(
     """One conflict per connected set of claims and the statements that contest them."""
     uf: UnionFind[int] = UnionFind()
     find = uf.find
-    for a, b, _s in denials:
-        uf.union(a, b)
+    for claim_unit, counter_unit, _s in denials:
+        uf.union(claim_unit, counter_unit)
     comps: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for d in denials:
-        comps[find(d[0])].append(d)
+    for denial in denials:
+        comps[find(denial[0])].append(denial)
     out = []
     for _root, pairs in sorted(comps.items()):
-        countered = {b for _a, b, _s in pairs}
-        claimed = {a for a, _b, _s in pairs} - countered
+        countered = {counter_unit for _a, counter_unit, _s in pairs}
+        claimed = {claim_unit for claim_unit, _b, _s in pairs} - countered
         if not claimed or not countered:
             continue
-        subjects = Counter(s for _a, _b, s in pairs)
-        subject = min(subjects, key=lambda s: (-subjects[s], index.by_id[s].name))
+        subjects = Counter(subject for _a, _b, subject in pairs)
+        subject = min(subjects, key=lambda place: (-subjects[place], index.by_id[place].name))
         positions = [
             _position(
                 ctx, index, us, sorted(side, key=lambda k: (ctx.order(us[k].article), us[k].start)), verb
@@ -381,7 +406,7 @@ def _denial_conflicts(
         ]
         out.append(
             Conflict(
-                "x-" + short_hash("denial", subject, *(p.evidence[0] for p in positions)),
+                "x-" + short_hash("denial", subject, *(position.evidence[0] for position in positions)),
                 "denial",
                 index.by_id[subject].name,
                 positions,
@@ -403,7 +428,7 @@ def _position(ctx: Context, index: EntityIndex, us: list[Unit], side: list[int],
 def unique_by_source(claims: list[Claim]) -> dict[str, list[str]]:
     """source -> ids of the claims that only this source carries (not even in other words)."""
     out: dict[str, list[str]] = defaultdict(list)
-    for c in claims:
-        if len(c.sources) == 1 and not c.also_reported_by:
-            out[c.sources[0]].append(c.id)
-    return {s: sorted(ids) for s, ids in sorted(out.items())}
+    for claim in claims:
+        if len(claim.sources) == 1 and not claim.also_reported_by:
+            out[claim.sources[0]].append(claim.id)
+    return {source: sorted(ids) for source, ids in sorted(out.items())}

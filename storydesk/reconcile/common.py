@@ -15,7 +15,8 @@ from ..models import Analysis, Article, Sentence
 
 
 def source_of(article: Article, by_id: dict[str, Article]) -> str:
-    """Independent source: a syndicated copy counts as its original's outlet (``by_id``: the story's articles)."""
+    """Independent source: a syndicated copy counts as its original's outlet (``by_id``: the story's
+    articles)."""
     seen: set[str] = set()
     while article.copy_of and article.copy_of in by_id and article.copy_of not in seen:
         seen.add(article.copy_of)
@@ -42,24 +43,27 @@ class Context:
 
     def __post_init__(self) -> None:
         # by publication, undated articles last, then by id
-        self.articles = sorted(self.articles, key=lambda a: (a.published is None, a.published or "", a.id))
-        self.by_id = {a.id: a for a in self.articles}
-        for a in self.articles:
-            self.analyses.setdefault(a.id, Analysis(article_id=a.id))
+        self.articles = sorted(
+            self.articles,
+            key=lambda article: (article.published is None, article.published or "", article.id),
+        )
+        self.by_id = {article.id: article for article in self.articles}
+        for article in self.articles:
+            self.analyses.setdefault(article.id, Analysis(article_id=article.id))
 
     def source_of(self, article_id: str) -> str:
         """Independent source: a syndicated copy counts as its original's outlet."""
         return source_of(self.by_id[article_id], self.by_id)
 
     def sources(self, article_ids: list[str] | set[str]) -> list[str]:
-        return sorted({self.source_of(a) for a in article_ids})
+        return sorted({self.source_of(article_id) for article_id in article_ids})
 
     def order(self, article_id: str) -> int:
         return self.article_rank[article_id]
 
     @cached_property
     def article_rank(self) -> dict[str, int]:
-        return {a.id: i for i, a in enumerate(self.articles)}
+        return {article.id: i for i, article in enumerate(self.articles)}
 
     def sentences(self, article_id: str) -> list[Sentence]:
         return self._sentences.get(article_id, [])
@@ -67,20 +71,20 @@ class Context:
     @cached_property
     def _sentences(self) -> dict[str, list[Sentence]]:
         out = {}
-        for a in self.articles:
-            sents = sorted(self.analyses[a.id].sentences, key=lambda s: s.start)
+        for article in self.articles:
+            sents = sorted(self.analyses[article.id].sentences, key=lambda sentence: sentence.start)
             if not sents:
                 from .summary import split_sentences
 
-                sents = split_sentences(a)
-            out[a.id] = sents
+                sents = split_sentences(article)
+            out[article.id] = sents
         return out
 
     def sentence_at(self, article_id: str, pos: int) -> Sentence | None:
         """The sentence holding character ``pos`` of an article."""
-        for s in self.sentences(article_id):
-            if s.start <= pos < s.end:
-                return s
+        for sentence in self.sentences(article_id):
+            if sentence.start <= pos < sentence.end:
+                return sentence
         return None
 
     def span_text(self, article_id: str, start: int, end: int) -> str:

@@ -81,16 +81,16 @@ class Num:
 _TIME = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|century)s?$", re.I)
 
 
-def _unit(q: Quantity) -> str:
+def _unit(quantity: Quantity) -> str:
     """A unit of measure ("%", "km2", "usd", "year"); "" when the number counts things."""
-    u = (q.unit or "").strip()
+    unit = (quantity.unit or "").strip()
     for rx, name in _UNITS:
-        if rx.match(u):
+        if rx.match(unit):
             return name
-    if "%" in q.text or re.search(r"\bper ?cent\b", q.text, re.I):
+    if "%" in quantity.text or re.search(r"\bper ?cent\b", quantity.text, re.I):
         return "%"
-    if _TIME.match(u):
-        return _lemma(u)
+    if _TIME.match(unit):
+        return _lemma(unit)
     return ""
 
 
@@ -108,50 +108,52 @@ _IRREGULAR = {
 
 
 def _lemma(word: str) -> str:
-    w = word.lower().strip("-")
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if re.search(r"(?:ch|sh|x|ss|z)es$", w):
-        return w[:-2]
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-        return w[:-1]
-    return w
+    lowered = word.lower().strip("-")
+    if lowered in _IRREGULAR:
+        return _IRREGULAR[lowered]
+    if re.search(r"(?:ch|sh|x|ss|z)es$", lowered):
+        return lowered[:-2]
+    if lowered.endswith("ies") and len(lowered) > 4:
+        return lowered[:-3] + "y"
+    if lowered.endswith("s") and not lowered.endswith("ss") and len(lowered) > 3:
+        return lowered[:-1]
+    return lowered
 
 
-def _noun(q: Quantity) -> str:
+def _noun(quantity: Quantity) -> str:
     """What is counted, as a lemma; parts of a plan fold into one measure."""
-    noun = q.noun or ""
-    if q.unit and not _unit(q):
-        noun = q.unit  # "19-point plan": what is counted is the points
-    parts = [_lemma(w) for w in re.split(r"[\s-]+", noun) if w]
+    noun = quantity.noun or ""
+    if quantity.unit and not _unit(quantity):
+        noun = quantity.unit  # "19-point plan": what is counted is the points
+    parts = [_lemma(word) for word in re.split(r"[\s-]+", noun) if word]
     if not parts:
         return ""
-    if any(p in _PARTS for p in parts):
+    if any(part in _PARTS for part in parts):
         return "part"
     return parts[-1]
 
 
 def numbers(ctx: Context) -> list[Num]:
     out = []
-    for a in ctx.articles:
-        for q in ctx.analyses[a.id].quantities:
-            if q.value is None:
+    for article in ctx.articles:
+        for quantity in ctx.analyses[article.id].quantities:
+            if quantity.value is None:
                 continue
-            sent = ctx.sentence_at(a.id, q.start)
+            sent = ctx.sentence_at(article.id, quantity.start)
             if sent is None:
                 continue
-            s, e = trim_span(a.text, sent.start, sent.end)
-            text = a.text[s:e]
+            start, end = trim_span(article.text, sent.start, sent.end)
+            text = article.text[start:end]
             if is_credit(text):
                 continue
-            value, ordinal = float(q.value), q.ordinal
-            unit, noun = _unit(q), _noun(q)
-            after = a.text[q.end : q.end + 60]
-            if _INCREMENT.match(after) or _INCREMENT_BEFORE.search(a.text[max(0, q.start - 12) : q.start]):
+            value, ordinal = float(quantity.value), quantity.ordinal
+            unit, noun = _unit(quantity), _noun(quantity)
+            after = article.text[quantity.end : quantity.end + 60]
+            if _INCREMENT.match(after) or _INCREMENT_BEFORE.search(
+                article.text[max(0, quantity.start - 12) : quantity.start]
+            ):
                 continue  # "two more debates", "another 300 troops": an addition, not the count
-            if not ordinal and _TIMES_BEFORE.match(a.text[q.end : q.end + 30]):
+            if not ordinal and _TIMES_BEFORE.match(article.text[quantity.end : quantity.end + 30]):
                 value, ordinal, noun = value + 1, True, "occurrence"  # n times before: this is the n+1th
             if (not unit and not noun) or noun in _VAGUE:
                 continue
@@ -163,12 +165,16 @@ def numbers(ctx: Context) -> list[Num]:
                 and noun in {"", "year"}
             ):
                 continue  # a year, not a count
-            lo_f, hi_f = _APPROX_BAND.get((q.approx or "").lower(), (1.0, 1.0))
-            days = frozenset(d.resolved for d in ctx.analyses[a.id].dates if d.resolved and s <= d.start < e)
-            raw = (q.unit if q.unit and not unit else q.noun) or unit
+            lo_f, hi_f = _APPROX_BAND.get((quantity.approx or "").lower(), (1.0, 1.0))
+            days = frozenset(
+                date.resolved
+                for date in ctx.analyses[article.id].dates
+                if date.resolved and start <= date.start < end
+            )
+            raw = (quantity.unit if quantity.unit and not unit else quantity.noun) or unit
             out.append(
                 Num(
-                    a.id,
+                    article.id,
                     value,
                     unit,
                     noun,
@@ -176,11 +182,11 @@ def numbers(ctx: Context) -> list[Num]:
                     value * hi_f,
                     ordinal,
                     text,
-                    s,
-                    e,
+                    start,
+                    end,
                     raw,
                     days,
-                    _kind_words(after, None if q.unit and not unit else q.noun),
+                    _kind_words(after, None if quantity.unit and not unit else quantity.noun),
                 )
             )
     return out
@@ -198,23 +204,25 @@ def _kind_words(after: str, noun: str | None) -> frozenset[str]:
     at = after.find(noun)
     if at < 0:
         return frozenset()
-    return frozenset(w.lower() for w in _KIND_WORD.findall(after[:at]) if w.lower() not in {"of", "the", "a"})
+    return frozenset(
+        word.lower() for word in _KIND_WORD.findall(after[:at]) if word.lower() not in {"of", "the", "a"}
+    )
 
 
-def _comparable(x: Num, y: Num) -> bool:
-    if x.kind and y.kind and not x.kind & y.kind:
+def _comparable(num: Num, other: Num) -> bool:
+    if num.kind and other.kind and not num.kind & other.kind:
         return False  # state senators and U.S. senators are two counts
-    if x.unit != y.unit:
+    if num.unit != other.unit:
         return False  # also percentages against absolute numbers
-    if x.ordinal != y.ordinal:
+    if num.ordinal != other.ordinal:
         return False
-    if x.ordinal:
+    if num.ordinal:
         return True  # ordinals of events: compared only on topic ("sixth meeting", "five times before")
-    return bool(x.noun) and x.noun == y.noun
+    return bool(num.noun) and num.noun == other.noun
 
 
-def _agree(x: Num, y: Num) -> bool:
-    return x.lo - SAME_VALUE <= y.hi and y.lo - SAME_VALUE <= x.hi
+def _agree(num: Num, other: Num) -> bool:
+    return num.lo - SAME_VALUE <= other.hi and other.lo - SAME_VALUE <= num.hi
 
 
 def number_conflicts(ctx: Context) -> list[Conflict]:
@@ -222,79 +230,85 @@ def number_conflicts(ctx: Context) -> list[Conflict]:
     nums = numbers(ctx)
     if len(nums) < 2:
         return []
-    vecs = ctx.vectors([n.sentence for n in nums])
+    vecs = ctx.vectors([num.sentence for num in nums])
     sim = vecs @ vecs.T
     by_article: dict[str, list[int]] = defaultdict(list)
-    for i, n in enumerate(nums):
-        by_article[n.article].append(i)
+    for i, num in enumerate(nums):
+        by_article[num.article].append(i)
     edges: list[tuple[int, int]] = []
-    for i, x in enumerate(nums):
+    for i, num in enumerate(nums):
         for j in range(i + 1, len(nums)):
-            y = nums[j]
-            if ctx.source_of(x.article) == ctx.source_of(y.article) or not _comparable(x, y):
+            other = nums[j]
+            if ctx.source_of(num.article) == ctx.source_of(other.article) or not _comparable(num, other):
                 continue
-            if sim[i, j] < TOPIC or _agree(x, y):
+            if sim[i, j] < TOPIC or _agree(num, other):
                 continue
-            if x.days and y.days and not _same_time(x.days, y.days):
+            if num.days and other.days and not _same_time(num.days, other.days):
                 continue  # figures of different events (this week's quake, the 2004 tsunami)
             # a value the other article also gives for this measure is agreed, not contested
-            if any(_comparable(nums[k], x) and _agree(nums[k], x) for k in by_article[y.article]):
+            if any(_comparable(nums[k], num) and _agree(nums[k], num) for k in by_article[other.article]):
                 continue
-            if any(_comparable(nums[k], y) and _agree(nums[k], y) for k in by_article[x.article]):
+            if any(_comparable(nums[k], other) and _agree(nums[k], other) for k in by_article[num.article]):
                 continue
             # each article must give one value of its own for the measure, else which one is meant is unclear
             if (
-                _unmatched(nums, by_article[x.article], by_article[y.article], x) > 1
-                or _unmatched(nums, by_article[y.article], by_article[x.article], y) > 1
+                _unmatched(nums, by_article[num.article], by_article[other.article], num) > 1
+                or _unmatched(nums, by_article[other.article], by_article[num.article], other) > 1
             ):
                 continue
             edges.append((i, j))
     comps = [
-        c for c in _components(len(nums), edges) if len({_fmt(nums[k].value) for k in c}) <= MAX_POSITIONS
+        component
+        for component in _components(len(nums), edges)
+        if len({_fmt(nums[k].value) for k in component}) <= MAX_POSITIONS
     ]
     return [_number_conflict(ctx, nums, comp) for comp in comps]
 
 
-def _same_time(a: frozenset[str], b: frozenset[str]) -> bool:
+def _same_time(days: frozenset[str], other_days: frozenset[str]) -> bool:
     """Some date of one sentence falls within some date of the other (same day, month or year)."""
-    return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
+    return any(
+        day.startswith(other_day) or other_day.startswith(day) for day in days for other_day in other_days
+    )
 
 
-def _unmatched(nums: list[Num], own: list[int], other: list[int], x: Num) -> int:
-    """How many distinct values of x's measure an article gives that the other article does not."""
+def _unmatched(nums: list[Num], own: list[int], other: list[int], num: Num) -> int:
+    """How many distinct values of num's measure an article gives that the other article does not."""
     values = {
         _fmt(nums[k].value)
         for k in own
-        if _comparable(nums[k], x)
-        and not any(_comparable(nums[o], nums[k]) and _agree(nums[o], nums[k]) for o in other)
+        if _comparable(nums[k], num)
+        and not any(_comparable(nums[j], nums[k]) and _agree(nums[j], nums[k]) for j in other)
     }
     return len(values)
 
 
-def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+def _components(count: int, edges: list[tuple[int, int]]) -> list[list[int]]:
     uf: UnionFind[int] = UnionFind()
-    for a, b in edges:
-        uf.union(a, b)
+    for left, right in edges:
+        uf.union(left, right)
     return uf.groups(k for edge in edges for k in edge)
 
 
-def _fmt(v: float) -> str:
-    return str(int(v)) if v == int(v) else f"{v:g}"
+def _fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> Conflict:
     by_value: dict[str, list[Num]] = defaultdict(list)
     for k in comp:
-        n = nums[k]
-        by_value[_fmt(n.value) + (f" {n.unit}" if n.unit else "")].append(n)
+        num = nums[k]
+        by_value[_fmt(num.value) + (f" {num.unit}" if num.unit else "")].append(num)
     positions = []
     for value, ns in sorted(
-        by_value.items(), key=lambda kv: min((ctx.order(n.article), n.start) for n in kv[1])
+        by_value.items(), key=lambda kv: min((ctx.order(num.article), num.start) for num in kv[1])
     ):
-        ns = sorted(ns, key=lambda n: (ctx.order(n.article), n.start))
+        ns = sorted(ns, key=lambda num: (ctx.order(num.article), num.start))
         positions.append(
             Position(
-                value, list(dict.fromkeys(n.article for n in ns)), list(dict.fromkeys(n.sentence for n in ns))
+                value,
+                list(dict.fromkeys(num.article for num in ns)),
+                list(dict.fromkeys(num.sentence for num in ns)),
             )
         )
     first = nums[comp[0]]
@@ -305,7 +319,7 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> Conflict
         else (f"number of {what}" if what.endswith("s") else f"{what} count")
     )
     return Conflict(
-        "x-" + short_hash("number", *(p.value for p in positions), positions[0].evidence[0]),
+        "x-" + short_hash("number", *(position.value for position in positions), positions[0].evidence[0]),
         "number",
         subject,
         positions,
@@ -318,38 +332,40 @@ def _number_conflict(ctx: Context, nums: list[Num], comp: list[int]) -> Conflict
 def date_conflicts(ctx: Context, us: list[Unit], groups: list[list[int]]) -> list[Conflict]:
     """Aligned statements (one claim) that put the event on different days."""
     out = []
-    for g in groups:
+    for group in groups:
         dated: dict[str, list[Unit]] = defaultdict(list)
-        for k in g:
-            u = us[k]
+        for k in group:
+            unit = us[k]
             days = {
-                d.resolved
-                for d in ctx.analyses[u.article].dates
-                if d.granularity == "day" and d.resolved and u.start <= d.start < u.end
+                date.resolved
+                for date in ctx.analyses[unit.article].dates
+                if date.granularity == "day" and date.resolved and unit.start <= date.start < unit.end
             }
             if len(days) == 1:
-                dated[next(iter(days))].append(u)
+                dated[next(iter(days))].append(unit)
         if len(dated) < 2:
             continue
         # only sentences that clearly state the same thing can disagree on its day
-        texts = [u.text for units in dated.values() for u in units]
+        texts = [unit.text for units in dated.values() for unit in units]
         vecs = ctx.vectors(texts)
         if float((vecs @ vecs.T).min()) < SAME_DATE_EVENT:
             continue
-        sources = {day: {ctx.source_of(u.article) for u in units} for day, units in dated.items()}
+        sources = {day: {ctx.source_of(unit.article) for unit in units} for day, units in dated.items()}
         if len(set().union(*sources.values())) < 2:
             continue
         positions = [
             Position(
-                day, list(dict.fromkeys(u.article for u in units)), list(dict.fromkeys(u.text for u in units))
+                day,
+                list(dict.fromkeys(unit.article for unit in units)),
+                list(dict.fromkeys(unit.text for unit in units)),
             )
             for day, units in sorted(dated.items())
         ]
         out.append(
             Conflict(
-                "x-" + short_hash("date", us[g[0]].article, us[g[0]].start),
+                "x-" + short_hash("date", us[group[0]].article, us[group[0]].start),
                 "date",
-                "date of: " + us[g[0]].text[:80],
+                "date of: " + us[group[0]].text[:80],
                 positions,
             )
         )
@@ -429,15 +445,15 @@ _PERIOD_AFTER = re.compile(
 
 def _base_title(role: str) -> tuple[str, bool]:
     """(title from its first title word on, lowercased; whether it is given as a past title)."""
-    r = normalise_role(role)
-    if re.search(r"\bthen-", r, re.I):
+    normalised = normalise_role(role)
+    if re.search(r"\bthen-", normalised, re.I):
         return "", False  # a title as held at some time spoken of: neither current nor former now
-    past = bool(_PAST.search(r))
-    words = _TIME_WORDS.sub(" ", r).split()
-    for i, w in enumerate(words):
-        if w.lower() in _TITLE_WORDS:
-            return " ".join(x.lower() for x in words[i:]), past
-    return " ".join(x.lower() for x in words), past
+    past = bool(_PAST.search(normalised))
+    words = _TIME_WORDS.sub(" ", normalised).split()
+    for i, word in enumerate(words):
+        if word.lower() in _TITLE_WORDS:
+            return " ".join(part.lower() for part in words[i:]), past
+    return " ".join(part.lower() for part in words), past
 
 
 def role_conflicts(ctx: Context, index: EntityIndex) -> list[Conflict]:
@@ -452,8 +468,8 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[Conflict]:
         sent = ctx.sentence_at(aid, start)
         if sent is None:
             continue
-        s, e = trim_span(ctx.by_id[aid].text, sent.start, sent.end)
-        text = ctx.by_id[aid].text[s:e]
+        span_start, span_end = trim_span(ctx.by_id[aid].text, sent.start, sent.end)
+        text = ctx.by_id[aid].text[span_start:span_end]
         if is_credit(text):
             continue
         seen[eid][base][past][aid].append(text)
@@ -462,18 +478,18 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[Conflict]:
         for base, sides in sorted(bases.items()):
             if not sides[True] or not sides[False]:
                 continue
-            pos_arts = {a for a in sides[False]}
-            past_arts = {a for a in sides[True]}
+            pos_arts = {article_id for article_id in sides[False]}
+            past_arts = {article_id for article_id in sides[True]}
             if not ctx.sources(pos_arts - past_arts) or not ctx.sources(past_arts - pos_arts):
                 continue
             positions = []
             for past in (False, True):
                 arts = sorted(sides[past], key=ctx.order)
                 if past:
-                    arts = [a for a in arts if a not in pos_arts] or arts
+                    arts = [article_id for article_id in arts if article_id not in pos_arts] or arts
                 else:
-                    arts = [a for a in arts if a not in past_arts] or arts
-                ev = [t for a in arts for t in sides[past][a]]
+                    arts = [article_id for article_id in arts if article_id not in past_arts] or arts
+                ev = [sentence for article_id in arts for sentence in sides[past][article_id]]
                 title = base[:1].upper() + base[1:]
                 positions.append(Position(("former " if past else "") + title, arts, list(dict.fromkeys(ev))))
             name = index.by_id[eid].name
@@ -484,17 +500,19 @@ def role_conflicts(ctx: Context, index: EntityIndex) -> list[Conflict]:
 def _role_evidence(ctx: Context, index: EntityIndex) -> list[tuple[str, str, str, int]]:
     """(entity, article, role text, position) from the analysis' roles and titles written before names."""
     out = []
-    for a in ctx.articles:
-        for r in ctx.analyses[a.id].roles:
-            eid = index.at(a.id, r.person_start, r.person_end) or index.resolve(a.id, r.person)
+    for article in ctx.articles:
+        for role_found in ctx.analyses[article.id].roles:
+            eid = index.at(article.id, role_found.person_start, role_found.person_end) or index.resolve(
+                article.id, role_found.person
+            )
             if eid and index.by_id[eid].type == "PERSON":
-                out.append((eid, a.id, r.text, r.start))
+                out.append((eid, article.id, role_found.text, role_found.start))
         # a title written right before a person's name, with its "former" if any
-        for (aid, s, end), eid in sorted(index.of_mention.items()):
-            if aid != a.id or index.by_id[eid].type != "PERSON":
+        for (aid, start, end), eid in sorted(index.of_mention.items()):
+            if aid != article.id or index.by_id[eid].type != "PERSON":
                 continue
-            m = _TITLE_BEFORE.search(a.text[max(0, s - 60) : s])
-            if m and not _PERIOD_AFTER.match(a.text[end : end + 30]):
-                role = " ".join(x for x in m.groups() if x)
-                out.append((eid, a.id, role, s - len(m.group(0))))
+            match = _TITLE_BEFORE.search(article.text[max(0, start - 60) : start])
+            if match and not _PERIOD_AFTER.match(article.text[end : end + 30]):
+                role = " ".join(part for part in match.groups() if part)
+                out.append((eid, article.id, role, start - len(match.group(0))))
     return sorted(set(out))

@@ -74,21 +74,21 @@ def _summary(ctx: Context, claims: list[Claim], conflicts: list[Conflict]) -> li
 
 def _ranked(conflicts: list[Conflict]) -> list[Conflict]:
     """Every kind of conflict in one order, each marked with how far its kind is to be trusted."""
-    conflicts.sort(key=lambda c: (_KIND_ORDER[c.kind], c.subject, c.id))
+    conflicts.sort(key=lambda conflict: (_KIND_ORDER[conflict.kind], conflict.subject, conflict.id))
     for conflict in conflicts:
         conflict.certainty = "likely" if conflict.kind in CONFIDENT_KINDS else "possible"
     return conflicts
 
 
 def _head(story: Story, ctx: Context) -> StoryHead:
-    published = sorted(a.published for a in ctx.articles if a.published)
+    published = sorted(article.published for article in ctx.articles if article.published)
     return StoryHead(
         id=story.id,
         title=story.title,
         first_published=published[0] if published else None,
         last_published=published[-1] if published else None,
         article_count=len(ctx.articles),
-        source_count=len(ctx.sources([a.id for a in ctx.articles])),
+        source_count=len(ctx.sources([article.id for article in ctx.articles])),
     )
 
 
@@ -96,7 +96,7 @@ def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis
     """The dossier of one story: same input, same dossier (everything sorted by stable keys)."""
     ctx = Context(list(articles), dict(analyses))
     index = resolve_entities(ctx)
-    attach_roles(ctx, index, [r for a in ctx.articles for r in ctx.analyses[a.id].roles])
+    attach_roles(ctx, index, [role for article in ctx.articles for role in ctx.analyses[article.id].roles])
     quotes, quote_conflicts = reconcile_quotes(ctx, index)
     claims, denials, units, groups = build_claims(ctx, index)
     conflicts = _ranked(
@@ -108,8 +108,8 @@ def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis
     )
     return Dossier(
         story=_head(story, ctx),
-        articles=[_article(a) for a in ctx.articles],
-        entities=[e.public() for e in index.entities],
+        articles=[_article(article) for article in ctx.articles],
+        entities=[entity.public() for entity in index.entities],
         quotes=quotes,
         claims=claims,
         conflicts=conflicts,

@@ -46,22 +46,22 @@ _LABEL_ORDER = [
 
 def display(text: str) -> str:
     """A surface form without a trailing possessive and a leading article."""
-    t = _POSSESSIVE.sub("", text.strip())
-    return re.sub(r"^(?:the|The)\s+", "", t).strip()
+    stripped = _POSSESSIVE.sub("", text.strip())
+    return re.sub(r"^(?:the|The)\s+", "", stripped).strip()
 
 
 def norm_name(text: str) -> str:
     """Folded key: ascii, lowercase, no possessive, no leading article, no dots in acronyms."""
-    t = fold_ascii(display(text))
-    t = re.sub(r"(?<=\b\w)\.", "", t)  # u.s. -> us
-    t = re.sub(r"[^\w\s-]", "", t)
-    t = re.sub(r"\s+", " ", t).strip()
+    folded = fold_ascii(display(text))
+    folded = re.sub(r"(?<=\b\w)\.", "", folded)  # u.s. -> us
+    folded = re.sub(r"[^\w\s-]", "", folded)
+    folded = re.sub(r"\s+", " ", folded).strip()
     # spaced initials ("u s geological survey") read as one acronym
-    return re.sub(r"\b(\w)\s(?=\w\b)", r"\1", t)
+    return re.sub(r"\b(\w)\s(?=\w\b)", r"\1", folded)
 
 
 def name_parts(norm: str) -> list[str]:
-    parts = [p for p in re.split(r"[\s]+", norm) if p]
+    parts = [part for part in re.split(r"[\s]+", norm) if part]
     while parts and parts[0] in _HONORIFIC:
         parts = parts[1:]
     while len(parts) > 1 and parts[-1] in _SUFFIX:
@@ -73,43 +73,51 @@ def honorific(text: str) -> str | None:
     """The honorific a written name opens with ("Sir Jane Roe" -> "sir"), when a capitalised name follows it;
     an honorific is part of how a name is written, not of the name, and says the name is a person's."""
     words = text.strip().split()
-    if len(words) < 2 or not words[0][:1].isupper() or not all(w[:1].isupper() for w in words[1:]):
+    if len(words) < 2 or not words[0][:1].isupper() or not all(word[:1].isupper() for word in words[1:]):
         return None
     first = words[0].rstrip(".").lower()
     return first if first in _HONORIFIC else None
 
 
-def surname_match(a: str, b: str) -> float:
+def surname_match(surname: str, other: str) -> float:
     """1 for the same surname, 0.5 for a transliteration-close one, 0 otherwise."""
-    if a == b:
+    if surname == other:
         return 1.0
-    if min(len(a), len(b)) < 4 or a[0] != b[0]:
+    if min(len(surname), len(other)) < 4 or surname[0] != other[0]:
         return 0.0
-    dist = jellyfish.levenshtein_distance(a, b)
-    if dist <= max(1, min(len(a), len(b)) // 4) and jellyfish.jaro_winkler_similarity(a, b) >= 0.9:
+    dist = jellyfish.levenshtein_distance(surname, other)
+    if (
+        dist <= max(1, min(len(surname), len(other)) // 4)
+        and jellyfish.jaro_winkler_similarity(surname, other) >= 0.9
+    ):
         return 0.5
     return 0.0
 
 
-def may_be_same_person(a: Entity, b: Entity) -> bool:
-    """Two person entities that resolution kept apart but whose surnames fit (too close to call a conflict)."""
-    return any(surname_match(x, y) for x in a.surnames for y in b.surnames)
+def may_be_same_person(person: Entity, other: Entity) -> bool:
+    """Two person entities that resolution kept apart but whose surnames fit (too close to call a
+    conflict)."""
+    return any(
+        surname_match(surname, other_surname)
+        for surname in person.surnames
+        for other_surname in other.surnames
+    )
 
 
-def first_name_compatible(a: str, b: str) -> bool:
+def first_name_compatible(name: str, other: str) -> bool:
     """Same first name as spelled, an initial, a short form (Steve/Steven) or a transliteration."""
-    a, b = a.rstrip("."), b.rstrip(".")
-    if a == b:
+    name, other = name.rstrip("."), other.rstrip(".")
+    if name == other:
         return True
-    if not a or not b or a[0] != b[0]:
+    if not name or not other or name[0] != other[0]:
         return False
-    if len(a) == 1 or len(b) == 1:
+    if len(name) == 1 or len(other) == 1:
         return True
-    if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
+    if min(len(name), len(other)) >= 3 and (name.startswith(other) or other.startswith(name)):
         return True
     return (
-        jellyfish.levenshtein_distance(a, b) <= 1 + (min(len(a), len(b)) >= 6)
-        and jellyfish.jaro_winkler_similarity(a, b) >= 0.85
+        jellyfish.levenshtein_distance(name, other) <= 1 + (min(len(name), len(other)) >= 6)
+        and jellyfish.jaro_winkler_similarity(name, other) >= 0.85
     )
 
 
@@ -149,21 +157,24 @@ _PLACE_WORDS = {
 
 def acronym_of(short: str, long_parts: list[str]) -> bool:
     """ "nato" of north atlantic treaty organization; "usgs" of us geological survey."""
-    words = [p for p in long_parts if p not in _STOP]
+    words = [part for part in long_parts if part not in _STOP]
     if len(short) < 2 or len(words) < 2:
         return False
-    return short in {"".join(w[0] for w in words), "".join(w if len(w) <= 2 else w[0] for w in words)}
+    return short in {
+        "".join(word[0] for word in words),
+        "".join(word if len(word) <= 2 else word[0] for word in words),
+    }
 
 
 def _core(parts: list[str], etype: str) -> list[str]:
     """A name without its legal-form suffix (bodies) or its kind-of-place word (places)."""
     drop = _ORG_SUFFIX if etype in {"ORG", "NORP", "PRODUCT"} else _PLACE_WORDS if etype in PLACE else set()
-    p = [w for w in parts if w not in _STOP]
-    while len(p) > 1 and p[-1] in drop:
-        p = p[:-1]
-    while len(p) > 1 and p[0] in drop:
-        p = p[1:]
-    return p
+    kept = [word for word in parts if word not in _STOP]
+    while len(kept) > 1 and kept[-1] in drop:
+        kept = kept[:-1]
+    while len(kept) > 1 and kept[0] in drop:
+        kept = kept[1:]
+    return kept
 
 
 def _expands(pa: list[str], pb: list[str]) -> bool:
@@ -174,13 +185,13 @@ def _expands(pa: list[str], pb: list[str]) -> bool:
             i, j = i + 1, j + 1
         elif (
             len(pa[i]) >= 2
-            and "".join(w[0] for w in pb[j : j + len(pa[i])]) == pa[i]
+            and "".join(word[0] for word in pb[j : j + len(pa[i])]) == pa[i]
             and j + len(pa[i]) <= len(pb)
         ):
             i, j = i + 1, j + len(pa[i])
         elif (
             len(pb[j]) >= 2
-            and "".join(w[0] for w in pa[i : i + len(pb[j])]) == pb[j]
+            and "".join(word[0] for word in pa[i : i + len(pb[j])]) == pb[j]
             and i + len(pb[j]) <= len(pa)
         ):
             i, j = i + len(pb[j]), j + 1
@@ -218,15 +229,15 @@ class EntityIndex:
     ) -> None:
         self.entities = entities
         self.of_mention = of_mention
-        self.by_id = {e.id: e for e in entities}
+        self.by_id = {entity.id: entity for entity in entities}
         self._spans: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
-        for (aid, s, e), eid in sorted(of_mention.items()):
-            self._spans[aid].append((s, e, eid, norm_name(texts[(aid, s, e)])))
+        for (aid, start, end), eid in sorted(of_mention.items()):
+            self._spans[aid].append((start, end, eid, norm_name(texts[(aid, start, end)])))
         story: dict[str, set[str]] = defaultdict(set)
         for ent in entities:
-            for v in ent.variants:
-                story[norm_name(v)].add(ent.id)
-        self._story_names = {k: next(iter(ids)) for k, ids in story.items() if len(ids) == 1}
+            for variant in ent.variants:
+                story[norm_name(variant)].add(ent.id)
+        self._story_names = {folded: next(iter(ids)) for folded, ids in story.items() if len(ids) == 1}
 
     def at(self, article_id: str, start: int, end: int) -> str | None:
         """The entity of the mention at (or most overlapping) a span."""
@@ -234,21 +245,25 @@ class EntityIndex:
         if hit:
             return hit
         best, best_len = None, 0
-        for s, e, eid, _n in self._spans.get(article_id, []):
-            overlap = min(e, end) - max(s, start)
+        for span_start, span_end, eid, _n in self._spans.get(article_id, []):
+            overlap = min(span_end, end) - max(span_start, start)
             if overlap > best_len:
                 best, best_len = eid, overlap
         return best
 
     def mentions_in(self, article_id: str, start: int, end: int) -> list[tuple[str, str]]:
         """(entity, folded spelling) of each mention inside a span, in order."""
-        return [(eid, n) for s, e, eid, n in self._spans.get(article_id, []) if s >= start and e <= end]
+        return [
+            (eid, folded)
+            for span_start, span_end, eid, folded in self._spans.get(article_id, [])
+            if span_start >= start and span_end <= end
+        ]
 
     def in_span(self, article_id: str, start: int, end: int) -> list[str]:
         """Entities mentioned inside a span, in order of first mention."""
         out: list[str] = []
-        for s, e, eid, _n in self._spans.get(article_id, []):
-            if s >= start and e <= end and eid not in out:
+        for span_start, span_end, eid, _n in self._spans.get(article_id, []):
+            if span_start >= start and span_end <= end and eid not in out:
                 out.append(eid)
         return out
 
@@ -257,7 +272,7 @@ class EntityIndex:
         if not name:
             return None
         key = norm_name(name)
-        matches = [eid for _s, _e, eid, n in self._spans.get(article_id, []) if n == key]
+        matches = [eid for _s, _e, eid, folded in self._spans.get(article_id, []) if folded == key]
         if matches:
             return Counter(matches).most_common(1)[0][0]
         return self._story_names.get(key)
@@ -265,11 +280,15 @@ class EntityIndex:
 
 def _mentions(ctx: Context) -> list[Mention]:
     out = []
-    for a in ctx.articles:
-        for m in ctx.analyses[a.id].mentions:
-            if m.label in NAMED and norm_name(m.text) and any(ch.isalpha() for ch in m.text):
-                out.append(m)
-    return sorted(out, key=lambda m: (ctx.order(m.article_id), m.start, m.end))
+    for article in ctx.articles:
+        for mention in ctx.analyses[article.id].mentions:
+            if (
+                mention.label in NAMED
+                and norm_name(mention.text)
+                and any(ch.isalpha() for ch in mention.text)
+            ):
+                out.append(mention)
+    return sorted(out, key=lambda mention: (ctx.order(mention.article_id), mention.start, mention.end))
 
 
 def _node_type(labels: Counter) -> str:
@@ -304,7 +323,7 @@ def resolve_entities(ctx: Context) -> EntityIndex:
             ):
                 uf.union(first, second)
     # 3. other names: acronyms, near-identical spellings, same words in another order
-    others = [k for k in names.keys if names.ntype[k] != "PERSON"]
+    others = [node for node in names.keys if names.ntype[node] != "PERSON"]
     for i, first in enumerate(others):
         for second in others[i + 1 :]:
             if _same_other(first, second, names.parts, names.upper, names.ntype):
@@ -312,9 +331,9 @@ def resolve_entities(ctx: Context) -> EntityIndex:
     assign = _join_lone_names(names, titled, full_people, uf)
     # 5. build the entities
     groups: dict[str, list[Mention]] = defaultdict(list)
-    for k in names.keys:
-        for mention in names.nodes[k]:
-            root = assign.get((mention.article_id, mention.start, mention.end)) or uf.find(k)
+    for node in names.keys:
+        for mention in names.nodes[node]:
+            root = assign.get((mention.article_id, mention.start, mention.end)) or uf.find(node)
             groups[uf.find(root)].append(mention)
     return _build(ctx, groups, names.parts, names.ntype)
 
@@ -326,10 +345,15 @@ def _names(mentions: list[Mention]) -> _Names:
         nodes[norm_name(mention.text)].append(mention)
     return _Names(
         nodes=nodes,
-        ntype={k: _node_type(Counter(m.label for m in found)) for k, found in nodes.items()},
-        parts={k: name_parts(k) for k in nodes},
-        upper={k: any(re.sub(r"[.\s]", "", m.text).isupper() for m in found) for k, found in nodes.items()},
-        labels={k: {m.label for m in found} for k, found in nodes.items()},
+        ntype={
+            node: _node_type(Counter(mention.label for mention in found)) for node, found in nodes.items()
+        },
+        parts={node: name_parts(node) for node in nodes},
+        upper={
+            node: any(re.sub(r"[.\s]", "", mention.text).isupper() for mention in found)
+            for node, found in nodes.items()
+        },
+        labels={node: {mention.label for mention in found} for node, found in nodes.items()},
         keys=sorted(nodes),
     )
 
@@ -342,34 +366,38 @@ def _people_by_title(names: _Names) -> dict[str, str]:
     """
     parts, ntype = names.parts, names.ntype
     titled = {
-        k: title
-        for k in names.keys
-        if parts[k]
-        and (title := next((honorific(m.text) for m in names.nodes[k] if honorific(m.text)), None))
+        node: title
+        for node in names.keys
+        if parts[node]
+        and (
+            title := next(
+                (honorific(mention.text) for mention in names.nodes[node] if honorific(mention.text)), None
+            )
+        )
     }
-    titled_names = {tuple(parts[k]) for k in titled if ntype[k] in PERSON_CONFUSABLE}
-    for k in names.keys:
-        if ntype[k] in PERSON_CONFUSABLE and (
-            k in titled or tuple(parts[k]) in titled_names and len(parts[k]) >= 2
+    titled_names = {tuple(parts[node]) for node in titled if ntype[node] in PERSON_CONFUSABLE}
+    for node in names.keys:
+        if ntype[node] in PERSON_CONFUSABLE and (
+            node in titled or tuple(parts[node]) in titled_names and len(parts[node]) >= 2
         ):
-            ntype[k] = "PERSON"
-            names.labels[k].add("PERSON")
+            ntype[node] = "PERSON"
+            names.labels[node].add("PERSON")
     return titled
 
 
 def _full_people(names: _Names) -> list[str]:
     """Full names that are people's: any mention tagged PERSON, or the surname used alone as a person."""
     parts, ntype = names.parts, names.ntype
-    lone_people = {parts[k][0] for k in names.keys if len(parts[k]) == 1 and ntype[k] == "PERSON"}
+    lone_people = {parts[node][0] for node in names.keys if len(parts[node]) == 1 and ntype[node] == "PERSON"}
     full_people = [
-        k
-        for k in names.keys
-        if len(parts[k]) >= 2
-        and ntype[k] in PERSON_CONFUSABLE
-        and ("PERSON" in names.labels[k] or parts[k][-1] in lone_people)
+        node
+        for node in names.keys
+        if len(parts[node]) >= 2
+        and ntype[node] in PERSON_CONFUSABLE
+        and ("PERSON" in names.labels[node] or parts[node][-1] in lone_people)
     ]
-    for k in full_people:
-        ntype[k] = "PERSON"
+    for node in full_people:
+        ntype[node] = "PERSON"
     return full_people
 
 
@@ -384,26 +412,28 @@ def _join_lone_names(
     parts = names.parts
     person_groups: dict[str, set[str]] = defaultdict(set)
     in_article: dict[str, set[str]] = defaultdict(set)
-    for k in full_people:
-        person_groups[uf.find(k)].add(k)
-        for mention in names.nodes[k]:
-            in_article[mention.article_id].add(uf.find(k))
+    for node in full_people:
+        person_groups[uf.find(node)].add(node)
+        for mention in names.nodes[node]:
+            in_article[mention.article_id].add(uf.find(node))
     assign: dict[tuple[str, int, int], str] = {}
-    for k in names.keys:
-        if len(parts[k]) != 1 or names.ntype[k] not in PERSON_CONFUSABLE or k in full_people:
+    for node in names.keys:
+        if len(parts[node]) != 1 or names.ntype[node] not in PERSON_CONFUSABLE or node in full_people:
             continue
-        if titled.get(k) in _GIVEN_NAME_HONORIFIC and _given_name_owner(k, parts, person_groups, uf):
+        if titled.get(node) in _GIVEN_NAME_HONORIFIC and _given_name_owner(node, parts, person_groups, uf):
             continue  # "Sir Jane": the one person of the story named Jane
-        story_best = _surname_candidates(parts[k][0], person_groups, parts)
+        story_best = _surname_candidates(parts[node][0], person_groups, parts)
         if len(story_best) == 1:
-            uf.union(k, next(iter(story_best)))
+            uf.union(node, next(iter(story_best)))
         elif not story_best:
-            if names.ntype[k] == "PERSON":
-                _first_name_only(k, names.nodes, parts, person_groups, in_article, uf)
+            if names.ntype[node] == "PERSON":
+                _first_name_only(node, names.nodes, parts, person_groups, in_article, uf)
         else:
-            for mention in names.nodes[k]:  # ambiguous in the story: decide per article
+            for mention in names.nodes[node]:  # ambiguous in the story: decide per article
                 local = _surname_candidates(
-                    parts[k][0], {g: person_groups[g] for g in in_article[mention.article_id]}, parts
+                    parts[node][0],
+                    {root: person_groups[root] for root in in_article[mention.article_id]},
+                    parts,
                 )
                 if len(local) == 1:
                     assign[(mention.article_id, mention.start, mention.end)] = next(iter(local))
@@ -411,20 +441,22 @@ def _join_lone_names(
 
 
 def _given_name_owner(
-    k: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]], uf: UnionFind[str]
+    node: str, parts: dict[str, list[str]], person_groups: dict[str, set[str]], uf: UnionFind[str]
 ) -> bool:
     """Join a name written after "Sir"/"Dame" (a given name) to the one person of the story it begins."""
     owners = {
-        root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)
+        root
+        for root, members in person_groups.items()
+        if any(parts[member][0] == parts[node][0] for member in members)
     }
     if len(owners) != 1:
         return False
-    uf.union(k, next(iter(owners)))
+    uf.union(node, next(iter(owners)))
     return True
 
 
 def _first_name_only(
-    k: str,
+    node: str,
     nodes: dict[str, list[Mention]],
     parts: dict[str, list[str]],
     person_groups: dict[str, set[str]],
@@ -433,50 +465,52 @@ def _first_name_only(
 ) -> None:
     """A lone first name ("Matt") joins the one person of the story with that first name, in its articles."""
     owners = {
-        root for root, members in person_groups.items() if any(parts[m][0] == parts[k][0] for m in members)
+        root
+        for root, members in person_groups.items()
+        if any(parts[member][0] == parts[node][0] for member in members)
     }
     if len(owners) != 1:
         return
     root = next(iter(owners))
-    if all(root in in_article[m.article_id] for m in nodes[k]):
-        uf.union(k, root)
+    if all(root in in_article[mention.article_id] for mention in nodes[node]):
+        uf.union(node, root)
 
 
 def _surname_candidates(token: str, groups: dict[str, set[str]], parts: dict[str, list[str]]) -> set[str]:
     """Person groups whose surname fits a lone token; exact spellings beat transliterations."""
     scored: dict[str, float] = {}
     for root, members in groups.items():
-        s = max((surname_match(token, parts[m][-1]) for m in members), default=0.0)
-        if s:
-            scored[root] = s
+        score = max((surname_match(token, parts[member][-1]) for member in members), default=0.0)
+        if score:
+            scored[root] = score
     if not scored:
         return set()
     top = max(scored.values())
-    return {r for r, s in scored.items() if s == top}
+    return {root for root, score in scored.items() if score == top}
 
 
-def _compatible(a: str, b: str) -> bool:
+def _compatible(etype: str, other: str) -> bool:
     """Types one real-world name can carry across articles (spaCy hesitates between them)."""
-    return a == b or {a, b} <= PLACE | {"ORG"} or {a, b} <= {"ORG", "NORP", "PRODUCT"}
+    return etype == other or {etype, other} <= PLACE | {"ORG"} or {etype, other} <= {"ORG", "NORP", "PRODUCT"}
 
 
 def _same_other(
-    a: str, b: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]
+    node: str, other: str, parts: dict[str, list[str]], upper: dict[str, bool], ntype: dict[str, str]
 ) -> bool:
-    pa, pb = parts[a], parts[b]
+    pa, pb = parts[node], parts[other]
     if not pa or not pb:
         return False
     if sorted(pa) == sorted(pb):
         return True
-    if _compatible(ntype[a], ntype[b]):
-        ca, cb = _core(pa, ntype[a]), _core(pb, ntype[b])
+    if _compatible(ntype[node], ntype[other]):
+        ca, cb = _core(pa, ntype[node]), _core(pb, ntype[other])
         if ca == cb or _expands(ca, cb):
             return True
-    if len(pa) == 1 and upper[a] and acronym_of(pa[0], pb):
+    if len(pa) == 1 and upper[node] and acronym_of(pa[0], pb):
         return True
-    if len(pb) == 1 and upper[b] and acronym_of(pb[0], pa):
+    if len(pb) == 1 and upper[other] and acronym_of(pb[0], pa):
         return True
-    if ntype[a] != ntype[b] or len(pa) != len(pb):
+    if ntype[node] != ntype[other] or len(pa) != len(pb):
         return False
     # near-identical spellings of one place or body (transliteration, a typo)
     sa, sb = " ".join(pa), " ".join(pb)
@@ -497,63 +531,70 @@ def _build(
     used: set[str] = set()
     ordered = sorted(
         groups.values(),
-        key=lambda ms: (-len(ms), min(ctx.order(m.article_id) for m in ms), min(m.start for m in ms)),
+        key=lambda ms: (
+            -len(ms),
+            min(ctx.order(mention.article_id) for mention in ms),
+            min(mention.start for mention in ms),
+        ),
     )
     for ms in ordered:
-        etype = _node_type(Counter(m.label for m in ms))
+        etype = _node_type(Counter(mention.label for mention in ms))
         if any(
-            ntype.get(norm_name(m.text)) == "PERSON" and len(parts.get(norm_name(m.text), [])) >= 2
-            for m in ms
+            ntype.get(norm_name(mention.text)) == "PERSON"
+            and len(parts.get(norm_name(mention.text), [])) >= 2
+            for mention in ms
         ):
             etype = "PERSON"
         name = _canonical(ctx, ms)
         eid = "e-" + short_hash(etype, norm_name(name))
-        n = 2
+        number = 2
         while eid in used:  # two entities with one name (kept apart): still distinct ids
-            eid = "e-" + short_hash(etype, norm_name(name), n)
-            n += 1
+            eid = "e-" + short_hash(etype, norm_name(name), number)
+            number += 1
         used.add(eid)
-        variants = sorted({m.text.strip() for m in ms})
-        arts = sorted({m.article_id for m in ms}, key=ctx.order)
-        surnames = {name_parts(norm_name(m.text))[-1] for m in ms if name_parts(norm_name(m.text))}
+        variants = sorted({mention.text.strip() for mention in ms})
+        arts = sorted({mention.article_id for mention in ms}, key=ctx.order)
+        surnames = {
+            name_parts(norm_name(mention.text))[-1] for mention in ms if name_parts(norm_name(mention.text))
+        }
         entities.append(Entity(eid, name, etype, variants, arts, len(ms), surnames=surnames))
-        for m in ms:
-            of_mention[(m.article_id, m.start, m.end)] = eid
-            texts[(m.article_id, m.start, m.end)] = m.text
-    entities.sort(key=lambda e: (-len(e.articles), -e.mentions, e.name, e.id))
+        for mention in ms:
+            of_mention[(mention.article_id, mention.start, mention.end)] = eid
+            texts[(mention.article_id, mention.start, mention.end)] = mention.text
+    entities.sort(key=lambda entity: (-len(entity.articles), -entity.mentions, entity.name, entity.id))
     return EntityIndex(entities, of_mention, texts)
 
 
 def _canonical(ctx: Context, ms: list[Mention]) -> str:
     """The most complete common spelling: most name parts, then most articles, then most mentions."""
     forms: dict[str, list[Mention]] = defaultdict(list)
-    for m in ms:
-        forms[display(m.text)].append(m)
+    for mention in ms:
+        forms[display(mention.text)].append(mention)
 
     # a spelling's weight counts every mention spelled its way, the bare surname included
-    last = Counter(_last(m.text) for m in ms)
+    last = Counter(_last(mention.text) for mention in ms)
     last_arts: dict[str, set[str]] = defaultdict(set)
-    for m in ms:
-        last_arts[_last(m.text)].add(m.article_id)
+    for mention in ms:
+        last_arts[_last(mention.text)].add(mention.article_id)
 
-    def key(f: str) -> tuple:
-        n_parts = min(len(name_parts(norm_name(f))), 3)
+    def key(form: str) -> tuple:
+        n_parts = min(len(name_parts(norm_name(form))), 3)
         # the name itself before the name with its honorific ("Jane Roe", not "Dame Jane Roe")
         return (
             -n_parts,
-            honorific(f) is not None,
-            -len(last_arts[_last(f)]),
-            -last[_last(f)],
-            -len(forms[f]),
-            f,
+            honorific(form) is not None,
+            -len(last_arts[_last(form)]),
+            -last[_last(form)],
+            -len(forms[form]),
+            form,
         )
 
     return sorted(forms, key=key)[0]
 
 
 def _last(text: str) -> str:
-    p = name_parts(norm_name(text))
-    return p[-1] if p else ""
+    parts = name_parts(norm_name(text))
+    return parts[-1] if parts else ""
 
 
 # ---- roles ---------------------------------------------------------------------------------------
@@ -571,31 +612,33 @@ _RELATIONAL = re.compile(
 
 def normalise_role(text: str) -> str:
     """A role without determiners, and without another entity's possessive when it stays meaningful."""
-    t = re.sub(r"\s+", " ", text.strip(" ,;:-—–"))
-    t = _DETERMINER.sub("", t)
-    m = _POSS_PREFIX.match(t)
-    if m and not _RELATIONAL.match(m.group(2).strip()) and len(m.group(2).split()) >= 1:
-        t = m.group(2).strip()
-    return t
+    role = re.sub(r"\s+", " ", text.strip(" ,;:-—–"))
+    role = _DETERMINER.sub("", role)
+    match = _POSS_PREFIX.match(role)
+    if match and not _RELATIONAL.match(match.group(2).strip()) and len(match.group(2).split()) >= 1:
+        role = match.group(2).strip()
+    return role
 
 
 def attach_roles(ctx: Context, index: EntityIndex, roles: list[Role]) -> None:
     """Give each person entity its roles as the articles word them."""
     by_entity: dict[str, dict[str, tuple[str, set[str]]]] = defaultdict(dict)
-    for r in roles:
-        eid = index.at(r.article_id, r.person_start, r.person_end) or index.resolve(r.article_id, r.person)
+    for role in roles:
+        eid = index.at(role.article_id, role.person_start, role.person_end) or index.resolve(
+            role.article_id, role.person
+        )
         if not eid:
             continue
-        text = normalise_role(r.text)
+        text = normalise_role(role.text)
         if not text or not any(ch.isalpha() for ch in text):
             continue
         key = fold_ascii(text).replace(".", "")
         form, arts = by_entity[eid].get(key, (text, set()))
-        arts.add(r.article_id)
+        arts.add(role.article_id)
         by_entity[eid][key] = (form, arts)
-    for e in index.entities:
-        items = by_entity.get(e.id, {})
-        e.roles = [
+    for entity in index.entities:
+        items = by_entity.get(entity.id, {})
+        entity.roles = [
             EntityRole(form, sorted(arts, key=ctx.order))
             for _k, (form, arts) in sorted(items.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
         ]

@@ -121,9 +121,13 @@ _ANTONYMS = [
     ("ended", "continued"),
 ]
 _ANTONYM = {
-    w: {v for a, b in _ANTONYMS for v in ((b,) if a == w else (a,) if b == w else ())}
+    word: {
+        antonym
+        for left, right in _ANTONYMS
+        for antonym in ((right,) if left == word else (left,) if right == word else ())
+    }
     for pair in _ANTONYMS
-    for w in pair
+    for word in pair
 }
 
 FEATURES = (
@@ -192,16 +196,16 @@ class Text:
     @classmethod
     def read(cls, text: str) -> Text:
         ascii_text = anyascii(text)
-        words = [w.lower().replace("’", "'") for w in WORD_OR_NUMBER_RE.findall(ascii_text)]
+        words = [word.lower().replace("’", "'") for word in WORD_OR_NUMBER_RE.findall(ascii_text)]
         low = set(words)
         return cls(
             text=text,
             words=words,
-            stems=frozenset(stem(w) for w in words if w not in _STOP and not w[0].isdigit()),
+            stems=frozenset(stem(word) for word in words if word not in _STOP and not word[0].isdigit()),
             names=_names(ascii_text),
             numbers=_numbers(ascii_text),
-            negations=sum(w in NEGATION or w.endswith("n't") for w in words),
-            denials=sum(w in DENIAL for w in words),
+            negations=sum(word in NEGATION or word.endswith("n't") for word in words),
+            denials=sum(word in DENIAL for word in words),
             doubts=len(low & DOUBT),
             bigrams=_ngrams(words, 2),
             trigrams=_ngrams(words, 3),
@@ -262,34 +266,34 @@ def _numbers(ascii_text: str) -> dict[float, str]:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a longer text (a cheap splitter: b may be a whole article)."""
-    parts = [p.strip() for p in _SENTENCE.split(text)]
-    return [p for p in parts if len(p.split()) >= 3][:MAX_ARTICLE_SENTENCES] or [text.strip()]
+    parts = [part.strip() for part in _SENTENCE.split(text)]
+    return [part for part in parts if len(part.split()) >= 3][:MAX_ARTICLE_SENTENCES] or [text.strip()]
 
 
-def _clash(a: Text, b: Text) -> int:
+def _clash(text_a: Text, text_b: Text) -> int:
     """Numbers that count the same thing (same word after them) with different values."""
     counted_b: dict[str, set[float]] = {}
-    for value, noun in b.numbers.items():
+    for value, noun in text_b.numbers.items():
         counted_b.setdefault(noun, set()).add(value)
     clashes = 0
-    for value, noun in a.numbers.items():
+    for value, noun in text_a.numbers.items():
         others = counted_b.get(noun)
-        if noun and others and value not in others and not any(_near(value, o) for o in others):
+        if noun and others and value not in others and not any(_near(value, other) for other in others):
             clashes += 1
     return clashes
 
 
-def _near(x: float, y: float) -> bool:
-    return abs(x - y) <= 0.02 * max(abs(x), abs(y))
+def _near(value: float, other: float) -> bool:
+    return abs(value - other) <= 0.02 * max(abs(value), abs(other))
 
 
-def _ngrams(words: list[str], n: int) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+def _ngrams(words: list[str], size: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
-def _chargrams(text: str, n: int = 4) -> frozenset[str]:
+def _chargrams(text: str, size: int = 4) -> frozenset[str]:
     low = text.lower()
-    return frozenset(low[i : i + n] for i in range(len(low) - n + 1))
+    return frozenset(low[i : i + size] for i in range(len(low) - size + 1))
 
 
 def _cover(grams_a: frozenset, grams_b: frozenset) -> tuple[float, float]:
@@ -298,25 +302,35 @@ def _cover(grams_a: frozenset, grams_b: frozenset) -> tuple[float, float]:
     return shared / max(1, len(grams_a)), shared / max(1, len(grams_b))
 
 
-def _antonyms(a: Text, b: Text) -> int:
-    words_b = set(b.words)
-    return sum(1 for w in set(a.words) if _ANTONYM.get(w, set()) & words_b)
+def _antonyms(text_a: Text, text_b: Text) -> int:
+    words_b = set(text_b.words)
+    return sum(1 for word in set(text_a.words) if _ANTONYM.get(word, set()) & words_b)
 
 
 def pair_features(
-    a: Text, b: Text, cos: float, cos_top: float, cos_article: float, cos_title: float | None, article: bool
+    text_a: Text,
+    text_b: Text,
+    cos: float,
+    cos_top: float,
+    cos_article: float,
+    cos_title: float | None,
+    article: bool,
 ) -> np.ndarray:
     """The feature row of one pair, in the order of FEATURES."""
-    shared = len(a.stems & b.stems)
-    union = len(a.stems | b.stems) or 1
-    names_shared = len(a.names & b.names)
-    nums_shared = sum(1 for v in a.numbers if v in b.numbers or any(_near(v, o) for o in b.numbers))
-    neg_xor = float((a.negations > 0) != (b.negations > 0))
-    clash = min(_clash(a, b), 3)
-    antonym = min(_antonyms(a, b), 3)
-    cover_a = shared / max(1, len(a.stems))
-    len_a, len_b = len(a.words), len(b.words)
-    deny_b = min(b.denials, 3)
+    shared = len(text_a.stems & text_b.stems)
+    union = len(text_a.stems | text_b.stems) or 1
+    names_shared = len(text_a.names & text_b.names)
+    nums_shared = sum(
+        1
+        for value in text_a.numbers
+        if value in text_b.numbers or any(_near(value, other) for other in text_b.numbers)
+    )
+    neg_xor = float((text_a.negations > 0) != (text_b.negations > 0))
+    clash = min(_clash(text_a, text_b), 3)
+    antonym = min(_antonyms(text_a, text_b), 3)
+    cover_a = shared / max(1, len(text_a.stems))
+    len_a, len_b = len(text_a.words), len(text_b.words)
+    deny_b = min(text_b.denials, 3)
     row = [
         cos,
         cos_top,
@@ -326,23 +340,23 @@ def pair_features(
         float(article),
         shared / union,
         cover_a,
-        shared / max(1, len(b.stems)),
-        fuzz.token_set_ratio(a.text, b.text) / 100,
+        shared / max(1, len(text_b.stems)),
+        fuzz.token_set_ratio(text_a.text, text_b.text) / 100,
         min(names_shared, 5),
-        min(len(a.names - b.names), 5),
-        min(len(b.names - a.names), 5),
-        names_shared / max(1, len(a.names | b.names)),
+        min(len(text_a.names - text_b.names), 5),
+        min(len(text_b.names - text_a.names), 5),
+        names_shared / max(1, len(text_a.names | text_b.names)),
         min(nums_shared, 3),
-        min(len(a.numbers) - nums_shared, 3),
-        min(max(0, len(b.numbers) - nums_shared), 3),
+        min(len(text_a.numbers) - nums_shared, 3),
+        min(max(0, len(text_b.numbers) - nums_shared), 3),
         clash,
-        min(a.negations, 3),
-        min(b.negations, 3),
+        min(text_a.negations, 3),
+        min(text_b.negations, 3),
         neg_xor,
-        min(a.denials, 3),
+        min(text_a.denials, 3),
         deny_b,
-        min(a.doubts, 3),
-        min(b.doubts, 3),
+        min(text_a.doubts, 3),
+        min(text_b.doubts, 3),
         antonym,
         math.log1p(len_a),
         math.log1p(len_b),
@@ -353,11 +367,11 @@ def pair_features(
         cos * antonym,
         cos * cover_a,
         cos * cos,
-        *_cover(a.bigrams, b.bigrams),
-        *_cover(a.trigrams, b.trigrams),
-        len(a.chargrams & b.chargrams) / max(1, len(a.chargrams | b.chargrams)),
-        min(len(a.stems - b.stems), 10),
-        min(len(b.stems - a.stems), 10),
+        *_cover(text_a.bigrams, text_b.bigrams),
+        *_cover(text_a.trigrams, text_b.trigrams),
+        len(text_a.chargrams & text_b.chargrams) / max(1, len(text_a.chargrams | text_b.chargrams)),
+        min(len(text_a.stems - text_b.stems), 10),
+        min(len(text_b.stems - text_a.stems), 10),
         math.log1p(abs(len_a - len_b)),
     ]
     return np.asarray(row, dtype=np.float64)
@@ -400,9 +414,9 @@ _PASSIVE = re.compile(r"\b(?:is|was|are|were|been|being|has|had|have|now|fully|u
 def is_taken(text: str, name: str) -> bool:
     """Whether ``name`` is what a verb of taking in ``text`` is about.
 
-    Its object after the verb ("captured the town of X", not "... in X"), or its subject when the verb is passive or
-    a state ("X has fallen", "X is under enemy control"); never the taker ("X's control of",
-    "allow X to retain seized land").
+    Its object after the verb ("captured the town of X", not "... in X"), or its subject when the verb
+    is passive or a state ("X has fallen", "X is under enemy control"); never the taker ("X's control
+    of", "allow X to retain seized land").
     """
     for verb in GAIN.finditer(text):
         after = text[verb.end() : verb.end() + GAIN_AFTER]
@@ -432,18 +446,18 @@ def opposes(text: str, stance: str | None = None) -> bool:
     return (denied and about_outcome) or bool(HOLD.search(text) and CONTRAST.search(text))
 
 
-def answered_subject(a: str, b: str) -> str | None:
+def answered_subject(text_a: str, text_b: str) -> str | None:
     """The name a claim of taking is about, when b contests that very thing; else None.
 
     b must name what a says was taken — a place merely named in both is not enough.
     """
-    if not is_claim_of_gain(a) or not opposes(b):
+    if not is_claim_of_gain(text_a) or not opposes(text_b):
         return None
-    names_b = {m.group(0).lower() for m in _NAME.finditer(anyascii(b))}
-    for match in _NAME.finditer(a):
+    names_b = {found.group(0).lower() for found in _NAME.finditer(anyascii(text_b))}
+    for match in _NAME.finditer(text_a):
         name = match.group(0)
         low = name.lower()
-        if low in names_b and low not in _STOP and low not in _NOT_TAKEN and is_taken(a, name):
+        if low in names_b and low not in _STOP and low not in _NOT_TAKEN and is_taken(text_a, name):
             return name
     return None
 
@@ -487,21 +501,23 @@ class Judge:
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        order = [self.classes.index(r) if r in self.classes else None for r in RELATIONS]
+        order = [self.classes.index(relation) if relation in self.classes else None for relation in RELATIONS]
         return np.stack([probs[:, k] if k is not None else np.zeros(len(rows)) for k in order], axis=1)
 
     def decide(self, probs: np.ndarray) -> list[Verdict]:
         """The relation of each row: disputes and corroborates need their own confidence."""
         out = []
         for row in probs:
-            named = dict(zip(RELATIONS, (float(p) for p in row), strict=True))
-            relation = max(named, key=lambda r: named[r])
+            named = dict(zip(RELATIONS, (float(probability) for probability in row), strict=True))
+            relation = max(named, key=lambda candidate: named[candidate])
             if named["corroborates"] >= self.thresholds.get("same_claim", 1.1):
                 relation = "corroborates"  # what the dossier would join into one claim
             elif named["disputes"] >= self.thresholds.get("disputes", 1.1):
                 relation = "disputes"
             elif relation == "disputes":
-                relation = max(("corroborates", "related", "unrelated"), key=lambda r: named[r])
+                relation = max(
+                    ("corroborates", "related", "unrelated"), key=lambda candidate: named[candidate]
+                )
             if relation == "corroborates" and named["corroborates"] < self.thresholds.get(
                 "corroborates", 0.0
             ):
@@ -521,15 +537,15 @@ def featurize(pairs: Sequence[Pair], encode=None) -> np.ndarray:
         from ..embed import encode
     needed: list[str] = []
     sentences_of_b: list[list[str]] = []
-    for p in pairs:
-        parts = split_sentences(p.b) if _is_long(p.b) else [p.b]
+    for pair in pairs:
+        parts = split_sentences(pair.b) if _is_long(pair.b) else [pair.b]
         sentences_of_b.append(parts)
-        needed += [p.a, p.b, *(parts if len(parts) > 1 else [])]
-        if p.a_title and p.b_title:
-            needed += [p.a_title, p.b_title]
+        needed += [pair.a, pair.b, *(parts if len(parts) > 1 else [])]
+        if pair.a_title and pair.b_title:
+            needed += [pair.a_title, pair.b_title]
     unique = list(dict.fromkeys(needed))
     vectors = dict(zip(unique, encode(unique), strict=True)) if unique else {}
-    rows = [_row(p, parts, vectors) for p, parts in zip(pairs, sentences_of_b, strict=True)]
+    rows = [_row(pair, parts, vectors) for pair, parts in zip(pairs, sentences_of_b, strict=True)]
     return np.stack(rows) if rows else np.zeros((0, len(FEATURES)))
 
 
@@ -538,16 +554,16 @@ def _is_long(text: str) -> bool:
     return len(text.split()) > 80 or "\n\n" in text.strip()
 
 
-def _row(p: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
-    a_vec = vectors[p.a]
+def _row(pair: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarray:
+    a_vec = vectors[pair.a]
     cos_title = None
-    if p.a_title and p.b_title:
-        cos_title = float(vectors[p.a_title] @ vectors[p.b_title])
-    a_text = Text.read(p.a)
+    if pair.a_title and pair.b_title:
+        cos_title = float(vectors[pair.a_title] @ vectors[pair.b_title])
+    a_text = Text.read(pair.a)
     if len(parts) == 1:
-        cos = float(a_vec @ vectors[p.b])
-        return pair_features(a_text, Text.read(p.b), cos, cos, cos, cos_title, article=False)
-    sims = np.array([float(a_vec @ vectors[s]) for s in parts])
+        cos = float(a_vec @ vectors[pair.b])
+        return pair_features(a_text, Text.read(pair.b), cos, cos, cos, cos_title, article=False)
+    sims = np.array([float(a_vec @ vectors[sentence]) for sentence in parts])
     top = np.argsort(-sims)[:ARTICLE_SENTENCES]
     best = " ".join(parts[k] for k in sorted(top))
     return pair_features(
@@ -555,7 +571,7 @@ def _row(p: Pair, parts: list[str], vectors: dict[str, np.ndarray]) -> np.ndarra
         Text.read(best),
         float(sims[top[0]]),
         float(sims[top].mean()),
-        float(a_vec @ vectors[p.b]),
+        float(a_vec @ vectors[pair.b]),
         cos_title,
         article=True,
     )

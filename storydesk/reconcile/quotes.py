@@ -61,10 +61,10 @@ def _key(text: str) -> str:
 def collect(ctx: Context, index: EntityIndex) -> list[QuoteOcc]:
     """Every quote of the story, cut to its exact text and given its speaker entity."""
     out: list[QuoteOcc] = []
-    for a in ctx.articles:
+    for article in ctx.articles:
         seen: set[tuple[int, int]] = set()
-        for q in sorted(ctx.analyses[a.id].quotes, key=lambda q: (q.start, q.end)):
-            occ = _occurrence(ctx, index, q)
+        for quote in sorted(ctx.analyses[article.id].quotes, key=lambda quote: (quote.start, quote.end)):
+            occ = _occurrence(ctx, index, quote)
             if occ and (occ.start, occ.end) not in seen:
                 seen.add((occ.start, occ.end))
                 out.append(occ)
@@ -95,12 +95,12 @@ def _innermost(occs: list[QuoteOcc]) -> list[QuoteOcc]:
                         outer.written,
                     )
                 dropped.add(i)
-    return [o for i, o in enumerate(occs) if i not in dropped]
+    return [occ for i, occ in enumerate(occs) if i not in dropped]
 
 
-def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
-    text = ctx.by_id[q.article_id].text
-    start, end = trim_span(text, q.start, q.end)
+def _occurrence(ctx: Context, index: EntityIndex, quote: Quote) -> QuoteOcc | None:
+    text = ctx.by_id[quote.article_id].text
+    start, end = trim_span(text, quote.start, quote.end)
     # quote marks and trailing commas are not part of what was said
     while start < end and text[start] in "\"'“”‘’«» ":
         start += 1
@@ -110,63 +110,64 @@ def _occurrence(ctx: Context, index: EntityIndex, q: Quote) -> QuoteOcc | None:
     key = _key(body)
     if not key or is_credit(body):
         return None
-    speaker = _speaker_entity(index, q)
-    as_written = q.speaker_text or ""
+    speaker = _speaker_entity(index, quote)
+    as_written = quote.speaker_text or ""
     pronoun = bool(as_written) and as_written.strip().lower() in _PRONOUNS
     # "officials, who said": the relative pronoun names no one (the analysis resolved its antecedent)
     relative = bool(as_written) and as_written.strip().lower() in _RELATIVE
     written = None if pronoun or relative or not as_written else as_written.strip()
-    return QuoteOcc(q.article_id, start, end, body, speaker, q.kind, key, pronoun, written)
+    return QuoteOcc(quote.article_id, start, end, body, speaker, quote.kind, key, pronoun, written)
 
 
-def _speaker_entity(index: EntityIndex, q: Quote) -> str | None:
+def _speaker_entity(index: EntityIndex, quote: Quote) -> str | None:
     """The entity that said a quote: the one analysis named, found at its mention inside the speaker as
     written, else by its name; with no name, only an entity that is the whole speaker phrase ("the
     ministry"). A name that merely modifies the speaker ("Ostrelian officials", "Varn's envoys") is not who
     spoke; nor is a nationality or group (NORP) or a place that is not a country (LOC)."""
     span = (
-        (q.speaker_start, q.speaker_end)
-        if q.speaker_start is not None and q.speaker_end is not None
+        (quote.speaker_start, quote.speaker_end)
+        if quote.speaker_start is not None and quote.speaker_end is not None
         else None
     )
     speaker = None
-    if q.speaker:
+    if quote.speaker:
         if span:
-            key = norm_name(q.speaker)
-            inside = [eid for eid, n in index.mentions_in(q.article_id, *span) if n == key]
+            key = norm_name(quote.speaker)
+            inside = [eid for eid, folded in index.mentions_in(quote.article_id, *span) if folded == key]
             speaker = inside[0] if inside else None
-        speaker = speaker or index.resolve(q.article_id, q.speaker)
+        speaker = speaker or index.resolve(quote.article_id, quote.speaker)
         if speaker is None and span:
-            speaker = index.at(q.article_id, *span)
-    elif span and q.speaker_text:
-        whole = index.mentions_in(q.article_id, *span)
-        if len(whole) == 1 and whole[0][1] == norm_name(q.speaker_text):
+            speaker = index.at(quote.article_id, *span)
+    elif span and quote.speaker_text:
+        whole = index.mentions_in(quote.article_id, *span)
+        if len(whole) == 1 and whole[0][1] == norm_name(quote.speaker_text):
             speaker = whole[0][0]
     if speaker and index.by_id[speaker].type not in SPEAKER_TYPES:
         speaker = None
     return speaker
 
 
-def _same_words(a: QuoteOcc, b: QuoteOcc) -> bool:
+def _same_words(occ: QuoteOcc, other: QuoteOcc) -> bool:
     """The same words, once folded: a long quote matches whoever it is credited to (credits can be wrong)."""
-    if a.key == b.key and (a.words >= MIN_QUOTE_WORDS or a.speaker == b.speaker):
+    if occ.key == other.key and (occ.words >= MIN_QUOTE_WORDS or occ.speaker == other.speaker):
         return True
-    if min(a.words, b.words) < MIN_QUOTE_WORDS:
+    if min(occ.words, other.words) < MIN_QUOTE_WORDS:
         # a short fragment joins a longer quote that holds it only when one speaker is known to say both
-        short, long = sorted((a.key, b.key), key=len)
-        named = not a.via_pronoun and not b.via_pronoun
+        short, long = sorted((occ.key, other.key), key=len)
+        named = not occ.via_pronoun and not other.via_pronoun
         return (
-            bool(a.speaker)
-            and a.speaker == b.speaker
+            bool(occ.speaker)
+            and occ.speaker == other.speaker
             and named
             and len(short.split()) >= 3
             and f" {short} " in f" {long} "
         )
-    short, long = sorted((a.key, b.key), key=len)
+    short, long = sorted((occ.key, other.key), key=len)
     if f" {short} " in f" {long} ":
         return True
     return (
-        fuzz.token_set_ratio(a.key, b.key) >= SAME_TOKENS and fuzz.partial_ratio(short, long) >= SAME_TOKENS
+        fuzz.token_set_ratio(occ.key, other.key) >= SAME_TOKENS
+        and fuzz.partial_ratio(short, long) >= SAME_TOKENS
     )
 
 
@@ -176,17 +177,19 @@ def reconcile_quotes(ctx: Context, index: EntityIndex) -> tuple[list[StoryQuote]
     if not occs:
         return [], []
     cores = _same_words_groups(occs)
-    speaker = [_group_speaker(occs, g) for g in cores]
+    speaker = [_group_speaker(occs, group) for group in cores]
     sim = _group_similarity(ctx, occs, cores, speaker)
     parent, conflicts = _variants_and_misquotes(ctx, index, occs, cores, speaker, sim)
     quotes = []
-    for i, g in enumerate(cores):
+    for i, group in enumerate(cores):
         if parent[i] != i:
             continue
         variants = [j for j in range(len(cores)) if j != i and parent[j] == i]
-        quotes.append(_quote(ctx, index, occs, g, [cores[j] for j in variants], speaker[i]))
-        conflicts += _attribution_conflict(ctx, index, occs, g)
-    quotes.sort(key=lambda q: (-len({o.article for o in q.occurrences}), _first(ctx, q), q.id))
+        quotes.append(_quote(ctx, index, occs, group, [cores[j] for j in variants], speaker[i]))
+        conflicts += _attribution_conflict(ctx, index, occs, group)
+    quotes.sort(
+        key=lambda quote: (-len({occ.article for occ in quote.occurrences}), _first(ctx, quote), quote.id)
+    )
     return quotes, _dedupe(conflicts)
 
 
@@ -207,10 +210,10 @@ def _group_similarity(
     texts, owner = [], []
     # only a speaker quoted in two separate groups can have been reworded: embed just those
     per_speaker = Counter(sp for sp in speaker if sp)
-    for gi, g in enumerate(cores):
+    for gi, group in enumerate(cores):
         if (sp := speaker[gi]) is None or per_speaker[sp] < 2:
             continue
-        for piece in dict.fromkeys(piece for k in g for piece in _pieces(occs[k].text)):
+        for piece in dict.fromkeys(piece for k in group for piece in _pieces(occs[k].text)):
             texts.append(piece)
             owner.append(gi)
     vecs = ctx.vectors(texts)
@@ -257,20 +260,20 @@ def _misquoted(
 ) -> bool:
     """Two groups of one speaker's words that differ where they overlap, in articles that do not share."""
     # only words given as verbatim quotation can be misquoted
-    direct = all(any(occs[k].kind == "direct" for k in g) for g in (first, second))
+    direct = all(any(occs[k].kind == "direct" for k in group) for group in (first, second))
     return direct and cosine >= CONFLICT_COSINE and not shared and _overlap(occs, first, second)
 
 
 def _attribution_conflict(
-    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], g: list[int]
+    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], group: list[int]
 ) -> list[Conflict]:
     """Outlets that credit the same words to different people, each by name (attribution.py)."""
     credits = [
-        Credit(o.speaker, o.article, _sentence_text(ctx, o), o.written, o.start)
-        for o in (occs[k] for k in g)
-        if o.speaker and not o.via_pronoun
+        Credit(occ.speaker, occ.article, _sentence_text(ctx, occ), occ.written, occ.start)
+        for occ in (occs[k] for k in group)
+        if occ.speaker and not occ.via_pronoun
     ]
-    main = _longest(occs, g)
+    main = _longest(occs, group)
     words = " ".join(main.text.split()[:8])
     return attribution_conflicts(
         ctx, index, credits, ("speaker", main.article, main.start), f"who said “{words}…”"
@@ -280,33 +283,35 @@ def _attribution_conflict(
 def _candidate_pairs(occs: list[QuoteOcc]) -> list[tuple[int, int]]:
     """Pairs of quotes that share a word of four letters or more (the only ones that can match)."""
     index: dict[str, list[int]] = defaultdict(list)
-    for i, o in enumerate(occs):
-        words = {w for w in o.key.split() if len(w) >= 4} or {o.key}
-        for w in words:
-            index[w].append(i)
+    for i, occ in enumerate(occs):
+        words = {word for word in occ.key.split() if len(word) >= 4} or {occ.key}
+        for word in words:
+            index[word].append(i)
     common = max(20, len(occs) // 5)  # a word in most quotes links nothing
     pairs: set[tuple[int, int]] = set()
     for ids in index.values():
         if len(ids) > common:
             continue
-        for x in range(len(ids)):
-            for y in range(x + 1, len(ids)):
-                pairs.add((ids[x], ids[y]))
+        for j in range(len(ids)):
+            for k in range(j + 1, len(ids)):
+                pairs.add((ids[j], ids[k]))
     return sorted(pairs)
 
 
 def _pieces(text: str) -> list[str]:
     """The sentences of a quote (the whole quote when it is one)."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if len(p.split()) >= MIN_QUOTE_WORDS]
+    parts = [
+        part.strip() for part in re.split(r"(?<=[.!?])\s+", text) if len(part.split()) >= MIN_QUOTE_WORDS
+    ]
     return parts or [text]
 
 
-def _overlap(occs: list[QuoteOcc], a: list[int], b: list[int]) -> bool:
+def _overlap(occs: list[QuoteOcc], first: list[int], second: list[int]) -> bool:
     """Overlapping words that are not the same words, nor one cut out of the other."""
-    la, lb = _longest(occs, a), _longest(occs, b)
+    la, lb = _longest(occs, first), _longest(occs, second)
     if fuzz.partial_ratio(la.key, lb.key) < CONFLICT_OVERLAP or _same_words(la, lb):
         return False
-    short, long = sorted((la, lb), key=lambda o: o.words)
+    short, long = sorted((la, lb), key=lambda occ: occ.words)
     return not _cut_from(short.key, long.key)
 
 
@@ -319,17 +324,17 @@ def _cut_from(short: str, long: str) -> bool:
     return all(word in remaining for word in short.split())
 
 
-def _longest(occs: list[QuoteOcc], g: list[int]) -> QuoteOcc:
-    return max((occs[k] for k in g), key=lambda o: (o.words, o.kind == "direct", -o.start))
+def _longest(occs: list[QuoteOcc], group: list[int]) -> QuoteOcc:
+    return max((occs[k] for k in group), key=lambda occ: (occ.words, occ.kind == "direct", -occ.start))
 
 
-def _group_speaker(occs: list[QuoteOcc], g: list[int]) -> str | None:
+def _group_speaker(occs: list[QuoteOcc], group: list[int]) -> str | None:
     """The speaker most occurrences name; a speaker found through a pronoun counts half."""
-    c: defaultdict[str, float] = defaultdict(float)
-    for k in g:
+    votes: defaultdict[str, float] = defaultdict(float)
+    for k in group:
         if sp := occs[k].speaker:
-            c[sp] += 0.5 if occs[k].via_pronoun else 1.0
-    return min(c, key=lambda s: (-c[s], s)) if c else None
+            votes[sp] += 0.5 if occs[k].via_pronoun else 1.0
+    return min(votes, key=lambda candidate: (-votes[candidate], candidate)) if votes else None
 
 
 def _located(occ: QuoteOcc) -> Occurrence:
@@ -350,11 +355,11 @@ def _quote(
     speaker: str | None,
 ) -> StoryQuote:
     members = sorted(
-        core + [k for g in variant_groups for k in g],
+        core + [k for group in variant_groups for k in group],
         key=lambda k: (ctx.order(occs[k].article), occs[k].start),
     )
     main = _longest(occs, core)
-    variants = sorted({_longest(occs, g).text for g in variant_groups} - {main.text})
+    variants = sorted({_longest(occs, group).text for group in variant_groups} - {main.text})
     return StoryQuote(
         id="q-" + short_hash(main.article, main.start, main.end),
         speaker=speaker,
@@ -368,38 +373,43 @@ def _quote(
 def _written_speaker(occs: list[QuoteOcc], members: list[int]) -> str | None:
     """An unnamed source as the articles write it ("a senior aide", "the grid operator")."""
     seen = Counter(occs[k].written for k in members if occs[k].written)
-    return min(seen, key=lambda w: (-seen[w], w)) if seen else None
+    return min(seen, key=lambda written: (-seen[written], written)) if seen else None
 
 
 def _quote_conflict(
-    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], a: list[int], b: list[int], speaker: str
+    ctx: Context, index: EntityIndex, occs: list[QuoteOcc], first: list[int], second: list[int], speaker: str
 ) -> Conflict:
     positions = []
-    for g in sorted((a, b), key=lambda g: min((ctx.order(occs[k].article), occs[k].start) for k in g)):
-        main = _longest(occs, g)
-        arts = sorted({occs[k].article for k in g}, key=ctx.order)
+    for group in sorted(
+        (first, second), key=lambda group: min((ctx.order(occs[k].article), occs[k].start) for k in group)
+    ):
+        main = _longest(occs, group)
+        arts = sorted({occs[k].article for k in group}, key=ctx.order)
         evidence = [
             _sentence_text(ctx, occs[k])
-            for k in sorted(g, key=lambda k: (ctx.order(occs[k].article), occs[k].start))
+            for k in sorted(group, key=lambda k: (ctx.order(occs[k].article), occs[k].start))
         ]
         positions.append(Position(main.text, arts, list(dict.fromkeys(evidence))))
     name = index.by_id[speaker].name
     return Conflict(
-        "x-" + short_hash("quote", *(p.value for p in positions)), "quote", f"what {name} said", positions
+        "x-" + short_hash("quote", *(position.value for position in positions)),
+        "quote",
+        f"what {name} said",
+        positions,
     )
 
 
-def _sentence_text(ctx: Context, o: QuoteOcc) -> str:
-    s = ctx.sentence_at(o.article, o.start)
-    if s is None:
-        return o.text
-    text = ctx.by_id[o.article].text
-    start, end = trim_span(text, min(s.start, o.start), max(s.end, o.end))
+def _sentence_text(ctx: Context, occ: QuoteOcc) -> str:
+    sentence = ctx.sentence_at(occ.article, occ.start)
+    if sentence is None:
+        return occ.text
+    text = ctx.by_id[occ.article].text
+    start, end = trim_span(text, min(sentence.start, occ.start), max(sentence.end, occ.end))
     return text[start:end]
 
 
 def _dedupe(conflicts: list[Conflict]) -> list[Conflict]:
     seen: dict[str, Conflict] = {}
-    for c in conflicts:
-        seen.setdefault(c.id, c)
-    return [seen[k] for k in sorted(seen)]
+    for conflict in conflicts:
+        seen.setdefault(conflict.id, conflict)
+    return [seen[conflict_id] for conflict_id in sorted(seen)]

@@ -124,25 +124,25 @@ def split_sentences(article: Article) -> list[Sentence]:
     """A light regex splitter: breaks at end punctuation before a capital, and at line ends."""
     text = article.text
     cuts = [0]
-    for m in _BOUNDARY.finditer(text):
-        if "\n" not in m.group(0) and _inside_quote(text[cuts[-1] : m.end()].rstrip()):
+    for match in _BOUNDARY.finditer(text):
+        if "\n" not in match.group(0) and _inside_quote(text[cuts[-1] : match.end()].rstrip()):
             continue  # "...a hundred times. But if..." is one quoted statement, not two sentences
-        if text[m.start()] == ".":
-            word = re.search(r"([\w.]+)\.$", text[cuts[-1] : m.start() + 1])
+        if text[match.start()] == ".":
+            word = re.search(r"([\w.]+)\.$", text[cuts[-1] : match.start() + 1])
             token = word.group(1).lower() if word else ""
             # An abbreviation or an initial ("J. Smith") does not end a sentence.
             if token in _ABBREV or (len(token) == 1 and token.isalpha()):
                 continue
-        cuts.append(m.end())
+        cuts.append(match.end())
     cuts.append(len(text))
     out: list[Sentence] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        seg = text[a:b]
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        seg = text[start:end]
         lead = len(seg) - len(seg.lstrip())
         trail = len(seg.rstrip())
         if trail <= lead:
             continue
-        out.append(Sentence(article.id, a + lead, a + trail, seg[lead:trail], index=len(out)))
+        out.append(Sentence(article.id, start + lead, start + trail, seg[lead:trail], index=len(out)))
     return out
 
 
@@ -160,7 +160,7 @@ def balanced_quotes(text: str) -> bool:
 # ---- what may stand in a summary ---------------------------------------------------------------
 
 # AP/Reuters-style captions end on a place and the picture's date: "..., in Lyon, France, June 2, 2025."
-_MONTH = rf"({'|'.join(m.title() for m in MONTH_ABBREVIATIONS)})[a-z]*\.?"
+_MONTH = rf"({'|'.join(month.title() for month in MONTH_ABBREVIATIONS)})[a-z]*\.?"
 _CAPTION_DATE = re.compile(
     rf",\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*)*,\s+({_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH}),?\s+\d{{4}}\.?$"
 )
@@ -191,7 +191,7 @@ def usable(text: str) -> bool:
 
 def _sentences(article: Article, analysis: Analysis | None) -> list[Sentence]:
     if analysis and analysis.sentences:
-        return sorted(analysis.sentences, key=lambda s: s.start)
+        return sorted(analysis.sentences, key=lambda sentence: sentence.start)
     return split_sentences(article)
 
 
@@ -211,47 +211,49 @@ def _attach_claims(cand: Candidate, spans: list[tuple[Occurrence, Claim]]) -> No
         if not ((start >= 0 and start < cand.end and end > cand.start) or (text and text in cand.text)):
             continue
         cand.claim_sources |= set(claim.sources)
-        cand.claim_occurrences += [o for o in claim.occurrences if o.article != cand.article]
+        cand.claim_occurrences += [
+            occurrence for occurrence in claim.occurrences if occurrence.article != cand.article
+        ]
         if claim.status == "disputed":
             cand.status = "disputed"
 
 
 def _line(text: str, start: int, end: int) -> str:
     """The line a sentence stands on: a credit anywhere on it makes the whole line a caption."""
-    a = text.rfind("\n", 0, start) + 1
-    b = text.find("\n", end)
-    return text[a : b if b >= 0 else len(text)]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return text[line_start : line_end if line_end >= 0 else len(text)]
 
 
 def candidates(
     articles: list[Article], analyses: dict[str, Analysis], claims: list[Claim]
 ) -> list[Candidate]:
-    by_id = {a.id: a for a in articles}
+    by_id = {article.id: article for article in articles}
     claim_spans = _claim_index(claims)
     out: list[Candidate] = []
-    for art in sorted(articles, key=lambda a: a.id):
+    for art in sorted(articles, key=lambda article: article.id):
         sents = _sentences(art, analyses.get(art.id))
-        n = max(1, len(sents))
-        for i, s in enumerate(sents):
-            raw = art.text[s.start : s.end]
+        count = max(1, len(sents))
+        for i, sentence in enumerate(sents):
+            raw = art.text[sentence.start : sentence.end]
             text = raw.strip()
             lead = len(raw) - len(raw.lstrip())
             dateline = _DATELINE.match(text)
             if dateline:  # "CITY -- The minister said..." keeps only the statement
                 text, lead = text[dateline.end() :], lead + dateline.end()
-            line_start = art.text.rfind("\n", 0, s.start) + 1
+            line_start = art.text.rfind("\n", 0, sentence.start) + 1
             if (
                 not usable(text)
-                or CAPTION_RE.search(_line(art.text, s.start, s.end))
-                or not balanced_quotes(art.text[line_start : s.start])
+                or CAPTION_RE.search(_line(art.text, sentence.start, sentence.end))
+                or not balanced_quotes(art.text[line_start : sentence.start])
             ):
                 continue  # junk, a caption line, or a sentence that starts inside someone's quotation
-            start = s.start + lead
-            c = Candidate(
-                art.id, source_of(art, by_id), i, i / n, start, start + len(text), text, quote_share(text)
+            start = sentence.start + lead
+            cand = Candidate(
+                art.id, source_of(art, by_id), i, i / count, start, start + len(text), text, quote_share(text)
             )
-            _attach_claims(c, claim_spans.get(art.id, []))
-            out.append(c)
+            _attach_claims(cand, claim_spans.get(art.id, []))
+            out.append(cand)
     return out
 
 
@@ -260,11 +262,11 @@ def candidates(
 
 def _cross_centrality(cands: list[Candidate], sim: np.ndarray) -> np.ndarray:
     """Mean over the other articles of the best match each offers: what the other outlets also say."""
-    arts = sorted({c.article for c in cands})
+    arts = sorted({cand.article for cand in cands})
     if len(arts) == 1:  # one article: plain within-article centrality
         return (sim.sum(1) - np.diag(sim)) / max(1, len(cands) - 1)
-    col = {a: i for i, a in enumerate(arts)}
-    owner = np.array([col[c.article] for c in cands])
+    col = {article: i for i, article in enumerate(arts)}
+    owner = np.array([col[cand.article] for cand in cands])
     best = np.zeros((len(cands), len(arts)), dtype=np.float32)
     for j in range(len(arts)):
         best[:, j] = np.clip(sim[:, owner == j].max(axis=1), 0, None)
@@ -273,8 +275,12 @@ def _cross_centrality(cands: list[Candidate], sim: np.ndarray) -> np.ndarray:
 
 
 def _bigrams(text: str, stop: frozenset[str]) -> set[tuple[str, str]]:
-    words = [w.lower().strip("'’-") for w in WORD_RE.findall(text)]
-    return {(a, b) for a, b in zip(words, words[1:], strict=False) if not (a in stop and b in stop)}
+    words = [word.lower().strip("'’-") for word in WORD_RE.findall(text)]
+    return {
+        (first, second)
+        for first, second in zip(words, words[1:], strict=False)
+        if not (first in stop and second in stop)
+    }
 
 
 def _concepts(cands: list[Candidate]) -> tuple[list[set[tuple[str, str]]], dict[tuple[str, str], int], float]:
@@ -284,20 +290,22 @@ def _concepts(cands: list[Candidate]) -> tuple[list[set[tuple[str, str]]], dict[
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    grams = [_bigrams(c.text, ENGLISH_STOP_WORDS) for c in cands]
+    grams = [_bigrams(cand.text, ENGLISH_STOP_WORDS) for cand in cands]
     sources: dict[tuple[str, str], set[str]] = {}
-    for c, g in zip(cands, grams, strict=True):
-        for b in g:
-            sources.setdefault(b, set()).add(c.source)
-    weight = {b: len(s) - 1 for b, s in sources.items() if len(s) > 1}
-    grams = [{b for b in g if b in weight} for g in grams]
-    norm = max((sum(weight[b] for b in g) for g in grams), default=0)
+    for cand, sentence_grams in zip(cands, grams, strict=True):
+        for bigram in sentence_grams:
+            sources.setdefault(bigram, set()).add(cand.source)
+    weight = {bigram: len(outlets) - 1 for bigram, outlets in sources.items() if len(outlets) > 1}
+    grams = [{bigram for bigram in sentence_grams if bigram in weight} for sentence_grams in grams]
+    norm = max((sum(weight[bigram] for bigram in sentence_grams) for sentence_grams in grams), default=0)
     return grams, weight, float(norm or 1)
 
 
 def _content(text: str, stop: frozenset[str]) -> set[str]:
     return {
-        w for w in (t.lower().strip("'’-") for t in WORD_RE.findall(text)) if w not in stop and len(w) > 1
+        word
+        for word in (token.lower().strip("'’-") for token in WORD_RE.findall(text))
+        if word not in stop and len(word) > 1
     }
 
 
@@ -306,23 +314,25 @@ def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[s
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     vocab: dict[str, set[str]] = {}
-    for a in articles:
-        vocab.setdefault(source_of(a, by_id), set()).update(
-            _content(f"{a.title or ''} {a.text}", ENGLISH_STOP_WORDS)
+    for article in articles:
+        vocab.setdefault(source_of(article, by_id), set()).update(
+            _content(f"{article.title or ''} {article.text}", ENGLISH_STOP_WORDS)
         )
     out = np.zeros(len(cands), dtype=np.float32)
-    for i, c in enumerate(cands):
-        words = _content(c.text, ENGLISH_STOP_WORDS)
-        others = [v for s, v in vocab.items() if s != c.source]
+    for i, cand in enumerate(cands):
+        words = _content(cand.text, ENGLISH_STOP_WORDS)
+        others = [outlet_words for source, outlet_words in vocab.items() if source != cand.source]
         if words and others:
-            out[i] = sum(len(words & v) / len(words) for v in others) / len(others)
+            out[i] = sum(len(words & outlet_words) / len(words) for outlet_words in others) / len(others)
     return out
 
 
 def _title_likeness(cands: list[Candidate], articles: list[Article], vecs: np.ndarray) -> np.ndarray:
     from ..embed import encode
 
-    titles = sorted({a.title.strip() for a in articles if a.title and a.title.strip()})
+    titles = sorted(
+        {article.title.strip() for article in articles if article.title and article.title.strip()}
+    )
     if not titles:
         return np.zeros(len(cands), dtype=np.float32)
     return np.clip(vecs @ encode(titles).T, 0, None).mean(1)
@@ -332,29 +342,31 @@ def _scores(
     cands: list[Candidate],
     sim: np.ndarray,
     n_sources: int,
-    w: Weights,
+    weights: Weights,
     extra: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     extra = extra or {}
     centrality = _cross_centrality(cands, sim)
-    src = np.array([c.source for c in cands])
+    src = np.array([cand.source for cand in cands])
     support = np.array(
         [len(set(src[sim[i] >= SUPPORTS]) | {cands[i].source}) for i in range(len(cands))], dtype=np.float32
     )
     support_share = (support - 1) / max(1, n_sources - 1)
-    position = np.array([1.0 - c.rel for c in cands], dtype=np.float32) ** 2
-    claim = np.array([min(1.0, max(0, len(c.claim_sources) - 1) / max(1, n_sources - 1)) for c in cands])
-    quote = np.array([c.quote_share for c in cands], dtype=np.float32)
+    position = np.array([1.0 - cand.rel for cand in cands], dtype=np.float32) ** 2
+    claim = np.array(
+        [min(1.0, max(0, len(cand.claim_sources) - 1) / max(1, n_sources - 1)) for cand in cands]
+    )
+    quote = np.array([cand.quote_share for cand in cands], dtype=np.float32)
     score = (
-        w.centrality * centrality
-        + w.position * position
-        + w.support * support_share
-        + w.claim * claim
-        - w.quote_penalty * quote
+        weights.centrality * centrality
+        + weights.position * position
+        + weights.support * support_share
+        + weights.claim * claim
+        - weights.quote_penalty * quote
     )
     for name in ("shared_words", "title"):
-        if getattr(w, name) and name in extra:
-            score = score + getattr(w, name) * extra[name]
+        if getattr(weights, name) and name in extra:
+            score = score + getattr(weights, name) * extra[name]
     return score
 
 
@@ -362,9 +374,9 @@ def _carriers(i: int, cands: list[Candidate], sim: np.ndarray) -> tuple[list[int
     """Indices of the best same-statement sentence in each other article, and their sources."""
     best: dict[str, int] = {cands[i].article: i}
     for j in np.nonzero(sim[i] >= SAME_STATEMENT)[0]:
-        a = cands[j].article
-        if a not in best or sim[i, j] > sim[i, best[a]]:
-            best[a] = int(j)
+        article = cands[j].article
+        if article not in best or sim[i, j] > sim[i, best[article]]:
+            best[article] = int(j)
     idx = sorted(best.values(), key=lambda j: (j != i, cands[j].article))
     return idx, {cands[j].source for j in idx}
 
@@ -389,13 +401,19 @@ def summarize(
 
     cands = candidates(articles, analyses or {}, claims or [])
     if avoid:
-        cands = [c for c in cands if not any(fold_text(c.text) in e or e in fold_text(c.text) for e in avoid)]
+        cands = [
+            cand
+            for cand in cands
+            if not any(
+                fold_text(cand.text) in avoided or avoided in fold_text(cand.text) for avoided in avoid
+            )
+        ]
     if not cands:
         return []
-    vecs = encode([c.text for c in cands])
+    vecs = encode([cand.text for cand in cands])
     sim = vecs @ vecs.T
-    n_sources = len({c.source for c in cands})
-    by_id = {a.id: a for a in articles}
+    n_sources = len({cand.source for cand in cands})
+    by_id = {article.id: article for article in articles}
     extra = {}
     if weights.shared_words:
         extra["shared_words"] = _shared_words(cands, articles, by_id)
@@ -410,20 +428,21 @@ def summarize(
     while open_ and len(picked) < max_sentences:
         # greedy: fixed score plus the shared word pairs not yet in the summary
         gain = {
-            i: float(score[i]) + weights.concepts * sum(weight[b] for b in grams[i] - covered) / norm
+            i: float(score[i])
+            + weights.concepts * sum(weight[bigram] for bigram in grams[i] - covered) / norm
             for i in open_
         }
         i = min(open_, key=lambda i: (-round(gain[i], 6), cands[i].rel, cands[i].article))
         open_.discard(i)
-        n = len(cands[i].text.split())
+        sentence_words = len(cands[i].text.split())
         if any(sim[i, j] >= NEAR_DUPLICATE for j in picked) or (
-            max_words is not None and picked and words + n > max_words
+            max_words is not None and picked and words + sentence_words > max_words
         ):
             continue
         picked.append(i)
         covered |= grams[i]
-        words += n
-    folded = {a.id: fold_text(a.text) for a in articles}
+        words += sentence_words
+    folded = {article.id: fold_text(article.text) for article in articles}
     return [_item(i, cands, sim, folded) for i in _lead_first(picked, cands, sim)]
 
 

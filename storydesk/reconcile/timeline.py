@@ -20,48 +20,52 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 def _events(ctx: Context) -> list[tuple[str, str, int, str]]:
     """(day, article, start, sentence) for every dated sentence and every lead."""
     out: set[tuple[str, str, int, str]] = set()
-    for a in ctx.articles:
-        for d in ctx.analyses[a.id].dates:
-            if d.granularity != "day" or not d.resolved or not _DAY.match(d.resolved):
+    for article in ctx.articles:
+        for date in ctx.analyses[article.id].dates:
+            if date.granularity != "day" or not date.resolved or not _DAY.match(date.resolved):
                 continue
-            sent = ctx.sentence_at(a.id, d.start)
+            sent = ctx.sentence_at(article.id, date.start)
             if sent is None:
                 continue
-            s, e = trim_span(a.text, sent.start, sent.end)
-            if usable(a.text[s:e]):
-                out.add((d.resolved[:10], a.id, s, a.text[s:e]))
-        if a.published and _DAY.match(a.published):
+            start, end = trim_span(article.text, sent.start, sent.end)
+            if usable(article.text[start:end]):
+                out.add((date.resolved[:10], article.id, start, article.text[start:end]))
+        if article.published and _DAY.match(article.published):
             lead = next(
-                (s for s in ctx.sentences(a.id) if usable(a.text[slice(*trim_span(a.text, s.start, s.end))])),
+                (
+                    sentence
+                    for sentence in ctx.sentences(article.id)
+                    if usable(article.text[slice(*trim_span(article.text, sentence.start, sentence.end))])
+                ),
                 None,
             )
             if lead is not None:
-                s, e = trim_span(a.text, lead.start, lead.end)
-                out.add((a.published[:10], a.id, s, a.text[s:e]))
-    return sorted(out, key=lambda x: (x[0], ctx.order(x[1]), x[2]))
+                start, end = trim_span(article.text, lead.start, lead.end)
+                out.add((article.published[:10], article.id, start, article.text[start:end]))
+    return sorted(out, key=lambda event: (event[0], ctx.order(event[1]), event[2]))
 
 
 def build_timeline(ctx: Context) -> list[TimelineEntry]:
     events = _events(ctx)
     if not events:
         return []
-    vecs = ctx.vectors([e[3] for e in events])
+    vecs = ctx.vectors([event[3] for event in events])
     by_day: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(events):
-        by_day[e[0]].append(i)
+    for i, event in enumerate(events):
+        by_day[event[0]].append(i)
     out = []
     for day in sorted(by_day):
         groups: list[list[int]] = []
         for i in by_day[day]:
-            for g in groups:
-                if events[i][1] not in {events[k][1] for k in g} and all(
-                    float(vecs[i] @ vecs[k]) >= SAME_EVENT for k in g
+            for group in groups:
+                if events[i][1] not in {events[k][1] for k in group} and all(
+                    float(vecs[i] @ vecs[k]) >= SAME_EVENT for k in group
                 ):
-                    g.append(i)
+                    group.append(i)
                     break
             else:
                 groups.append([i])
-        for g in groups:
-            first = events[g[0]]
-            out.append(TimelineEntry(day, first[3], list(dict.fromkeys(events[k][1] for k in g))))
+        for group in groups:
+            first = events[group[0]]
+            out.append(TimelineEntry(day, first[3], list(dict.fromkeys(events[k][1] for k in group))))
     return out

@@ -19,7 +19,8 @@ def render_json(doc: Dossier) -> str:
 
 
 def render(doc: Dossier, fmt: str, *, link: ArticleLink | None = None) -> str:
-    """One dossier as ``json``, ``md`` or ``html`` (``link`` points article references elsewhere, for the web)."""
+    """One dossier as ``json``, ``md`` or ``html`` (``link`` points article references elsewhere, for
+    the web)."""
     if fmt == "json":
         return render_json(doc)
     if fmt == "md":

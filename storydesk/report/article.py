@@ -28,7 +28,7 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
         "copy_of": art.copy_of,
         "brief": art.brief,
         "text": art.text,
-        "removed": [asdict(r) for r in art.removed],
+        "removed": [asdict(removal) for removal in art.removed],
     }
     if with_analysis:
         analysis = store.load_analysis(article_id)
@@ -37,7 +37,7 @@ def article_payload(store: Store, article_id: str, with_analysis: bool = False) 
             "version": state[1] if state else None,
             "stale": state is not None
             and state[0] != art.content_hash,  # analysed text differs from stored text
-            **{part: [asdict(x) for x in getattr(analysis, part)] for part in _ANALYSIS_PARTS},
+            **{part: [asdict(item) for item in getattr(analysis, part)] for part in _ANALYSIS_PARTS},
         }
     return out
 
@@ -46,7 +46,7 @@ def _line(label: str, value: object) -> str | None:
     if value in (None, "", []):
         return None
     if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
+        value = ", ".join(str(item) for item in value)
     return f"{label:<10} {value}"
 
 
@@ -65,13 +65,13 @@ def article_as_text(payload: dict[str, Any]) -> str:
         _line("brief", "yes: a short item, kept whole" if payload.get("brief") else None),
         _line("copy of", payload.get("copy_of")),
     ]
-    parts = ["\n".join(x for x in head if x), payload["text"]]
+    parts = ["\n".join(line for line in head if line), payload["text"]]
     removed = payload.get("removed") or []
     if removed:
         lines = [f"Removed by cleaning ({len(removed)}):"]
-        for r in removed:
-            text = r["text"] if len(r["text"]) <= 160 else r["text"][:157] + "..."
-            lines.append(f"  [{r['kind']}] {text}\n      why: {r['reason']}")
+        for removal in removed:
+            text = removal["text"] if len(removal["text"]) <= 160 else removal["text"][:157] + "..."
+            lines.append(f"  [{removal['kind']}] {text}\n      why: {removal['reason']}")
         parts.append("\n".join(lines))
     else:
         parts.append("Removed by cleaning: nothing.")
@@ -81,26 +81,31 @@ def article_as_text(payload: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
-def _analysis_text(a: dict[str, Any]) -> str:
-    counts = ", ".join(f"{len(a[p])} {p}" for p in _ANALYSIS_PARTS)
-    lines = [f"Analysis ({a.get('version') or 'not analysed yet'}): {counts}"]
-    if a.get("stale"):
+def _analysis_text(analysis: dict[str, Any]) -> str:
+    counts = ", ".join(f"{len(analysis[part])} {part}" for part in _ANALYSIS_PARTS)
+    lines = [f"Analysis ({analysis.get('version') or 'not analysed yet'}): {counts}"]
+    if analysis.get("stale"):
         lines.append(
             "  (the analysis is of an older version of this text; run `storydesk stories` to refresh)"
         )
-    for m in a["mentions"]:
-        lines.append(f"  entity    {m['text']} [{m['label']}] @{m['start']}")
-    for r in a["roles"]:
-        lines.append(f"  role      {r['person']}: {r['text']}")
-    for q in a["quotes"]:
-        who = q.get("speaker") or q.get("speaker_text") or "?"
-        lines.append(f"  quote     {who} ({q['kind']}): {q['text'][:120]}")
-    for q in a["quantities"]:
+    for mention in analysis["mentions"]:
+        lines.append(f"  entity    {mention['text']} [{mention['label']}] @{mention['start']}")
+    for role in analysis["roles"]:
+        lines.append(f"  role      {role['person']}: {role['text']}")
+    for quote in analysis["quotes"]:
+        who = quote.get("speaker") or quote.get("speaker_text") or "?"
+        lines.append(f"  quote     {who} ({quote['kind']}): {quote['text'][:120]}")
+    for quantity in analysis["quantities"]:
         lines.append(
-            f"  number    {q['text']} -> {q.get('value')} {q.get('unit') or ''} {q.get('noun') or ''}".rstrip()
+            (
+                f"  number    {quantity['text']} -> {quantity.get('value')} "
+                f"{quantity.get('unit') or ''} {quantity.get('noun') or ''}"
+            ).rstrip()
         )
-    for s in a["statements"]:
-        lines.append(f"  statement [{s['stance']}] {s.get('holder') or '-'}: {s['text'][:120]}")
-    for d in a["dates"]:
-        lines.append(f"  date      {d['text']} -> {d.get('resolved') or '?'}")
+    for statement in analysis["statements"]:
+        lines.append(
+            f"  statement [{statement['stance']}] {statement.get('holder') or '-'}: {statement['text'][:120]}"
+        )
+    for date in analysis["dates"]:
+        lines.append(f"  date      {date['text']} -> {date.get('resolved') or '?'}")
     return "\n".join(lines)

@@ -19,17 +19,17 @@ class Refs:
 
     def cite(self, ids: list[str]) -> list[tuple[int, str]]:
         """(number, article id) for each known id, in number order, without repeats."""
-        seen = {i for i in ids if i in self.number}
-        return sorted((self.number[i], i) for i in seen)
+        seen = {article_id for article_id in ids if article_id in self.number}
+        return sorted((self.number[article_id], article_id) for article_id in seen)
 
     def outlets(self, ids: list[str]) -> list[str]:
-        return sorted({self.source.get(i, i) for i in ids})
+        return sorted({self.source.get(article_id, article_id) for article_id in ids})
 
 
 def refs(doc: Dossier) -> Refs:
     return Refs(
-        {a.id: number for number, a in enumerate(doc.articles, 1)},
-        {a.id: a.source or a.id for a in doc.articles},
+        {article.id: number for number, article in enumerate(doc.articles, 1)},
+        {article.id: article.source or article.id for article in doc.articles},
     )
 
 
@@ -45,7 +45,7 @@ def sources(doc: Dossier) -> list[str]:
 
 def claim_sources(claim: Claim, numbering: Refs) -> set[str]:
     """Outlets whose articles carry a claim (occurrences, plus the claim's own source list)."""
-    found = {numbering.source.get(o.article, o.article) for o in claim.occurrences}
+    found = {numbering.source.get(occ.article, occ.article) for occ in claim.occurrences}
     return found | set(claim.sources)
 
 
@@ -53,10 +53,14 @@ def claim_order(doc: Dossier) -> list[Claim]:
     """Disputed first, then the most widely carried, then dossier order."""
     rank = {"disputed": 0, "corroborated": 1, "single_source": 2}
     numbering = refs(doc)
-    position = {id(claim): n for n, claim in enumerate(doc.claims)}
+    position = {id(claim): order for order, claim in enumerate(doc.claims)}
     return sorted(
         doc.claims,
-        key=lambda c: (rank.get(c.status, 3), -len(claim_sources(c, numbering)), position[id(c)]),
+        key=lambda claim: (
+            rank.get(claim.status, 3),
+            -len(claim_sources(claim, numbering)),
+            position[id(claim)],
+        ),
     )
 
 

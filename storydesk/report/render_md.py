@@ -19,16 +19,22 @@ def _cell(text: Any) -> str:
     return _t(text).replace("|", "\\|")
 
 
-def _cites(ids: list[str], r: Refs) -> str:
-    return "".join(f"[{n}]" for n, _ in r.cite(ids))
+def _cites(ids: list[str], numbering: Refs) -> str:
+    return "".join(f"[{number}]" for number, _ in numbering.cite(ids))
 
 
 def render_md(doc: Dossier) -> str:
-    r = refs(doc)
+    numbering = refs(doc)
     out: list[str] = [f"# {_t(doc.story.title)}", ""]
     out += [_meta(doc.story), ""]
-    out += _summary(doc, r) + _matrix(doc, r) + _conflicts(doc, r) + _unique(doc, r) + _quotes(doc, r)
-    out += _entities(doc, r) + _timeline(doc, r) + _articles(doc)
+    out += (
+        _summary(doc, numbering)
+        + _matrix(doc, numbering)
+        + _conflicts(doc, numbering)
+        + _unique(doc, numbering)
+        + _quotes(doc, numbering)
+    )
+    out += _entities(doc, numbering) + _timeline(doc, numbering) + _articles(doc)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -39,27 +45,27 @@ def _meta(story: StoryHead) -> str:
         f"{story.source_count} independent sources",
         f"story `{story.id}`",
     ]
-    return " · ".join(m for m in meta if m)
+    return " · ".join(part for part in meta if part)
 
 
-def _summary(doc: Dossier, r: Refs) -> list[str]:
+def _summary(doc: Dossier, numbering: Refs) -> list[str]:
     out = ["## Summary", ""]
     for sentence in doc.summary:
         flag = " **(disputed)**" if sentence.status == "disputed" else ""
         also = sentence.also_reported_by
-        more = f" (also reported by {_cites(also, r)})" if also else ""
-        out.append(f"- {_t(sentence.text)} {_cites(sentence.articles, r)}{more}{flag}")
+        more = f" (also reported by {_cites(also, numbering)})" if also else ""
+        out.append(f"- {_t(sentence.text)} {_cites(sentence.articles, numbering)}{more}{flag}")
     return out + [""] if doc.summary else out + ["_No summary._", ""]
 
 
-def _name(source: str, r: Refs) -> str:
+def _name(source: str, numbering: Refs) -> str:
     """An outlet's name; an article id standing in for an unknown outlet reads "article N"."""
-    return f"article {r.number[source]}" if source in r.number else source
+    return f"article {numbering.number[source]}" if source in numbering.number else source
 
 
-def _matrix(doc: Dossier, r: Refs) -> list[str]:
+def _matrix(doc: Dossier, numbering: Refs) -> list[str]:
     every = claim_order(doc)
-    claims = [c for c in every if c.status != "single_source"]
+    claims = [claim for claim in every if claim.status != "single_source"]
     if not every:
         return []
     cols = sources(doc)
@@ -72,21 +78,21 @@ def _matrix(doc: Dossier, r: Refs) -> list[str]:
         "## Who carries what",
         "",
         *(note if single else []),
-        "| Claim | Status | " + " | ".join(_cell(_name(c, r)) for c in cols) + " |",
+        "| Claim | Status | " + " | ".join(_cell(_name(source, numbering)) for source in cols) + " |",
         "|---|---|" + "---|" * len(cols),
     ]
-    for c in claims:
-        have = claim_sources(c, r)
-        status = STATUS_LABEL.get(c.status, c.status)
-        if c.status == "disputed":
+    for claim in claims:
+        have = claim_sources(claim, numbering)
+        status = STATUS_LABEL.get(claim.status, claim.status)
+        if claim.status == "disputed":
             status = f"**{status}**"
-        marks = " | ".join("●" if s in have else "" for s in cols)
-        out.append(f"| {_cell(c.text)} | {status} | {marks} |")
+        marks = " | ".join("●" if source in have else "" for source in cols)
+        out.append(f"| {_cell(claim.text)} | {status} | {marks} |")
     return out + [""]
 
 
-def _conflicts(doc: Dossier, r: Refs) -> list[str]:
-    disputed = [c for c in doc.claims if c.status == "disputed"]
+def _conflicts(doc: Dossier, numbering: Refs) -> list[str]:
+    disputed = [claim for claim in doc.claims if claim.status == "disputed"]
     if not doc.conflicts and not disputed:
         return []
     out = ["## Where they differ", ""]
@@ -94,48 +100,50 @@ def _conflicts(doc: Dossier, r: Refs) -> list[str]:
         possible = ", possible conflict" if conflict.certainty == "possible" else ""
         out += [f"### {_t(conflict.subject)} ({_t(conflict.kind)}{possible})", ""]
         for position in conflict.positions:
-            outlets = ", ".join(_name(o, r) for o in r.outlets(position.articles))
-            out.append(f"- **{_t(position.value)}** — {_t(outlets)} {_cites(position.articles, r)}")
+            outlets = ", ".join(_name(outlet, numbering) for outlet in numbering.outlets(position.articles))
+            out.append(f"- **{_t(position.value)}** — {_t(outlets)} {_cites(position.articles, numbering)}")
             out += [f"  > {_t(sentence)}" for sentence in position.evidence]
         out.append("")
     for claim in disputed:
         out += [f"### Disputed: {_t(claim.text)}", ""]
         for occ in claim.occurrences:
-            src = _name(r.source.get(occ.article, occ.article), r)
-            out.append(f"- {_t(src)} {_cites([occ.article], r)}: “{_t(occ.text)}”")
+            src = _name(numbering.source.get(occ.article, occ.article), numbering)
+            out.append(f"- {_t(src)} {_cites([occ.article], numbering)}: “{_t(occ.text)}”")
         out.append("")
     return out
 
 
-def _unique(doc: Dossier, r: Refs) -> list[str]:
-    unique = {k: v for k, v in doc.unique.items() if v}
+def _unique(doc: Dossier, numbering: Refs) -> list[str]:
+    unique = {source: claim_ids for source, claim_ids in doc.unique.items() if claim_ids}
     if not unique:
         return []
-    text = {c.id: c for c in doc.claims}
+    text = {claim.id: claim for claim in doc.claims}
     out = ["## What only one outlet reports", ""]
-    for src in sorted(unique, key=lambda x: (r.number.get(x, 0), x.lower())):
-        out.append(f"- **{_t(_name(src, r))}**")
+    for src in sorted(unique, key=lambda source: (numbering.number.get(source, 0), source.lower())):
+        out.append(f"- **{_t(_name(src, numbering))}**")
         for cid in unique[src]:
-            c = text.get(cid)
-            if c:
-                out.append(f"  - {_t(c.text)} {_cites([o.article for o in c.occurrences], r)}")
+            claim = text.get(cid)
+            if claim:
+                out.append(
+                    f"  - {_t(claim.text)} {_cites([occ.article for occ in claim.occurrences], numbering)}"
+                )
     return out + [""]
 
 
-def _quotes(doc: Dossier, r: Refs) -> list[str]:
+def _quotes(doc: Dossier, numbering: Refs) -> list[str]:
     if not doc.quotes:
         return []
     out = ["## Quotes", ""]
     for quote in doc.quotes:
-        ids = [o.article for o in quote.occurrences]
+        ids = [occ.article for occ in quote.occurrences]
         who = _t(quote.speaker_name or "unattributed")
-        outlets = ", ".join(_name(o, r) for o in r.outlets(ids))
-        out.append(f"- **{who}**: “{_t(quote.text)}” — carried by {_t(outlets)} {_cites(ids, r)}")
-        out += [f"  - also worded: “{_t(v)}”" for v in quote.variants]
+        outlets = ", ".join(_name(outlet, numbering) for outlet in numbering.outlets(ids))
+        out.append(f"- **{who}**: “{_t(quote.text)}” — carried by {_t(outlets)} {_cites(ids, numbering)}")
+        out += [f"  - also worded: “{_t(variant)}”" for variant in quote.variants]
     return out + [""]
 
 
-def _entities(doc: Dossier, r: Refs) -> list[str]:
+def _entities(doc: Dossier, numbering: Refs) -> list[str]:
     if not doc.entities:
         return []
     out = [
@@ -145,7 +153,7 @@ def _entities(doc: Dossier, r: Refs) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for entity in doc.entities:
-        roles = "; ".join(f"{role.text} {_cites(role.articles, r)}" for role in entity.roles)
+        roles = "; ".join(f"{role.text} {_cites(role.articles, numbering)}" for role in entity.roles)
         out.append(
             f"| {_cell(entity.name)} | {_cell(entity.type)} | {_cell(', '.join(entity.variants))} | "
             f"{_cell(roles)} | {len(entity.articles)} |"
@@ -153,11 +161,14 @@ def _entities(doc: Dossier, r: Refs) -> list[str]:
     return out + [""]
 
 
-def _timeline(doc: Dossier, r: Refs) -> list[str]:
+def _timeline(doc: Dossier, numbering: Refs) -> list[str]:
     if not doc.timeline:
         return []
     out = ["## Timeline", ""]
-    out += [f"- **{_t(e.date)}** {_t(e.event)} {_cites(e.articles, r)}" for e in doc.timeline]
+    out += [
+        f"- **{_t(entry.date)}** {_t(entry.event)} {_cites(entry.articles, numbering)}"
+        for entry in doc.timeline
+    ]
     return out + [""]
 
 
@@ -172,5 +183,5 @@ def _articles(doc: Dossier) -> list[str]:
         if article.copy_of:
             bits.append(f"copy of `{_t(article.copy_of)}`")
         bits.append(f"`{_t(article.id)}`")
-        out.append(" · ".join(b for b in bits if b))
+        out.append(" · ".join(bit for bit in bits if bit))
     return out + [""]

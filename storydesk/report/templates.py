@@ -68,8 +68,8 @@ def _finalize(value: Any) -> Any:
 
 def safe_url(url: Any) -> str | None:
     """Only web links become hrefs: a javascript: or data: URL from an input is dropped."""
-    u = str(url or "").strip()
-    return u if u.lower().startswith(("http://", "https://")) else None
+    link = str(url or "").strip()
+    return link if link.lower().startswith(("http://", "https://")) else None
 
 
 def when(published: str | None) -> str:

@@ -136,7 +136,8 @@ QUOTE_CASES = [
     ('"We are ready to talk," Anna Berg said.', [("We are ready to talk", "direct", "Anna Berg")]),
     ("“We are ready to talk,” Anna Berg said.", [("We are ready to talk", "direct", "Anna Berg")]),
     (
-        "Foreign minister Anna Berg spoke on Monday.\n\n”We will wait for signals. Then we decide,” she said.",
+        "Foreign minister Anna Berg spoke on Monday.\n\n"
+        "”We will wait for signals. Then we decide,” she said.",
         [("We will wait for signals. Then we decide", "direct", "Anna Berg")],
     ),
     (
@@ -205,7 +206,8 @@ def test_titles_and_plain_sentences_are_not_speech(text: str) -> None:
 
 def test_pronoun_speaker_prefers_recent_subject_over_nearest_name() -> None:
     text = (
-        "Ivan Petrov did not sound conciliatory, as he accused the Europeans of sabotaging Mark Feld’s plan.\n\n"
+        "Ivan Petrov did not sound conciliatory, as he accused the Europeans of sabotaging "
+        "Mark Feld’s plan.\n\n"
         "“We are ready right now,” he said."
     )
     q = next(q for q in analyse(text).quotes if q.kind == "direct")

@@ -63,8 +63,8 @@ INDIRECT_CASES = [
         "Paul Granger",
     ),
     (
-        'Ilona Marek said on Monday that her government would accept "any fair arrangement that keeps the valley '
-        'alive."',
+        "Ilona Marek said on Monday that her government would accept "
+        '"any fair arrangement that keeps the valley alive."',
         'her government would accept "any fair arrangement that keeps the valley alive."',
         "Ilona Marek",
     ),
@@ -123,7 +123,8 @@ SPEAKER_CASES = [
         "Ivan Petrov",
     ),
     (
-        "Anna Berg stressed that “no final plan exists yet” and insisted that the allies must shape any proposal.",
+        "Anna Berg stressed that “no final plan exists yet” and insisted that the allies must shape "
+        "any proposal.",
         "the allies must shape",
         "Anna Berg",
     ),
@@ -170,7 +171,8 @@ ENTITY_TYPE_CASES = [
         [],
     ),
     (
-        "Ferry service to the port of Vessa resumed on Monday, two days after Storm Hedda damaged the harbour wall.",
+        "Ferry service to the port of Vessa resumed on Monday, two days after Storm Hedda damaged "
+        "the harbour wall.",
         [("Vessa", {"GPE", "LOC"}), ("Storm Hedda", {"EVENT"})],
         ["Ferry"],
     ),
@@ -245,7 +247,8 @@ def test_noise_roles_are_gone_from_the_seeds(seeds_dir) -> None:
 # ---- 6. relative dates by tense -------------------------------------------------------------------
 
 DATE_CONTEXT_CASES = [
-    # (text, published, date text, resolved); past -> back, future/modal/expected -> forward, same day -> that day
+    # (text, published, date text, resolved); past -> back, future/modal/expected -> forward,
+    # same day -> that day
     ("The Kremlin on Monday said a meeting was scheduled.", "2025-12-02", "Monday", "2025-12-01"),
     (
         "The grid operator said most homes should have power again by Sunday evening.",

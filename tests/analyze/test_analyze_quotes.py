@@ -53,15 +53,15 @@ SPEAKER_CASES = [
     ),
     # a second speech verb the parse hangs inside the first one's content keeps the first one's speaker
     (
-        "In the capital, President Donald Trump said the envoys were in the city “right now,” insisting the war "
-        "“never would have happened” under him.",
+        "In the capital, President Donald Trump said the envoys were in the city “right now,” "
+        "insisting the war “never would have happened” under him.",
         "never would have happened",
         "Donald Trump",
         "President Donald Trump",
     ),
     (
-        "Spokesman John Smith confirmed the meeting would take place on Tuesday but declined to give details, "
-        "saying public “megaphone diplomacy” was unhelpful.",
+        "Spokesman John Smith confirmed the meeting would take place on Tuesday "
+        "but declined to give details, saying public “megaphone diplomacy” was unhelpful.",
         "public “megaphone diplomacy”",
         "John Smith",
         "Spokesman John Smith",

@@ -195,7 +195,10 @@ def test_body_paragraph_before_a_lone_credit_is_kept():
 
 
 def test_bylines_and_contributors_become_authors():
-    text = f"By Jane Doe and Omar Haddad\n\n{P1}\n\n{P2}\n\n{P3}\n\nValley News' Piet Aalders contributed to this report."
+    text = (
+        f"By Jane Doe and Omar Haddad\n\n{P1}\n\n{P2}\n\n{P3}\n\n"
+        "Valley News' Piet Aalders contributed to this report."
+    )
     art = _clean(text)
     assert art.authors == ["Jane Doe", "Omar Haddad", "Piet Aalders"]
 
@@ -284,7 +287,8 @@ def test_repeated_paragraph_is_removed_once():
         (f"  {P1}  \n\n\n\n{P2}\u00a0\t\n{P3}", [f"{P1}\n\n{P2}\n\n{P3}"], ["\n\n\n", "\u00a0", "\t"]),
         # a hard-wrapped paragraph is joined into one
         (
-            "Rescue teams reached the flooded villages of the Aster\nvalley on Wednesday, two days after the river broke\n"
+            "Rescue teams reached the flooded villages of the Aster\n"
+            "valley on Wednesday, two days after the river broke\n"
             "its banks, the regional governor said in a statement\nissued late in the evening.\n\n" + P2,
             ["Aster valley on Wednesday, two days after the river broke its banks"],
             [],
@@ -361,7 +365,8 @@ WIRE = """Dikes hold as Aster river crests
 
 By Ana Lima and Tom Reed
 
-BRENN (Wire) - The dikes along the lower Aster held overnight as the river crested two metres above its usual level, the regional flood office said on Thursday.
+BRENN (Wire) - The dikes along the lower Aster held overnight as the river crested two metres above \
+its usual level, the regional flood office said on Thursday.
 
 Soldiers carry sandbags to a dike near Brenn, May 7, 2026. REUTERS/Ola Marsh
 
@@ -389,7 +394,8 @@ BROADCASTER = """Aster floods: dikes hold as river crests
 Image source, Getty Images
 Image caption, Soldiers carried sandbags to the dikes on Wednesday
 
-The dikes along the lower Aster held overnight as the river crested two metres above its usual level, officials said.
+The dikes along the lower Aster held overnight as the river crested two metres above its usual level, \
+officials said.
 
 Engineers will inspect every section before residents may return, the regional flood office said.
 

@@ -96,7 +96,10 @@ def _mutated(data: bytes, cuts: list[int]) -> bytes:
 
 
 def _page(body: str) -> str:
-    return f"<!DOCTYPE html><html><head><title>{body[:30]}</title></head><body><article><p>{body}</p></article></body></html>"
+    return (
+        f"<!DOCTYPE html><html><head><title>{body[:30]}</title></head>"
+        f"<body><article><p>{body}</p></article></body></html>"
+    )
 
 
 def _feed(items: list[tuple[str, str]], encoding: str = "utf-8") -> bytes:
@@ -104,7 +107,10 @@ def _feed(items: list[tuple[str, str]], encoding: str = "utf-8") -> bytes:
         f"<item><title>{t}</title><link>https://f.example/{i}</link><description>{d}</description></item>"
         for i, (t, d) in enumerate(items)
     )
-    feed = f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel><title>F</title>{entries}</channel></rss>'
+    feed = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        f'<rss version="2.0"><channel><title>F</title>{entries}</channel></rss>'
+    )
     return _encoded(feed, encoding)
 
 

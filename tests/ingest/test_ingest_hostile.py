@@ -61,7 +61,10 @@ def warc(uris: list[str | None], gz: bool = False) -> bytes:
     out = io.BytesIO()
     writer = WARCWriter(out, gzip=gz)
     for i, uri in enumerate(uris):
-        page = f"<html><head><title>Page {i}</title></head><body><article><p>{body(f'w{i}')}</p></article></body></html>"
+        page = (
+            f"<html><head><title>Page {i}</title></head>"
+            f"<body><article><p>{body(f'w{i}')}</p></article></body></html>"
+        )
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
         record = writer.create_warc_record(
             uri or "http://x.example/none", "response", payload=io.BytesIO(page.encode()), http_headers=http
@@ -77,7 +80,10 @@ def rss(items: list[str]) -> str:
         f"<item><title>{t}</title><link>https://v.example/{i}</link><description>{d}</description></item>"
         for i, (t, d) in enumerate(items)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Valley News</title>{entries}</channel></rss>'
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Valley News</title>'
+        f"{entries}</channel></rss>"
+    )
 
 
 def output_folder(folder: Path) -> None:

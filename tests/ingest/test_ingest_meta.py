@@ -61,19 +61,23 @@ def test_timestamp_lines(line, is_stamp):
     ("text", "lang"),
     [
         (
-            "The talks between the two sides were held in the capital on Tuesday, and officials said that progress was made.",
+            "The talks between the two sides were held in the capital on Tuesday, "
+            "and officials said that progress was made.",
             "en",
         ),
         (
-            "Die Gespräche zwischen den beiden Seiten wurden am Dienstag in der Hauptstadt geführt, und es gab Fortschritte.",
+            "Die Gespräche zwischen den beiden Seiten wurden am Dienstag in der Hauptstadt geführt, "
+            "und es gab Fortschritte.",
             "de",
         ),
         (
-            "Les discussions entre les deux parties ont eu lieu mardi dans la capitale, et des progrès ont été faits.",
+            "Les discussions entre les deux parties ont eu lieu mardi dans la capitale, "
+            "et des progrès ont été faits.",
             "fr",
         ),
         (
-            "Las conversaciones entre las dos partes se celebraron el martes en la capital, y se lograron avances.",
+            "Las conversaciones entre las dos partes se celebraron el martes en la capital, "
+            "y se lograron avances.",
             "es",
         ),
         ("12 34 56", None),

@@ -15,7 +15,8 @@ from storydesk.models import RawRecord, Rejection
 
 BODY = (
     "Rescue teams reached the flooded villages of the Aster valley on Wednesday, two days after the river "
-    "broke its banks, the regional governor said in a statement.\n\nMore than 3,000 people have been moved to "
+    "broke its banks, the regional governor said in a statement.\n\n"
+    "More than 3,000 people have been moved to "
     "schools and sports halls, and the army has sent boats and field kitchens to the worst-hit towns."
 )
 PARAS = BODY.split("\n\n")
@@ -26,14 +27,16 @@ HTML = (
     "<meta property='article:published_time' content='2026-05-06T08:00:00Z'></head><body>"
     "<nav><a href='/'>Home</a> <a href='/subscribe'>Subscribe</a></nav><article>"
     f"<h1>Floods reach the valley</h1><p class='byline'>By Jane Doe</p><p>{PARAS[0]}</p>"
-    f"<figure><img src='a.jpg'><figcaption>A flooded street. Ola Marsh/AFP</figcaption></figure><p>{PARAS[1]}</p>"
+    "<figure><img src='a.jpg'><figcaption>A flooded street. Ola Marsh/AFP</figcaption></figure>"
+    f"<p>{PARAS[1]}</p>"
     "</article><footer>Copyright 2026 Valley News</footer></body></html>"
 )
 RSS = f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
 <channel><title>Valley News</title><link>https://valley-news.example/</link>
 <item><title>Floods reach the valley</title><link>https://valley-news.example/floods</link>
-<guid>vn-floods-1</guid><pubDate>Wed, 06 May 2026 08:00:00 +0000</pubDate><author>jane@example.org (Jane Doe)</author>
+<guid>vn-floods-1</guid><pubDate>Wed, 06 May 2026 08:00:00 +0000</pubDate>\
+<author>jane@example.org (Jane Doe)</author>
 <content:encoded><![CDATA[<p>{PARAS[0]}</p><p>{PARAS[1]}</p>]]></content:encoded></item>
 <item><title>Short teaser</title><link>https://valley-news.example/teaser</link><description>{PARAS[1]}</description></item>
 </channel></rss>"""
@@ -41,7 +44,8 @@ ATOM = f"""<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Hill Post</title>
 <entry><title>Dikes hold in Brenn</title><id>tag:hill-post.example,2026:dikes</id>
 <link href="https://hill-post.example/2026/05/dikes-hold"/><updated>2026-05-07T10:00:00Z</updated>
-<author><name>Omar Haddad</name></author><content type="html">&lt;p&gt;{PARAS[0]}&lt;/p&gt;</content></entry></feed>"""
+<author><name>Omar Haddad</name></author>\
+<content type="html">&lt;p&gt;{PARAS[0]}&lt;/p&gt;</content></entry></feed>"""
 
 
 def _read(*paths) -> list:

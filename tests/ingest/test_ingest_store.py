@@ -183,7 +183,8 @@ def test_same_record_id_twice_keeps_the_first_and_rejects_the_later(store, tmp_p
         (
             f"{path}:2",
             (
-                f"id 'x' was already given in this run to {path}:1, with another text; the first is kept, this one is not stored"
+                f"id 'x' was already given in this run to {path}:1, with another text; "
+                "the first is kept, this one is not stored"
             ),
         )
     ]

@@ -42,56 +42,74 @@ def article(
     )
     an = Analysis(article_id=aid)
     pos = 0
-    for i, s in enumerate(sentences):
-        start = text.index(s, pos)
-        an.sentences.append(Sentence(aid, start, start + len(s), s, index=i, paragraph=i))
-        pos = start + len(s)
+    for i, sentence in enumerate(sentences):
+        start = text.index(sentence, pos)
+        an.sentences.append(Sentence(aid, start, start + len(sentence), sentence, index=i, paragraph=i))
+        pos = start + len(sentence)
     return art, an
 
 
 def span(art: Article, needle: str, nth: int = 0) -> tuple[int, int]:
-    starts = [m.start() for m in re.finditer(re.escape(needle), art.text)]
+    starts = [match.start() for match in re.finditer(re.escape(needle), art.text)]
     start = starts[nth]
     return start, start + len(needle)
 
 
 def sentence_of(an: Analysis, start: int) -> int:
-    return next(s.index for s in an.sentences if s.start <= start < s.end)
+    return next(sentence.index for sentence in an.sentences if sentence.start <= start < sentence.end)
 
 
 def mention(art: Article, an: Analysis, text: str, label: str = "PERSON", nth: int = 0) -> Mention:
-    s, e = span(art, text, nth)
-    m = Mention(art.id, s, e, text, label=label, sentence=sentence_of(an, s))
-    an.mentions.append(m)
-    return m
+    start, end = span(art, text, nth)
+    found = Mention(art.id, start, end, text, label=label, sentence=sentence_of(an, start))
+    an.mentions.append(found)
+    return found
 
 
 def mentions(art: Article, an: Analysis, label: str, *texts: str) -> None:
     """Every occurrence of each name (longest first, so a surname inside a full name is not doubled)."""
     taken: list[tuple[int, int]] = []
-    for t in sorted(texts, key=len, reverse=True):
-        for m in re.finditer(r"(?<!\w)" + re.escape(t) + r"(?!\w)", art.text):
-            if any(m.start() < e and m.end() > s for s, e in taken):
+    for name in sorted(texts, key=len, reverse=True):
+        for match in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", art.text):
+            if any(match.start() < end and match.end() > start for start, end in taken):
                 continue
-            taken.append((m.start(), m.end()))
+            taken.append((match.start(), match.end()))
             an.mentions.append(
-                Mention(art.id, m.start(), m.end(), t, label=label, sentence=sentence_of(an, m.start()))
+                Mention(
+                    art.id,
+                    match.start(),
+                    match.end(),
+                    name,
+                    label=label,
+                    sentence=sentence_of(an, match.start()),
+                )
             )
 
 
 def quote(art: Article, an: Analysis, text: str, speaker: str | None, kind: str = "direct") -> Quote:
-    s, e = span(art, text)
-    q = Quote(
-        art.id, s, e, text, kind=kind, speaker=speaker, speaker_text=speaker, sentence=sentence_of(an, s)
+    start, end = span(art, text)
+    found = Quote(
+        art.id,
+        start,
+        end,
+        text,
+        kind=kind,
+        speaker=speaker,
+        speaker_text=speaker,
+        sentence=sentence_of(an, start),
     )
     if speaker:
         ss, se = next(
-            ((m.start, m.end) for m in an.mentions if m.text == speaker and m.article_id == art.id),
+            (
+                (named.start, named.end)
+                for named in an.mentions
+                if named.text == speaker and named.article_id == art.id
+            ),
             (None, None),
         )
-        q.speaker_start, q.speaker_end = ss, se
-    an.quotes.append(q)
-    return q
+        found.speaker_start, found.speaker_end = ss, se
+    an.quotes.append(found)
+    return found
 
 
 def quantity(
@@ -104,46 +122,61 @@ def quantity(
     approx: str | None = None,
     ordinal: bool = False,
 ) -> Quantity:
-    s, e = span(art, text)
-    q = Quantity(
+    start, end = span(art, text)
+    found = Quantity(
         art.id,
-        s,
-        e,
+        start,
+        end,
         text,
         value=value,
         unit=unit,
         noun=noun,
         approx=approx,
         ordinal=ordinal,
-        sentence=sentence_of(an, s),
+        sentence=sentence_of(an, start),
     )
-    an.quantities.append(q)
-    return q
+    an.quantities.append(found)
+    return found
 
 
 def role(art: Article, an: Analysis, text: str, person: str) -> Role:
-    s, e = span(art, text)
+    start, end = span(art, text)
     ps, pe = span(art, person)
-    r = Role(art.id, s, e, text, person=person, person_start=ps, person_end=pe)
-    an.roles.append(r)
-    return r
+    found = Role(art.id, start, end, text, person=person, person_start=ps, person_end=pe)
+    an.roles.append(found)
+    return found
 
 
 def date(art: Article, an: Analysis, text: str, resolved: str) -> DateRef:
-    s, e = span(art, text)
-    d = DateRef(art.id, s, e, text, resolved=resolved, granularity="day", sentence=sentence_of(an, s))
-    an.dates.append(d)
-    return d
+    start, end = span(art, text)
+    found = DateRef(
+        art.id, start, end, text, resolved=resolved, granularity="day", sentence=sentence_of(an, start)
+    )
+    an.dates.append(found)
+    return found
 
 
 def statements(an: Analysis, stance_of: dict[str, tuple[str, str | None]] | None = None) -> None:
     """One statement per sentence; ``stance_of`` maps a sentence prefix to (stance, holder)."""
-    for s in an.sentences:
+    for sentence in an.sentences:
         stance, holder = next(
-            (v for k, v in (stance_of or {}).items() if s.text.startswith(k)), ("assert", None)
+            (
+                stance_holder
+                for prefix, stance_holder in (stance_of or {}).items()
+                if sentence.text.startswith(prefix)
+            ),
+            ("assert", None),
         )
         an.statements.append(
-            Statement(s.article_id, s.start, s.end, s.text, sentence=s.index, stance=stance, holder=holder)
+            Statement(
+                sentence.article_id,
+                sentence.start,
+                sentence.end,
+                sentence.text,
+                sentence=sentence.index,
+                stance=stance,
+                holder=holder,
+            )
         )
 
 
@@ -152,22 +185,25 @@ def statements(an: Analysis, stance_of: dict[str, tuple[str, str | None]] | None
 
 def assert_grounded(dossier: dict, articles: dict[str, str]) -> None:
     """Every occurrence and summary sentence stands in its article; offsets slice exactly that text."""
-    folded = {aid: fold_text(t) for aid, t in articles.items()}
+    folded = {aid: fold_text(text) for aid, text in articles.items()}
     items: list[tuple[str, dict]] = []
-    for q in dossier["quotes"]:
-        items += [("quote", o) for o in q["occurrences"]]
-    for c in dossier["claims"]:
-        items += [("claim", o) for o in c["occurrences"]]
+    for story_quote in dossier["quotes"]:
+        items += [("quote", occ) for occ in story_quote["occurrences"]]
+    for claim in dossier["claims"]:
+        items += [("claim", occ) for occ in claim["occurrences"]]
     for kind, occ in items:
         text = articles[occ["article"]]
         assert fold_text(occ["text"]) in folded[occ["article"]], (kind, occ)
         if "start" in occ:
             assert text[occ["start"] : occ["end"]] == occ["text"], (kind, occ)
-    for s in dossier["summary"]:
-        assert any(fold_text(s["text"]) in folded[a] for a in s["articles"]), s
-    for c in dossier["conflicts"]:
-        for p in c["positions"]:
-            for ev in p.get("evidence", []):
-                assert any(fold_text(ev) in folded[a] for a in p["articles"]), (c["kind"], ev)
-    for t in dossier["timeline"]:
-        assert any(fold_text(t["event"]) in folded[a] for a in t["articles"]), t
+    for item in dossier["summary"]:
+        assert any(fold_text(item["text"]) in folded[article_id] for article_id in item["articles"]), item
+    for conflict in dossier["conflicts"]:
+        for position in conflict["positions"]:
+            for ev in position.get("evidence", []):
+                assert any(fold_text(ev) in folded[article_id] for article_id in position["articles"]), (
+                    conflict["kind"],
+                    ev,
+                )
+    for entry in dossier["timeline"]:
+        assert any(fold_text(entry["event"]) in folded[article_id] for article_id in entry["articles"]), entry

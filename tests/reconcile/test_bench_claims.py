@@ -1,4 +1,5 @@
-"""ECB+ dev through the product path (ingest, analyze, cluster, dossier): a floor on cross-document claim alignment."""
+"""ECB+ dev through the product path (ingest, analyze, cluster, dossier): a floor on cross-document claim
+alignment."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from conftest import BENCH, ROOT
 pytestmark = pytest.mark.slow
 
 # measured on dev (193 of 197 articles stored, 1,878 gold pairs) on 2026-12-01 at 45cf42d (reconcile-9, the
-# learned judge): P 0.940, R 0.134, F1 0.235, 1,088 joins (reconcile-8 before it: P 0.986, R 0.110, F1 0.197).
-# Baselines at thresholds tuned on train: MiniLM F1 0.417, TF-IDF 0.420. About a minute (analysis is most of it).
+# learned judge): P 0.940, R 0.134, F1 0.235, 1,088 joins (reconcile-8 before it: P 0.986, R 0.110, F1
+# 0.197). Baselines at thresholds tuned on train: MiniLM F1 0.417, TF-IDF 0.420. About a minute (analysis
+# is most of it).
 FLOOR_P = 0.92
 FLOOR_R = 0.12
 FLOOR_F1 = 0.21
@@ -42,20 +44,22 @@ def dev(mod, tmp_path_factory):
 
 def test_dev_claim_alignment_floor(mod, dev):
     run, rows = dev
-    p, r, f, n_joins = mod.score_alignment(run.in_record_offsets(), rows)
+    precision, recall, f1, n_joins = mod.score_alignment(run.in_record_offsets(), rows)
     assert n_joins > 0
-    assert p >= FLOOR_P
-    assert r >= FLOOR_R
-    assert f >= FLOOR_F1
+    assert precision >= FLOOR_P
+    assert recall >= FLOOR_R
+    assert f1 >= FLOOR_F1
 
 
 def test_product_keeps_record_ids_and_offsets_map_back(mod, dev):
     run, _rows = dev
-    ids = {r["id"] for r in run.records}
+    ids = {record["id"] for record in run.records}
     assert set(run.stored_text) <= ids
     assert set(run.stored_text) | set(run.not_stored) == ids
-    ok, n = mod.offset_check(run.in_record_offsets(), {r["id"]: r["text"] for r in run.records})
-    assert n and ok / n > 0.99
+    ok, checked = mod.offset_check(
+        run.in_record_offsets(), {record["id"]: record["text"] for record in run.records}
+    )
+    assert checked and ok / checked > 0.99
 
 
 def test_score_alignment_counts_joins_of_annotated_sentences(mod):
@@ -82,7 +86,9 @@ def test_score_alignment_counts_joins_of_annotated_sentences(mod):
     def claim(*occ):
         return {
             "id": "c",
-            "occurrences": [{"article": a, "start": s, "end": e, "text": ""} for a, s, e in occ],
+            "occurrences": [
+                {"article": article, "start": start, "end": end, "text": ""} for article, start, end in occ
+            ],
         }
 
     dossiers = [
@@ -96,8 +102,8 @@ def test_score_alignment_counts_joins_of_annotated_sentences(mod):
             ],
         }
     ]
-    p, r, f, n = mod.score_alignment(dossiers, gold)
-    assert n == 3
-    assert p == pytest.approx(0.5)
-    assert r == pytest.approx(1 / 3)  # gold pairs: a0-b0, a0-c0, b0-c0
-    assert f == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
+    precision, recall, f1, joins = mod.score_alignment(dossiers, gold)
+    assert joins == 3
+    assert precision == pytest.approx(0.5)
+    assert recall == pytest.approx(1 / 3)  # gold pairs: a0-b0, a0-c0, b0-c0
+    assert f1 == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))

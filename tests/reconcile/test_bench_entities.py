@@ -1,4 +1,5 @@
-"""ECB+ topic 36 through the real analysis: a floor on cross-document entity B-cubed F1, and valid dossiers."""
+"""ECB+ topic 36 through the real analysis: a floor on cross-document entity B-cubed F1, and valid
+dossiers."""
 
 from __future__ import annotations
 
@@ -32,21 +33,21 @@ def bench():
 
 def test_entity_bcubed_floor(bench):
     mod, arts, event, gold, analyses = bench
-    _p, _r, f = mod.bcubed(gold, mod.system_entities(arts, analyses, event))
+    _p, _r, f1 = mod.bcubed(gold, mod.system_entities(arts, analyses, event))
     _bp, _br, base_f = mod.bcubed(gold, mod.system_entities(arts, analyses, event, baseline=True))
-    assert f >= FLOOR_F1
-    assert f > base_f  # resolution must beat grouping identical spellings
+    assert f1 >= FLOOR_F1
+    assert f1 > base_f  # resolution must beat grouping identical spellings
 
 
 def test_dossier_of_other_news_is_valid_and_grounded(bench):
     _mod, arts, event, _gold, analyses = bench
     stories = defaultdict(list)
-    for a in arts:
-        stories[event[a.id]].append(a)
+    for art in arts:
+        stories[event[art.id]].append(art)
     group = stories["36ecb"]
-    d = assemble(
-        Story("36ecb", "t", [a.id for a in group], []), group, {a.id: analyses[a.id] for a in group}
+    dossier = assemble(
+        Story("36ecb", "t", [art.id for art in group], []), group, {art.id: analyses[art.id] for art in group}
     ).to_json()
-    validate(d)
-    assert_grounded(d, {a.id: a.text for a in group})
-    assert d["entities"] and d["claims"] and d["quotes"]
+    validate(dossier)
+    assert_grounded(dossier, {art.id: art.text for art in group})
+    assert dossier["entities"] and dossier["claims"] and dossier["quotes"]

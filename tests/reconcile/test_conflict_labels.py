@@ -27,9 +27,9 @@ def _kinds() -> set[str]:
 @pytest.fixture(scope="module")
 def rows() -> list[tuple[int, dict]]:
     out = []
-    for n, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            out.append((n, json.loads(line)))
+            out.append((number, json.loads(line)))
     return out
 
 
@@ -39,26 +39,28 @@ def test_labels_exist(rows):
 
 def test_rows_have_the_fields_and_types(rows):
     kinds = _kinds()
-    for n, r in rows:
-        assert isinstance(r, dict), f"line {n}: not an object"
-        assert set(r) == FIELDS, f"line {n}: fields {sorted(set(r) ^ FIELDS)} missing or extra"
-        assert re.fullmatch(r"[0-9a-f]{40}", r["key"]), f"line {n}: key is not a sha1"
-        assert r["kind"] in kinds, f"line {n}: kind {r['kind']!r}"
-        assert r["corpus"] in CORPORA, f"line {n}: corpus {r['corpus']!r}"
-        assert isinstance(r["right"], bool), f"line {n}: right must be true or false"
-        assert isinstance(r["why"], str) and r["why"].strip(), f"line {n}: why is empty"
-        assert isinstance(r["subject"], str) and r["subject"].strip(), f"line {n}: subject is empty"
-        assert isinstance(r["evidence"], list) and r["evidence"], f"line {n}: no evidence"
-        assert all(isinstance(e, str) and e.strip() for e in r["evidence"]), f"line {n}: empty evidence"
+    for number, row in rows:
+        assert isinstance(row, dict), f"line {number}: not an object"
+        assert set(row) == FIELDS, f"line {number}: fields {sorted(set(row) ^ FIELDS)} missing or extra"
+        assert re.fullmatch(r"[0-9a-f]{40}", row["key"]), f"line {number}: key is not a sha1"
+        assert row["kind"] in kinds, f"line {number}: kind {row['kind']!r}"
+        assert row["corpus"] in CORPORA, f"line {number}: corpus {row['corpus']!r}"
+        assert isinstance(row["right"], bool), f"line {number}: right must be true or false"
+        assert isinstance(row["why"], str) and row["why"].strip(), f"line {number}: why is empty"
+        assert isinstance(row["subject"], str) and row["subject"].strip(), f"line {number}: subject is empty"
+        assert isinstance(row["evidence"], list) and row["evidence"], f"line {number}: no evidence"
+        assert all(isinstance(evidence, str) and evidence.strip() for evidence in row["evidence"]), (
+            f"line {number}: empty evidence"
+        )
 
 
 def test_keys_are_unique(rows):
     seen: dict[str, int] = {}
-    for n, r in rows:
-        assert r["key"] not in seen, f"line {n}: key also on line {seen[r['key']]}"
-        seen[r["key"]] = n
+    for number, row in rows:
+        assert row["key"] not in seen, f"line {number}: key also on line {seen[row['key']]}"
+        seen[row["key"]] = number
 
 
 def test_labels_hold_right_and_wrong(rows):
     # a dev set of only right (or only wrong) labels cannot measure precision
-    assert {r["right"] for _n, r in rows} == {True, False}
+    assert {row["right"] for _n, row in rows} == {True, False}

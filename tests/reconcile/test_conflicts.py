@@ -11,8 +11,8 @@ from storydesk.reconcile.conflicts import number_conflicts, role_conflicts
 from storydesk.reconcile.entities import resolve_entities
 
 P19 = (
-    "The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week ago "
-    "during another round of American-Ukrainian talks in Geneva, Switzerland."
+    "The meeting on Sunday included discussions of a revised 19-point peace plan that was developed a week "
+    "ago during another round of American-Ukrainian talks in Geneva, Switzerland."
 )
 P28 = (
     "Those talks reworked an earlier 28-point plan that the Trump administration had presented and that had "
@@ -27,16 +27,16 @@ SIXTH = (
     "redoubled effort by the White House to produce a peace deal."
 )
 FIVE = (
-    "Witkoff has met with Putin five times before in his role as emissary for the second Trump administration, "
-    "beginning in February 2025."
+    "Witkoff has met with Putin five times before in his role as emissary for the second Trump "
+    "administration, beginning in February 2025."
 )
 PCT = (
-    "Russian forces currently control over 19% of Ukraine — about 115,600 sq km — around one percentage point "
-    "more than two years ago."
+    "Russian forces currently control over 19% of Ukraine — about 115,600 sq km — around one percentage "
+    "point more than two years ago."
 )
 PCT2 = (
-    "Moscow currently occupies more than 19% of Ukraine — roughly 115,600 square kilometres — and has made its "
-    "fastest gains since 2022 during 2025, according to pro-Ukrainian mapping."
+    "Moscow currently occupies more than 19% of Ukraine — roughly 115,600 square kilometres — and has made "
+    "its fastest gains since 2022 during 2025, according to pro-Ukrainian mapping."
 )
 CAS1 = "U.S. officials estimate over 1.2 million men have been killed or injured since the war began."
 CAS2 = "Officials estimate that about 1.3 million men have been killed or injured since the war began."
@@ -46,8 +46,8 @@ def _numbers(specs):
     arts, ans = [], {}
     for aid, sentences, qs in specs:
         art, an = article(aid, sentences)
-        for q in qs:
-            quantity(art, an, **q)
+        for spec in qs:
+            quantity(art, an, **spec)
         arts.append(art)
         ans[aid] = an
     return to_json(number_conflicts(Context(arts, ans)))
@@ -72,10 +72,13 @@ def test_plan_points_conflict_but_shared_28_agrees():
         ]
     )
     assert len(conflicts) == 1
-    c = conflicts[0]
-    assert c["kind"] == "number"
-    assert [(p["value"], p["articles"]) for p in c["positions"]] == [("19", ["abc"]), ("20", ["nypost"])]
-    assert c["positions"][0]["evidence"] == [P19]
+    conflict = conflicts[0]
+    assert conflict["kind"] == "number"
+    assert [(position["value"], position["articles"]) for position in conflict["positions"]] == [
+        ("19", ["abc"]),
+        ("20", ["nypost"]),
+    ]
+    assert conflict["positions"][0]["evidence"] == [P19]
 
 
 @pytest.mark.parametrize(
@@ -141,7 +144,7 @@ def test_exact_values_that_differ_conflict():
             ("x", [CAS2], [dict(text="1.3 million", value=1.3e6, noun="men")]),
         ]
     )
-    assert [p["value"] for p in conflicts[0]["positions"]] == ["1200000", "1300000"]
+    assert [position["value"] for position in conflicts[0]["positions"]] == ["1200000", "1300000"]
 
 
 FORMER = (
@@ -194,13 +197,13 @@ def test_former_president_against_sitting_president():
         ]
     )
     assert len(conflicts) == 1
-    c = conflicts[0]
-    assert c["kind"] == "role" and c["subject"].startswith("Donald Trump")
-    assert [(p["value"], p["articles"]) for p in c["positions"]] == [
+    conflict = conflicts[0]
+    assert conflict["kind"] == "role" and conflict["subject"].startswith("Donald Trump")
+    assert [(position["value"], position["articles"]) for position in conflict["positions"]] == [
         ("President", ["nypost", "reuters"]),
         ("former President", ["ibt"]),
     ]
-    assert c["positions"][1]["evidence"] == [FORMER]
+    assert conflict["positions"][1]["evidence"] == [FORMER]
 
 
 def test_a_former_title_of_someone_else_is_no_conflict():

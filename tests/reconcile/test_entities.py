@@ -15,28 +15,28 @@ from storydesk.reconcile.entities import (
     surname_match,
 )
 
-A = [
+SENTENCES_A = [
     'Ukraine "will be waiting for signals from the American delegation after its meetings in Russia," '
     "Ukrainian President Volodymyr Zelenskyy said in a post on X.",
     "Taoiseach Micheal Martin, center left, speaks to Ukrainian President Volodymyr Zelenskyy and first lady "
     "Olena Zelenska as they arrive at Dublin Airport.",
     "Zelenskyy landed on Tuesday in Dublin, where he's expected to meet with Taoiseach Micheal Martin.",
-    "Russia's President Vladimir Putin, accompanied by Kremlin economic envoy Kirill Dmitriev and Kremlin aide "
-    "Yuri Ushakov, meets with special envoy Steve Witkoff.",
+    "Russia's President Vladimir Putin, accompanied by Kremlin economic envoy Kirill Dmitriev and Kremlin "
+    "aide Yuri Ushakov, meets with special envoy Steve Witkoff.",
     "Earlier, Kremlin spokesperson Dmitry Peskov said the meeting had no time limit.",
 ]
-B = [
-    "Ukrainian President Volodymyr Zelensky said on Tuesday he was ready to move forward with peace negotiations "
-    "if Witkoff made progress with Putin.",
+SENTENCES_B = [
+    "Ukrainian President Volodymyr Zelensky said on Tuesday he was ready to move forward with peace "
+    "negotiations if Witkoff made progress with Putin.",
     "According to the Kremlin, Putin was joined at his meeting with Witkoff and Kushner by Yury Ushakov and "
     "Kirill Dmitriev, the Russian president's foreign policy and economic aides, respectively.",
     '"We have no doubt that this will be a very important step towards peace and a peaceful settlement," '
     "Peskov said.",
     'Their last encounter, in August 2025, was described as "very productive" by President Trump.',
 ]
-C = [
-    "Trump has frequently stated he wants to end the war, despite earlier meetings with Putin in Alaska and with "
-    "Ukrainian President Volodymyr Zelenskiy.",
+SENTENCES_C = [
+    "Trump has frequently stated he wants to end the war, despite earlier meetings with Putin in Alaska and "
+    "with Ukrainian President Volodymyr Zelenskiy.",
     "In Florida on Sunday, Steven Witkoff, Jared Kushner, and U.S. Secretary of State Marco Rubio met Rustem "
     "Umerov.",
     "U.S. President Donald Trump and first lady Melania Trump hosted a dinner in Washington.",
@@ -47,9 +47,9 @@ C = [
 @pytest.fixture(scope="module")
 def index():
     arts = []
-    a, an_a = article("a", A)
+    art_a, an_a = article("a", SENTENCES_A)
     mentions(
-        a,
+        art_a,
         an_a,
         "PERSON",
         "Volodymyr Zelenskyy",
@@ -62,19 +62,27 @@ def index():
         "Dmitry Peskov",
         "Micheal Martin",
     )
-    mentions(a, an_a, "GPE", "Ukraine", "Russia", "Dublin")
-    role(a, an_a, "Kremlin spokesperson", "Dmitry Peskov")
-    role(a, an_a, "Ukrainian President", "Volodymyr Zelenskyy")
-    b, an_b = article("b", B)
+    mentions(art_a, an_a, "GPE", "Ukraine", "Russia", "Dublin")
+    role(art_a, an_a, "Kremlin spokesperson", "Dmitry Peskov")
+    role(art_a, an_a, "Ukrainian President", "Volodymyr Zelenskyy")
+    art_b, an_b = article("b", SENTENCES_B)
     mentions(
-        b, an_b, "PERSON", "Volodymyr Zelensky", "Putin", "Yury Ushakov", "Kirill Dmitriev", "Peskov", "Trump"
+        art_b,
+        an_b,
+        "PERSON",
+        "Volodymyr Zelensky",
+        "Putin",
+        "Yury Ushakov",
+        "Kirill Dmitriev",
+        "Peskov",
+        "Trump",
     )
-    mentions(b, an_b, "ORG", "Witkoff", "Kushner")  # the small model's usual mistake
-    mentions(b, an_b, "ORG", "Kremlin")
-    role(b, an_b, "Ukrainian President", "Volodymyr Zelensky")
-    c, an_c = article("c", C)
+    mentions(art_b, an_b, "ORG", "Witkoff", "Kushner")  # the small model's usual mistake
+    mentions(art_b, an_b, "ORG", "Kremlin")
+    role(art_b, an_b, "Ukrainian President", "Volodymyr Zelensky")
+    art_c, an_c = article("c", SENTENCES_C)
     mentions(
-        c,
+        art_c,
         an_c,
         "PERSON",
         "Volodymyr Zelenskiy",
@@ -86,10 +94,10 @@ def index():
         "Donald Trump",
         "Melania Trump",
     )
-    mentions(c, an_c, "PERSON", "Trump")
-    mentions(c, an_c, "GPE", "U.S.", "United States", "Washington", "Alaska", "Florida")
-    mentions(c, an_c, "ORG", "NATO")
-    arts = [a, b, c]
+    mentions(art_c, an_c, "PERSON", "Trump")
+    mentions(art_c, an_c, "GPE", "U.S.", "United States", "Washington", "Alaska", "Florida")
+    mentions(art_c, an_c, "ORG", "NATO")
+    arts = [art_a, art_b, art_c]
     ctx = Context(arts, {"a": an_a, "b": an_b, "c": an_c})
     idx = resolve_entities(ctx)
     attach_roles(ctx, idx, an_a.roles + an_b.roles + an_c.roles)
@@ -97,8 +105,8 @@ def index():
 
 
 def _entity_of(idx, variant: str):
-    hits = [e for e in idx.entities if variant in e.variants]
-    assert len(hits) == 1, (variant, [(e.name, e.variants) for e in hits])
+    hits = [entity for entity in idx.entities if variant in entity.variants]
+    assert len(hits) == 1, (variant, [(entity.name, entity.variants) for entity in hits])
     return hits[0]
 
 
@@ -121,7 +129,7 @@ APART = [
 
 @pytest.mark.parametrize("names", SAME)
 def test_spellings_merge(index, names):
-    ids = {_entity_of(index, n).id for n in names}
+    ids = {_entity_of(index, name).id for name in names}
     assert len(ids) == 1, names
 
 
@@ -134,23 +142,29 @@ def test_lone_surname_ambiguous_in_story_stays_with_its_article(index):
     # "Trump" alone: the story has two Trumps (c), but article b only knows the president's title
     donald = _entity_of(index, "Donald Trump")
     melania = _entity_of(index, "Melania Trump")
-    trump_mentions = [k for k, v in index.of_mention.items() if v in (donald.id, melania.id)]
-    assert all(index.of_mention[k] != melania.id for k in trump_mentions if k[0] == "b")
+    trump_mentions = [
+        mention_key
+        for mention_key, entity_id in index.of_mention.items()
+        if entity_id in (donald.id, melania.id)
+    ]
+    assert all(
+        index.of_mention[mention_key] != melania.id for mention_key in trump_mentions if mention_key[0] == "b"
+    )
 
 
 def test_entity_fields(index):
-    z = _entity_of(index, "Zelenskyy")
-    assert z.type == "PERSON"
-    assert z.name == "Volodymyr Zelenskyy"  # most complete, most common spelling
-    assert z.articles == ["a", "b", "c"]
-    assert z.id.startswith("e-")
-    assert EntityRole("Ukrainian President", ["a", "b"]) in z.roles
+    zelenskyy = _entity_of(index, "Zelenskyy")
+    assert zelenskyy.type == "PERSON"
+    assert zelenskyy.name == "Volodymyr Zelenskyy"  # most complete, most common spelling
+    assert zelenskyy.articles == ["a", "b", "c"]
+    assert zelenskyy.id.startswith("e-")
+    assert EntityRole("Ukrainian President", ["a", "b"]) in zelenskyy.roles
     assert _entity_of(index, "Dmitry Peskov").roles == [EntityRole("Kremlin spokesperson", ["a"])]
     assert _entity_of(index, "Kushner").type == "PERSON"
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "ok"),
+    ("name", "other", "ok"),
     [
         ("steve", "steven", True),
         ("yuri", "yury", True),
@@ -161,12 +175,12 @@ def test_entity_fields(index):
         ("kirill", "dmitry", False),
     ],
 )
-def test_first_names(a, b, ok):
-    assert first_name_compatible(a, b) is ok
+def test_first_names(name, other, ok):
+    assert first_name_compatible(name, other) is ok
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "ok"),
+    ("surname", "other", "ok"),
     [
         ("zelenskyy", "zelensky", True),
         ("zelenskyy", "zelenskiy", True),
@@ -175,8 +189,8 @@ def test_first_names(a, b, ok):
         ("putin", "peskov", False),
     ],
 )
-def test_surnames(a, b, ok):
-    assert bool(surname_match(a, b)) is ok
+def test_surnames(surname, other, ok):
+    assert bool(surname_match(surname, other)) is ok
 
 
 @pytest.mark.parametrize(
@@ -266,11 +280,11 @@ HONORIFIC_CASES = [
 
 @pytest.mark.parametrize("sa,ma,la,sb,mb,lb,name", HONORIFIC_CASES)
 def test_honorific_is_not_another_name(sa, ma, la, sb, mb, lb, name):
-    a, an_a = article("a", [sa])
-    mentions(a, an_a, la, ma)
-    b, an_b = article("b", [sb])
-    mentions(b, an_b, lb, mb)
-    idx = resolve_entities(Context([a, b], {"a": an_a, "b": an_b}))
+    art_a, an_a = article("a", [sa])
+    mentions(art_a, an_a, la, ma)
+    art_b, an_b = article("b", [sb])
+    mentions(art_b, an_b, lb, mb)
+    idx = resolve_entities(Context([art_a, art_b], {"a": an_a, "b": an_b}))
     ea, eb = _entity_of(idx, ma), _entity_of(idx, mb)
     if name is None:
         assert ea.id != eb.id

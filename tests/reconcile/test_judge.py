@@ -56,7 +56,8 @@ def test_a_denial_of_what_was_taken_answers_the_claim(claim, answer, subject):
     [
         # a place both name, but the denial is about something else
         (
-            "Ostrel officials said the leaked plan caused alarm in Varn, conceding Ostrel's control of the coast.",
+            "Ostrel officials said the leaked plan caused alarm in Varn, conceding Ostrel's control of the "
+            "coast.",
             "The demand that Varn give up the coast is something its leaders insist they will never accept.",
         ),
         # the taker, not what was taken
@@ -111,10 +112,10 @@ PAIRS = [
 
 
 def test_compare_tells_a_paraphrase_from_an_unrelated_sentence():
-    by_id = {c.id: c for c in api.compare(PAIRS)}
+    by_id = {comparison.id: comparison for comparison in api.compare(PAIRS)}
     assert by_id["same"].relation == "corroborates"
     assert by_id["other"].relation == "unrelated"
-    assert all(0 <= c.score <= 1 for c in by_id.values())
+    assert all(0 <= comparison.score <= 1 for comparison in by_id.values())
 
 
 def test_compare_reads_a_whole_article_as_b():
@@ -139,8 +140,8 @@ def test_compare_cli_follows_the_contract(tmp_path: Path):
     result = CliRunner().invoke(cli, ["compare", str(pairs), "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["id"] for r in rows] == ["same", "other"]
-    assert all(set(r) == {"id", "relation", "score"} and r["relation"] in RELATIONS for r in rows)
+    assert [row["id"] for row in rows] == ["same", "other"]
+    assert all(set(row) == {"id", "relation", "score"} and row["relation"] in RELATIONS for row in rows)
     assert f"{pairs}:2" in result.stderr and f"{pairs}:3" in result.stderr
 
 
@@ -165,7 +166,7 @@ def test_compare_floors_on_labelled_pairs(name, label, floor):
     from compare_pairs import load, prf
 
     pairs, gold = load(name, 1200)
-    pred = [r.relation for r in api.compare(pairs)]
+    pred = [result.relation for result in api.compare(pairs)]
     assert prf(pred, gold, label)[2] >= floor
 
 
@@ -177,9 +178,9 @@ def test_compare_tells_same_story_articles_from_others():
 
     rows, same = pairs()
     rows, same = rows[:360], same[:360]
-    related = [r.relation != "unrelated" for r in api.compare(rows)]
+    related = [result.relation != "unrelated" for result in api.compare(rows)]
     # floor just under bench/compare_articles.py (0.926 on all 1,356 pairs)
-    assert sum(p == g for p, g in zip(related, same, strict=True)) / len(same) >= 0.88
+    assert sum(predicted == gold for predicted, gold in zip(related, same, strict=True)) / len(same) >= 0.88
 
 
 @pytest.mark.parametrize(

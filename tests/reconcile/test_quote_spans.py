@@ -15,8 +15,8 @@ def test_direct_words_inside_reported_speech_keep_the_outer_speaker():
 
 
 def test_separate_quotes_are_kept():
-    a, b = _occ(0, 30, "direct", "e-1"), _occ(40, 70, "indirect", None, "the grid operator")
-    assert _innermost([a, b]) == [a, b]
+    first, second = _occ(0, 30, "direct", "e-1"), _occ(40, 70, "indirect", None, "the grid operator")
+    assert _innermost([first, second]) == [first, second]
 
 
 def test_unnamed_source_is_named_as_written():

@@ -12,71 +12,78 @@ from storydesk.reconcile.entities import resolve_entities
 from storydesk.reconcile.quotes import reconcile_quotes
 
 Z1 = (
-    'Ukraine "will be waiting for signals from the American delegation after its meetings in Russia," Ukrainian '
-    "President Volodymyr Zelenskyy said in a post on X, while the discussions with Witkoff and Putin were ongoing."
+    'Ukraine "will be waiting for signals from the American delegation after its meetings in Russia," '
+    "Ukrainian President Volodymyr Zelenskyy said in a post on X, while the discussions with Witkoff and "
+    "Putin were ongoing."
 )
 Z2 = (
     '"The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will '
     'depend on those signals," Zelenskyy said, adding that he is "ready for a meeting" with Trump.'
 )
 Z3 = (
-    "“Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The U.S. "
-    "delegation intends to brief us directly immediately after those meetings. The next steps will depend on "
-    "those signals,” Zelensky said."
+    "“Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The "
+    "U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
+    "depend on those signals,” Zelensky said."
 )
-Z4 = "“The next steps will depend on the signals we receive,” he told Volodymyr Zelenskyy's reporters in Dublin."
+Z4 = (
+    "“The next steps will depend on the signals we receive,” he told Volodymyr Zelenskyy's reporters in "
+    "Dublin."
+)
 P1 = (
     '"We have no doubt that this will be a very important step towards peace and a peaceful settlement," '
     "Peskov told reporters in Moscow on Tuesday."
 )
-P2 = "“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” Peskov said."
+P2 = (
+    "“We have no doubt that this will be a very important step towards peace and a peaceful settlement,” "
+    "Peskov said."
+)
 
 
 @pytest.fixture(scope="module")
 def story():
-    a, an_a = article("abc", [Z1, Z2, P1])
-    mentions(a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Peskov", "Witkoff", "Putin", "Trump")
+    art_a, an_a = article("abc", [Z1, Z2, P1])
+    mentions(art_a, an_a, "PERSON", "Volodymyr Zelenskyy", "Zelenskyy", "Peskov", "Witkoff", "Putin", "Trump")
     quote(
-        a,
+        art_a,
         an_a,
         "will be waiting for signals from the American delegation after its meetings in Russia",
         "Volodymyr Zelenskyy",
         "partial",
     )
     quote(
-        a,
+        art_a,
         an_a,
         "The U.S. delegation intends to brief us directly immediately after those meetings. The next "
         "steps will depend on those signals",
         "Zelenskyy",
     )
-    quote(a, an_a, "ready for a meeting", "Zelenskyy", "partial")
+    quote(art_a, an_a, "ready for a meeting", "Zelenskyy", "partial")
     quote(
-        a,
+        art_a,
         an_a,
         "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
         "Peskov",
     )
-    b, an_b = article("nypost", [Z3, P2])
-    mentions(b, an_b, "PERSON", "Zelensky", "Peskov")
+    art_b, an_b = article("nypost", [Z3, P2])
+    mentions(art_b, an_b, "PERSON", "Zelensky", "Peskov")
     quote(
-        b,
+        art_b,
         an_b,
-        "Ukraine will be waiting for signals from the American delegation after its meetings in Russia. "
-        "The U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
+        "Ukraine will be waiting for signals from the American delegation after its meetings in Russia. The "
+        "U.S. delegation intends to brief us directly immediately after those meetings. The next steps will "
         "depend on those signals",
         "Zelensky",
     )
     quote(
-        b,
+        art_b,
         an_b,
         "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
         "Peskov",
     )
-    c, an_c = article("bbc", [Z4])
-    mentions(c, an_c, "PERSON", "Volodymyr Zelenskyy")
-    quote(c, an_c, "The next steps will depend on the signals we receive", "Volodymyr Zelenskyy")
-    ctx = Context([a, b, c], {"abc": an_a, "nypost": an_b, "bbc": an_c})
+    art_c, an_c = article("bbc", [Z4])
+    mentions(art_c, an_c, "PERSON", "Volodymyr Zelenskyy")
+    quote(art_c, an_c, "The next steps will depend on the signals we receive", "Volodymyr Zelenskyy")
+    ctx = Context([art_a, art_b, art_c], {"abc": an_a, "nypost": an_b, "bbc": an_c})
     idx = resolve_entities(ctx)
     return ctx, idx, tuple(to_json(reconcile_quotes(ctx, idx)))
 
@@ -84,29 +91,29 @@ def story():
 @pytest.mark.slow
 def test_shared_quote_is_one_quote_with_every_occurrence(story):
     _ctx, idx, (quotes, _c) = story
-    zq = [q for q in quotes if "waiting for signals" in q["text"]]
+    zq = [story_quote for story_quote in quotes if "waiting for signals" in story_quote["text"]]
     assert len(zq) == 1
-    q = zq[0]
-    assert q["speaker_name"] == "Volodymyr Zelenskyy"
-    assert q["speaker"] == idx.by_id[q["speaker"]].id
-    assert {o["article"] for o in q["occurrences"]} == {"abc", "nypost", "bbc"}
-    assert q["variants"] == ["The next steps will depend on the signals we receive"]
-    peskov = [q for q in quotes if q["text"].startswith("We have no doubt")]
-    assert len(peskov) == 1 and [o["article"] for o in peskov[0]["occurrences"]] == ["abc", "nypost"]
+    story_quote = zq[0]
+    assert story_quote["speaker_name"] == "Volodymyr Zelenskyy"
+    assert story_quote["speaker"] == idx.by_id[story_quote["speaker"]].id
+    assert {occ["article"] for occ in story_quote["occurrences"]} == {"abc", "nypost", "bbc"}
+    assert story_quote["variants"] == ["The next steps will depend on the signals we receive"]
+    peskov = [story_quote for story_quote in quotes if story_quote["text"].startswith("We have no doubt")]
+    assert len(peskov) == 1 and [occ["article"] for occ in peskov[0]["occurrences"]] == ["abc", "nypost"]
 
 
 @pytest.mark.slow
 def test_short_partial_quote_stays_alone(story):
     _ctx, _idx, (quotes, _c) = story
-    short = [q for q in quotes if q["text"] == "ready for a meeting"]
+    short = [story_quote for story_quote in quotes if story_quote["text"] == "ready for a meeting"]
     assert len(short) == 1 and len(short[0]["occurrences"]) == 1
 
 
 @pytest.mark.slow
 def test_rewording_by_another_outlet_is_a_quote_conflict(story):
     _ctx, _idx, (_q, conflicts) = story
-    assert [c["kind"] for c in conflicts] == ["quote"]
-    values = [p["value"] for p in conflicts[0]["positions"]]
+    assert [conflict["kind"] for conflict in conflicts] == ["quote"]
+    values = [position["value"] for position in conflicts[0]["positions"]]
     assert "The next steps will depend on the signals we receive" in values
 
 
@@ -117,8 +124,8 @@ CAP_A = (
     "eastern Ukraine."
 )
 CAP_B = (
-    "Ukrainian officials have made no such confirmation, and open-source monitoring groups report that neither "
-    "settlement is fully under Russian control."
+    "Ukrainian officials have made no such confirmation, and open-source monitoring groups report that "
+    "neither settlement is fully under Russian control."
 )
 CAP_C = (
     "On the eve of the meeting, Putin celebrated what he said was the capture of Pokrovsk in eastern Ukraine "
@@ -145,14 +152,14 @@ QUESTION = "Will the talks in Moscow finally bring the war in Ukraine to an end?
 
 @pytest.fixture(scope="module")
 def claims():
-    a, an_a = article("ibt", [CAP_A, CAP_B, MEET_1])
-    mentions(a, an_a, "GPE", "Pokrovsk", "Vovshansk", "Ukraine")
-    mentions(a, an_a, "PERSON", "Vladimir Putin", "Steve Witkoff", "Jared Kushner")
+    art_a, an_a = article("ibt", [CAP_A, CAP_B, MEET_1])
+    mentions(art_a, an_a, "GPE", "Pokrovsk", "Vovshansk", "Ukraine")
+    mentions(art_a, an_a, "PERSON", "Vladimir Putin", "Steve Witkoff", "Jared Kushner")
     statements(an_a, {"Meanwhile": ("claim", None), "Ukrainian officials": ("deny", None)})
-    b, an_b = article("reuters", [CAP_C, CAP_D, MEET_2, ONLY, QUESTION])
-    mentions(b, an_b, "GPE", "Pokrovsk", "Ukraine", "Moscow")
+    art_b, an_b = article("reuters", [CAP_C, CAP_D, MEET_2, ONLY, QUESTION])
+    mentions(art_b, an_b, "GPE", "Pokrovsk", "Ukraine", "Moscow")
     mentions(
-        b,
+        art_b,
         an_b,
         "PERSON",
         "Putin",
@@ -163,15 +170,15 @@ def claims():
         "Donald Trump",
     )
     statements(an_b, {"On the eve": ("claim", "Putin"), "Ukraine, however": ("dispute", "Ukraine")})
-    c, an_c = article("reuters-copy", [MEET_2, ONLY], source="wire-reprint", copy_of="reuters")
-    ctx = Context([a, b, c], {"ibt": an_a, "reuters": an_b, "reuters-copy": an_c})
+    art_c, an_c = article("reuters-copy", [MEET_2, ONLY], source="wire-reprint", copy_of="reuters")
+    ctx = Context([art_a, art_b, art_c], {"ibt": an_a, "reuters": an_b, "reuters-copy": an_c})
     idx = resolve_entities(ctx)
     claims, conflicts, units, groups = build_claims(ctx, idx)
     return (to_json(claims), to_json(conflicts), units, groups), idx
 
 
 def _claim(claims, text):
-    hits = [c for c in claims if any(o["text"] == text for o in c["occurrences"])]
+    hits = [claim for claim in claims if any(occ["text"] == text for occ in claim["occurrences"])]
     assert len(hits) == 1, text
     return hits[0]
 
@@ -179,17 +186,17 @@ def _claim(claims, text):
 @pytest.mark.slow
 def test_same_statement_from_two_outlets_is_corroborated(claims):
     (cl, _d, _u, _g), _idx = claims
-    c = _claim(cl, MEET_1)
-    assert c["status"] == "corroborated"
-    assert {o["article"] for o in c["occurrences"]} == {"ibt", "reuters", "reuters-copy"}
-    assert c["sources"] == ["ibt", "reuters"]
+    claim = _claim(cl, MEET_1)
+    assert claim["status"] == "corroborated"
+    assert {occ["article"] for occ in claim["occurrences"]} == {"ibt", "reuters", "reuters-copy"}
+    assert claim["sources"] == ["ibt", "reuters"]
 
 
 @pytest.mark.slow
 def test_copy_counts_once(claims):
     (cl, _d, _u, _g), _idx = claims
-    c = _claim(cl, ONLY)
-    assert c["status"] == "single_source" and c["sources"] == ["reuters"]
+    claim = _claim(cl, ONLY)
+    assert claim["status"] == "single_source" and claim["sources"] == ["reuters"]
 
 
 @pytest.mark.slow
@@ -198,7 +205,7 @@ def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
     assert _claim(cl, CAP_A)["status"] == "disputed"
     assert _claim(cl, CAP_C)["status"] == "disputed"
     assert _claim(cl, CAP_C)["attributed_to"] == next(
-        e.id for e in idx.entities if e.name == "Vladimir Putin"
+        entity.id for entity in idx.entities if entity.name == "Vladimir Putin"
     )
     assert len(denials) == 1 and denials[0]["subject"] == "Pokrovsk"
     asserted, contested = denials[0]["positions"]
@@ -210,7 +217,7 @@ def test_capture_claim_is_disputed_with_a_denial_conflict(claims):
 @pytest.mark.slow
 def test_questions_are_not_claims(claims):
     (cl, _d, _u, _g), _idx = claims
-    assert not [c for c in cl if any(o["text"] == QUESTION for o in c["occurrences"])]
+    assert not [claim for claim in cl if any(occ["text"] == QUESTION for occ in claim["occurrences"])]
 
 
 # ---- attribution ---------------------------------------------------------------------------------
@@ -221,19 +228,23 @@ U2 = "“We have no doubt that this will be a very important step towards peace,
 
 def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict], list[dict]]:
     """One outlet credits the remark to Peskov; another, in ``sentence``, to ``speaker`` as ``written``."""
-    a, an_a = article("abc", [P1])
-    mentions(a, an_a, "PERSON", "Peskov")
+    art_a, an_a = article("abc", [P1])
+    mentions(art_a, an_a, "PERSON", "Peskov")
     quote(
-        a,
+        art_a,
         an_a,
         "We have no doubt that this will be a very important step towards peace and a peaceful settlement",
         "Peskov",
     )
-    b, an_b = article("tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."])
-    mentions(b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
-    q = quote(b, an_b, "We have no doubt that this will be a very important step towards peace", speaker)
-    q.speaker_text = written
-    ctx = Context([a, b], {"abc": an_a, "tass": an_b})
+    art_b, an_b = article(
+        "tass", [sentence, "Earlier, Kremlin spokesperson Dmitry Peskov spoke to reporters."]
+    )
+    mentions(art_b, an_b, "PERSON", "Yuri Ushakov", "Dmitry Peskov")
+    tass_quote = quote(
+        art_b, an_b, "We have no doubt that this will be a very important step towards peace", speaker
+    )
+    tass_quote.speaker_text = written
+    ctx = Context([art_a, art_b], {"abc": an_a, "tass": an_b})
     return tuple(to_json(reconcile_quotes(ctx, resolve_entities(ctx))))
 
 
@@ -247,11 +258,14 @@ def _two_outlets(sentence: str, speaker: str, written: str) -> tuple[list[dict],
 @pytest.mark.slow
 def test_same_words_credited_to_different_people(sentence, speaker, conflict):
     quotes, conflicts = _two_outlets(sentence, speaker, "he" if sentence == U2 else speaker)
-    assert len([q for q in quotes if q["text"].startswith("We have no doubt")]) == 1
-    found = [c for c in conflicts if c["kind"] == "entity"]
+    assert (
+        len([story_quote for story_quote in quotes if story_quote["text"].startswith("We have no doubt")])
+        == 1
+    )
+    found = [conflict for conflict in conflicts if conflict["kind"] == "entity"]
     assert bool(found) is conflict
     if conflict:
-        assert {p["value"] for p in found[0]["positions"]} == {"Dmitry Peskov", "Yuri Ushakov"}
+        assert {position["value"] for position in found[0]["positions"]} == {"Dmitry Peskov", "Yuri Ushakov"}
 
 
 U3 = (
@@ -271,7 +285,7 @@ U4 = "“We have no doubt that this will be a very important step towards peace,
 @pytest.mark.slow
 def test_no_attribution_conflict_without_a_clear_credit(sentence, written):
     _quotes, conflicts = _two_outlets(sentence, "Yuri Ushakov", written)
-    assert not [c for c in conflicts if c["kind"] == "entity"]
+    assert not [conflict for conflict in conflicts if conflict["kind"] == "entity"]
 
 
 @pytest.mark.parametrize(

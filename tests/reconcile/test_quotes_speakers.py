@@ -115,16 +115,16 @@ CASES = [
 
 @pytest.mark.parametrize("sentence,names,text,speaker,written,entity,speaker_name", CASES)
 def test_speaker_in_the_dossier(sentence, names, text, speaker, written, entity, speaker_name):
-    a, an = article("a", [sentence])
+    art, an = article("a", [sentence])
     for label, texts in names.items():
-        mentions(a, an, label, *texts)
-    s, e = span(a, text)
-    ws, we = span(a, written)
+        mentions(art, an, label, *texts)
+    start, end = span(art, text)
+    ws, we = span(art, written)
     an.quotes.append(
         Quote(
             "a",
-            s,
-            e,
+            start,
+            end,
             text,
             kind="indirect",
             speaker=speaker,
@@ -134,9 +134,9 @@ def test_speaker_in_the_dossier(sentence, names, text, speaker, written, entity,
             sentence=0,
         )
     )
-    ctx = Context([a], {"a": an})
+    ctx = Context([art], {"a": an})
     index = resolve_entities(ctx)
     quotes, _conflicts = to_json(reconcile_quotes(ctx, index))
-    q = next(q for q in quotes if q["text"] == text)
-    assert (index.by_id[q["speaker"]].name if q["speaker"] else None) == entity, q
-    assert q["speaker_name"] == speaker_name, q
+    found = next(found for found in quotes if found["text"] == text)
+    assert (index.by_id[found["speaker"]].name if found["speaker"] else None) == entity, found
+    assert found["speaker_name"] == speaker_name, found

@@ -22,9 +22,9 @@ def seed_articles() -> tuple[Article, ...]:
     if not SEEDS.is_dir():
         pytest.skip("../shared/corpus/seeds is not beside this checkout")
     arts = []
-    for p in sorted(SEEDS.glob("*.txt")):
-        text = re.sub(r"^\s*date \d{4}-\d{2}-\d{2}\s*", "", p.read_text(encoding="utf-8"))
-        arts.append(Article(id=p.stem, text=text, source=p.stem))
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = re.sub(r"^\s*date \d{4}-\d{2}-\d{2}\s*", "", path.read_text(encoding="utf-8"))
+        arts.append(Article(id=path.stem, text=text, source=path.stem))
     return tuple(arts)
 
 
@@ -48,26 +48,26 @@ def test_length_and_shape() -> None:
 
 
 def test_every_sentence_is_verbatim_in_each_article_it_cites() -> None:
-    text = {a.id: a.text for a in seed_articles()}
+    text = {article.id: article.text for article in seed_articles()}
     for it in seed_summary():
         for aid in it["articles"]:
             assert it["text"] in text[aid]
-        assert [o["article"] for o in it["occurrences"]] == it["articles"] + it["also_reported_by"]
-        for o in it["occurrences"]:
-            assert text[o["article"]][o["start"] : o["end"]] == o["text"]
+        assert [occ["article"] for occ in it["occurrences"]] == it["articles"] + it["also_reported_by"]
+        for occ in it["occurrences"]:
+            assert text[occ["article"]][occ["start"] : occ["end"]] == occ["text"]
 
 
 def test_prefers_statements_several_outlets_carry() -> None:
     cited = [len(it["articles"]) + len(it["also_reported_by"]) for it in seed_summary()]
     assert max(cited) >= 3
-    assert sum(n >= 2 for n in cited) >= 2
+    assert sum(count >= 2 for count in cited) >= 2
 
 
 def test_every_carrier_is_cited() -> None:
     """Any article holding a sentence at cosine >= 0.8 to a summary sentence is among its citations."""
     items = seed_summary()
     for art in seed_articles():
-        sents = [s.text for s in split_sentences(art) if usable(s.text)]
+        sents = [sentence.text for sentence in split_sentences(art) if usable(sentence.text)]
         sims = encode([it["text"] for it in items]) @ encode(sents).T
         for it, row in zip(items, sims, strict=True):
             if row.max() >= 0.8:
@@ -87,10 +87,10 @@ def test_no_near_duplicates() -> None:
     assert (sim[~_eye(len(sim))] < 0.8).all()
 
 
-def _eye(n: int):
+def _eye(size: int):
     import numpy as np
 
-    return np.eye(n, dtype=bool)
+    return np.eye(size, dtype=bool)
 
 
 def test_same_input_same_summary_in_any_order() -> None:
@@ -100,7 +100,9 @@ def test_same_input_same_summary_in_any_order() -> None:
 
 def test_uses_given_sentences_and_marks_disputed_claims() -> None:
     arts = list(seed_articles())
-    analyses = {a.id: Analysis(article_id=a.id, sentences=split_sentences(a)) for a in arts}
+    analyses = {
+        article.id: Analysis(article_id=article.id, sentences=split_sentences(article)) for article in arts
+    }
     first = seed_summary()[0]
     occ = first["occurrences"][0]
     claims = [
@@ -145,8 +147,8 @@ def test_nothing_usable_gives_nothing() -> None:
 )
 def test_split_sentences(text: str, want: list[str]) -> None:
     sents = split_sentences(Article(id="a", text=text, source="s"))
-    assert [s.text for s in sents] == want
-    assert all(text[s.start : s.end] == s.text for s in sents)
+    assert [sentence.text for sentence in sents] == want
+    assert all(text[sentence.start : sentence.end] == sentence.text for sentence in sents)
 
 
 @pytest.mark.parametrize(
@@ -175,9 +177,9 @@ def test_claim_occurrences_elsewhere_are_cited() -> None:
     arts = list(seed_articles())
     first = seed_summary()[0]
     occ = first["occurrences"][0]
-    other = next(a for a in arts if a.id not in first["articles"])
-    s = next(s for s in split_sentences(other) if usable(s.text))
-    elsewhere = {"article": other.id, "text": s.text, "start": s.start, "end": s.end}
+    other = next(article for article in arts if article.id not in first["articles"])
+    sentence = next(sentence for sentence in split_sentences(other) if usable(sentence.text))
+    elsewhere = {"article": other.id, "text": sentence.text, "start": sentence.start, "end": sentence.end}
     claims = [
         {
             "id": "c1",
@@ -216,6 +218,6 @@ def test_shared_words_favour_what_other_outlets_say(other: str, more_shared: int
         "The local team won the cup final on Sunday night.",
     )
     arts = [first, Article(id="b", source="b", text=other)]
-    cands = [c for c in candidates(arts, {}, []) if c.article == "a"]
-    shared = _shared_words(cands, arts, {a.id: a for a in arts})
+    cands = [cand for cand in candidates(arts, {}, []) if cand.article == "a"]
+    shared = _shared_words(cands, arts, {article.id: article for article in arts})
     assert int(shared.argmax()) == more_shared

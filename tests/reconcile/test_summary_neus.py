@@ -37,15 +37,18 @@ def scores(bench) -> dict[str, tuple[float, float, float]]:
 @pytest.mark.parametrize("system", ["storydesk", "lexrank"])
 def test_rouge_floor(scores: dict, system: str) -> None:
     got = scores[system]
-    assert all(g >= f for g, f in zip(got, FLOORS[system], strict=True)), (system, got)
+    assert all(score >= floor for score, floor in zip(got, FLOORS[system], strict=True)), (system, got)
 
 
 def test_ahead_of_lexrank(scores: dict) -> None:
     ours, lex = scores["storydesk"], scores["lexrank"]
-    assert all(o > x for o, x in zip(ours, lex, strict=True)), (ours, lex)
+    assert all(our_score > lexrank_score for our_score, lexrank_score in zip(ours, lex, strict=True)), (
+        ours,
+        lex,
+    )
 
 
 def test_reference_is_the_summary_without_its_headline(bench) -> None:
     arts, ref = bench.load("val", 1)[0]
-    assert len(arts) == 3 and all(a.title and a.text for a in arts)
+    assert len(arts) == 3 and all(article.title and article.text for article in arts)
     assert "TITLE=>" not in ref and "ARTICLE=>" not in ref and ref.startswith("Moderate Democrats")

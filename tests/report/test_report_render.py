@@ -34,23 +34,23 @@ def doc() -> dict:
 @pytest.fixture(scope="module")
 def evil_doc(doc: dict) -> dict:
     """The fixture with hostile markup in every kind of article-derived text."""
-    d = copy.deepcopy(doc)
-    d["story"]["title"] = "Title " + EVIL
-    d["summary"][0]["text"] = "Summary " + EVIL
-    d["articles"][0]["title"] = "Headline " + EVIL
-    d["articles"][1]["source"] = "Outlet " + EVIL
-    d["articles"][1]["url"] = "javascript:alert(1)"
-    d["claims"][0]["text"] = "Claim " + EVIL
-    d["claims"][0]["occurrences"][0]["text"] = "Occurrence " + EVIL
-    d["conflicts"][0]["subject"] = "Subject " + EVIL
-    d["conflicts"][0]["positions"][0]["value"] = "Value " + EVIL
-    d["conflicts"][0]["positions"][0]["evidence"] = ["Evidence " + EVIL]
-    d["quotes"][0]["text"] = "Quote " + EVIL
-    d["quotes"][0]["variants"] = ["Variant " + EVIL]
-    d["entities"][0]["variants"].append("Variant " + EVIL)
-    d["entities"][0]["roles"][0]["text"] = "Role " + EVIL
-    d["timeline"][0]["event"] = "Event " + EVIL
-    return d
+    hostile = copy.deepcopy(doc)
+    hostile["story"]["title"] = "Title " + EVIL
+    hostile["summary"][0]["text"] = "Summary " + EVIL
+    hostile["articles"][0]["title"] = "Headline " + EVIL
+    hostile["articles"][1]["source"] = "Outlet " + EVIL
+    hostile["articles"][1]["url"] = "javascript:alert(1)"
+    hostile["claims"][0]["text"] = "Claim " + EVIL
+    hostile["claims"][0]["occurrences"][0]["text"] = "Occurrence " + EVIL
+    hostile["conflicts"][0]["subject"] = "Subject " + EVIL
+    hostile["conflicts"][0]["positions"][0]["value"] = "Value " + EVIL
+    hostile["conflicts"][0]["positions"][0]["evidence"] = ["Evidence " + EVIL]
+    hostile["quotes"][0]["text"] = "Quote " + EVIL
+    hostile["quotes"][0]["variants"] = ["Variant " + EVIL]
+    hostile["entities"][0]["variants"].append("Variant " + EVIL)
+    hostile["entities"][0]["roles"][0]["text"] = "Role " + EVIL
+    hostile["timeline"][0]["event"] = "Event " + EVIL
+    return hostile
 
 
 def test_fixture_is_a_valid_dossier(doc: dict) -> None:
@@ -61,15 +61,22 @@ def _md(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=False)
 
 
-@pytest.mark.parametrize("fmt,encode", [("md", _md), ("html", lambda t: html.escape(t, quote=True))])
+@pytest.mark.parametrize("fmt,encode", [("md", _md), ("html", lambda text: html.escape(text, quote=True))])
 def test_people_formats_carry_summary_conflicts_and_quotes(doc: dict, fmt: str, encode) -> None:
     out = render(doc, fmt)
-    must = [s["text"] for s in doc["summary"]]
-    must += [p["value"] for x in doc["conflicts"] for p in x["positions"]]
-    must += [e for x in doc["conflicts"] for p in x["positions"] for e in p.get("evidence", [])]
-    must += [q["text"] for q in doc["quotes"]] + [v for q in doc["quotes"] for v in q.get("variants", [])]
-    must += [e["date"] for e in doc["timeline"]] + [a["title"] for a in doc["articles"]]
-    missing = [m for m in must if encode(m) not in out]
+    must = [sentence["text"] for sentence in doc["summary"]]
+    must += [position["value"] for conflict in doc["conflicts"] for position in conflict["positions"]]
+    must += [
+        evidence
+        for conflict in doc["conflicts"]
+        for position in conflict["positions"]
+        for evidence in position.get("evidence", [])
+    ]
+    must += [quote["text"] for quote in doc["quotes"]] + [
+        variant for quote in doc["quotes"] for variant in quote.get("variants", [])
+    ]
+    must += [entry["date"] for entry in doc["timeline"]] + [article["title"] for article in doc["articles"]]
+    missing = [text for text in must if encode(text) not in out]
     assert not missing
 
 
@@ -105,7 +112,7 @@ def test_people_formats_carry_summary_conflicts_and_quotes(doc: dict, fmt: str, 
 )
 def test_people_formats_have_their_sections(doc: dict, fmt: str, must: list[str]) -> None:
     out = render(doc, fmt)
-    assert [m for m in must if m not in out] == []
+    assert [text for text in must if text not in out] == []
 
 
 def test_matrix_marks_each_outlet_that_carries_a_claim(doc: dict) -> None:
@@ -153,7 +160,11 @@ def test_unknown_format_is_refused(doc: dict) -> None:
 
 def test_web_links_point_at_article_spans(doc: dict) -> None:
     out = render(
-        doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else "")
+        doc,
+        "html",
+        link=lambda article_id, start, end: (
+            f"/articles/{article_id}" + (f"?start={start}&end={end}" if start is not None else "")
+        ),
     )
     occ = doc["claims"][0]["occurrences"][0]
     assert html.escape(f"/articles/{occ['article']}?start={occ['start']}&end={occ['end']}") in out
