@@ -69,10 +69,11 @@ def fold_name(text: str) -> str:
 
 @lru_cache(maxsize=1 << 17)
 def fold_term(text: str) -> str:
-    """A name as a clustering term: ascii, lowercase, no possessive, only letters and digits, single spaces."""
-    t = anyascii(text).lower().strip()
-    t = re.sub(r"['’]s\b", "", t)
-    return re.sub(r"[^a-z0-9]+", " ", t).strip()
+    """A name as a clustering term: ascii, lowercase, no possessive, only letters and digits, single
+    spaces."""
+    term = anyascii(text).lower().strip()
+    term = re.sub(r"['’]s\b", "", term)
+    return re.sub(r"[^a-z0-9]+", " ", term).strip()
 
 
 # ---- words ------------------------------------------------------------------------------------
@@ -96,8 +97,13 @@ _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 
 def quote_share(text: str) -> float:
     """Share of the characters that stand inside quotation marks."""
-    inside = sum(len(m.group(0)) for m in _QUOTED.finditer(text))
+    inside = sum(len(match.group(0)) for match in _QUOTED.finditer(text))
     return inside / max(1, len(text))
+
+
+def quoted(text: str) -> list[str]:
+    """The passages that stand inside quotation marks, in text order, without the marks."""
+    return [match.group(0)[1:-1] for match in _QUOTED.finditer(text)]
 
 
 # ---- months and written dates ------------------------------------------------------------------
@@ -117,10 +123,10 @@ MONTH_NAMES = (
     "december",
 )
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTH_ABBREVIATIONS = tuple(m[:3] for m in MONTH_NAMES)
+MONTH_ABBREVIATIONS = tuple(name[:3] for name in MONTH_NAMES)
 # month name, three-letter abbreviation or "sept" -> its number
-MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
-MONTH_NUMBERS.update({m: i + 1 for i, m in enumerate(MONTH_ABBREVIATIONS)})
+MONTH_NUMBERS = {name: i + 1 for i, name in enumerate(MONTH_NAMES)}
+MONTH_NUMBERS.update({name: i + 1 for i, name in enumerate(MONTH_ABBREVIATIONS)})
 MONTH_NUMBERS["sept"] = 9
 # A month written out or abbreviated, as a non-capturing group; compile it with re.IGNORECASE.
 MONTH_NAME = (

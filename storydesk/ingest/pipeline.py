@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,9 +78,9 @@ class _Batch:
         self.rejections.append(rej)
 
     def by_id(self, aid: str) -> _Known | None:
-        a = self.articles.get(aid)
-        if a is not None:
-            return _Known(a.id, a.content_hash, a.path, a.source)
+        article = self.articles.get(aid)
+        if article is not None:
+            return _Known(article.id, article.content_hash, article.path, article.source)
         row = self.store.article_meta(aid)
         if row is None:
             return None
@@ -89,16 +89,16 @@ class _Batch:
 
     def stored_same_text(self, art: Article) -> str | None:
         """The id of a stored article with the same clean text from the same (or an unknown) outlet."""
-        for r in self.store.articles_with_hash(art.content_hash):
-            if _same_outlet(art, r["id"], r["source"]):
-                return r["id"]
+        for row in self.store.articles_with_hash(art.content_hash):
+            if _same_outlet(art, row["id"], row["source"]):
+                return row["id"]
         return None
 
     def same_text(self, art: Article) -> str | None:
         """The id of another article, in this batch or stored, with the same text from the same outlet."""
-        for a in self.by_hash.get(art.content_hash, ()):
-            if _same_outlet(art, a.id, a.source):
-                return a.id
+        for other in self.by_hash.get(art.content_hash, ()):
+            if _same_outlet(art, other.id, other.source):
+                return other.id
         return self.stored_same_text(art)
 
     def flush(self) -> None:
@@ -120,8 +120,8 @@ class _Batch:
         try:
             for art in list(self.articles.values()):
                 self._recheck(art)
-            for a in self.articles.values():
-                self.store.clear_rejection(a.path or "")
+            for article in self.articles.values():
+                self.store.clear_rejection(article.path or "")
             self.store.upsert_articles(self.articles.values())  # commits the transaction
         except BaseException:
             if conn.in_transaction:
@@ -129,7 +129,8 @@ class _Batch:
             raise
 
     def _recheck(self, art: Article) -> None:
-        """Drop an article that another run stored while this batch was read (same id and text, or same text)."""
+        """Drop an article that another run stored while this batch was read (same id and text, or same
+        text)."""
         row = self.store.article_meta(art.id)
         other = (
             art.id
@@ -168,7 +169,7 @@ def _own_files(store: Store) -> frozenset[Path]:
     if store.path == ":memory:":
         return frozenset()
     db = Path(os.path.realpath(store.path))
-    return frozenset({db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))})
+    return frozenset({db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))})
 
 
 def _progress_bar(progress: bool | None):
@@ -213,6 +214,35 @@ def ingest_paths(
         raise
     finally:
         bar.close()
+    batch.flush()
+    return report
+
+
+def clean_or_reject(item: RawRecord) -> Article | Rejection:
+    """``clean``, or the Rejection saying why the record is no article: what ``ingest_paths`` does with
+    each record it reads (a library failing on one odd page is a rejection too)."""
+    return _cleaned(item)
+
+
+def store_cleaned(
+    items: Iterable[tuple[Article, RawRecord] | Rejection], store: Store, batch_size: int = BATCH
+) -> IngestReport:
+    """Store articles cleaned elsewhere (``clean_or_reject``; a watched feed's items and pages), each with
+    its record, as ``ingest_paths`` stores what it reads: ids settled, duplicates skipped, rejections
+    recorded, one checked write transaction per batch."""
+    report = IngestReport()
+    batch = _Batch(store, report)
+    try:
+        for item in items:
+            if isinstance(item, Rejection):
+                batch.reject(item)
+            else:
+                _place(item[0], item[1], batch)
+            if len(batch.articles) >= batch_size:
+                batch.flush()
+    except KeyboardInterrupt:
+        batch.flush()
+        raise
     batch.flush()
     return report
 
