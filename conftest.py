@@ -19,9 +19,9 @@ SCHEMA = files("storydesk") / "schema" / "dossier.schema.json"  # the packaged c
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "test.db")
-    yield s
-    s.close()
+    opened = Store(tmp_path / "test.db")
+    yield opened
+    opened.close()
 
 
 @pytest.fixture
@@ -34,3 +34,17 @@ def seeds_dir() -> Path:
 @pytest.fixture
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def samples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The samples run through the whole pipeline once (real models): a database with every stage's rows."""
+    from storydesk import api
+
+    out = tmp_path_factory.mktemp("samples-run")
+    with api.open_store(out / "storydesk.db") as opened:
+        api.ingest([str(SAMPLES)], opened, progress=False)
+        api.analyze(opened, progress=False)
+        api.cluster(opened, progress=False)
+        api.reconcile(opened, progress=False)
+    return out / "storydesk.db"

@@ -22,27 +22,38 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import OutdatedStoreError, ReadOnlyStoreError
 from .models import Dossier, IngestReport, Story
 from .store import DEFAULT_DB, Store
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .ingest.watch import ArticleVersion, WatchRound
+    from .report.leaning import LoadedRatings
 
 __all__ = [
     "Comparison",
     "RunResult",
     "StoryList",
     "analyze",
+    "article_versions",
+    "clear_leanings",
     "cluster",
     "compare",
     "dossier",
     "ingest",
+    "latest_round",
     "open_store",
     "pending",
     "reconcile",
     "report",
     "run",
+    "set_leanings",
     "stories",
+    "watch",
 ]
 
 log = logging.getLogger(__name__)
@@ -136,18 +147,41 @@ def cluster(store: Store, *, progress: bool | None = None) -> list[Story]:
 def reconcile(store: Store, ids: Sequence[str] | None = None, *, progress: bool | None = None) -> list[str]:
     """Build and store the dossier of each story (all, or those of ``ids``) whose inputs changed since its
     stored dossier was built; return the ids built. An unknown id fails before anything is built."""
-    from .reconcile import build_dossier, stored_dossier
+    from .reconcile import build_dossier, save_dossier, stored_dossier
+    from .reconcile.results import stale_results
 
-    todo = store.list_stories() if ids is None else [store.get_story(i) for i in ids]
+    todo = store.list_stories() if ids is None else [store.get_story(story_id) for story_id in ids]
     built: list[str] = []
     for story in _bar(todo, progress, "reconcile"):
         key, current = stored_dossier(store, story)
         if current is not None:
             continue
-        store.save_dossier(story.id, key, build_dossier(store, story))
+        save_dossier(store, story.id, key, build_dossier(store, story))
         built.append(story.id)
+    stale = stale_results(store)
+    _backfill_results(store, stale)
+    if built or stale or _unlinked(store):
+        from .reconcile.results import relink_entities
+
+        log.debug("reconcile: %d entities across stories", relink_entities(store))
     log.info("reconcile: %d dossiers built, %d unchanged", len(built), len(todo) - len(built))
     return built
+
+
+def _unlinked(store: Store) -> bool:
+    """Whether a story entity has no cross-story entity yet."""
+    found = store.conn.execute("SELECT 1 FROM story_entities WHERE entity_id IS NULL LIMIT 1").fetchone()
+    return found is not None
+
+
+def _backfill_results(store: Store, story_ids: list[str]) -> None:
+    """Rows for dossiers stored before results were kept as rows (read back, not rebuilt)."""
+    from .reconcile.results import write_results
+
+    for story_id in story_ids:
+        stored = store.load_dossier(story_id)
+        if stored is not None:
+            write_results(store, story_id, *stored)
 
 
 def _bar(items: Sequence[Story], progress: bool | None, desc: str) -> Iterable[Story]:
@@ -206,12 +240,18 @@ def compare(pairs: Sequence[dict[str, Any]], *, batch: int = 512) -> list[Compar
             chunk = pairs[first : first + batch]
             verdicts = judge(
                 [
-                    Pair(str(p["a"]), str(p["b"]), p.get("a_title") or None, p.get("b_title") or None)
-                    for p in chunk
+                    Pair(
+                        str(pair["a"]),
+                        str(pair["b"]),
+                        pair.get("a_title") or None,
+                        pair.get("b_title") or None,
+                    )
+                    for pair in chunk
                 ]
             )
             out += [
-                Comparison(str(p["id"]), v.relation, v.score) for p, v in zip(chunk, verdicts, strict=True)
+                Comparison(str(pair["id"]), verdict.relation, verdict.score)
+                for pair, verdict in zip(chunk, verdicts, strict=True)
             ]
     return out
 
@@ -239,3 +279,75 @@ def run(
         reconcile(store, progress=progress)
         found = report(store, out, ingested=ingested, progress=progress)
     return RunResult(report=ingested, stories=found, out_dir=out)
+
+
+def watch(
+    sources: Sequence[str],
+    store: Store,
+    *,
+    every: float | None = None,
+    rounds: int | None = None,
+    delay: float = 1.0,
+    timeout: float = 15.0,
+    recheck: float = 60.0,
+    on_round: Callable[[WatchRound], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    progress: bool | None = None,
+) -> list[WatchRound]:
+    """Poll RSS/Atom feeds and OPML lists of them (URLs or files) and add what is new to the store; the
+    stories it touches are analysed, clustered and reconciled again. One round, or with ``every``
+    (minutes from one round's start to the next) rounds until ``rounds`` have run or ``stop()`` is true
+    (asked after each round and while waiting for the next; the round running finishes);
+    ``on_round`` is called after each. Returns the rounds run.
+
+    ``delay``: seconds between two requests to one host; ``timeout``: seconds a server may stay silent;
+    ``recheck``: minutes before the page of an item seen before is asked again, for a silent edit. A
+    feed or page that cannot be fetched is listed in its round with the reason (``WatchRound.failures``)
+    and tried again next round; it raises nothing.
+    """
+    from .ingest.watch import Stages, WatchSettings, watch_feeds
+
+    stages = Stages(
+        analyze=lambda opened: analyze(opened, progress=progress),
+        cluster=lambda opened: cluster(opened, progress=progress),
+        reconcile=lambda opened, ids: reconcile(opened, ids, progress=progress),
+    )
+    settings = WatchSettings(delay=delay, timeout=timeout, recheck=recheck)
+    return watch_feeds(
+        list(sources), store, settings, stages, every=every, rounds=rounds, on_round=on_round, stop=stop
+    )
+
+
+def latest_round(store: Store) -> WatchRound | None:
+    """The last finished `watch` round: what each source answered, the articles it added or found edited,
+    the stories it touched ("new since the last round"); None before any."""
+    from .ingest.watch import latest_round as read_latest
+
+    return read_latest(store)
+
+
+def article_versions(store: Store, article_id: str) -> list[ArticleVersion]:
+    """Every version `watch` saw of an article, oldest first, each with the edit that made it (words
+    added and removed, title, quotes); an article never edited has one version, its text."""
+    from .ingest.watch import article_versions as read_versions
+
+    return read_versions(store, article_id)
+
+
+def set_leanings(path: str | Path, store: Store) -> LoadedRatings:
+    """Read outlet ratings from a CSV ``outlet,leaning`` (the user's labels, kept as written) into the
+    store, replacing those stored; return how many outlets, the leanings in display order, and the rated
+    outlets that no stored article's source names (exactly or case- and space-folded). A file that cannot
+    be used raises InputError naming it and the fix; nothing stored changes then."""
+    from .report.leaning import read_ratings_file, save_ratings
+
+    loaded = save_ratings(store, read_ratings_file(path))
+    log.info("leanings: %d outlets, %d unmatched", loaded.outlets, len(loaded.unmatched))
+    return loaded
+
+
+def clear_leanings(store: Store) -> int:
+    """Remove the stored outlet ratings (nothing about leaning is shown then); return how many there were."""
+    from .report.leaning import clear_ratings
+
+    return clear_ratings(store)

@@ -13,18 +13,22 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import api
 from .errors import StorydeskError
 from .store import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from .ingest.watch import WatchRound
 
 db_option = click.option(
     "--db",
@@ -34,7 +38,8 @@ db_option = click.option(
     type=click.Path(dir_okay=False),
     help="SQLite database file.",
 )
-# The stages after ingest work on a database that ingest made: a missing one is a usage error, never made empty.
+# The stages after ingest work on a database that ingest made: a missing one is a usage error, never
+# made empty.
 stage_db_option = click.option(
     "--db",
     "db",
@@ -102,7 +107,7 @@ def configure_logging(verbose: int) -> None:
     """storydesk's loggers to stderr: warnings, -v INFO (each stage's counts), -vv DEBUG (each skipped
     item, with its traceback). Other libraries' loggers are left as they are."""
     root = logging.getLogger("storydesk")
-    for old in [h for h in root.handlers if isinstance(h, _Stderr)]:
+    for old in [existing for existing in root.handlers if isinstance(existing, _Stderr)]:
         root.removeHandler(old)
     handler = _Stderr()
     handler.setFormatter(_Lines())
@@ -138,8 +143,8 @@ class Cli(click.Group):
 
 
 def _print_rejections(report) -> None:
-    for r in report.rejected:
-        click.echo(f"rejected: {r.path}: {r.reason}", err=True)
+    for rejection in report.rejected:
+        click.echo(f"rejected: {rejection.path}: {rejection.reason}", err=True)
 
 
 @click.group(cls=Cli)
@@ -182,7 +187,7 @@ def ingest(paths: tuple[str, ...], db: str, as_json: bool) -> None:
                 {
                     "added": report.added,
                     "unchanged": report.unchanged,
-                    "rejected": [asdict(r) for r in report.rejected],
+                    "rejected": [asdict(rejection) for rejection in report.rejected],
                     "duplicates": report.duplicates,
                 },
                 indent=2,
@@ -291,7 +296,8 @@ def one_shot(paths: tuple[str, ...], out: str, db: str | None) -> None:
 def run(paths: tuple[str, ...], out: str, db: str | None) -> None:
     """One shot: every stage, into OUT.
 
-    Ingests PATH..., then parses, clusters, reconciles and reports. Writes OUT/index.json, OUT/index.html and OUT/stories/<id>.{json,md,html}.
+    Ingests PATH..., then parses, clusters, reconciles and reports. Writes OUT/index.json, OUT/index.html
+    and OUT/stories/<id>.{json,md,html}.
 
     Example: storydesk run samples/ --out out/
     """
@@ -326,12 +332,12 @@ def stories(db: str, as_json: bool) -> None:
         click.echo(f"note: {one_line(listed.note)}", err=True)
     found = listed.stories
     if as_json:
-        click.echo(json.dumps([asdict(s) for s in found], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([asdict(story) for story in found], indent=2, ensure_ascii=False))
         return
-    for s in found:
+    for story in found:
         click.echo(
-            f"{s.id}\t{s.first_published or '-'}\t{len(s.article_ids)} articles\t"
-            f"{len(s.sources)} sources\t{s.title}"
+            f"{story.id}\t{story.first_published or '-'}\t{len(story.article_ids)} articles\t"
+            f"{len(story.sources)} sources\t{story.title}"
         )
 
 
@@ -363,22 +369,22 @@ def articles(db: str, as_json: bool) -> None:
     with api.open_store(db, readonly=True) as store:
         rows = [
             {
-                "id": a.id,
-                "source": a.source,
-                "title": a.title,
-                "published": a.published,
-                "words": a.words,
-                "copy_of": a.copy_of,
-                "brief": a.brief,
+                "id": article.id,
+                "source": article.source,
+                "title": article.title,
+                "published": article.published,
+                "words": article.words,
+                "copy_of": article.copy_of,
+                "brief": article.brief,
             }
-            for a in store.iter_articles()
+            for article in store.iter_articles()
         ]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    for r in rows:
-        tag = "[brief] " if r["brief"] else ""
-        click.echo(f"{r['id']}\t{r['published'] or '-'}\t{r['source']}\t{tag}{r['title'] or ''}")
+    for row in rows:
+        tag = "[brief] " if row["brief"] else ""
+        click.echo(f"{row['id']}\t{row['published'] or '-'}\t{row['source']}\t{tag}{row['title'] or ''}")
 
 
 @cli.command()
@@ -396,6 +402,38 @@ def article(article_id: str, db: str, as_json: bool, analysis: bool) -> None:
     with api.open_store(db, readonly=True) as store:
         payload = article_payload(store, article_id, analysis)
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False) if as_json else article_as_text(payload))
+
+
+@cli.command()
+@click.argument(
+    "ratings_file", required=False, metavar="[FILE.csv]", type=click.Path(exists=True, dir_okay=False)
+)
+@stage_db_option
+@click.option("--clear", is_flag=True, help="Remove the stored ratings instead of loading a file.")
+def leanings(ratings_file: str | None, db: str, clear: bool) -> None:
+    """Load your outlet ratings (a CSV with the header outlet,leaning); none ship with storydesk.
+
+    Leanings are your own labels (left, center, right, or others), kept as written. Outlets are matched
+    to the articles' sources exactly, else ignoring case and spacing; those no article names are listed
+    in a note. Loading again replaces the ratings; --clear removes them. With ratings, `storydesk serve`
+    shows each story's split by leaning and lists blindspots; without, nothing about leaning is shown.
+
+    Example: storydesk leanings ratings.csv --db news.db
+    """
+    if clear == bool(ratings_file):
+        raise click.UsageError("give FILE.csv to load ratings, or --clear to remove them (not both)")
+    with api.open_store(db) as store:
+        if ratings_file is None:
+            removed = api.clear_leanings(store)
+            click.echo(f"{_count(removed, 'rating', 'ratings')} removed -> {db}")
+            return
+        loaded = api.set_leanings(ratings_file, store)
+    if loaded.unmatched:
+        unmatched = _count(len(loaded.unmatched), "rated outlet", "rated outlets")
+        names = one_line(", ".join(loaded.unmatched))
+        click.echo(f"note: {unmatched} not the source of any stored article: {names}", err=True)
+    labels = one_line(", ".join(loaded.leanings))
+    click.echo(f"{_count(loaded.outlets, 'outlet', 'outlets')} rated ({labels}) -> {db}")
 
 
 @cli.command()
@@ -430,9 +468,9 @@ def _read_pairs(path: str) -> list[dict]:
                 click.echo(f"skipped: {path}:{number}: not JSON ({exc.msg})", err=True)
                 continue
             missing = [
-                k
-                for k in ("id", "a", "b")
-                if not isinstance(row, dict) or not isinstance(row.get(k), str | int)
+                field
+                for field in ("id", "a", "b")
+                if not isinstance(row, dict) or not isinstance(row.get(field), str | int)
             ]
             if missing or not str(row["a"]).strip() or not str(row["b"]).strip():
                 click.echo(f'skipped: {path}:{number}: needs "id", "a" and "b" (non-empty)', err=True)
@@ -458,7 +496,7 @@ def compare(pairs_file: str, out: str | None) -> None:
     if pairs_file != "-" and not Path(pairs_file).is_file():
         _exit(f"{pairs_file}: no such file", 2)
     results = api.compare(_read_pairs(pairs_file))
-    lines = [json.dumps(asdict(r)) for r in results]
+    lines = [json.dumps(asdict(result)) for result in results]
     if out:
         Path(out).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         click.echo(f"{len(lines)} pairs -> {out}", err=True)
@@ -466,6 +504,124 @@ def compare(pairs_file: str, out: str | None) -> None:
         for line in lines:
             click.echo(line)
     sys.exit(0 if lines else 1)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _round_line(found: WatchRound, db: str) -> str:
+    """One round of `watch` on one line: feeds ok and failed, articles new and edited, stories touched."""
+    feeds = [fetch for fetch in found.fetches if fetch.kind == "feed"]
+    ok = [fetch for fetch in feeds if fetch.outcome != "error"]
+    unchanged = sum(fetch.outcome == "not_modified" for fetch in ok)
+    failed = sum(fetch.kind != "page" for fetch in found.failures)
+    pages = len(found.failures) - failed
+    sources = _count(len(ok), "feed", "feeds") + " ok" + (f" ({unchanged} not modified)" if unchanged else "")
+    sources += f", {failed} failed" + (f", {_count(pages, 'page', 'pages')} failed" if pages else "")
+    articles = f"{len(found.new_articles)} new, {len(found.edited_articles)} edited"
+    stories = (
+        _count(len(found.touched_stories), "story", "stories") + f" touched ({len(found.new_stories)} new)"
+    )
+    return f"round {found.id}: {sources}; {articles}; {stories} -> {db}"
+
+
+def _print_round(found: WatchRound, db: str) -> None:
+    for rejection in found.rejected:
+        click.echo(f"rejected: {one_line(rejection.path)}: {one_line(rejection.reason)}", err=True)
+    for failure in found.failures:
+        click.echo(f"failed: {one_line(failure.url)}: {one_line(failure.reason or '')}", err=True)
+    click.echo(_round_line(found, db), err=True)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, metavar="URL|FILE...")
+@db_option
+@click.option(
+    "--every",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="MINUTES",
+    help="Minutes from one round's start to the next, until Ctrl-C.  [default: 30]",
+)
+@click.option("--once", is_flag=True, help="Run one round and exit (for cron and for tests).")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Pause between two requests to the same host.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a server may stay silent before the request is given up.",
+)
+def watch(
+    sources: tuple[str, ...], db: str, every: float | None, once: bool, delay: float, timeout: float
+) -> None:
+    """Poll RSS/Atom feeds (a URL, a file, or an OPML list of them) and add what is new.
+
+    Each round asks every feed whether it changed (conditional GET), fetches the page of each new item
+    that carries only a summary, stores the new articles and the edited ones (an edited article keeps
+    its earlier versions), then analyses, clusters and reconciles the stories it touched. One line per
+    round on stderr. A feed or page that cannot be fetched is named with its reason and tried again next
+    round. Exit status: 0 when the round ran, 1 when every feed failed; Ctrl-C stops --every with 0.
+
+    Example: storydesk watch https://news.example/feed.xml feeds.opml --db news.db --every 15
+    """
+    from .ingest.watch import DEFAULT_EVERY
+
+    if once:
+        with api.open_store(db) as store:
+            rounds = api.watch(
+                list(sources), store, delay=delay, timeout=timeout, on_round=_round_printer(db)
+            )
+        sys.exit(1 if rounds[-1].all_failed else 0)
+    interrupts = _Interrupts()
+    previous = signal.signal(signal.SIGINT, interrupts)
+    try:
+        with api.open_store(db) as store:
+            api.watch(
+                list(sources),
+                store,
+                every=every or DEFAULT_EVERY,
+                delay=delay,
+                timeout=timeout,
+                on_round=_round_printer(db),
+                stop=interrupts.asked,
+            )
+    except KeyboardInterrupt:
+        pass  # the second Ctrl-C: the round is marked interrupted, what it committed stays
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    click.echo("stopped; every round's committed data is kept", err=True)
+
+
+def _round_printer(db: str) -> Callable[[WatchRound], None]:
+    return lambda found: _print_round(found, db)
+
+
+class _Interrupts:
+    """Ctrl-C under `watch --every`: the first lets the round running finish, then the rounds stop; the
+    second stops the round at once. (A KeyboardInterrupt that lands in a ``__del__`` is lost, so the
+    first one only sets a flag.)"""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+        os.write(2, b"stopping after this round (Ctrl-C again to stop at once)\n")
+
+    def asked(self) -> bool:
+        return self.count > 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,8 +84,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             analyzed_at TEXT NOT NULL DEFAULT (datetime('now'))
         );
         CREATE TABLE sentences (
-            article_id TEXT NOT NULL, "index" INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-            text TEXT NOT NULL, paragraph INTEGER NOT NULL DEFAULT 0,
+            article_id TEXT NOT NULL, "index" INTEGER NOT NULL, start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL, text TEXT NOT NULL, paragraph INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (article_id, "index")
         );
         CREATE TABLE mentions (
@@ -203,6 +203,210 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE articles ADD COLUMN brief INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        # `storydesk watch` (storydesk/ingest/watch.py reads and writes these): what each feed, list and
+        # page answered last (its HTTP validators), which items of a feed were seen and became which
+        # article, each round and what it found, and every version of an article an outlet changed.
+        "0007_watch",
+        """
+        CREATE TABLE watch_http (
+            url TEXT PRIMARY KEY,                                 -- a URL, or a file's absolute path
+            kind TEXT NOT NULL,                                   -- feed | list | page
+            etag TEXT, last_modified TEXT,                        -- validators of its last full answer
+            checked_at TEXT NOT NULL,                             -- last asked (ISO 8601, UTC)
+            changed_at TEXT                                       -- last answered with a body
+        );
+        CREATE TABLE watch_list_feeds (
+            list_url TEXT NOT NULL, position INTEGER NOT NULL, feed_url TEXT NOT NULL,  -- an OPML's feeds
+            PRIMARY KEY (list_url, position)
+        );
+        CREATE TABLE watch_items (
+            feed_url TEXT NOT NULL, item_key TEXT NOT NULL,       -- the item's article id as ingest gives it
+            link TEXT, article_id TEXT,                           -- NULL article: no article (see rejections)
+            page TEXT,                                 -- the page its text came from (NULL: the item's)
+            first_round INTEGER NOT NULL, last_round INTEGER NOT NULL,
+            PRIMARY KEY (feed_url, item_key)
+        );
+        CREATE INDEX watch_items_article ON watch_items(article_id);
+        CREATE TABLE watch_rounds (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL, finished_at TEXT,
+            status TEXT NOT NULL                                  -- running | done | interrupted
+        );
+        CREATE TABLE watch_fetches (
+            round_id INTEGER NOT NULL, url TEXT NOT NULL,
+            kind TEXT NOT NULL,                                   -- feed | list | page (pages: failures only)
+            outcome TEXT NOT NULL,                                -- ok | not_modified | error
+            reason TEXT,                                          -- why it failed (one line)
+            items INTEGER NOT NULL DEFAULT 0, new_items INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (round_id, url)
+        );
+        CREATE TABLE watch_round_articles (
+            round_id INTEGER NOT NULL, article_id TEXT NOT NULL,
+            change TEXT NOT NULL,                                 -- new | edited
+            feed_url TEXT NOT NULL,
+            PRIMARY KEY (round_id, article_id)
+        );
+        CREATE TABLE watch_round_stories (
+            round_id INTEGER NOT NULL, story_id TEXT NOT NULL,
+            change TEXT NOT NULL,                                 -- new | touched
+            PRIMARY KEY (round_id, story_id)
+        );
+        CREATE TABLE article_versions (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,                             -- 1: the text first stored
+            content_hash TEXT NOT NULL, title TEXT, text TEXT NOT NULL,
+            fetched_at TEXT NOT NULL, round_id INTEGER,
+            PRIMARY KEY (article_id, version)
+        );
+        CREATE TABLE article_edits (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,                  -- the version the edit made, from version - 1
+            round_id INTEGER,
+            words_added INTEGER NOT NULL, words_removed INTEGER NOT NULL,
+            title_before TEXT, title_after TEXT,
+            quotes_added TEXT NOT NULL DEFAULT '[]',              -- JSON lists of quoted passages
+            quotes_removed TEXT NOT NULL DEFAULT '[]',
+            changes TEXT NOT NULL DEFAULT '[]',                   -- JSON [[removed words, added words], ...]
+            PRIMARY KEY (article_id, version)
+        );
+        """,
+    ),
+    (
+        # Each story's reconciled results as rows beside its JSON dossier (storydesk/reconcile/results.py
+        # writes them from the same objects), the stories' entities linked to cross-story entities, and
+        # full-text indexes over article text, claims and quotes (FTS5, kept in step by triggers).
+        "0008_results",
+        """
+        CREATE TABLE story_results (
+            story_id TEXT PRIMARY KEY, input_hash TEXT NOT NULL   -- the dossier the rows were written from
+        );
+        CREATE TABLE story_claims (
+            story_id TEXT NOT NULL, id TEXT NOT NULL,
+            rank INTEGER NOT NULL,                                -- order in the dossier
+            text TEXT NOT NULL,
+            status TEXT NOT NULL,                                 -- corroborated | single_source | disputed
+            attributed_to TEXT,                                   -- story entity id
+            sources TEXT NOT NULL,                                -- JSON list of independent sources
+            source_count INTEGER NOT NULL,
+            also_reported_by TEXT NOT NULL DEFAULT '[]',          -- JSON: sources saying it in other words
+            only_source TEXT,                                     -- the one outlet that alone reports it
+            first_seen TEXT NOT NULL,                             -- when a dossier first had it (UTC)
+            PRIMARY KEY (story_id, id)
+        );
+        CREATE INDEX story_claims_only_source ON story_claims(only_source);
+        CREATE TABLE story_claim_occurrences (
+            story_id TEXT NOT NULL, claim_id TEXT NOT NULL, position INTEGER NOT NULL,
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+            PRIMARY KEY (story_id, claim_id, position)
+        );
+        CREATE INDEX story_claim_occurrences_article ON story_claim_occurrences(article_id);
+        CREATE TABLE story_conflicts (
+            story_id TEXT NOT NULL, id TEXT NOT NULL, rank INTEGER NOT NULL,
+            kind TEXT NOT NULL,                        -- number | date | entity | role | denial | quote
+            subject TEXT NOT NULL,
+            certainty TEXT NOT NULL,                              -- likely | possible
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (story_id, id)
+        );
+        CREATE TABLE story_conflict_positions (
+            story_id TEXT NOT NULL, conflict_id TEXT NOT NULL, position INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            articles TEXT NOT NULL,                               -- JSON list of article ids
+            evidence TEXT NOT NULL,                               -- JSON list of sentences, verbatim
+            PRIMARY KEY (story_id, conflict_id, position)
+        );
+        CREATE TABLE story_conflict_articles (                  -- which articles take each position
+            story_id TEXT NOT NULL, conflict_id TEXT NOT NULL, position INTEGER NOT NULL,
+            article_id TEXT NOT NULL,
+            PRIMARY KEY (story_id, conflict_id, position, article_id)
+        );
+        CREATE INDEX story_conflict_articles_article ON story_conflict_articles(article_id);
+        CREATE INDEX articles_source ON articles(source);
+        CREATE TABLE story_quotes (
+            story_id TEXT NOT NULL, id TEXT NOT NULL, rank INTEGER NOT NULL,
+            speaker TEXT,                                         -- story entity id
+            speaker_name TEXT,
+            text TEXT NOT NULL,
+            variants TEXT NOT NULL DEFAULT '[]',                  -- JSON: other wordings
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (story_id, id)
+        );
+        CREATE TABLE story_removed_claims (                     -- claims an outlet's later edit took out
+            story_id TEXT NOT NULL, id TEXT NOT NULL,
+            text TEXT NOT NULL, article_id TEXT NOT NULL,         -- as the article said it before the edit
+            start INTEGER NOT NULL, end INTEGER NOT NULL,         -- offsets in that older text
+            removed_at TEXT NOT NULL,
+            PRIMARY KEY (story_id, id, article_id)
+        );
+        CREATE TABLE story_quote_occurrences (
+            story_id TEXT NOT NULL, quote_id TEXT NOT NULL, position INTEGER NOT NULL,
+            article_id TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+            PRIMARY KEY (story_id, quote_id, position)
+        );
+        CREATE INDEX story_quote_occurrences_article ON story_quote_occurrences(article_id);
+        CREATE TABLE story_entities (
+            story_id TEXT NOT NULL, id TEXT NOT NULL,
+            name TEXT NOT NULL, type TEXT NOT NULL,
+            variants TEXT NOT NULL, articles TEXT NOT NULL,       -- JSON lists
+            mentions INTEGER NOT NULL,
+            roles TEXT NOT NULL DEFAULT '[]',                     -- JSON [{"text", "articles"}]
+            entity_id TEXT,                                       -- the cross-story entity (entities.id)
+            PRIMARY KEY (story_id, id)
+        );
+        CREATE INDEX story_entities_entity ON story_entities(entity_id);
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL, type TEXT NOT NULL,
+            variants TEXT NOT NULL,                               -- JSON: every spelling, as written
+            story_count INTEGER NOT NULL
+        );
+        CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', content_rowid='rowid');
+        INSERT INTO articles_fts (rowid, title, text) SELECT rowid, coalesce(title, ''), text FROM articles;
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts (rowid, title, text)
+            VALUES (new.rowid, coalesce(new.title, ''), new.text);
+        END;
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.rowid, coalesce(old.title, ''), old.text);
+        END;
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.rowid, coalesce(old.title, ''), old.text);
+            INSERT INTO articles_fts (rowid, title, text)
+            VALUES (new.rowid, coalesce(new.title, ''), new.text);
+        END;
+        CREATE VIRTUAL TABLE story_claims_fts USING fts5(text, content='story_claims', content_rowid='rowid');
+        CREATE TRIGGER story_claims_fts_insert AFTER INSERT ON story_claims BEGIN
+            INSERT INTO story_claims_fts (rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TRIGGER story_claims_fts_delete AFTER DELETE ON story_claims BEGIN
+            INSERT INTO story_claims_fts (story_claims_fts, rowid, text)
+            VALUES ('delete', old.rowid, old.text);
+        END;
+        CREATE VIRTUAL TABLE story_quotes_fts USING fts5(text, content='story_quotes', content_rowid='rowid');
+        CREATE TRIGGER story_quotes_fts_insert AFTER INSERT ON story_quotes BEGIN
+            INSERT INTO story_quotes_fts (rowid, text) VALUES (new.rowid, new.text);
+        END;
+        CREATE TRIGGER story_quotes_fts_delete AFTER DELETE ON story_quotes BEGIN
+            INSERT INTO story_quotes_fts (story_quotes_fts, rowid, text)
+            VALUES ('delete', old.rowid, old.text);
+        END;
+        """,
+    ),
+    (
+        # The user's outlet ratings (`storydesk leanings FILE.csv`; none ship with storydesk): an outlet as
+        # the file names it, its leaning as written, and the leaning's place in the display order.
+        "0009_leanings",
+        """
+        CREATE TABLE outlet_leanings (
+            outlet TEXT PRIMARY KEY,
+            leaning TEXT NOT NULL,
+            position INTEGER NOT NULL                             -- the leaning's rank, left to right
+        );
+        """,
+    ),
 ]
 
 ANALYSIS_TABLES: dict[str, type] = {
@@ -233,23 +437,23 @@ _ARTICLE_COLUMNS = [
 ]
 
 
-def _article_values(a: Article) -> dict[str, Any]:
+def _article_values(article: Article) -> dict[str, Any]:
     """An article's values by column of ``articles`` (lists as JSON, flags as 0/1)."""
     return {
-        "id": a.id,
-        "source": a.source,
-        "title": a.title,
-        "published": a.published,
-        "url": a.url,
-        "authors": json.dumps(a.authors),
-        "language": a.language,
-        "path": a.path,
-        "format": a.format,
-        "words": a.words,
-        "content_hash": a.content_hash,
-        "text": a.text,
-        "copy_of": a.copy_of,
-        "brief": int(a.brief),
+        "id": article.id,
+        "source": article.source,
+        "title": article.title,
+        "published": article.published,
+        "url": article.url,
+        "authors": json.dumps(article.authors),
+        "language": article.language,
+        "path": article.path,
+        "format": article.format,
+        "words": article.words,
+        "content_hash": article.content_hash,
+        "text": article.text,
+        "copy_of": article.copy_of,
+        "brief": int(article.brief),
     }
 
 
@@ -301,18 +505,18 @@ def _store_error(path: str, exc: sqlite3.DatabaseError) -> StoreError:
 
 def _regular_file(path: str, must_exist: bool) -> None:
     """Refuse a path that is a folder, a device or a pipe (or, with ``must_exist``, missing or empty)."""
-    p = Path(path)
-    if not p.exists():
+    file_path = Path(path)
+    if not file_path.exists():
         if must_exist:
             raise StoreError(f"no database at {path}; create one with `storydesk ingest PATH --db {path}`")
-        if not p.parent.is_dir():
-            raise StoreError(f"cannot create database {path}: there is no folder {p.parent}")
+        if not file_path.parent.is_dir():
+            raise StoreError(f"cannot create database {path}: there is no folder {file_path.parent}")
         return
-    if not p.is_file():
+    if not file_path.is_file():
         raise StoreError(
             f"{path} is not a database file (a folder, device or pipe); give the file's path to --db"
         )
-    if must_exist and p.stat().st_size == 0:
+    if must_exist and file_path.stat().st_size == 0:
         raise StoreError(
             f"{path} is an empty file, not a storydesk database; add articles to it with "
             f"`storydesk ingest PATH --db {path}`"
@@ -321,8 +525,10 @@ def _regular_file(path: str, must_exist: bool) -> None:
 
 def _writable(path: str) -> None:
     """Refuse before opening when the file or its folder (where the journal goes) cannot be written."""
-    p = Path(path)
-    if (p.exists() and not os.access(p, os.W_OK)) or not os.access(p.parent, os.W_OK | os.X_OK):
+    file_path = Path(path)
+    if (file_path.exists() and not os.access(file_path, os.W_OK)) or not os.access(
+        file_path.parent, os.W_OK | os.X_OK
+    ):
         raise ReadOnlyStoreError(
             f"cannot write {path}: the file or its folder is read-only; make it writable, "
             f"or use a verb that only reads ({_READ_VERBS})"
@@ -423,7 +629,7 @@ class Store:
 
     def _migrations_done(self) -> set[str]:
         """The applied migrations; StoreError for a database that is not storydesk's or is newer."""
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "_migrations" not in tables:
             if tables:
                 raise StoreError(
@@ -431,7 +637,7 @@ class Store:
                     "table); point --db at a database made by `storydesk ingest`"
                 )
             return set()
-        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        done = {row[0] for row in self.conn.execute("SELECT name FROM _migrations")}
         newer = done - {name for name, _ in MIGRATIONS}
         if newer:
             raise StoreError(
@@ -452,8 +658,8 @@ class Store:
         if missing:
             raise OutdatedStoreError(
                 f"{self.path} was written by an older storydesk ({len(missing)} schema upgrades pending: "
-                f"{', '.join(missing)}); upgrade it once with `storydesk stories --db {self.path}` (it writes), "
-                "then retry"
+                f"{', '.join(missing)}); upgrade it once with `storydesk stories --db {self.path}` "
+                "(it writes), then retry"
             )
 
     def migrate(self) -> list[str]:
@@ -521,35 +727,40 @@ class Store:
 
     def upsert_articles(self, articles: Iterable[Article]) -> None:
         """Insert or replace articles (and their removals) in one transaction."""
-        cols = ", ".join(_q(c) for c in _ARTICLE_COLUMNS)
+        cols = ", ".join(_q(column) for column in _ARTICLE_COLUMNS)
         marks = ", ".join("?" for _ in _ARTICLE_COLUMNS)
         updates = ", ".join(
-            f"{_q(c)}=excluded.{_q(c)}" for c in _ARTICLE_COLUMNS if c not in ("id", "copy_of")
+            f"{_q(column)}=excluded.{_q(column)}"
+            for column in _ARTICLE_COLUMNS
+            if column not in ("id", "copy_of")
         )
         with self.writing():
-            for a in articles:
-                values = _article_values(a)
-                row = [values[c] for c in _ARTICLE_COLUMNS]
+            for article in articles:
+                values = _article_values(article)
+                row = [values[column] for column in _ARTICLE_COLUMNS]
                 self.conn.execute(
                     f"INSERT INTO articles ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
                     row,
                 )
-                self.conn.execute("DELETE FROM removals WHERE article_id = ?", (a.id,))
+                self.conn.execute("DELETE FROM removals WHERE article_id = ?", (article.id,))
                 self.conn.executemany(
                     "INSERT INTO removals (article_id, idx, kind, text, reason) VALUES (?, ?, ?, ?, ?)",
-                    [(a.id, i, r.kind, r.text, r.reason) for i, r in enumerate(a.removed)],
+                    [
+                        (article.id, i, removal.kind, removal.text, removal.reason)
+                        for i, removal in enumerate(article.removed)
+                    ],
                 )
 
     def _article_from_row(self, row: sqlite3.Row, with_removals: bool = True) -> Article:
-        d = dict(row)
-        d.pop("ingested_at", None)
-        d["authors"] = json.loads(d["authors"] or "[]")
-        d["brief"] = bool(d.get("brief"))
-        art = Article(**d)
+        values = dict(row)
+        values.pop("ingested_at", None)
+        values["authors"] = json.loads(values["authors"] or "[]")
+        values["brief"] = bool(values.get("brief"))
+        art = Article(**values)
         if with_removals:
             art.removed = [
-                Removal(kind=r["kind"], text=r["text"], reason=r["reason"])
-                for r in self.conn.execute(
+                Removal(kind=removal_row["kind"], text=removal_row["text"], reason=removal_row["reason"])
+                for removal_row in self.conn.execute(
                     "SELECT kind, text, reason FROM removals WHERE article_id = ? ORDER BY idx", (art.id,)
                 )
             ]
@@ -582,7 +793,7 @@ class Store:
             )
 
     def article_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY id")]
+        return [row[0] for row in self.conn.execute("SELECT id FROM articles ORDER BY id")]
 
     def id_for_hash(self, content_hash: str) -> str | None:
         row = self.conn.execute(
@@ -606,7 +817,7 @@ class Store:
             self.conn.executemany(
                 "INSERT INTO rejections (path, reason) VALUES (?, ?) "
                 "ON CONFLICT(path) DO UPDATE SET reason=excluded.reason, rejected_at=datetime('now')",
-                [(r.path, r.reason) for r in rejections],
+                [(rejection.path, rejection.reason) for rejection in rejections],
             )
 
     def clear_rejection(self, path: str) -> None:
@@ -620,10 +831,13 @@ class Store:
         """article id -> (content hash, analysis version) of what is stored (of ``ids`` only, when given)."""
         sql = "SELECT article_id, content_hash, version FROM analyses"
         if ids is None:
-            return {r[0]: (r[1], r[2]) for r in self.conn.execute(sql)}
+            return {row[0]: (row[1], row[2]) for row in self.conn.execute(sql)}
         wanted = list(ids)
         marks = ", ".join("?" for _ in wanted)
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute(f"{sql} WHERE article_id IN ({marks})", wanted)}
+        return {
+            row[0]: (row[1], row[2])
+            for row in self.conn.execute(f"{sql} WHERE article_id IN ({marks})", wanted)
+        }
 
     def save_analysis(self, analysis: Analysis, content_hash: str, version: str) -> None:
         """Replace everything stored for one article's analysis, atomically."""
@@ -634,12 +848,12 @@ class Store:
                 items = getattr(analysis, table)
                 if not items:
                     continue
-                names = [f.name for f in fields(cls)]
+                names = [attribute.name for attribute in fields(cls)]
                 sql = (
-                    f"INSERT OR REPLACE INTO {table} ({', '.join(_q(n) for n in names)}) "
+                    f"INSERT OR REPLACE INTO {table} ({', '.join(_q(name) for name in names)}) "
                     f"VALUES ({', '.join('?' for _ in names)})"
                 )
-                self.conn.executemany(sql, [[getattr(it, n) for n in names] for it in items])
+                self.conn.executemany(sql, [[getattr(it, name) for name in names] for it in items])
             self.conn.execute(
                 "INSERT INTO analyses (article_id, content_hash, version) VALUES (?, ?, ?) "
                 "ON CONFLICT(article_id) DO UPDATE SET content_hash=excluded.content_hash, "
@@ -650,16 +864,17 @@ class Store:
     def load_analysis(self, article_id: str) -> Analysis:
         out = Analysis(article_id=article_id)
         for table, cls in ANALYSIS_TABLES.items():
-            names = [f.name for f in fields(cls)]
+            names = [attribute.name for attribute in fields(cls)]
             order = '"index"' if table == "sentences" else 'start, "end"'
             rows = self.conn.execute(
-                f"SELECT {', '.join(_q(n) for n in names)} FROM {table} WHERE article_id = ? ORDER BY {order}",
+                f"SELECT {', '.join(_q(name) for name in names)} FROM {table} "
+                f"WHERE article_id = ? ORDER BY {order}",
                 (article_id,),
             )
-            items = [cls(**dict(zip(names, r, strict=True))) for r in rows]
+            items = [cls(**dict(zip(names, row, strict=True))) for row in rows]
             if table == "quantities":
-                for q in items:
-                    q.ordinal = bool(q.ordinal)
+                for quantity in items:
+                    quantity.ordinal = bool(quantity.ordinal)
             setattr(out, table, items)
         return out
 
@@ -669,8 +884,12 @@ class Store:
         """rows: (article_id, content_hash, float32 bytes, dim)."""
         with self.writing():
             self.conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (article_id, model, content_hash, dim, vector) VALUES (?, ?, ?, ?, ?)",
-                [(a, model, h, d, v) for a, h, v, d in rows],
+                "INSERT OR REPLACE INTO embeddings (article_id, model, content_hash, dim, vector) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (article_id, model, content_hash, dim, vector)
+                    for article_id, content_hash, vector, dim in rows
+                ],
             )
 
     def load_embeddings(self, model: str, ids: Iterable[str]) -> dict[str, tuple[str, bytes]]:
@@ -691,17 +910,25 @@ class Store:
             if replace_all:
                 self.conn.execute("DELETE FROM stories")
                 self.conn.execute("DELETE FROM story_articles")
-            for s in stories:
+            for story in stories:
                 self.conn.execute(
-                    "INSERT INTO stories (id, title, first_published, last_published, article_count, source_count) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
-                    "first_published=excluded.first_published, last_published=excluded.last_published, "
-                    "article_count=excluded.article_count, source_count=excluded.source_count, updated_at=datetime('now')",
-                    (s.id, s.title, s.first_published, s.last_published, len(s.article_ids), len(s.sources)),
+                    "INSERT INTO stories (id, title, first_published, last_published, article_count, "
+                    "source_count) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "title=excluded.title, first_published=excluded.first_published, "
+                    "last_published=excluded.last_published, article_count=excluded.article_count, "
+                    "source_count=excluded.source_count, updated_at=datetime('now')",
+                    (
+                        story.id,
+                        story.title,
+                        story.first_published,
+                        story.last_published,
+                        len(story.article_ids),
+                        len(story.sources),
+                    ),
                 )
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO story_articles (article_id, story_id) VALUES (?, ?)",
-                    [(a, s.id) for a in s.article_ids],
+                    [(article_id, story.id) for article_id in story.article_ids],
                 )
 
     def delete_stories(self, ids: Iterable[str]) -> None:
@@ -711,28 +938,28 @@ class Store:
                 self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
                 self.conn.execute("DELETE FROM dossiers WHERE story_id = ?", (sid,))
 
-    def _story_from_row(self, r: sqlite3.Row) -> Story:
+    def _story_from_row(self, row: sqlite3.Row) -> Story:
         ids = [
-            x[0]
-            for x in self.conn.execute(
-                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (r["id"],)
+            record[0]
+            for record in self.conn.execute(
+                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (row["id"],)
             )
         ]
         sources = sorted(
             {
-                x[0]
-                for x in self.conn.execute(
+                record[0]
+                for record in self.conn.execute(
                     "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
                     "WHERE s.story_id = ? AND a.copy_of IS NULL",
-                    (r["id"],),
+                    (row["id"],),
                 )
             }
         )
-        return Story(r["id"], r["title"], ids, sources, r["first_published"], r["last_published"])
+        return Story(row["id"], row["title"], ids, sources, row["first_published"], row["last_published"])
 
     def list_stories(self) -> list[Story]:
         rows = self.conn.execute("SELECT * FROM stories ORDER BY first_published, id").fetchall()
-        return [self._story_from_row(r) for r in rows]
+        return [self._story_from_row(row) for row in rows]
 
     def get_story(self, story_id: str) -> Story:
         # one story's rows only: the dossier and web paths ask for one story at a time
@@ -742,14 +969,17 @@ class Store:
         return self._story_from_row(row)
 
     def story_of(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self.conn.execute("SELECT article_id, story_id FROM story_articles")}
+        return {
+            row[0]: row[1] for row in self.conn.execute("SELECT article_id, story_id FROM story_articles")
+        }
 
     # ---- dossiers --------------------------------------------------------------------------
 
     def save_dossier(self, story_id: str, input_hash: str, dossier: Dossier) -> None:
         with self.writing():
             self.conn.execute(
-                "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) ON CONFLICT(story_id) DO UPDATE "
+                "INSERT INTO dossiers (story_id, input_hash, json) VALUES (?, ?, ?) "
+                "ON CONFLICT(story_id) DO UPDATE "
                 "SET input_hash=excluded.input_hash, json=excluded.json, built_at=datetime('now')",
                 (story_id, input_hash, json.dumps(dossier.to_json(), ensure_ascii=False)),
             )

@@ -4,6 +4,8 @@
     /stories/<id>          the dossier as HTML; .json and .md beside it
     /articles/<id>         one article's clean text; ?start=&end= highlights an evidence span
     /api/stories           the story list as JSON
+    /blindspots            stories carried by one side only (.json beside it), with the user's outlet
+                           ratings (`storydesk leanings`); without them nothing about leaning is shown
 
 It never writes: each request opens its own read-only Store (sqlite3 connections belong to the thread
 that made them), and a dossier not stored yet is built in memory. It answers GET and HEAD, and only
@@ -27,8 +29,10 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .errors import NotFoundError, StorydeskError
-from .models import Dossier
-from .report import index_html, render
+from .models import Dossier, Story
+from .report import index_html, lookup, render
+from .report.browse import Hrefs, as_json, entity_page, new_page, outlet_page, outlets_page, search_page
+from .report.leaning import Split, blindspots, blindspots_page, load_ratings, split_of, story_splits
 from .report.render_html import render_html
 from .report.templates import CSP, Link, render_page, when
 from .store import Store
@@ -46,7 +50,19 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 WILDCARDS = ("", "0.0.0.0", "::")
-HOME_NAV: list[Link] = [("/api/stories", "API: /api/stories")]
+BLINDSPOTS_LINK: Link = ("/blindspots", "Blindspots")  # on the home nav only when outlet ratings exist
+HOME_NAV: list[Link] = [
+    ("/search", "Search"),
+    ("/outlets", "Outlets"),
+    ("/new", "New since the last round"),
+    ("/api/stories", "API: /api/stories"),
+]
+ACROSS_NAV: list[Link] = [
+    ("/", "← All stories"),
+    ("/search", "Search"),
+    ("/outlets", "Outlets"),
+    ("/new", "New"),
+]
 
 
 def _api_dossier(store: Store, story_id: str) -> Dossier:
@@ -112,10 +128,10 @@ def _is_ip(name: str) -> bool:
 
 def host_name(header: str | None) -> str:
     """The host of a Host header, without port or brackets: ``[::1]:8000`` -> ``::1``."""
-    h = (header or "").strip().lower()
-    if h.startswith("["):
-        return h[1 : h.index("]")] if "]" in h else h
-    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+    host = (header or "").strip().lower()
+    if host.startswith("["):
+        return host[1 : host.index("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def host_check(bind: str) -> Callable[[str], bool]:
@@ -172,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
     def page(self) -> Page:
         url = urlsplit(self.path)
         path = unquote(url.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        query = {name: values[-1] for name, values in parse_qs(url.query).items()}
         try:
             with Store(self.server.db_path, readonly=True) as store:
                 return self.route(store, path, query)
@@ -190,7 +206,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def route(self, store: Store, path: str, query: dict[str, str]) -> Page:
         if path in ("/", "/index.html"):
-            return HTTPStatus.OK, "text/html", index_html(store.list_stories(), story_href, nav=HOME_NAV)
+            wanted = lookup.StoryFilter(
+                *(query.get(key, "").strip() for key in ("outlet", "entity", "since", "until"))
+            )
+            shown = lookup.filter_stories(store, wanted)
+            return HTTPStatus.OK, "text/html", _story_list(store, shown, wanted)
         if path == "/api/stories":
             return (
                 HTTPStatus.OK,
@@ -201,6 +221,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.story(store, path.removeprefix("/stories/"))
         if path.startswith("/articles/"):
             return HTTPStatus.OK, "text/html", _article_page(store, path.removeprefix("/articles/"), query)
+        if path in ("/blindspots", "/blindspots.json"):
+            return _blindspots(store, path.endswith(".json"))
+        for prefix in ("/search", "/outlets", "/entities", "/new"):
+            if path == prefix or path.startswith(prefix + "/") or path == prefix + ".json":
+                return _across_page(store, path, query)
         raise NotFoundError(f"no page at {path}; start from /")
 
     def story(self, store: Store, name: str) -> Page:
@@ -215,7 +240,12 @@ class Handler(BaseHTTPRequestHandler):
             (story_href(name, ".json"), "JSON"),
             (story_href(name, ".md"), "Markdown"),
         ]
-        return HTTPStatus.OK, "text/html", render_html(doc, article_href, nav=nav)
+        linked = {
+            story_entity: entity_href(cross) for story_entity, cross in lookup.cross_ids(store, name).items()
+        }
+        split = _story_split(store, name)
+        page = render_html(doc, article_href, nav=nav, entity_link=linked.get, leaning=split)
+        return HTTPStatus.OK, "text/html", page
 
     def send(
         self,
@@ -277,10 +307,11 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> Non
             f"warning: serving on {host}, reachable from other machines; article text is untrusted input",
             file=sys.stderr,
         )
-    h, p = server.server_address[:2]
-    if isinstance(h, bytes):  # only a Unix socket's address is bytes; this server listens on TCP
-        h = h.decode()
-    print(f"storydesk: http://{f'[{h}]' if ':' in h else h}:{p}/  (Ctrl-C to stop)", file=sys.stderr)
+    bound_host, bound_port = server.server_address[:2]
+    if isinstance(bound_host, bytes):  # only a Unix socket's address is bytes; this server listens on TCP
+        bound_host = bound_host.decode()
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"storydesk: http://{shown_host}:{bound_port}/  (Ctrl-C to stop)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -291,9 +322,9 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> Non
 
 def start_in_thread(server: App) -> threading.Thread:
     """Serve in a daemon thread (tests, notebooks); stop with ``server.shutdown()``."""
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    return t
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread
 
 
 # ---- pages -------------------------------------------------------------------------------------
@@ -302,19 +333,46 @@ def start_in_thread(server: App) -> threading.Thread:
 def _stories_json(store: Store) -> list[dict[str, Any]]:
     return [
         {
-            "id": s.id,
-            "title": s.title,
-            "first_published": s.first_published,
-            "last_published": s.last_published,
-            "article_count": len(s.article_ids),
-            "source_count": len(s.sources),
-            "articles": s.article_ids,
-            "sources": s.sources,
-            "url": story_href(s.id),
-            "dossier": story_href(s.id, ".json"),
+            "id": story.id,
+            "title": story.title,
+            "first_published": story.first_published,
+            "last_published": story.last_published,
+            "article_count": len(story.article_ids),
+            "source_count": len(story.sources),
+            "articles": story.article_ids,
+            "sources": story.sources,
+            "url": story_href(story.id),
+            "dossier": story_href(story.id, ".json"),
         }
-        for s in sorted(store.list_stories(), key=lambda s: s.id)
+        for story in sorted(store.list_stories(), key=lambda story: story.id)
     ]
+
+
+def _story_list(store: Store, shown: list[Story], wanted: lookup.StoryFilter) -> str:
+    """The front page; with outlet ratings, each story's split by leaning and a link to the blindspots."""
+    ratings = load_ratings(store)
+    if ratings is None:
+        return index_html(shown, story_href, nav=HOME_NAV, filters=wanted)
+    nav = [*HOME_NAV, BLINDSPOTS_LINK]
+    return index_html(shown, story_href, nav=nav, filters=wanted, leanings=story_splits(shown, ratings))
+
+
+def _story_split(store: Store, story_id: str) -> Split | None:
+    """A story's split by leaning, or None without outlet ratings."""
+    ratings = load_ratings(store)
+    return split_of(store.get_story(story_id), ratings) if ratings else None
+
+
+def _blindspots(store: Store, wants_json: bool) -> Page:
+    """/blindspots: the stories carried by one side only (by the user's outlet ratings), HTML or JSON."""
+    ratings = load_ratings(store)
+    if ratings is None:
+        fix = f"load yours with `storydesk leanings FILE.csv --db {store.path}`"
+        raise NotFoundError(f"no outlet ratings in {store.path}; {fix}")
+    found = blindspots(store.list_stories(), ratings)
+    if wants_json:
+        return HTTPStatus.OK, "application/json", as_json(found)
+    return HTTPStatus.OK, "text/html", blindspots_page(found, story_href, ACROSS_NAV)
 
 
 def _error_page(title: str, message: str) -> str:
@@ -336,8 +394,11 @@ def _span(text: str, start: int | None, end: int | None) -> tuple[str, str, str]
 
 
 def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
+    from .ingest.watch import article_versions
+
     art = store.get_article(article_id)
-    story = store.story_of().get(art.id)
+    row = store.conn.execute("SELECT story_id FROM story_articles WHERE article_id = ?", (art.id,)).fetchone()
+    story = row[0] if row else None
     links: list[Link] = [("/", "All stories")] + ([(story_href(story), "← Story")] if story else [])
     meta = [
         art.source,
@@ -348,4 +409,47 @@ def _article_page(store: Store, article_id: str, query: dict[str, str]) -> str:
         art.id,
     ]
     span = _span(art.text, _int(query.get("start")), _int(query.get("end")))
-    return render_page("article.html", art=art, links=links, meta=meta, span=span)
+    versions = article_versions(store, art.id)
+    removed = lookup.removed_claims(store, art.id)
+    return render_page(
+        "article.html", art=art, links=links, meta=meta, span=span, versions=versions, removed=removed
+    )
+
+
+def outlet_href(source: str, ext: str = "") -> str:
+    return f"/outlets/{quote(source, safe='')}{ext}"
+
+
+def entity_href(entity_id: str, ext: str = "") -> str:
+    return f"/entities/{quote(entity_id, safe='')}{ext}"
+
+
+HREFS = Hrefs(story=story_href, article=article_href, outlet=outlet_href, entity=entity_href)
+
+
+def _across_page(store: Store, path: str, query: dict[str, str]) -> Page:
+    """/search, /outlets and /entities: HTML, or JSON when the path ends in .json."""
+    wants_json = path.endswith(".json")
+    route, _, name = path.removesuffix(".json").lstrip("/").partition("/")
+    words = query.get("q", "")
+    if route == "search" and not name:
+        if wants_json:
+            return HTTPStatus.OK, "application/json", as_json(lookup.search(store, words))
+        return HTTPStatus.OK, "text/html", search_page(store, words, HREFS, ACROSS_NAV)
+    if route == "outlets" and name:
+        if wants_json:
+            return HTTPStatus.OK, "application/json", as_json(lookup.outlet_view(store, name))
+        return HTTPStatus.OK, "text/html", outlet_page(store, name, HREFS, ACROSS_NAV)
+    if route == "outlets" and not wants_json:
+        return HTTPStatus.OK, "text/html", outlets_page(store, HREFS, ACROSS_NAV)
+    if route == "outlets":
+        return HTTPStatus.OK, "application/json", as_json(lookup.outlets(store))
+    if route == "new" and not name:
+        if wants_json:
+            return HTTPStatus.OK, "application/json", as_json(lookup.whats_new(store))
+        return HTTPStatus.OK, "text/html", new_page(store, HREFS, ACROSS_NAV)
+    if route == "entities" and name:
+        if wants_json:
+            return HTTPStatus.OK, "application/json", as_json(lookup.entity_view(store, name))
+        return HTTPStatus.OK, "text/html", entity_page(store, name, HREFS, ACROSS_NAV)
+    raise NotFoundError(f"no page at {path}; try /search?q=WORDS, /outlets or an entity from a dossier")

@@ -24,6 +24,11 @@ POSITIONAL = {
     "report": ["store", "out_dir"],
     "compare": ["pairs"],
     "run": ["paths", "out_dir"],
+    "watch": ["sources", "store"],
+    "latest_round": ["store"],
+    "article_versions": ["store", "article_id"],
+    "set_leanings": ["path", "store"],
+    "clear_leanings": ["store"],
 }
 CLASSES = ["Comparison", "RunResult", "StoryList"]
 
@@ -41,11 +46,13 @@ def test_the_public_names_are_pinned() -> None:
 @pytest.mark.parametrize("name", sorted(POSITIONAL))
 def test_options_are_keyword_only(name: str) -> None:
     params = inspect.signature(getattr(api, name)).parameters.values()
-    assert [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD] == POSITIONAL[name]
-    assert all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params)  # no *args, **kwargs
+    assert [param.name for param in params if param.kind is param.POSITIONAL_OR_KEYWORD] == POSITIONAL[name]
+    assert all(
+        param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY) for param in params
+    )  # no *args, **kwargs
 
 
-@pytest.mark.parametrize("verb", [*cli.commands, None], ids=lambda v: v or "storydesk")
+@pytest.mark.parametrize("verb", [*cli.commands, None], ids=lambda verb: verb or "storydesk")
 def test_every_help_shows_an_example(verb: str | None) -> None:
     res = CliRunner().invoke(cli, [verb, "--help"] if verb else ["--help"])
     assert res.exit_code == 0, res.output
@@ -55,5 +62,7 @@ def test_every_help_shows_an_example(verb: str | None) -> None:
 
 def test_analyze_is_run_under_the_contracts_name() -> None:
     run, analyze = cli.commands["run"], cli.commands["analyze"]
-    assert [p.to_info_dict() for p in analyze.params] == [p.to_info_dict() for p in run.params]
+    assert [param.to_info_dict() for param in analyze.params] == [
+        param.to_info_dict() for param in run.params
+    ]
     assert "storydesk parse" in analyze.help  # where the analyze stage alone went

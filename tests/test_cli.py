@@ -58,16 +58,16 @@ def run(*argv: str, env: dict[str, str] | None = None):
 
 def fingerprint(db: Path) -> tuple[str, list[str]]:
     """The database file's hash and every file beside it (a -wal, -shm or -journal would show)."""
-    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(p.name for p in db.parent.iterdir())
+    return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(entry.name for entry in db.parent.iterdir())
 
 
 def make_db(path: Path, pending: bool = False) -> Path:
     """A store where nothing waits for analysis or clustering (``pending``: one article does)."""
-    with Store(path) as s:
-        s.upsert_articles(ARTICLES + ([LATE] if pending else []))
-        for a in ARTICLES + ([LATE] if pending else []):
-            s.save_analysis(Analysis(a.id), a.content_hash, ANALYSIS_VERSION)
-        s.save_stories([STORY])
+    with Store(path) as store:
+        store.upsert_articles(ARTICLES + ([LATE] if pending else []))
+        for article in ARTICLES + ([LATE] if pending else []):
+            store.save_analysis(Analysis(article.id), article.content_hash, ANALYSIS_VERSION)
+        store.save_stories([STORY])
     return path
 
 
@@ -107,8 +107,8 @@ def test_read_verbs_leave_the_database_byte_identical(db: Path, argv: list[str])
 def test_a_dossier_not_stored_is_built_in_memory_and_not_saved(db: Path) -> None:
     doc = json.loads(run("dossier", "s-talks", "--db", str(db)).stdout)
     assert doc["story"]["id"] == "s-talks"
-    with Store(db, readonly=True) as s:
-        assert s.load_dossier("s-talks") is None
+    with Store(db, readonly=True) as store:
+        assert store.load_dossier("s-talks") is None
 
 
 # ---- stories writes only when articles wait --------------------------------------------------
@@ -153,7 +153,7 @@ def test_stories_on_a_read_only_database_with_waiting_articles(
     db = make_db(tmp_path / "news.db", pending=True)
     before = fingerprint(db)
     monkeypatch.setattr(
-        store_module.os, "access", lambda p, mode: not mode & os.W_OK
+        store_module.os, "access", lambda path, mode: not mode & os.W_OK
     )  # a 0444 file, to a user
     res = run("stories", "--db", str(db))
     assert res.exit_code == 0 and fake_stages == []
@@ -191,15 +191,17 @@ def test_the_stages_one_by_one_write_what_run_writes(tmp_path: Path, samples_dir
     ]:
         res = run(*argv, "--db", db)
         assert res.exit_code == 0 and said in res.stdout, (argv, res.output)
-    stories = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole" / "stories").iterdir())
+    stories = sorted(
+        page.relative_to(tmp_path / "whole") for page in (tmp_path / "whole" / "stories").iterdir()
+    )
     assert stories == sorted(
-        p.relative_to(tmp_path / "staged") for p in (tmp_path / "staged" / "stories").iterdir()
+        page.relative_to(tmp_path / "staged") for page in (tmp_path / "staged" / "stories").iterdir()
     )
     for name in stories:
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "staged" / name).read_bytes(), name
     index = {
-        k: json.loads((tmp_path / d / "index.json").read_text(encoding="utf-8"))
-        for k, d in [("whole", "whole"), ("staged", "staged")]
+        label: json.loads((tmp_path / folder / "index.json").read_text(encoding="utf-8"))
+        for label, folder in [("whole", "whole"), ("staged", "staged")]
     }
     assert index["staged"]["rejected"] == []  # report lists no run's rejections: there was no run
     assert {**index["whole"], "rejected": []} == index["staged"]
@@ -211,8 +213,8 @@ def test_reconcile_checks_every_id_before_it_builds(db: Path) -> None:
         res.exit_code == 1
         and res.stderr == f"error: no story 'nope' in {db}; list them with `storydesk stories`\n"
     )
-    with Store(db, readonly=True) as s:
-        assert s.load_dossier("s-talks") is None
+    with Store(db, readonly=True) as store:
+        assert store.load_dossier("s-talks") is None
 
 
 def test_verbose_logs_each_stages_counts_and_quiet_logs_nothing(db: Path) -> None:
@@ -226,43 +228,43 @@ def test_verbose_logs_each_stages_counts_and_quiet_logs_nothing(db: Path) -> Non
 # ---- errors: one line, a meaningful exit code, never a traceback ---------------------------------
 
 
-def _text(p: Path) -> None:
-    p.write_text("title,body\nnot,a database\n")
+def _text(path: Path) -> None:
+    path.write_text("title,body\nnot,a database\n")
 
 
-def _foreign(p: Path) -> None:
-    with sqlite3.connect(p) as c:
-        c.execute("CREATE TABLE notes (body TEXT)")
+def _foreign(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
 
 
-def _newer(p: Path) -> None:
-    make_db(p)
-    with sqlite3.connect(p) as c:
-        c.execute("INSERT INTO _migrations (name) VALUES ('9999_future')")
+def _newer(path: Path) -> None:
+    make_db(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO _migrations (name) VALUES ('9999_future')")
 
 
-def _older(p: Path) -> None:
+def _older(path: Path) -> None:
     original = store_module.MIGRATIONS
     store_module.MIGRATIONS = original[:4]
     try:
-        Store(p).close()
+        Store(path).close()
     finally:
         store_module.MIGRATIONS = original
 
 
-def _fifo(p: Path) -> None:
-    os.mkfifo(p)
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
 
 
 SETUPS = {
     "missing": None,
     "text": _text,
-    "empty": lambda p: p.write_bytes(b""),
+    "empty": lambda path: path.write_bytes(b""),
     "foreign": _foreign,
     "newer": _newer,
     "older": _older,
     "fifo": _fifo,
-    "folder": lambda p: p.mkdir(),
+    "folder": lambda path: path.mkdir(),
     "ok": make_db,
 }
 ALL_VERBS = [
@@ -285,19 +287,19 @@ STAGE_VERBS = [
 ]  # over a database ingest made
 
 ERRORS = [  # (argv, setup of --db, exit code, fragment of the one line on stderr)
-    *[(v, "missing", 1, "no database at") for v in ALL_VERBS],
-    *[(v, "missing", 2, "does not exist") for v in STAGE_VERBS],
-    *[(v, "text", 1, "is not a SQLite database") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
-    *[(v, "empty", 1, "is an empty file") for v in ALL_VERBS],
-    *[(v, "foreign", 1, "not storydesk's") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
-    *[(v, "newer", 1, "newer storydesk") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(verb, "missing", 1, "no database at") for verb in ALL_VERBS],
+    *[(verb, "missing", 2, "does not exist") for verb in STAGE_VERBS],
+    *[(verb, "text", 1, "is not a SQLite database") for verb in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(verb, "empty", 1, "is an empty file") for verb in ALL_VERBS],
+    *[(verb, "foreign", 1, "not storydesk's") for verb in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(verb, "newer", 1, "newer storydesk") for verb in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
     *[
-        (v, "older", 1, "upgrade it once with `storydesk stories --db")
-        for v in ALL_VERBS
-        if v[0] != "stories"
+        (verb, "older", 1, "upgrade it once with `storydesk stories --db")
+        for verb in ALL_VERBS
+        if verb[0] != "stories"
     ],
-    *[(v, "fifo", 1, "is not a database file") for v in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
-    *[(v, "folder", 2, "is a directory") for v in ALL_VERBS + WRITE_VERBS[:1] + STAGE_VERBS],
+    *[(verb, "fifo", 1, "is not a database file") for verb in ALL_VERBS + WRITE_VERBS + STAGE_VERBS],
+    *[(verb, "folder", 2, "is a directory") for verb in ALL_VERBS + WRITE_VERBS[:1] + STAGE_VERBS],
     (["article", "nope"], "ok", 1, "no article 'nope'"),
     (["dossier", "nope"], "ok", 1, "no story 'nope'"),
     (["dossier", "s-talks", "--format", "pdf"], "ok", 2, "Invalid value for '--format'"),
@@ -311,12 +313,12 @@ ERRORS = [  # (argv, setup of --db, exit code, fragment of the one line on stder
 def _argv(template: list[str], tmp: Path, db: Path) -> list[str]:
     (tmp / "in.txt").write_text("Officials met on Tuesday in the capital, the ministry said.\n")
     fill = {"{input}": str(tmp / "in.txt"), "{out}": str(tmp / "out")}
-    argv = [fill.get(a, a.replace("{tmp}", str(tmp))) for a in template]
+    argv = [fill.get(arg, arg.replace("{tmp}", str(tmp))) for arg in template]
     return argv if "--db" in argv or argv[0] in ("compare", "no-such-verb") else [*argv, "--db", str(db)]
 
 
 @pytest.mark.parametrize(
-    "template,setup,code,fragment", ERRORS, ids=[f"{' '.join(e[0])} [{e[1]}]" for e in ERRORS]
+    "template,setup,code,fragment", ERRORS, ids=[f"{' '.join(case[0])} [{case[1]}]" for case in ERRORS]
 )
 def test_errors_are_one_line(
     tmp_path: Path, template: list[str], setup: str, code: int, fragment: str
@@ -382,7 +384,7 @@ UNEXPECTED = [  # (what a verb raised, exit code, the one line)
 ]
 
 
-@pytest.mark.parametrize("exc,code,line", UNEXPECTED, ids=[type(u[0]).__name__ for u in UNEXPECTED])
+@pytest.mark.parametrize("exc,code,line", UNEXPECTED, ids=[type(case[0]).__name__ for case in UNEXPECTED])
 def test_one_handler_for_every_error(monkeypatch, exc: BaseException, code: int, line: str) -> None:
     monkeypatch.setattr(api, "open_store", _raiser(exc))
     res = run("articles", "--db", "x.db")
@@ -424,8 +426,8 @@ def read_only_db(tmp_path: Path, request):
     folder.mkdir()
     db = make_db(folder / "news.db", pending=getattr(request, "param", "delete") == "pending")
     if getattr(request, "param", "delete") == "wal":  # what an older storydesk left on disk
-        with sqlite3.connect(db) as c:
-            c.execute("PRAGMA journal_mode = WAL")
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
     db.chmod(0o444)
     folder.chmod(0o555)
     probe = subprocess.run(
@@ -489,8 +491,8 @@ def test_serve_works_on_a_read_only_file(read_only_db: Path) -> None:
         line = proc.stderr.readline()
         base = re.search(r"http://[^/]+", line).group(0)
         for path in ("/", "/api/stories", "/stories/s-talks", "/stories/s-talks.json", "/articles/a-paper"):
-            with urllib.request.urlopen(base + path, timeout=300) as r:
-                assert r.status == 200, path
+            with urllib.request.urlopen(base + path, timeout=300) as response:
+                assert response.status == 200, path
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)

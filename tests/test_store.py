@@ -19,15 +19,15 @@ def _article(aid: str = "a1", text: str = "Hello world.") -> Article:
     )
 
 
-_PRE_0006_COLUMNS = [c for c in store_module._ARTICLE_COLUMNS if c != "brief"]
+_PRE_0006_COLUMNS = [column for column in store_module._ARTICLE_COLUMNS if column != "brief"]
 
 
 def test_migrations_apply_once(tmp_path):
     path = tmp_path / "x.db"
     first = Store(path)
     assert first.migrate() == []
-    names = [r[0] for r in first.conn.execute("SELECT name FROM _migrations ORDER BY name")]
-    assert names == [n for n, _ in MIGRATIONS]
+    names = [row[0] for row in first.conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == [name for name, _ in MIGRATIONS]
     first.close()
     assert Store(path).migrate() == []
 
@@ -45,7 +45,7 @@ def test_article_round_trip_and_upsert(store):
 def test_a_brief_reads_back_as_a_brief(store):
     store.upsert_articles([replace(_article("b1"), brief=True), _article("a1")])
     assert store.get_article("b1").brief is True and store.get_article("a1").brief is False
-    assert {a.id: a.brief for a in store.iter_articles()} == {"a1": False, "b1": True}
+    assert {article.id: article.brief for article in store.iter_articles()} == {"a1": False, "b1": True}
 
 
 def test_0006_upgrades_a_0005_database_its_articles_are_no_briefs(tmp_path, monkeypatch):
@@ -55,11 +55,13 @@ def test_0006_upgrades_a_0005_database_its_articles_are_no_briefs(tmp_path, monk
     monkeypatch.setattr(store_module, "_ARTICLE_COLUMNS", _PRE_0006_COLUMNS)
     with Store(path) as old:
         old.upsert_articles([_article("a1")])
-        assert "brief" not in {r[1] for r in old.conn.execute("PRAGMA table_info(articles)")}
+        assert "brief" not in {row[1] for row in old.conn.execute("PRAGMA table_info(articles)")}
     monkeypatch.undo()
     with Store(path) as new:
         assert new.migrate() == []  # opening applied it
-        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == "0006_briefs"
+        assert new.conn.execute("SELECT max(name) FROM _migrations").fetchone()[0] == MIGRATIONS[-1][0]
+        indexed = new.conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        assert indexed == 1  # 0008 indexed the article already stored
         assert new.get_article("a1").brief is False and new.get_article("a1").authors == ["Ann Writer"]
         new.upsert_articles([replace(_article("b1"), brief=True)])
     with Store(path, readonly=True) as again:
@@ -85,6 +87,6 @@ def test_analysis_round_trip_replaces(store):
 def test_stories_round_trip(store):
     store.upsert_articles([_article("a1"), _article("a2")])
     store.save_stories([Story("s1", "Title", ["a1", "a2"], ["Example Times"], "2025-01-02", "2025-01-02")])
-    (s,) = store.list_stories()
-    assert s.article_ids == ["a1", "a2"] and s.sources == ["Example Times"]
+    (story,) = store.list_stories()
+    assert story.article_ids == ["a1", "a2"] and story.sources == ["Example Times"]
     assert store.story_of() == {"a1": "s1", "a2": "s1"}

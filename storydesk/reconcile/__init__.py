@@ -10,23 +10,31 @@ from .dossier import SCHEMA, assemble
 # Bump when reconciliation changes what it writes: cached dossiers are rebuilt.
 VERSION = "reconcile-15"
 
-__all__ = ["SCHEMA", "VERSION", "build_dossier", "dossier_for", "input_hash", "stored_dossier"]
+__all__ = [
+    "SCHEMA",
+    "VERSION",
+    "build_dossier",
+    "dossier_for",
+    "input_hash",
+    "save_dossier",
+    "stored_dossier",
+]
 
 
 def input_hash(store: Store, story: Story) -> str:
     """Hash of what a dossier depends on: article ids, content hashes, copies and analysis versions."""
     state = store.analysis_state(story.article_ids)  # one story's rows, not the whole table per story
     parts = [VERSION]
-    for a in store.iter_articles(sorted(story.article_ids)):
-        version = state.get(a.id, ("", ""))
-        parts.append(f"{a.id}|{a.content_hash}|{a.copy_of or ''}|{version[0]}|{version[1]}")
+    for article in store.iter_articles(sorted(story.article_ids)):
+        version = state.get(article.id, ("", ""))
+        parts.append(f"{article.id}|{article.content_hash}|{article.copy_of or ''}|{version[0]}|{version[1]}")
     return short_hash(story.id, story.title, *parts, n=20)
 
 
 def build_dossier(store: Store, story: Story) -> Dossier:
     """Build a story's dossier from the stored articles and analyses (no cache)."""
     articles = list(store.iter_articles(sorted(story.article_ids)))
-    analyses = {a.id: store.load_analysis(a.id) for a in articles}
+    analyses = {article.id: store.load_analysis(article.id) for article in articles}
     return assemble(story, articles, analyses)
 
 
@@ -45,5 +53,13 @@ def dossier_for(store: Store, story_id: str) -> Dossier:
     if dossier is None:
         dossier = build_dossier(store, story)
         if not store.readonly:
-            store.save_dossier(story_id, key, dossier)
+            save_dossier(store, story_id, key, dossier)
     return dossier
+
+
+def save_dossier(store: Store, story_id: str, key: str, dossier: Dossier) -> None:
+    """Store the story's dossier and, from the same objects, its results as rows (results.py)."""
+    from .results import write_results
+
+    store.save_dossier(story_id, key, dossier)
+    write_results(store, story_id, key, dossier)

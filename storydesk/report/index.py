@@ -3,53 +3,64 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import Dossier, IngestReport, Story
 from ..store import Store
+from .lookup import StoryFilter
 from .templates import Link, render_page
+
+if TYPE_CHECKING:
+    from .leaning import Split
 
 INDEX_SCHEMA = "storydesk.index/1"
 
 
 def build_index(store: Store, stories: Iterable[Story], report: IngestReport) -> dict[str, Any]:
     """index.json exactly as spec/README.md: stories, articles, rejected — in a stable order."""
-    story_list = sorted(stories, key=lambda s: s.id)
+    story_list = sorted(stories, key=lambda story: story.id)
     return {
         "schema": INDEX_SCHEMA,
         "stories": [
             {
-                "id": s.id,
-                "title": s.title,
-                "articles": sorted(s.article_ids),
-                "sources": sorted(s.sources),
-                "dossier": f"stories/{s.id}.json",
+                "id": story.id,
+                "title": story.title,
+                "articles": sorted(story.article_ids),
+                "sources": sorted(story.sources),
+                "dossier": f"stories/{story.id}.json",
             }
-            for s in story_list
+            for story in story_list
         ],
         "articles": [
-            {"id": a.id, "source": a.source, "title": a.title, "published": a.published, "path": a.path}
-            for a in sorted(store.iter_articles(), key=lambda a: a.id)
+            {
+                "id": article.id,
+                "source": article.source,
+                "title": article.title,
+                "published": article.published,
+                "path": article.path,
+            }
+            for article in sorted(store.iter_articles(), key=lambda article: article.id)
         ],
         "rejected": [
-            {"path": r.path, "reason": r.reason} for r in sorted(report.rejected, key=lambda r: r.path)
+            {"path": rejection.path, "reason": rejection.reason}
+            for rejection in sorted(report.rejected, key=lambda rejection: rejection.path)
         ],
     }
 
 
 def story_rows(stories: Iterable[Story]) -> list[Story]:
     """Newest first, then biggest, then id: the order people scan a front page in."""
-    ordered = sorted(stories, key=lambda s: s.id)
-    ordered.sort(key=lambda s: len(s.article_ids), reverse=True)
-    ordered.sort(key=lambda s: s.last_published or s.first_published or "", reverse=True)
+    ordered = sorted(stories, key=lambda story: story.id)
+    ordered.sort(key=lambda story: len(story.article_ids), reverse=True)
+    ordered.sort(key=lambda story: story.last_published or story.first_published or "", reverse=True)
     return ordered
 
 
-def _dates(s: Story) -> str:
-    first, last = (s.first_published or "")[:10], (s.last_published or "")[:10]
+def _dates(story: Story) -> str:
+    first, last = (story.first_published or "")[:10], (story.last_published or "")[:10]
     return f"{first} – {last}" if first and last and first != last else (first or last or "undated")
 
 
@@ -65,9 +76,14 @@ class StoryRow:
     outlets: int
 
 
-def _row(s: Story, link: Callable[[str], str]) -> StoryRow:
+def _row(story: Story, link: Callable[[str], str]) -> StoryRow:
     return StoryRow(
-        link(s.id), s.title, sorted(s.sources), _dates(s), len(s.article_ids), len(set(s.sources))
+        link(story.id),
+        story.title,
+        sorted(story.sources),
+        _dates(story),
+        len(story.article_ids),
+        len(set(story.sources)),
     )
 
 
@@ -77,10 +93,25 @@ def index_html(
     rejected: Iterable[Any] = (),
     title: str = "storydesk: stories",
     nav: list[Link] | None = None,
+    filters: StoryFilter | None = None,
+    leanings: Mapping[str, Split] | None = None,
 ) -> str:
-    """The list of stories with links to their dossiers (also the web app's front page, with its ``nav``)."""
-    rows = [_row(s, link) for s in story_rows(stories)]
-    return render_page("index.html", nav=nav or [], title=title, rows=rows, rejected=list(rejected))
+    """The list of stories with links to their dossiers (also the web app's front page, with its ``nav``,
+    and ``filters``: the story list's filter form, a lookup.StoryFilter; ``leanings``: story id -> its
+    split by leaning, shown under its sources, when the user loaded outlet ratings)."""
+    ordered = story_rows(stories)
+    rows = [_row(story, link) for story in ordered]
+    known = leanings or {}
+    splits = {link(story.id): known[story.id] for story in ordered if story.id in known}
+    return render_page(
+        "index.html",
+        nav=nav or [],
+        title=title,
+        rows=rows,
+        rejected=list(rejected),
+        filters=filters,
+        splits=splits,
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -108,15 +139,15 @@ def write_outputs(
 
     out = Path(out_dir)
     (out / "stories").mkdir(parents=True, exist_ok=True)
-    items = sorted(stories, key=lambda s: s.id)
+    items = sorted(stories, key=lambda story: story.id)
     if progress:
         from tqdm import tqdm
 
         items = tqdm(items, desc="reports", unit="story")
-    for s in items:
-        doc = dossier_fn(store, s.id)
+    for story in items:
+        doc = dossier_fn(store, story.id)
         for fmt in ("json", "md", "html"):
-            _write(out / "stories" / f"{s.id}.{fmt}", render(doc, fmt))
+            _write(out / "stories" / f"{story.id}.{fmt}", render(doc, fmt))
     index = build_index(store, stories, report)
     _write(out / "index.json", json.dumps(index, indent=2, ensure_ascii=False) + "\n")
     _write(out / "index.html", index_html(stories, lambda sid: f"stories/{sid}.html", report.rejected))

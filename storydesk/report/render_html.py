@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..models import ArticleRef, Claim, Dossier, StoryEntity, StoryHead, StoryQuote
 from ..text import fold_space
 from .common import STATUS_LABEL, Refs, claim_order, claim_sources, refs, short, sources, story_dates
 from .templates import Link, render_page, safe_url
 
+if TYPE_CHECKING:
+    from .leaning import Split
+
 # (article id, start, end) -> href for that article (or span), or None to point at the articles list
 ArticleLink = Callable[[str, int | None, int | None], str | None]
+# story entity id -> href of its page across stories, or None
+EntityLink = Callable[[str], str | None]
 
 TOP_QUOTES = 12
 TOP_ENTITIES = 20
@@ -50,11 +56,16 @@ class Matrix:
 class DossierView:
     """What dossier.html shows of one dossier; ``link`` decides where article references point."""
 
-    def __init__(self, doc: Dossier, link: ArticleLink | None) -> None:
+    def __init__(self, doc: Dossier, link: ArticleLink | None, entity_link: EntityLink | None = None) -> None:
         self.doc = doc
         self.r: Refs = refs(doc)
         self.link = link
+        self.entity_link = entity_link
         self.story: StoryHead = doc.story
+
+    def entity_href(self, entity_id: str) -> str | None:
+        """Where a story entity's page across stories is (the web app's), or None."""
+        return self.entity_link(entity_id) if self.entity_link else None
 
     def href(self, article: str, start: int | None = None, end: int | None = None) -> str:
         target = self.link(article, start, end) if self.link else None
@@ -62,7 +73,10 @@ class DossierView:
 
     def cites(self, ids: list[str]) -> list[tuple[int, str, str]]:
         """(citation number, href, outlet) for each article cited."""
-        return [(n, self.href(i), self.r.source.get(i, i)) for n, i in self.r.cite(ids)]
+        return [
+            (number, self.href(article_id), self.r.source.get(article_id, article_id))
+            for number, article_id in self.r.cite(ids)
+        ]
 
     def outlets(self, ids: list[str]) -> list[str]:
         return self.r.outlets(ids)
@@ -87,10 +101,10 @@ class DossierView:
             f"{story.article_count} articles",
             f"{story.source_count} independent sources",
             f"{len(claims)} claims",
-            f"{sum(c.status == 'disputed' for c in claims)} disputed",
+            f"{sum(claim.status == 'disputed' for claim in claims)} disputed",
             f"{len(self.doc.conflicts)} conflicts",
         ]
-        return [m for m in meta if m]
+        return [item for item in meta if item]
 
     def matrix(self) -> Matrix | None:
         """Claims by outlets, disputed first; None when there are no claims."""
@@ -103,7 +117,7 @@ class DossierView:
             status = claim.status
             shared = status in ("disputed", "corroborated")
             rows.append(MatrixRow(claim, status, shared, self._tips(claim, cols)))
-        counts = {k: sum(c.status == k for c in claims) for k in STATUS_LABEL}
+        counts = {status: sum(claim.status == status for claim in claims) for status in STATUS_LABEL}
         return Matrix(cols, rows, counts, max(28, 100 - 8 * len(cols)))
 
     def _tips(self, claim: Claim, cols: list[str]) -> list[str | None]:
@@ -127,31 +141,35 @@ class DossierView:
         return [
             claim
             for claim in self.doc.claims
-            if claim.status == "disputed" and not all(fold_space(o.text) in shown for o in claim.occurrences)
+            if claim.status == "disputed"
+            and not all(fold_space(occ.text) in shown for occ in claim.occurrences)
         ]
 
     def unique(self) -> list[tuple[str, list[Claim]]]:
         """(outlet, the claims only it carries), in citation order of the outlet."""
-        unique = {k: v for k, v in self.doc.unique.items() if v}
-        claims = {c.id: c for c in self.doc.claims}
-        order = sorted(unique, key=lambda x: (self.r.number.get(x, 0), x.lower()))
+        unique = {source: claim_ids for source, claim_ids in self.doc.unique.items() if claim_ids}
+        claims = {claim.id: claim for claim in self.doc.claims}
+        order = sorted(unique, key=lambda source: (self.r.number.get(source, 0), source.lower()))
         return [(src, [claims[cid] for cid in unique[src] if cid in claims]) for src in order]
 
     def quotes(self) -> list[StoryQuote]:
         """The most widely carried first, then the most often reworded, then dossier order."""
-        position = {id(quote): n for n, quote in enumerate(self.doc.quotes)}
+        position = {id(quote): rank for rank, quote in enumerate(self.doc.quotes)}
         return sorted(
             self.doc.quotes,
-            key=lambda q: (
-                -len(self.r.outlets([o.article for o in q.occurrences])),
-                -len(q.variants),
-                position[id(q)],
+            key=lambda quote: (
+                -len(self.r.outlets([occ.article for occ in quote.occurrences])),
+                -len(quote.variants),
+                position[id(quote)],
             ),
         )
 
     def entities(self) -> list[StoryEntity]:
         """In the most articles first, then the most mentioned, then by name."""
-        return sorted(self.doc.entities, key=lambda e: (-len(e.articles), -e.mentions, e.name.lower()))
+        return sorted(
+            self.doc.entities,
+            key=lambda entity: (-len(entity.articles), -entity.mentions, entity.name.lower()),
+        )
 
     def articles(self) -> list[tuple[int, ArticleRef, str | None, str | None]]:
         """(citation number, article, where its title links or None, the outlet it copies or None)."""
@@ -163,13 +181,21 @@ class DossierView:
         return out
 
 
-def render_html(doc: Dossier, link: ArticleLink | None = None, nav: list[Link] | None = None) -> str:
-    """The dossier page; ``nav`` links (the web app's) go above it."""
+def render_html(
+    doc: Dossier,
+    link: ArticleLink | None = None,
+    nav: list[Link] | None = None,
+    entity_link: EntityLink | None = None,
+    leaning: Split | None = None,
+) -> str:
+    """The dossier page; ``nav`` links (the web app's) go above it; ``entity_link`` links entity names;
+    ``leaning``: the story's split by leaning, shown under the title (when the user loaded ratings)."""
     return render_page(
         "dossier.html",
         nav=nav or [],
-        v=DossierView(doc, link),
+        v=DossierView(doc, link, entity_link),
         doc=doc,
         top_quotes=TOP_QUOTES,
         top_entities=TOP_ENTITIES,
+        leaning=leaning,
     )

@@ -60,7 +60,7 @@ REPORT = IngestReport(
 def _dossier(store, story_id: str) -> Dossier:
     """The fixture dossier, relabelled as the asked story (reconcile builds the real one)."""
     doc = copy.deepcopy(json.loads(FIXTURE.read_text(encoding="utf-8")))
-    story = next(s for s in STORIES if s.id == story_id)
+    story = next(candidate for candidate in STORIES if candidate.id == story_id)
     doc["story"].update(id=story.id, title=story.title)
     return Dossier.from_json(doc)
 
@@ -76,8 +76,12 @@ def test_index_json_has_exactly_the_spec_shape(filled) -> None:
     index = build_index(filled, STORIES, REPORT)
     assert list(index) == ["schema", "stories", "articles", "rejected"]
     assert index["schema"] == "storydesk.index/1"
-    assert [set(s) for s in index["stories"]] == [{"id", "title", "articles", "sources", "dossier"}] * 2
-    assert [set(a) for a in index["articles"]] == [{"id", "source", "title", "published", "path"}] * 3
+    assert [set(story) for story in index["stories"]] == [
+        {"id", "title", "articles", "sources", "dossier"}
+    ] * 2
+    assert [set(article) for article in index["articles"]] == [
+        {"id", "source", "title", "published", "path"}
+    ] * 3
     assert index["stories"][1] == {
         "id": "s-talks",
         "title": "Officials meet",
@@ -101,14 +105,14 @@ def test_index_json_has_exactly_the_spec_shape(filled) -> None:
 def test_write_outputs_writes_every_file(filled, tmp_path: Path) -> None:
     tmp_path = tmp_path / "out"
     write_outputs(filled, STORIES, REPORT, tmp_path, dossier_fn=_dossier)
-    names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    names = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
     assert names == ["index.html", "index.json"] + [
-        f"stories/{s}.{ext}" for s in ("s-storm", "s-talks") for ext in ("html", "json", "md")
+        f"stories/{story_id}.{ext}" for story_id in ("s-storm", "s-talks") for ext in ("html", "json", "md")
     ]
     index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
-    for s in index["stories"]:
-        doc = json.loads((tmp_path / s["dossier"]).read_text(encoding="utf-8"))
-        assert doc["story"]["id"] == s["id"]
+    for story in index["stories"]:
+        doc = json.loads((tmp_path / story["dossier"]).read_text(encoding="utf-8"))
+        assert doc["story"]["id"] == story["id"]
         jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     for must in [
@@ -124,5 +128,7 @@ def test_write_outputs_writes_every_file(filled, tmp_path: Path) -> None:
 def test_outputs_are_the_same_on_every_run(filled, tmp_path: Path) -> None:
     write_outputs(filled, STORIES, REPORT, tmp_path / "a", dossier_fn=_dossier)
     write_outputs(filled, list(reversed(STORIES)), REPORT, tmp_path / "b", dossier_fn=_dossier)
-    for p in sorted((tmp_path / "a").rglob("*.*")):
-        assert p.read_bytes() == (tmp_path / "b" / p.relative_to(tmp_path / "a")).read_bytes(), p.name
+    for path in sorted((tmp_path / "a").rglob("*.*")):
+        assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes(), (
+            path.name
+        )

@@ -1,4 +1,5 @@
-"""The HTML pages come from Jinja2 templates: every citation linked, hostile text escaped, no `|safe` on it."""
+"""The HTML pages come from Jinja2 templates: every citation linked, hostile text escaped, no `|safe` on
+it."""
 
 from __future__ import annotations
 
@@ -40,61 +41,81 @@ def doc() -> dict:
 
 def _cited(doc: dict) -> set[str]:
     """Every article id the dossier cites for a statement."""
-    ids = {i for s in doc["summary"] for i in s["articles"] + s.get("also_reported_by", [])}
-    ids |= {o["article"] for c in doc["claims"] for o in c["occurrences"]}
-    ids |= {i for x in doc["conflicts"] for p in x["positions"] for i in p["articles"]}
-    ids |= {o["article"] for q in doc["quotes"] for o in q["occurrences"]}
-    ids |= {i for e in doc["entities"] for r in e.get("roles", []) for i in r["articles"]}
-    return ids | {i for e in doc["timeline"] for i in e["articles"]}
+    ids = {
+        article_id
+        for sentence in doc["summary"]
+        for article_id in sentence["articles"] + sentence.get("also_reported_by", [])
+    }
+    ids |= {occ["article"] for claim in doc["claims"] for occ in claim["occurrences"]}
+    ids |= {
+        article_id
+        for conflict in doc["conflicts"]
+        for position in conflict["positions"]
+        for article_id in position["articles"]
+    }
+    ids |= {occ["article"] for quote in doc["quotes"] for occ in quote["occurrences"]}
+    ids |= {
+        article_id
+        for entity in doc["entities"]
+        for role in entity.get("roles", [])
+        for article_id in role["articles"]
+    }
+    return ids | {article_id for entry in doc["timeline"] for article_id in entry["articles"]}
 
 
 def test_every_citation_links_to_its_article(doc: dict) -> None:
     out = render(doc, "html")
-    r = refs(Dossier.from_json(doc))
+    numbering = refs(Dossier.from_json(doc))
     cited = _cited(doc)
     assert cited
     must = [
-        f'<a href="#art-{r.number[i]}" title="{html.escape(r.source[i])}">{r.number[i]}</a>' for i in cited
+        f'<a href="#art-{numbering.number[article_id]}" '
+        f'title="{html.escape(numbering.source[article_id])}">{numbering.number[article_id]}</a>'
+        for article_id in cited
     ]
-    must += [f'<li id="art-{n}">' for n in range(1, len(doc["articles"]) + 1)]
-    assert [m for m in must if m not in out] == []
+    must += [f'<li id="art-{number}">' for number in range(1, len(doc["articles"]) + 1)]
+    assert [text for text in must if text not in out] == []
 
 
 def test_web_citations_and_evidence_link_into_the_article_pages(doc: dict) -> None:
     out = render(
-        doc, "html", link=lambda a, s, e: f"/articles/{a}" + (f"?start={s}&end={e}" if s is not None else "")
+        doc,
+        "html",
+        link=lambda article_id, start, end: (
+            f"/articles/{article_id}" + (f"?start={start}&end={end}" if start is not None else "")
+        ),
     )
-    must = [f'href="/articles/{i}"' for i in _cited(doc)]
+    must = [f'href="/articles/{article_id}"' for article_id in _cited(doc)]
     must += [
-        f'<a class="ev" href="/articles/{o["article"]}?start={o["start"]}&amp;end={o["end"]}">'
-        for c in doc["claims"]
-        for o in c["occurrences"]
+        f'<a class="ev" href="/articles/{occ["article"]}?start={occ["start"]}&amp;end={occ["end"]}">'
+        for claim in doc["claims"]
+        for occ in claim["occurrences"]
     ]
-    assert [m for m in must if m not in out] == []
+    assert [text for text in must if text not in out] == []
     assert "#art-" not in out
 
 
 def test_possible_conflicts_are_labelled(doc: dict) -> None:
     label = '<span class="badge b-possible" title="not yet measured as reliable">possible conflict</span>'
     assert label not in render(doc, "html")
-    d = copy.deepcopy(doc)
-    d["conflicts"][0]["certainty"] = "possible"
-    out = render(d, "html")
+    changed = copy.deepcopy(doc)
+    changed["conflicts"][0]["certainty"] = "possible"
+    out = render(changed, "html")
     assert out.count(label) == 1
     assert re.search(rf"<h3>[^<]*<span class=\"badge b-kind\">[^<]*</span> {re.escape(label)}</h3>", out)
 
 
 @pytest.fixture(scope="module")
 def hostile(doc: dict) -> dict:
-    d = copy.deepcopy(doc)
-    d["story"]["title"] = HOSTILE
-    d["articles"][0]["title"] = HOSTILE
-    d["articles"][0]["url"] = "javascript:alert(1)"
-    d["articles"][1]["url"] = "  JavaScript:alert(2)"
-    d["articles"][2]["url"] = "data:text/html,<b>x</b>"
-    d["articles"][3]["url"] = 'https://example.org/a?b=1&c="2"'
-    d["quotes"][0]["speaker_name"] = '" onmouseover="alert(3)'
-    return d
+    changed = copy.deepcopy(doc)
+    changed["story"]["title"] = HOSTILE
+    changed["articles"][0]["title"] = HOSTILE
+    changed["articles"][0]["url"] = "javascript:alert(1)"
+    changed["articles"][1]["url"] = "  JavaScript:alert(2)"
+    changed["articles"][2]["url"] = "data:text/html,<b>x</b>"
+    changed["articles"][3]["url"] = 'https://example.org/a?b=1&c="2"'
+    changed["quotes"][0]["speaker_name"] = '" onmouseover="alert(3)'
+    return changed
 
 
 def test_hostile_text_is_escaped_and_bad_urls_are_not_linked(hostile: dict) -> None:
@@ -117,7 +138,9 @@ def test_static_and_web_pages_share_one_shell(doc: dict) -> None:
     )
     pages = {
         "dossier": render(doc, "html"),
-        "index": index_html(stories, lambda s: f"stories/{s}.html", [Rejection("in/<x>", "bad & worse")]),
+        "index": index_html(
+            stories, lambda story_id: f"stories/{story_id}.html", [Rejection("in/<x>", "bad & worse")]
+        ),
         "article": render_page("article.html", art=art, links=[("/", "All stories")], meta=["X"], span=None),
         "error": render_page("error.html", title="Not found", message=HOSTILE),
     }
@@ -147,7 +170,7 @@ def test_no_template_marks_text_safe() -> None:
         for expr in re.findall(r"\{\{([^}]*?)\|\s*safe\b", source):
             found.setdefault(path.name, set()).add(expr.strip())
     assert found == SAFE_ALLOWED
-    markup = {k for k, v in ENV.globals.items() if isinstance(v, Markup)}
+    markup = {name for name, value in ENV.globals.items() if isinstance(value, Markup)}
     assert markup == {"csp", "style", "script"}  # constants of templates.py, no article text
 
 
