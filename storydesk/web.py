@@ -26,12 +26,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from .errors import NotFoundError, StorydeskError
 from .models import Dossier, Story
 from .report import index_html, lookup, render
 from .report.browse import Hrefs, as_json, entity_page, new_page, outlet_page, outlets_page, search_page
+from .report.index import story_rows
 from .report.leaning import Split, blindspots, blindspots_page, load_ratings, split_of, story_splits
 from .report.render_html import render_html
 from .report.templates import CSP, Link, render_page, when
@@ -209,8 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             wanted = lookup.StoryFilter(
                 *(query.get(key, "").strip() for key in ("outlet", "entity", "since", "until"))
             )
-            shown = lookup.filter_stories(store, wanted)
-            return HTTPStatus.OK, "text/html", _story_list(store, shown, wanted)
+            shown, paging = _page_of(lookup.filter_stories(store, wanted), query)
+            return HTTPStatus.OK, "text/html", _story_list(store, shown, wanted, paging)
         if path == "/api/stories":
             return (
                 HTTPStatus.OK,
@@ -348,13 +349,30 @@ def _stories_json(store: Store) -> list[dict[str, Any]]:
     ]
 
 
-def _story_list(store: Store, shown: list[Story], wanted: lookup.StoryFilter) -> str:
+PAGE_SIZE = 100  # stories on one page of the story list
+
+
+def _page_of(stories: list[Story], query: dict[str, str]) -> tuple[list[Story], list[Link]]:
+    """One page of the story list, newest first, and the links to the pages before and after it."""
+    ordered = story_rows(stories)
+    pages = max(1, -(-len(ordered) // PAGE_SIZE))
+    page = min(max(1, _int(query.get("page")) or 1), pages)
+    asked = {key: value for key, value in query.items() if key != "page" and value}
+    links: list[Link] = []
+    for number, label in ((page - 1, "← newer"), (page + 1, "older →")):
+        if 1 <= number <= pages:
+            links.append(("/?" + urlencode({**asked, "page": number}), f"{label} (page {number} of {pages})"))
+    return ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], links
+
+
+def _story_list(store: Store, shown: list[Story], wanted: lookup.StoryFilter, paging: list[Link]) -> str:
     """The front page; with outlet ratings, each story's split by leaning and a link to the blindspots."""
     ratings = load_ratings(store)
     if ratings is None:
-        return index_html(shown, story_href, nav=HOME_NAV, filters=wanted)
+        return index_html(shown, story_href, nav=HOME_NAV, filters=wanted, paging=paging)
     nav = [*HOME_NAV, BLINDSPOTS_LINK]
-    return index_html(shown, story_href, nav=nav, filters=wanted, leanings=story_splits(shown, ratings))
+    splits = story_splits(shown, ratings)
+    return index_html(shown, story_href, nav=nav, filters=wanted, leanings=splits, paging=paging)
 
 
 def _story_split(store: Store, story_id: str) -> Split | None:

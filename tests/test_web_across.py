@@ -234,3 +234,13 @@ def test_the_story_list_filters_by_outlet_entity_and_dates(base: str, samples_db
         key
     ]
     assert '<a href="/stories/' not in get(base + "/?" + urllib.parse.urlencode({key: empty}))[2]
+
+
+def test_the_story_list_is_paged(base: str, samples_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storydesk import web
+
+    monkeypatch.setattr(web, "PAGE_SIZE", 1)  # the samples hold two stories: two pages of one
+    first, second = get(base + "/")[2], get(base + "/?page=2")[2]
+    assert first.count('<a href="/stories/') == 1 and second.count('<a href="/stories/') == 1
+    assert first != second and "older → (page 2 of 2)" in first and "← newer (page 1 of 2)" in second
+    assert get(base + "/?page=99")[2] == second  # past the end: the last page

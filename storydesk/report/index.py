@@ -95,10 +95,12 @@ def index_html(
     nav: list[Link] | None = None,
     filters: StoryFilter | None = None,
     leanings: Mapping[str, Split] | None = None,
+    paging: list[Link] | None = None,
 ) -> str:
     """The list of stories with links to their dossiers (also the web app's front page, with its ``nav``,
     and ``filters``: the story list's filter form, a lookup.StoryFilter; ``leanings``: story id -> its
-    split by leaning, shown under its sources, when the user loaded outlet ratings)."""
+    split by leaning, shown under its sources, when the user loaded outlet ratings; ``paging``: links to
+    the pages before and after this one)."""
     ordered = story_rows(stories)
     rows = [_row(story, link) for story in ordered]
     known = leanings or {}
@@ -111,6 +113,7 @@ def index_html(
         rejected=list(rejected),
         filters=filters,
         splits=splits,
+        paging=paging or [],
     )
 
 
