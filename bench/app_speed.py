@@ -195,9 +195,10 @@ def main() -> None:
         s50, s95 = percentiles(scan)
         print(f"\nsearch over {held:,} articles ({len(fts)} two-word queries; {len(like)} for the baseline)")
         print(f"  storydesk (FTS5 over articles, claims, quotes)  p50 {f50:7.1f} ms  p95 {f95:7.1f} ms")
-        print(f"  baseline: LIKE '%word%' over article text      p50 {l50:7.1f} ms  p95 {l95:7.1f} ms")
+        print(f"  baseline: LIKE, the first 50 matches           p50 {l50:7.1f} ms  p95 {l95:7.1f} ms")
+        print(f"  baseline: LIKE, every match (to rank them)     p50 {s50:7.1f} ms  p95 {s95:7.1f} ms")
         print(
-            f"  ratio, storydesk / baseline at p50: {f50 / l50:.2f} (the baseline stops at 50 unranked hits)"
+            f"  ratio at p50, storydesk / LIKE first 50: {f50 / l50:.2f}; / LIKE every match: {f50 / s50:.3f}"
         )
         server = make_server(db, "127.0.0.1", 0)
         start_in_thread(server)
