@@ -197,9 +197,7 @@ def main() -> None:
         print(f"  storydesk (FTS5 over articles, claims, quotes)  p50 {f50:7.1f} ms  p95 {f95:7.1f} ms")
         print(f"  baseline: LIKE, the first 50 matches           p50 {l50:7.1f} ms  p95 {l95:7.1f} ms")
         print(f"  baseline: LIKE, every match (to rank them)     p50 {s50:7.1f} ms  p95 {s95:7.1f} ms")
-        print(
-            f"  ratio at p50, storydesk / LIKE first 50: {f50 / l50:.2f}; / LIKE every match: {f50 / s50:.3f}"
-        )
+        print(f"  ratio at p50, storydesk / LIKE first 50: {f50 / l50:.2f}; / every match: {f50 / s50:.3f}")
         server = make_server(db, "127.0.0.1", 0)
         start_in_thread(server)
         base = f"http://127.0.0.1:{server.server_address[1]}"
