@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
@@ -214,8 +215,12 @@ def _disagreements(conn: sqlite3.Connection, source: str, limit: int) -> list[Di
         "ORDER BY coalesce(s.first_published, '') DESC, c.story_id, c.rank LIMIT ?",
         (source, limit),
     )
+    found = rows.fetchall()
+    sides = Counter((row[0], row[1]) for row in found)
     out = []
-    for story, conflict, kind, subject, certainty, position, value, articles in rows.fetchall():
+    for story, conflict, kind, subject, certainty, position, value, articles in found:
+        if sides[(story, conflict)] > 1:
+            continue  # the outlet carries both sides (it reports the dispute): no disagreement of its own
         others = conn.execute(
             "SELECT value FROM story_conflict_positions WHERE story_id = ? AND conflict_id = ? "
             "AND position != ? ORDER BY position",
