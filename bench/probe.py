@@ -867,7 +867,7 @@ class Ctx:
     kills: int
     concurrency: int
     verbose: bool
-    app_routes: bool = False  # also ask for the newsroom app's routes (issue 12)
+    app_routes: bool = True  # the newsroom app's routes too (issue 12; --no-app-routes leaves them out)
     _analysed: Path | None = None
 
     @property
@@ -2487,21 +2487,24 @@ def dossier_ids(out: Path) -> dict[str, str]:
     """A story id, an article id, an entity id, an outlet and a word from the analysed fixture."""
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     story = max(index["stories"], key=lambda s: len(s["articles"]))
-    doc = json.loads((out / story["dossier"]).read_text(encoding="utf-8"))
-    ents = doc.get("entities") or [{"id": "e-none"}]
+    with sqlite3.connect(out / "storydesk.db") as conn:  # the app's entity pages are cross-story ones
+        linked = conn.execute(
+            "SELECT entity_id FROM story_entities WHERE story_id = ? AND entity_id IS NOT NULL LIMIT 1",
+            (story["id"],),
+        ).fetchone()
     word = next((w for w in story["title"].split() if len(w) > 4), story["title"].split()[0])
     return {
         "story": story["id"],
         "article": story["articles"][0],
-        "entity": ents[0]["id"],
+        "entity": linked[0] if linked else "g-none",
         "outlet": story["sources"][0],
         "word": word,
     }
 
 
-def serve_routes(ids: dict[str, str], app_routes: bool = False) -> list[str]:
-    """The routes every GET/HEAD case runs over. The contract's search, entity and outlet pages are the
-    newsroom app's issue (12), not hardening: they are asked for only with ``--app-routes``."""
+def serve_routes(ids: dict[str, str], app_routes: bool = True) -> list[str]:
+    """The routes every GET/HEAD case runs over, the app's search, entity, outlet, new and paging pages
+    among them unless ``app_routes`` is False."""
     q = urllib.parse.quote
     routes = [
         "/",
@@ -2521,6 +2524,11 @@ def serve_routes(ids: dict[str, str], app_routes: bool = False) -> list[str]:
             f"/entities/{q(ids['entity'])}.json",
             f"/outlets/{q(ids['outlet'], safe='')}",
             f"/outlets/{q(ids['outlet'], safe='')}.json",
+            "/outlets",
+            "/outlets.json",
+            "/new",
+            "/new.json",
+            f"/?outlet={q(ids['outlet'])}&page=2",
         ]
     return routes
 
@@ -3058,9 +3066,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--keep", action="store_true", help="keep the temp folder (its path is printed)")
     ap.add_argument(
-        "--app-routes",
-        action="store_true",
-        help="also GET the contract's /search, /entities and /outlets pages (issue 12)",
+        "--no-app-routes",
+        dest="app_routes",
+        action="store_false",
+        help="leave out the app's /search, /entities, /outlets and /new pages",
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     args = ap.parse_args(argv)
