@@ -32,7 +32,6 @@ from .errors import NotFoundError, StorydeskError
 from .models import Dossier, Story
 from .report import index_html, lookup, render
 from .report.browse import Hrefs, as_json, entity_page, new_page, outlet_page, outlets_page, search_page
-from .report.index import story_rows
 from .report.leaning import Split, blindspots, blindspots_page, load_ratings, split_of, story_splits
 from .report.render_html import render_html
 from .report.templates import CSP, Link, render_page, when
@@ -210,7 +209,7 @@ class Handler(BaseHTTPRequestHandler):
             wanted = lookup.StoryFilter(
                 *(query.get(key, "").strip() for key in ("outlet", "entity", "since", "until"))
             )
-            shown, paging = _page_of(lookup.filter_stories(store, wanted), query)
+            shown, paging = _page_of(store, wanted, query)
             return HTTPStatus.OK, "text/html", _story_list(store, shown, wanted, paging)
         if path == "/api/stories":
             return (
@@ -352,17 +351,22 @@ def _stories_json(store: Store) -> list[dict[str, Any]]:
 PAGE_SIZE = 100  # stories on one page of the story list
 
 
-def _page_of(stories: list[Story], query: dict[str, str]) -> tuple[list[Story], list[Link]]:
+def _page_of(
+    store: Store, wanted: lookup.StoryFilter, query: dict[str, str]
+) -> tuple[list[Story], list[Link]]:
     """One page of the story list, newest first, and the links to the pages before and after it."""
-    ordered = story_rows(stories)
-    pages = max(1, -(-len(ordered) // PAGE_SIZE))
-    page = min(max(1, _int(query.get("page")) or 1), pages)
+    asked_page = max(1, _int(query.get("page")) or 1)
+    shown, total = lookup.story_page(store, wanted, asked_page, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if asked_page > pages:  # past the end: the last page
+        asked_page = pages
+        shown, total = lookup.story_page(store, wanted, pages, PAGE_SIZE)
     asked = {key: value for key, value in query.items() if key != "page" and value}
     links: list[Link] = []
-    for number, label in ((page - 1, "← newer"), (page + 1, "older →")):
+    for number, label in ((asked_page - 1, "← newer"), (asked_page + 1, "older →")):
         if 1 <= number <= pages:
             links.append(("/?" + urlencode({**asked, "page": number}), f"{label} (page {number} of {pages})"))
-    return ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], links
+    return shown, links
 
 
 def _story_list(store: Store, shown: list[Story], wanted: lookup.StoryFilter, paging: list[Link]) -> str:

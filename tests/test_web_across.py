@@ -244,3 +244,21 @@ def test_the_story_list_is_paged(base: str, samples_db: Path, monkeypatch: pytes
     assert first.count('<a href="/stories/') == 1 and second.count('<a href="/stories/') == 1
     assert first != second and "older → (page 2 of 2)" in first and "← newer (page 1 of 2)" in second
     assert get(base + "/?page=99")[2] == second  # past the end: the last page
+
+
+def test_a_page_of_stories_is_ordered_and_filtered_as_the_whole_list(samples_db: Path) -> None:
+    from storydesk.report import lookup
+    from storydesk.report.index import story_rows
+    from storydesk.store import Store
+
+    with Store(samples_db, readonly=True) as store:
+        every = story_rows(store.list_stories())
+        paged, total = lookup.story_page(store, lookup.StoryFilter(), 1, None)
+        assert [story.id for story in paged] == [story.id for story in every] and total == len(every)
+        first, _ = lookup.story_page(store, lookup.StoryFilter(), 2, 1)
+        assert [story.id for story in first] == [every[1].id]
+        outlet = every[0].sources[0]
+        wanted = lookup.StoryFilter(outlet=outlet)
+        assert [s.id for s in lookup.filter_stories(store, wanted)] == [
+            s.id for s in every if outlet in s.sources
+        ]

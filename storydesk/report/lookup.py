@@ -342,18 +342,47 @@ class StoryFilter:
 
 def filter_stories(store: Store, wanted: StoryFilter) -> list[Story]:
     """The stories that match every part of ``wanted`` (a story matches a date range it overlaps)."""
-    found = store.list_stories()
+    return story_page(store, wanted, 1, None)[0]
+
+
+def story_page(store: Store, wanted: StoryFilter, page: int, size: int | None) -> tuple[list[Story], int]:
+    """One page (from 1) of the matching stories, newest first as the story list orders them, and how
+    many match in all; ``size`` None: every one. Filtered and ordered in SQL: a page reads its stories
+    only."""
+    where, args = _story_where(wanted)
+    total = store.conn.execute(f"SELECT count(*) FROM stories s WHERE {where}", args).fetchone()[0]
+    limit = f" LIMIT {int(size)} OFFSET {int(size) * (max(1, page) - 1)}" if size else ""
+    ids = [
+        row[0]
+        for row in store.conn.execute(
+            f"SELECT s.id FROM stories s WHERE {where} ORDER BY "
+            "coalesce(s.last_published, s.first_published, '') DESC, s.article_count DESC, s.id" + limit,
+            args,
+        )
+    ]
+    return [store.get_story(story_id) for story_id in ids], total
+
+
+def _story_where(wanted: StoryFilter) -> tuple[str, tuple[str, ...]]:
+    """SQL conditions on ``stories s`` for the filter, and their arguments."""
+    clauses, args = ["1"], []
     if wanted.outlet:
-        found = [story for story in found if wanted.outlet in story.sources]
+        clauses.append(
+            "EXISTS (SELECT 1 FROM story_articles sa JOIN articles a ON a.id = sa.article_id "
+            "WHERE sa.story_id = s.id AND a.source = ? AND a.copy_of IS NULL)"
+        )
+        args.append(wanted.outlet)
     if wanted.entity:
-        rows = store.conn.execute("SELECT story_id FROM story_entities WHERE entity_id = ?", (wanted.entity,))
-        having = {row[0] for row in rows}
-        found = [story for story in found if story.id in having]
+        clauses.append("EXISTS (SELECT 1 FROM story_entities e WHERE e.story_id = s.id AND e.entity_id = ?)")
+        args.append(wanted.entity)
     if wanted.since:
-        found = [s for s in found if (s.last_published or s.first_published or "")[:10] >= wanted.since]
+        clauses.append("substr(coalesce(s.last_published, s.first_published, ''), 1, 10) >= ?")
+        args.append(wanted.since)
     if wanted.until:
-        found = [s for s in found if "" < (s.first_published or s.last_published or "")[:10] <= wanted.until]
-    return found
+        day = "substr(coalesce(s.first_published, s.last_published, ''), 1, 10)"
+        clauses.append(f"{day} != '' AND {day} <= ?")
+        args.append(wanted.until)
+    return " AND ".join(clauses), tuple(args)
 
 
 def cross_ids(store: Store, story_id: str) -> dict[str, str]:
