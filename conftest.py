@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 
@@ -48,3 +49,14 @@ def samples_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         api.cluster(opened, progress=False)
         api.reconcile(opened, progress=False)
     return out / "storydesk.db"
+
+
+def serve_app(db: Path) -> Iterator[str]:
+    """``storydesk serve`` over ``db`` on a free local port, for a fixture to yield from: its base URL."""
+    from storydesk.web import make_server, start_in_thread
+
+    server = make_server(db, "127.0.0.1", 0)
+    start_in_thread(server)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -939,39 +939,23 @@ class Store:
                 self.conn.execute("DELETE FROM story_articles WHERE story_id = ?", (sid,))
                 self.conn.execute("DELETE FROM dossiers WHERE story_id = ?", (sid,))
 
-    def _story_from_row(self, row: sqlite3.Row) -> Story:
-        ids = [
-            record[0]
-            for record in self.conn.execute(
-                "SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id", (row["id"],)
-            )
-        ]
-        sources = sorted(
-            {
-                record[0]
-                for record in self.conn.execute(
-                    "SELECT DISTINCT a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
-                    "WHERE s.story_id = ? AND a.copy_of IS NULL",
-                    (row["id"],),
-                )
-            }
-        )
-        return Story(row["id"], row["title"], ids, sources, row["first_published"], row["last_published"])
-
-    def list_stories(self) -> list[Story]:
-        """Every story; three queries in all, not two per story (the story list of a big archive)."""
-        rows = self.conn.execute("SELECT * FROM stories ORDER BY first_published, id").fetchall()
+    def _stories_from_rows(self, rows: list[sqlite3.Row], story_id: str | None = None) -> list[Story]:
+        """Stories from their rows, with their articles and outlets (copies left out) read in two
+        queries: of one story when ``story_id`` is given, else of every story."""
+        only, args = (" WHERE s.story_id = ?", (story_id,)) if story_id else ("", ())
         members: dict[str, list[str]] = defaultdict(list)
-        for story_id, article_id in self.conn.execute(
-            "SELECT story_id, article_id FROM story_articles ORDER BY story_id, article_id"
+        for member_of, article_id in self.conn.execute(
+            f"SELECT s.story_id, s.article_id FROM story_articles s{only} ORDER BY s.story_id, s.article_id",
+            args,
         ):
-            members[story_id].append(article_id)
+            members[member_of].append(article_id)
         outlets: dict[str, set[str]] = defaultdict(set)
-        for story_id, source in self.conn.execute(
-            "SELECT s.story_id, a.source FROM story_articles s JOIN articles a ON a.id = s.article_id "
-            "WHERE a.copy_of IS NULL"
+        for member_of, source in self.conn.execute(
+            "SELECT s.story_id, a.source FROM story_articles s JOIN articles a ON a.id = s.article_id"
+            f"{only}{' AND' if only else ' WHERE'} a.copy_of IS NULL",
+            args,
         ):
-            outlets[story_id].add(source)
+            outlets[member_of].add(source)
         return [
             Story(
                 row["id"],
@@ -984,12 +968,17 @@ class Store:
             for row in rows
         ]
 
+    def list_stories(self) -> list[Story]:
+        """Every story (three queries in all, not two per story: the story list of a big archive)."""
+        rows = self.conn.execute("SELECT * FROM stories ORDER BY first_published, id").fetchall()
+        return self._stories_from_rows(rows)
+
     def get_story(self, story_id: str) -> Story:
         # one story's rows only: the dossier and web paths ask for one story at a time
         row = self.conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no story {story_id!r} in {self.path}; list them with `storydesk stories`")
-        return self._story_from_row(row)
+        return self._stories_from_rows([row], row["id"])[0]
 
     def story_of(self) -> dict[str, str]:
         return {

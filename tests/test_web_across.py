@@ -14,25 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from conftest import serve_app
 from storydesk import api
-from storydesk.web import make_server, start_in_thread
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
 
 
-def _serve(db: Path) -> Iterator[str]:
-    server = make_server(db, "127.0.0.1", 0)
-    start_in_thread(server)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture(scope="module")
 def base(samples_db: Path) -> Iterator[str]:
-    yield from _serve(samples_db)
+    yield from serve_app(samples_db)
 
 
 def get(url: str) -> tuple[int, str, str]:
@@ -186,7 +178,7 @@ def hostile_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         api.analyze(opened, progress=False)
         api.cluster(opened, progress=False)
         api.reconcile(opened, progress=False)
-    yield from _serve(db)
+    yield from serve_app(db)
 
 
 def test_a_hostile_corpus_never_runs_its_scripts(browser, hostile_base: str) -> None:

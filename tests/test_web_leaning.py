@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import serve_app
 from storydesk import api
-from storydesk.web import make_server, start_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +33,6 @@ RATINGS = (
 )
 STORM = "Storm Hedda"
 TALKS = "Sorrel River talks"
-
-
-def _serve(db: Path) -> Iterator[str]:
-    server = make_server(db, "127.0.0.1", 0)
-    start_in_thread(server)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def get(url: str) -> tuple[int, str]:
@@ -83,12 +75,12 @@ def rated_db(samples_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="module")
 def plain(plain_db: Path) -> Iterator[str]:
-    yield from _serve(plain_db)
+    yield from serve_app(plain_db)
 
 
 @pytest.fixture(scope="module")
 def rated(rated_db: Path) -> Iterator[str]:
-    yield from _serve(rated_db)
+    yield from serve_app(rated_db)
 
 
 def _row(page: str, story_id: str) -> str:

@@ -100,6 +100,20 @@ class EntityView:
     claims: list[Cited] = field(default_factory=list)  # claims attributed to it or naming it
 
 
+# A claim, or a quote, with its first occurrence (o): where a page links it. Columns in Cited's order.
+CLAIM_AT = (
+    "story_claims c JOIN story_claim_occurrences o "
+    "ON o.story_id = c.story_id AND o.claim_id = c.id AND o.position = 0"
+)
+QUOTE_AT = (
+    "story_quotes q JOIN story_quote_occurrences o "
+    "ON o.story_id = q.story_id AND o.quote_id = q.id AND o.position = 0"
+)
+CLAIM_CITED = "c.story_id, c.text, o.article_id, o.start, o.end, c.status"
+QUOTE_CITED = "q.story_id, q.text, o.article_id, o.start, o.end, NULL, q.speaker_name"
+REMOVED_CITED = "story_id, text, article_id, start, end, 'removed by the outlet'"
+
+
 def fts_query(words: str) -> str:
     """A user's words as an FTS5 query: every word must match, each as a quoted term (so no syntax)."""
     return " ".join('"' + term.replace('"', '""') + '"' for term in _TERM.findall(words))
@@ -110,30 +124,24 @@ def search(store: Store, words: str, limit: int = SEARCH_LIMIT) -> SearchResults
     match = fts_query(words)
     if not match:
         return SearchResults(words, [])
-    hits = _claim_hits(store.conn, match, limit) + _quote_hits(store.conn, match, limit)
+    hits = _statement_hits(store.conn, "claim", match, limit) + _statement_hits(
+        store.conn, "quote", match, limit
+    )
     return SearchResults(words, hits + _article_hits(store.conn, match, limit))
 
 
-def _claim_hits(conn: sqlite3.Connection, match: str, limit: int) -> list[SearchHit]:
+def _statement_hits(conn: sqlite3.Connection, kind: str, match: str, limit: int) -> list[SearchHit]:
+    """Claims (``kind`` "claim") or quotes ("quote") matching, each at its first occurrence, best first."""
+    at, alias, fts = (
+        (CLAIM_AT, "c", "story_claims_fts") if kind == "claim" else (QUOTE_AT, "q", "story_quotes_fts")
+    )
     rows = conn.execute(
-        "SELECT c.story_id, o.article_id, c.text, o.start, o.end FROM story_claims_fts f "
-        "JOIN story_claims c ON c.rowid = f.rowid JOIN stories s ON s.id = c.story_id "
-        "JOIN story_claim_occurrences o ON o.story_id = c.story_id AND o.claim_id = c.id AND o.position = 0 "
-        "WHERE story_claims_fts MATCH ? ORDER BY bm25(story_claims_fts), c.story_id, c.rank LIMIT ?",
+        f"SELECT {alias}.story_id, o.article_id, {alias}.text, o.start, o.end FROM {fts} f JOIN {at} "
+        f"JOIN stories s ON s.id = {alias}.story_id WHERE {alias}.rowid = f.rowid AND {fts} MATCH ? "
+        f"ORDER BY bm25({fts}), {alias}.story_id, {alias}.rank LIMIT ?",
         (match, limit),
     )
-    return [SearchHit("claim", *row) for row in rows]
-
-
-def _quote_hits(conn: sqlite3.Connection, match: str, limit: int) -> list[SearchHit]:
-    rows = conn.execute(
-        "SELECT q.story_id, o.article_id, q.text, o.start, o.end FROM story_quotes_fts f "
-        "JOIN story_quotes q ON q.rowid = f.rowid JOIN stories s ON s.id = q.story_id "
-        "JOIN story_quote_occurrences o ON o.story_id = q.story_id AND o.quote_id = q.id AND o.position = 0 "
-        "WHERE story_quotes_fts MATCH ? ORDER BY bm25(story_quotes_fts), q.story_id, q.rank LIMIT ?",
-        (match, limit),
-    )
-    return [SearchHit("quote", *row) for row in rows]
+    return [SearchHit(kind, *row) for row in rows]
 
 
 def _article_hits(conn: sqlite3.Connection, match: str, limit: int) -> list[SearchHit]:
@@ -181,9 +189,7 @@ def outlet_view(store: Store, source: str) -> OutletView:
 
 def _alone(conn: sqlite3.Connection, source: str, limit: int) -> list[Cited]:
     rows = conn.execute(
-        "SELECT c.story_id, c.text, o.article_id, o.start, o.end, c.status FROM story_claims c "
-        "JOIN stories s ON s.id = c.story_id "
-        "JOIN story_claim_occurrences o ON o.story_id = c.story_id AND o.claim_id = c.id AND o.position = 0 "
+        f"SELECT {CLAIM_CITED} FROM {CLAIM_AT} JOIN stories s ON s.id = c.story_id "
         "WHERE c.only_source = ? ORDER BY coalesce(s.first_published, '') DESC, c.story_id, c.rank LIMIT ?",
         (source, limit),
     )
@@ -298,11 +304,7 @@ def _said_by(conn: sqlite3.Connection, members: list[tuple[str, str]]) -> list[C
     out: list[Cited] = []
     for story, member in members:
         rows = conn.execute(
-            "SELECT q.story_id, q.text, o.article_id, o.start, o.end, NULL, q.speaker_name FROM "
-            "story_quotes q "
-            "JOIN story_quote_occurrences o ON o.story_id = q.story_id AND o.quote_id = q.id AND "
-            "o.position = 0 "
-            "WHERE q.story_id = ? AND q.speaker = ? ORDER BY q.rank",
+            f"SELECT {QUOTE_CITED} FROM {QUOTE_AT} WHERE q.story_id = ? AND q.speaker = ? ORDER BY q.rank",
             (story, member),
         )
         out += [Cited(*row) for row in rows]
@@ -316,9 +318,7 @@ def _claims_about(conn: sqlite3.Connection, members: list[tuple[str, str]], name
     out: list[Cited] = []
     for story, member in members:
         rows = conn.execute(
-            "SELECT c.story_id, c.text, o.article_id, o.start, o.end, c.status FROM story_claims c "
-            "JOIN story_claim_occurrences o ON o.story_id = c.story_id AND o.claim_id = c.id AND "
-            "o.position = 0 "
+            f"SELECT {CLAIM_CITED} FROM {CLAIM_AT} "
             f"WHERE c.story_id = ? AND (c.attributed_to = ? {naming if phrases else ''}) "
             "ORDER BY c.attributed_to IS NOT ?, c.rank",
             (story, member, *([phrases] if phrases else []), member),
@@ -455,31 +455,22 @@ def whats_new(store: Store) -> NewSince:
             conn, ",".join("?" * len(found.new_stories)) or "NULL", tuple(found.new_stories)
         ),
         new_articles=list(found.new_articles),
-        claims=_new_claims(conn, marks, older, since),
+        claims=_new_cited(conn, f"{CLAIM_CITED} FROM {CLAIM_AT}", "c", marks, older, since),
         conflicts=_new_conflicts(conn, marks, older, since),
-        quotes=_new_quotes(conn, marks, older, since),
+        quotes=_new_cited(conn, f"{QUOTE_CITED} FROM {QUOTE_AT}", "q", marks, older, since),
         edited=_edits(store, found.id, found.edited_articles),
         removed=_removed(conn, since),
     )
 
 
-def _new_claims(conn: sqlite3.Connection, marks: str, stories: list[str], since: str) -> list[Cited]:
+def _new_cited(
+    conn: sqlite3.Connection, cited: str, alias: str, marks: str, stories: list[str], since: str
+) -> list[Cited]:
+    """Claims (``cited`` CLAIM_CITED from CLAIM_AT, alias c) or quotes (QUOTE_*, q) that the given
+    stories first had at or after ``since``."""
     rows = conn.execute(
-        "SELECT c.story_id, c.text, o.article_id, o.start, o.end, c.status FROM story_claims c "
-        "JOIN story_claim_occurrences o ON o.story_id = c.story_id AND o.claim_id = c.id "
-        f"AND o.position = 0 WHERE c.story_id IN ({marks or 'NULL'}) AND c.first_seen >= ? "
-        "ORDER BY c.story_id, c.rank LIMIT ?",
-        (*stories, since, LIST_LIMIT),
-    )
-    return [Cited(*row) for row in rows]
-
-
-def _new_quotes(conn: sqlite3.Connection, marks: str, stories: list[str], since: str) -> list[Cited]:
-    rows = conn.execute(
-        "SELECT q.story_id, q.text, o.article_id, o.start, o.end, NULL, q.speaker_name FROM story_quotes q "
-        "JOIN story_quote_occurrences o ON o.story_id = q.story_id AND o.quote_id = q.id "
-        f"AND o.position = 0 WHERE q.story_id IN ({marks or 'NULL'}) AND q.first_seen >= ? "
-        "ORDER BY q.story_id, q.rank LIMIT ?",
+        f"SELECT {cited} WHERE {alias}.story_id IN ({marks or 'NULL'}) AND {alias}.first_seen >= ? "
+        f"ORDER BY {alias}.story_id, {alias}.rank LIMIT ?",
         (*stories, since, LIST_LIMIT),
     )
     return [Cited(*row) for row in rows]
@@ -527,19 +518,16 @@ def _edits(store: Store, round_id: int, article_ids: list[str]) -> list[EditedAr
 
 
 def _removed(conn: sqlite3.Connection, since: str) -> list[Cited]:
-    rows = conn.execute(
-        "SELECT story_id, text, article_id, start, end, 'removed by the outlet' FROM story_removed_claims "
-        "WHERE removed_at >= ? ORDER BY story_id, article_id, start LIMIT ?",
-        (since, LIST_LIMIT),
+    return _removed_where(
+        conn, "removed_at >= ? ORDER BY story_id, article_id, start LIMIT ?", (since, LIST_LIMIT)
     )
-    return [Cited(*row) for row in rows]
 
 
 def removed_claims(store: Store, article_id: str) -> list[Cited]:
     """Claims this article once made that a later edit took out (kept, though the dossier lost them)."""
-    rows = store.conn.execute(
-        "SELECT story_id, text, article_id, start, end, 'removed by the outlet' FROM story_removed_claims "
-        "WHERE article_id = ? ORDER BY removed_at, start",
-        (article_id,),
-    )
+    return _removed_where(store.conn, "article_id = ? ORDER BY removed_at, start", (article_id,))
+
+
+def _removed_where(conn: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Cited]:
+    rows = conn.execute(f"SELECT {REMOVED_CITED} FROM story_removed_claims WHERE {where}", args)
     return [Cited(*row) for row in rows]

@@ -427,8 +427,8 @@ def test_an_opml_list_with_nested_outlines(site: Site, store: Store, tmp_path: P
     assert second.new_articles == []
 
 
-@pytest.mark.slow
-def test_a_silent_edit_keeps_both_versions_and_the_diff(site: Site, store: Store) -> None:
+def orchard_page(site: Site) -> list[str]:
+    """A feed carrying the orchard story as a summary, and its page (ETag "p1"); its paragraphs."""
     short = item("orchard", "tribune", full=False)
     short.link = site.url("/news/orchard")
     site.routes["/tribune.xml"] = Route(rss("Keswold Tribune", [short]))  # no validators: asked in full
@@ -436,9 +436,11 @@ def test_a_silent_edit_keeps_both_versions_and_the_diff(site: Site, store: Store
     site.routes["/news/orchard"] = Route(
         page(title("orchard"), before), content_type="text/html", etag='"p1"'
     )
-    first = watch([site.url("/tribune.xml")], store, recheck=0)
-    assert first.new_articles == ["tribune-orchard"]
+    return before
 
+
+def orchard_edited(site: Site, before: list[str]) -> None:
+    """The page edited silently (ETag "p2"): a paragraph and its quote gone, a sentence added."""
     after = [
         before[0],
         before[1],
@@ -446,6 +448,15 @@ def test_a_silent_edit_keeps_both_versions_and_the_diff(site: Site, store: Store
         "Growers said the damage would cost the village about two million crowns.",
     ]
     site.routes["/news/orchard"] = Route(page(title("orchard"), after), content_type="text/html", etag='"p2"')
+
+
+@pytest.mark.slow
+def test_a_silent_edit_keeps_both_versions_and_the_diff(site: Site, store: Store) -> None:
+    before = orchard_page(site)
+    first = watch([site.url("/tribune.xml")], store, recheck=0)
+    assert first.new_articles == ["tribune-orchard"]
+
+    orchard_edited(site, before)
     second = watch([site.url("/tribune.xml")], store, recheck=0)
     assert site.asked("/news/orchard")[-1]["if-none-match"] == '"p1"'
     assert second.new_articles == [] and second.edited_articles == ["tribune-orchard"]
@@ -470,25 +481,13 @@ def test_a_silent_edit_keeps_both_versions_and_the_diff(site: Site, store: Store
 @pytest.mark.slow
 def test_what_is_new_since_the_round_and_what_an_edit_took_out(site: Site, store: Store) -> None:
     """The app's "new since the last round": the edit, its removed quote, and the claims it took out."""
-    short = item("orchard", "tribune", full=False)
-    short.link = site.url("/news/orchard")
-    site.routes["/tribune.xml"] = Route(rss("Keswold Tribune", [short]))
-    before = paragraphs("orchard")
-    site.routes["/news/orchard"] = Route(
-        page(title("orchard"), before), content_type="text/html", etag='"p1"'
-    )
+    before = orchard_page(site)
     watch([site.url("/tribune.xml")], store, recheck=0)
     first = lookup.whats_new(store)
     assert first.new_stories and first.edited == [] and first.removed == []
     claims_before = {row[0] for row in store.conn.execute("SELECT text FROM story_claims")}
 
-    after = [
-        before[0],
-        before[1],
-        before[3],
-        "Growers said the damage would cost the village about two million crowns.",
-    ]
-    site.routes["/news/orchard"] = Route(page(title("orchard"), after), content_type="text/html", etag='"p2"')
+    orchard_edited(site, before)
     watch([site.url("/tribune.xml")], store, recheck=0)
     second = lookup.whats_new(store)
     assert second.new_stories == [] and [edit.article for edit in second.edited] == ["tribune-orchard"]
