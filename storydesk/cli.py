@@ -292,6 +292,54 @@ def one_shot(paths: tuple[str, ...], out: str, db: str | None) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--out", "out", required=True, help="Folder (or Hadoop URI) for the reports and Parquet tables."
+)
+@click.option("--master", default=None, help="Spark master URL  [default: local[2], or spark-submit's]")
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Database file (default: OUT/storydesk.db).",
+)
+def spark(paths: tuple[str, ...], out: str, master: str | None, db: str | None) -> None:
+    """The analyze job on Apache Spark: the same outputs as `analyze`, plus OUT/parquet/<table>/.
+
+    Reading, cleaning, analysis, embedding, clustering (in blocks of publication days, merged across
+    their borders) and dossiers run on the executors; ids, copies and stories are kept in the database.
+    PATH and OUT may be local or Hadoop URIs (hdfs://, s3a://). Needs `pip install 'storydesk[spark]'`
+    and Java 17 or later.
+
+    Example: storydesk spark samples/ --out out-spark/ --master 'local[2]'
+    """
+    result = api.spark(list(paths), out, master=master, db=db)
+    _print_rejections(result.report)
+    if not result.report.read:
+        click.echo("error: no article could be read; check the paths and the reasons above", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
+        f"{len(result.stories)} stories -> {out}"
+    )
+
+
+@cli.command(name="import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@db_option
+def import_(folder: str, db: str) -> None:
+    """Read the Parquet tables of a `storydesk spark` run (its OUT folder) into a database, replacing
+    the tables it holds, so that `serve` and Datasette open the run.
+
+    Example: storydesk import out-spark/ --db news.db
+    """
+    with api.open_store(db) as store:
+        imported = api.import_parquet(folder, store)
+    click.echo(f"{len(imported)} tables, {sum(imported.values())} rows -> {db}")
+
+
+@cli.command()
 @one_shot_options
 def run(paths: tuple[str, ...], out: str, db: str | None) -> None:
     """One shot: every stage, into OUT.

@@ -34,3 +34,7 @@ class NotFoundError(StorydeskError):
 
 class ModelError(StorydeskError):
     """A language or embedding model package is missing; install the project's dependencies."""
+
+
+class SparkUnavailableError(StorydeskError):
+    """`storydesk spark` cannot start Spark here (pyspark or Java missing, the JVM failing to start)."""

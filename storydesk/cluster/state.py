@@ -502,3 +502,34 @@ def cluster_store(store: Store, progress: bool | None = None, params: Params = D
         save_state(store, cl, saved, feats)
         cl.changed = set()
     return store.list_stories()
+
+
+def link_store_copies(store: Store, articles: Sequence[Article]) -> dict[str, str]:
+    """Find copies among ``articles`` and against the stored ones, as ``cluster_store`` does; record and
+    return {copy id: original id} for ``articles``."""
+    _link_copies(store, articles)
+    tables = ClusterTables(store)
+    return {article.id: original for article in articles if (original := tables.copy_of(article.id))}
+
+
+def save_memberships(store: Store, clustered: dict[str, str], params: Params = DEFAULT) -> list[Story]:
+    """Store stories found elsewhere ({article id: story id}, as `storydesk spark` clusters them) as the
+    stories, replacing all: titled, dated and with the clustering state that ``cluster_store`` would
+    keep, so a later run adds articles to them. Returns all stories."""
+    stored = store.story_of()
+    if stored == clustered:  # a re-run that found the same stories: their rows (and dossiers) stand
+        return store.list_stories()
+    store.delete_stories(set(stored.values()) - set(clustered.values()))
+    store.save_stories(_provisional(clustered))
+    cl, saved = load_state(store, params, clustered)
+    store.save_stories([_story(store, cl, story) for story in range(len(cl.ids))])
+    save_state(store, cl, saved, [])
+    cl.changed = set()
+    return store.list_stories()
+
+
+def _provisional(clustered: dict[str, str]) -> list[Story]:
+    members: dict[str, list[str]] = {}
+    for article_id, sid in clustered.items():
+        members.setdefault(sid, []).append(article_id)
+    return [Story(sid, "", sorted(ids), []) for sid, ids in members.items()]

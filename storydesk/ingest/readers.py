@@ -254,18 +254,6 @@ def _whole_file(text: str, form: str, path: Path, name: str) -> RawRecord:
     return RawRecord(origin=name, fmt="txt", text=text, stem=stem_of(path))
 
 
-def _read_folder(folder: Path, name: str, skip: frozenset[Path]) -> Iterator[RawRecord | Rejection]:
-    any_file = False
-    for entry in walk(folder):
-        any_file = True
-        if isinstance(entry, Rejection):
-            yield entry
-        elif not skip or Path(os.path.realpath(entry)) not in skip:
-            yield from read_file(entry)
-    if not any_file:
-        yield Rejection(name, "empty folder, nothing to read")
-
-
 def _read_stdin() -> Iterator[RawRecord | Rejection]:
     stdin = sys.stdin.buffer
     head = stdin.peek(_SNIFF)[:_SNIFF] if hasattr(stdin, "peek") else b""
@@ -281,6 +269,16 @@ def _read_path(given: str, skip: frozenset[Path]) -> Iterator[RawRecord | Reject
     if given == "-":
         yield from _read_stdin()
         return
+    for entry in _files_of(given, skip):
+        if isinstance(entry, Rejection):
+            yield entry
+        else:
+            yield from read_file(*entry)
+
+
+def _files_of(given: str, skip: frozenset[Path]) -> Iterator[tuple[Path, str] | Rejection]:
+    """The files one given path names (itself, or a folder's files in walk order), each with the name
+    messages show; or why it cannot be read as a path."""
     path, name = Path(given), shown_path(given)
     if "\x00" in given:
         yield Rejection(name, "not a path: it holds a NUL character")
@@ -289,9 +287,45 @@ def _read_path(given: str, skip: frozenset[Path]) -> Iterator[RawRecord | Reject
     elif output_folder_above(path) is not None:
         yield Rejection(name, OWN_OUTPUT)
     elif path.is_dir():
-        yield from _read_folder(path, name, skip)
+        yield from _folder_files(path, name, skip)
     else:
-        yield from read_file(path, name)
+        yield path, name
+
+
+def _folder_files(folder: Path, name: str, skip: frozenset[Path]) -> Iterator[tuple[Path, str] | Rejection]:
+    any_file = False
+    for entry in walk(folder):
+        any_file = True
+        if isinstance(entry, Rejection):
+            yield entry
+        elif not skip or Path(os.path.realpath(entry)) not in skip:
+            yield entry, shown_path(entry)
+    if not any_file:
+        yield Rejection(name, "empty folder, nothing to read")
+
+
+def input_files(
+    paths: list[str] | tuple[str, ...], skip: frozenset[Path] = frozenset()
+) -> Iterator[tuple[Path, str] | Rejection]:
+    """The files ``read_paths`` reads, in its order, each with its shown name (``read_file(*entry)`` reads
+    one), and the rejections of given paths that are no readable file or folder (``-`` included)."""
+    for given in paths:
+        if given == "-":
+            yield Rejection("-", "standard input cannot be read here; give files or folders")
+            continue
+        for entry in _files_of(given, skip):
+            yield shown_rejection(entry) if isinstance(entry, Rejection) else entry
+
+
+def read_bytes(data: bytes, name: str) -> Iterator[RawRecord | Rejection]:
+    """Every article in one file's bytes, read as ``read_file`` reads that file (``name``: its path or URI,
+    whose last part gives the form and the id)."""
+    if not data:
+        yield Rejection(name, "empty file, nothing to read")
+        return
+    base = Path(name.rstrip("/").rsplit("/", 1)[-1])
+    for item in _read_guarded(io.BytesIO(data), base, name):
+        yield shown_rejection(item) if isinstance(item, Rejection) else item
 
 
 def read_paths(

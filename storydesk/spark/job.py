@@ -1,0 +1,345 @@
+"""Scale-out, the driver: `storydesk spark`, the analyze job with its heavy work on Spark executors.
+
+Executors read and clean the inputs, analyse and embed the articles, cluster blocks of publication days
+and the stories by each block border, and assemble the dossiers, each through the stages' own functions
+(``tasks.py``, ``blocks.py``). The driver keeps the order-dependent bookkeeping in a SQLite store, the
+system of record as in a single-machine run: placing ids and duplicates (``ingest.store_cleaned``),
+copies, stories, dossiers and their result rows, cross-story entities. Work is sent out in chunks and
+each result is saved as it comes back, so a killed run keeps what it saved and a re-run does only the rest;
+a task that dies is retried by Spark, and its results are saved by id, never twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from ..models import Article, IngestReport, RawRecord, Rejection, Story
+from ..store import Store
+from . import blocks, tasks
+from .session import ARTICLES_PER_TASK, start
+
+if TYPE_CHECKING:
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+CHUNK = 4000  # articles (or stories) sent out at once; each chunk's results are saved before the next
+Item = TypeVar("Item")
+
+
+@dataclass
+class SparkRun:
+    """What one `storydesk spark` run did."""
+
+    report: IngestReport
+    stories: list[Story] = field(default_factory=list)
+    out_dir: str = ""
+    blocks: int = 0  # clustering blocks with articles
+    borders: int = 0  # block borders whose stories were clustered again together
+    merged: int = 0  # story pairs merged across a border
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase
+    tables: dict[str, int] = field(default_factory=dict)  # Parquet rows per table
+
+
+def run_spark(
+    paths: Sequence[str],
+    out_dir: str,
+    *,
+    master: str | None = None,
+    db: str | Path | None = None,
+    session: SparkSession | None = None,
+    block_days: int = blocks.BLOCK_DAYS,
+    progress: bool | None = None,
+) -> SparkRun:
+    """Ingest, analyze, cluster, reconcile and report on Spark into ``out_dir`` (local, or a Hadoop URI),
+    with every stored table as Parquet under ``out_dir``/parquet; the store is ``db``, else
+    ``out_dir``/storydesk.db for a local ``out_dir``, else a temporary file."""
+    from ..api import open_store
+
+    spark = session or start(master)
+    remote = "://" in out_dir and not out_dir.startswith("file://")
+    local = (
+        Path(tempfile.mkdtemp(prefix="storydesk-spark-")) if remote else Path(out_dir.removeprefix("file://"))
+    )
+    local.mkdir(parents=True, exist_ok=True)
+    run = SparkRun(IngestReport(), out_dir=out_dir)
+    with open_store(db or local / "storydesk.db") as store:
+        _phases(spark.sparkContext, paths, store, local, run, block_days, progress)
+    if remote:
+        _upload(spark, local, out_dir)
+    return run
+
+
+def _phases(
+    sc: SparkContext,
+    paths: Sequence[str],
+    store: Store,
+    out: Path,
+    run: SparkRun,
+    block_days: int,
+    progress: bool | None,
+) -> None:
+    from .. import api
+    from .tables import write_parquet
+
+    clock = _Clock(run.seconds, progress)
+    run.report = clock.timed("ingest", lambda: _ingest(sc, paths, store))
+    if not run.report.read:
+        return
+    run.report.rejected += clock.timed("analyze", lambda: _analyse(sc, store))
+    clock.timed("cluster", lambda: _cluster(sc, store, run, block_days))
+    clock.timed("reconcile", lambda: _reconcile(sc, store))
+    run.stories = clock.timed("report", lambda: api.report(store, out, ingested=run.report, progress=False))
+    run.tables = clock.timed("parquet", lambda: write_parquet(store, out / "parquet"))
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float], progress: bool | None) -> None:
+        self.seconds = seconds
+        self.show = sys.stderr.isatty() if progress is None else progress
+
+    def timed(self, phase: str, work: Any) -> Any:
+        if self.show:
+            print(f"spark: {phase}…", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        result = work()
+        self.seconds[phase] = time.perf_counter() - began
+        return result
+
+
+def _slices(sc: SparkContext, count: int, per_task: int = ARTICLES_PER_TASK) -> int:
+    return max(1, min(-(-count // per_task), 64 * sc.defaultParallelism))
+
+
+def _chunks(items: Sequence[Item], size: int = CHUNK) -> Iterator[Sequence[Item]]:
+    for first in range(0, len(items), size):
+        yield items[first : first + size]
+
+
+# ---- ingest ------------------------------------------------------------------------------------
+
+
+def _ingest(sc: SparkContext, paths: Sequence[str], store: Store) -> IngestReport:
+    """Inputs read and cleaned on the executors; ids placed and stored here, in input order."""
+    from ..ingest.pipeline import _own_files, store_cleaned
+    from ..ingest.readers import input_files
+
+    local = [path for path in paths if not _is_uri(path)]
+    listed = list(input_files(local, _own_files(store)))
+    refused = [entry for entry in listed if isinstance(entry, Rejection)]
+    files = [
+        (index, entry[1], None)
+        for index, entry in enumerate(e for e in listed if not isinstance(e, Rejection))
+    ]
+    rdd = sc.parallelize(files, _slices(sc, len(files), 16)) if files else sc.emptyRDD()
+    remote = [path for path in paths if _is_uri(path)]
+    if remote:
+        rdd = rdd.union(_remote_files(sc, remote, len(files)))
+    cleaned = rdd.mapPartitions(tasks.read_files).toLocalIterator(prefetchPartitions=True)
+    return store_cleaned([*refused, *_placeable(cleaned)], store)
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+def _remote_files(sc: SparkContext, uris: list[str], offset: int) -> Any:
+    """(order, URI, bytes) of every file under Hadoop paths (HDFS, S3, …), in path order."""
+    found: Any = sc.binaryFiles(",".join(uris)).sortByKey()
+    return found.zipWithIndex().map(lambda item: (offset + item[1], item[0][0], item[0][1]))
+
+
+def _placeable(cleaned: Iterable[tasks.Cleaned]) -> Iterator[tuple[Article, RawRecord] | Rejection]:
+    for item in cleaned:
+        if item.rejection is not None:
+            yield item.rejection
+        elif item.article is not None and item.raw is not None:
+            yield item.article, item.raw
+
+
+# ---- analyze -----------------------------------------------------------------------------------
+
+
+def _analyse(sc: SparkContext, store: Store) -> list[Rejection]:
+    """Analyse the articles not analysed yet (and their clustering embeddings) on the executors."""
+    from ..analyze import ANALYSIS_VERSION, _pending
+    from ..embed import DIM, MODEL_ID
+    from ..ids import article_hash
+
+    rejected: list[Rejection] = []
+    for chunk in _chunks(_pending(store, store.article_ids())):
+        pairs = [(article, article_hash(article)) for article in store.iter_articles(list(chunk))]
+        results = sc.parallelize(pairs, _slices(sc, len(pairs))).mapPartitions(tasks.analyse)
+        vectors = []
+        for item in results.toLocalIterator(prefetchPartitions=True):
+            if isinstance(item, Rejection):
+                rejected.append(item)
+                continue
+            store.save_analysis(item.analysis, item.content_hash, ANALYSIS_VERSION)
+            vectors.append((item.analysis.article_id, item.embed_hash, item.vector, DIM))
+        store.save_embeddings(MODEL_ID, vectors)
+    if rejected:
+        store.record_rejections(rejected)
+    return rejected
+
+
+# ---- cluster -----------------------------------------------------------------------------------
+
+
+def _cluster(sc: SparkContext, store: Store, run: SparkRun, block_days: int) -> None:
+    """Copies found here; blocks, then their borders, clustered on the executors; the stories stored."""
+    from ..cluster.clusterer import story_id
+    from ..cluster.state import link_store_copies, save_memberships
+
+    analysed = set(store.analysis_state())
+    articles = [article for article in store.iter_articles(store.article_ids()) if article.id in analysed]
+    copies = link_store_copies(store, articles)
+    members = _members(store, articles, copies)
+    by_block = _blocks(articles, copies, members, block_days)
+    run.blocks = len(by_block)
+    jobs = sc.parallelize(sorted(by_block.items()), max(1, len(by_block)))
+    corpus_df, corpus_docs = jobs.map(lambda item: blocks.term_counts(item[1])).treeReduce(_add_counts)
+    shared = sc.broadcast((corpus_df, corpus_docs))
+    found: list[blocks.Group] = jobs.flatMap(
+        lambda item: blocks.cluster_block(item[0], item[1], *shared.value)
+    ).collect()
+    pairs = _border_merges(sc, found, by_block, shared, block_days, run)
+    keys = {article.id: blocks.clustering_key(article) for article in articles}
+    stories = blocks.merged_stories(found, pairs, keys)
+    save_memberships(store, {aid: story_id(ids[0]) for ids in stories for aid in ids})
+    shared.unpersist()
+
+
+def _add_counts(one: tuple[np.ndarray, int], other: tuple[np.ndarray, int]) -> tuple[np.ndarray, int]:
+    return one[0] + other[0], one[1] + other[1]
+
+
+def _members(store: Store, articles: Sequence[Article], copies: dict[str, str]) -> dict[str, blocks.Member]:
+    """Each article with its original and its stored clustering vector (made here when missing)."""
+    from ..cluster.state import _features, _vectors
+    from ..embed import MODEL_ID
+
+    stored = store.load_embeddings(MODEL_ID, [article.id for article in articles])
+    missing = [article for article in articles if article.id not in stored]
+    if missing:  # analysed before by another version: embed them as the cluster stage does
+        from ..cluster import DEFAULT
+
+        made = _vectors(store, _features(store, missing, DEFAULT))
+        stored.update({article.id: ("", row.tobytes()) for article, row in zip(missing, made, strict=True)})
+    return {
+        article.id: blocks.Member(article, copies.get(article.id), stored[article.id][1])
+        for article in articles
+    }
+
+
+def _blocks(
+    articles: Sequence[Article], copies: dict[str, str], members: dict[str, blocks.Member], block_days: int
+) -> dict[int, list[blocks.Member]]:
+    """Members per block, in clustering order; a copy goes in its original's block."""
+    published = {article.id: article.published for article in articles}
+    by_block: dict[int, list[blocks.Member]] = {}
+    for article in sorted(articles, key=blocks.clustering_key):
+        home = copies.get(article.id, article.id)
+        by_block.setdefault(blocks.block_of(published.get(home), block_days), []).append(members[article.id])
+    return by_block
+
+
+def _border_merges(
+    sc: SparkContext,
+    found: list[blocks.Group],
+    by_block: dict[int, list[blocks.Member]],
+    shared: Any,
+    block_days: int,
+    run: SparkRun,
+) -> list[tuple[str, str]]:
+    """Story pairs merged across block borders, each border clustered again on an executor."""
+    of_block: dict[int, list[blocks.Group]] = {}
+    for group in found:
+        of_block.setdefault(group.block, []).append(group)
+    member_of = {m.article.id: m for block in by_block.values() for m in block}
+    borders = []
+    for block in sorted(of_block):
+        if block == blocks.UNDATED or block + 1 not in of_block:
+            continue
+        day = (block + 1) * block_days
+        left = blocks.near_border(of_block[block], day)
+        right = blocks.near_border(of_block[block + 1], day)
+        if left and right:
+            ids = sorted(
+                {aid for group in left + right for aid in group.members},
+                key=lambda aid: blocks.clustering_key(member_of[aid].article),
+            )
+            borders.append((left, right, [member_of[aid] for aid in ids]))
+    run.borders = len(borders)
+    if not borders:
+        return []
+    pairs = (
+        sc.parallelize(borders, len(borders))
+        .flatMap(lambda border: _merge_border(border, shared.value))
+        .collect()
+    )
+    run.merged = len(pairs)
+    return pairs
+
+
+def _merge_border(
+    border: tuple[list[blocks.Group], list[blocks.Group], list[blocks.Member]], corpus: tuple[np.ndarray, int]
+) -> list[tuple[str, str]]:
+    left, right, members = border
+    regrouped = blocks.cluster_members(members, *corpus)
+    return blocks.merge_pairs(left, right, [story for story in regrouped.members if story])
+
+
+# ---- reconcile ---------------------------------------------------------------------------------
+
+
+def _reconcile(sc: SparkContext, store: Store) -> None:
+    """Dossiers of the stories whose inputs changed assembled on the executors, stored here with their
+    rows; then what spans stories (entities across stories) as `reconcile` does it."""
+    from .. import api
+    from ..reconcile import input_hash, save_dossier, stored_dossier
+
+    todo = [story for story in store.list_stories() if stored_dossier(store, story)[1] is None]
+    for chunk in _chunks(todo, CHUNK // 4):
+        inputs = [_story_inputs(store, story) for story in chunk]
+        by_id = {story.id: story for story in chunk}
+        built = sc.parallelize(inputs, _slices(sc, len(inputs), 8)).mapPartitions(tasks.assemble)
+        for story_id, dossier in built.toLocalIterator(prefetchPartitions=True):
+            save_dossier(store, story_id, input_hash(store, by_id[story_id]), dossier)
+    api.reconcile(store, progress=False)  # every dossier is current now: links entities across stories
+
+
+def _story_inputs(store: Store, story: Story) -> tuple[Story, list[Article], dict[str, Any]]:
+    """What ``reconcile.build_dossier`` reads for one story, read here."""
+    articles = list(store.iter_articles(sorted(story.article_ids)))
+    return story, articles, {article.id: store.load_analysis(article.id) for article in articles}
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+
+def _upload(spark: SparkSession, local: Path, target: str) -> None:
+    """Copy the run's output folder to a Hadoop URI (HDFS, S3, …) through Hadoop's FileSystem."""
+    jvm: Any = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+    destination = jvm.org.apache.hadoop.fs.Path(target)
+    filesystem = destination.getFileSystem(conf)
+    for path in sorted(local.rglob("*")):
+        if path.is_file() and not path.name.startswith("storydesk.db"):
+            relative = path.relative_to(local).as_posix()
+            filesystem.copyFromLocalFile(
+                False,
+                True,
+                jvm.org.apache.hadoop.fs.Path(str(path)),
+                jvm.org.apache.hadoop.fs.Path(f"{target.rstrip('/')}/{relative}"),
+            )
