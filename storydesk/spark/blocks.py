@@ -5,8 +5,9 @@ One meaning: every block is clustered with the document frequencies of the whole
 articles scores as it does in one run), and no story spans more than ``Params.window_days`` of
 publication dates, so only the stories within that many days of a border can belong together. Those
 stories' articles are clustered again, together, by the same code; two stories merge when most of the
-articles of each land in one group. Undated articles are one block of their own (the single-machine run
-may put an undated article in a dated story; here it only meets other undated ones).
+articles of each land in one group. Undated articles are one block of their own; as in one run, where
+an undated article may join a dated story, each undated story is then clustered again together with the
+dated stories nearest it (by mean vector), and merges with one the same way.
 """
 
 from __future__ import annotations
@@ -111,6 +112,60 @@ def near_border(groups: Iterable[Group], border_day: int, params: Params = DEFAU
     ]
 
 
+def centroid(group: Group, vectors: dict[str, bytes]) -> np.ndarray:
+    """The unit mean vector of a story's members."""
+    mean = np.mean([np.frombuffer(vectors[aid], np.float32) for aid in group.members], axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def undated_meetings(
+    undated: Sequence[Group], dated: Sequence[Group], vectors: dict[str, bytes], params: Params = DEFAULT
+) -> list[tuple[list[Group], list[Group]]]:
+    """(undated stories, dated stories) to cluster again together: each undated story with the ``k``
+    dated stories nearest its mean vector at ``context_cos`` or more (the stories a run would consider
+    for it), in connected sets so that each story is in one task."""
+    if not undated or not dated:
+        return []
+    near = _nearest(
+        np.vstack([centroid(g, vectors) for g in undated]),
+        np.vstack([centroid(g, vectors) for g in dated]),
+        params,
+    )
+    parent = list(range(len(undated) + len(dated)))
+
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for index, found in enumerate(near):
+        for other in found:
+            parent[find(len(undated) + other)] = find(index)
+    sets: dict[int, tuple[list[Group], list[Group]]] = {}
+    for index, group in enumerate(undated):
+        if near[index]:
+            sets.setdefault(find(index), ([], []))[0].append(group)
+    for other, group in enumerate(dated):
+        root = find(len(undated) + other)
+        if root in sets:
+            sets[root][1].append(group)
+    return list(sets.values())
+
+
+def _nearest(queries: np.ndarray, stories: np.ndarray, params: Params) -> list[list[int]]:
+    """For each query vector, the stories among its ``k`` nearest at ``context_cos`` or more."""
+    import faiss
+
+    index = faiss.IndexFlatIP(stories.shape[1])
+    index.add(np.ascontiguousarray(stories, dtype=np.float32))
+    sims, rows = index.search(np.ascontiguousarray(queries, dtype=np.float32), min(params.k, len(stories)))
+    return [
+        [row for row, cos in zip(found, near, strict=True) if row >= 0 and cos >= params.context_cos]
+        for found, near in zip(rows.tolist(), sims.tolist(), strict=True)
+    ]
+
+
 def merge_pairs(
     left: Sequence[Group], right: Sequence[Group], regrouped: Sequence[Sequence[str]]
 ) -> list[tuple[str, str]]:
@@ -130,7 +185,12 @@ def merge_pairs(
         spot = home(group)
         if spot is not None:
             right_home.setdefault(spot, []).append(group.seed)
-    return [(group.seed, other) for group in left for other in right_home.get(home(group) or -1, [])]
+    pairs = []
+    for group in left:
+        spot = home(group)
+        if spot is not None:
+            pairs += [(group.seed, other) for other in right_home.get(spot, [])]
+    return pairs
 
 
 def merged_stories(

@@ -280,6 +280,14 @@ def _border_merges(
                 key=lambda aid: blocks.clustering_key(member_of[aid].article),
             )
             borders.append((left, right, [member_of[aid] for aid in ids]))
+    vectors = {aid: member.vector for aid, member in member_of.items()}
+    dated = [group for block, groups in of_block.items() if block != blocks.UNDATED for group in groups]
+    for undated, near in blocks.undated_meetings(of_block.get(blocks.UNDATED, []), dated, vectors):
+        ids = sorted(
+            {aid for group in undated + near for aid in group.members},
+            key=lambda aid: blocks.clustering_key(member_of[aid].article),
+        )
+        borders.append((undated, near, [member_of[aid] for aid in ids]))
     run.borders = len(borders)
     if not borders:
         return []
