@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -130,32 +131,45 @@ def _chunks(items: Sequence[Item], size: int = CHUNK) -> Iterator[Sequence[Item]
 
 
 def _ingest(sc: SparkContext, paths: Sequence[str], store: Store) -> IngestReport:
-    """Inputs read and cleaned on the executors; ids placed and stored here, in input order."""
+    """Inputs read and cleaned on the executors, a chunk of files at a time; ids placed and stored here,
+    in input order, by one ``store_cleaned`` (so an id given twice in the run is found across chunks)."""
     from ..ingest.pipeline import _own_files, store_cleaned
     from ..ingest.readers import input_files
 
-    local = [path for path in paths if not _is_uri(path)]
-    listed = list(input_files(local, _own_files(store)))
-    refused = [entry for entry in listed if isinstance(entry, Rejection)]
+    listed = list(input_files([path for path in paths if not _is_uri(path)], _own_files(store)))
     files = [
         (index, entry[1], None)
         for index, entry in enumerate(e for e in listed if not isinstance(e, Rejection))
     ]
-    rdd = sc.parallelize(files, _slices(sc, len(files), 16)) if files else sc.emptyRDD()
+    refused = [entry for entry in listed if isinstance(entry, Rejection)]
     remote = [path for path in paths if _is_uri(path)]
-    if remote:
-        rdd = rdd.union(_remote_files(sc, remote, len(files)))
-    cleaned = rdd.mapPartitions(tasks.read_files).toLocalIterator(prefetchPartitions=True)
-    return store_cleaned([*refused, *_placeable(cleaned)], store)
+    return store_cleaned(chain(refused, _cleaned(sc, files, remote)), store)
+
+
+def _cleaned(
+    sc: SparkContext, files: list[tuple[int, str, None]], remote: list[str]
+) -> Iterator[tuple[Article, RawRecord] | Rejection]:
+    """What the executors read and cleaned, chunk by chunk (every task of a chunk runs at once)."""
+    for chunk in _chunks(files, _chunk_size(sc, 16)):
+        yield from _placeable(
+            sc.parallelize(chunk, _slices(sc, len(chunk), 16)).mapPartitions(tasks.read_files).collect()
+        )
+    for uri in remote:  # one given Hadoop path (a file, folder or glob) at a time
+        yield from _placeable(_remote_files(sc, uri, len(files)).mapPartitions(tasks.read_files).collect())
+
+
+def _chunk_size(sc: SparkContext, per_task: int = ARTICLES_PER_TASK) -> int:
+    """Items sent out at once: enough for two rounds of tasks on every core, at least ``CHUNK``."""
+    return max(CHUNK, 2 * per_task * sc.defaultParallelism)
 
 
 def _is_uri(path: str) -> bool:
     return "://" in path
 
 
-def _remote_files(sc: SparkContext, uris: list[str], offset: int) -> Any:
-    """(order, URI, bytes) of every file under Hadoop paths (HDFS, S3, …), in path order."""
-    found: Any = sc.binaryFiles(",".join(uris)).sortByKey()
+def _remote_files(sc: SparkContext, uri: str, offset: int) -> Any:
+    """(order, URI, bytes) of every file under a Hadoop path (HDFS, S3, …), in path order."""
+    found: Any = sc.binaryFiles(uri).sortByKey()
     return found.zipWithIndex().map(lambda item: (offset + item[1], item[0][0], item[0][1]))
 
 
@@ -177,11 +191,11 @@ def _analyse(sc: SparkContext, store: Store) -> list[Rejection]:
     from ..ids import article_hash
 
     rejected: list[Rejection] = []
-    for chunk in _chunks(_pending(store, store.article_ids())):
+    for chunk in _chunks(_pending(store, store.article_ids()), _chunk_size(sc)):
         pairs = [(article, article_hash(article)) for article in store.iter_articles(list(chunk))]
         results = sc.parallelize(pairs, _slices(sc, len(pairs))).mapPartitions(tasks.analyse)
         vectors = []
-        for item in results.toLocalIterator(prefetchPartitions=True):
+        for item in results.collect():
             if isinstance(item, Rejection):
                 rejected.append(item)
                 continue
@@ -318,11 +332,11 @@ def _reconcile(sc: SparkContext, store: Store) -> None:
     from ..reconcile import input_hash, save_dossier, stored_dossier
 
     todo = [story for story in store.list_stories() if stored_dossier(store, story)[1] is None]
-    for chunk in _chunks(todo, CHUNK // 4):
+    for chunk in _chunks(todo, _chunk_size(sc, 8) // 4):
         inputs = [_story_inputs(store, story) for story in chunk]
         by_id = {story.id: story for story in chunk}
         built = sc.parallelize(inputs, _slices(sc, len(inputs), 8)).mapPartitions(tasks.assemble)
-        for story_id, dossier in built.toLocalIterator(prefetchPartitions=True):
+        for story_id, dossier in built.collect():
             save_dossier(store, story_id, input_hash(store, by_id[story_id]), dossier)
     api.reconcile(store, progress=False)  # every dossier is current now: links entities across stories
 
