@@ -97,9 +97,9 @@ def _phases(
     run.report = clock.timed("ingest", lambda: _ingest(sc, paths, store))
     if not run.report.read:
         return
-    run.report.rejected += clock.timed("analyze", lambda: _analyse(sc, store))
+    run.report.rejected += clock.timed("analyze", lambda: _analyse(sc, store, clock.show))
     clock.timed("cluster", lambda: _cluster(sc, store, run, block_days))
-    clock.timed("reconcile", lambda: _reconcile(sc, store))
+    clock.timed("reconcile", lambda: _reconcile(sc, store, clock.show))
     run.stories = clock.timed("report", lambda: api.report(store, out, ingested=run.report, progress=False))
     run.tables = clock.timed("parquet", lambda: write_parquet(store, out / "parquet"))
 
@@ -122,9 +122,14 @@ def _slices(sc: SparkContext, count: int, per_task: int = ARTICLES_PER_TASK) -> 
     return max(1, min(-(-count // per_task), 64 * sc.defaultParallelism))
 
 
-def _chunks(items: Sequence[Item], size: int = CHUNK) -> Iterator[Sequence[Item]]:
+def _chunks(
+    items: Sequence[Item], size: int = CHUNK, desc: str = "", show: bool = False
+) -> Iterator[Sequence[Item]]:
+    """``items`` in chunks of ``size``; with ``show``, a line on stderr as each chunk is done."""
     for first in range(0, len(items), size):
         yield items[first : first + size]
+        if show and desc:
+            print(f"spark: {desc} {min(first + size, len(items))}/{len(items)}", file=sys.stderr, flush=True)
 
 
 # ---- ingest ------------------------------------------------------------------------------------
@@ -184,14 +189,14 @@ def _placeable(cleaned: Iterable[tasks.Cleaned]) -> Iterator[tuple[Article, RawR
 # ---- analyze -----------------------------------------------------------------------------------
 
 
-def _analyse(sc: SparkContext, store: Store) -> list[Rejection]:
+def _analyse(sc: SparkContext, store: Store, show: bool = False) -> list[Rejection]:
     """Analyse the articles not analysed yet (and their clustering embeddings) on the executors."""
     from ..analyze import ANALYSIS_VERSION, _pending
     from ..embed import DIM, MODEL_ID
     from ..ids import article_hash
 
     rejected: list[Rejection] = []
-    for chunk in _chunks(_pending(store, store.article_ids()), _chunk_size(sc)):
+    for chunk in _chunks(_pending(store, store.article_ids()), _chunk_size(sc), "analysed", show):
         pairs = [(article, article_hash(article)) for article in store.iter_articles(list(chunk))]
         results = sc.parallelize(pairs, _slices(sc, len(pairs))).mapPartitions(tasks.analyse)
         vectors = []
@@ -325,14 +330,14 @@ def _merge_border(
 # ---- reconcile ---------------------------------------------------------------------------------
 
 
-def _reconcile(sc: SparkContext, store: Store) -> None:
+def _reconcile(sc: SparkContext, store: Store, show: bool = False) -> None:
     """Dossiers of the stories whose inputs changed assembled on the executors, stored here with their
     rows; then what spans stories (entities across stories) as `reconcile` does it."""
     from .. import api
     from ..reconcile import input_hash, save_dossier, stored_dossier
 
     todo = [story for story in store.list_stories() if stored_dossier(store, story)[1] is None]
-    for chunk in _chunks(todo, _chunk_size(sc, 8) // 4):
+    for chunk in _chunks(todo, _chunk_size(sc, 8) // 4, "dossiers", show):
         inputs = [_story_inputs(store, story) for story in chunk]
         by_id = {story.id: story for story in chunk}
         built = sc.parallelize(inputs, _slices(sc, len(inputs), 8)).mapPartitions(tasks.assemble)
