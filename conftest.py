@@ -60,3 +60,30 @@ def serve_app(db: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark session for the whole run (``local[2,4]``: two cores, a failed task tried up to four
+    times); skips when pyspark or Java is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pytest.skip("pyspark is not installed (pip install 'storydesk[spark]')")
+    from storydesk.spark import session as spark_module
+
+    reason = spark_module.java_missing()
+    if reason:
+        pytest.skip(reason)
+    spark = spark_module.start("local[2,4]")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_samples(spark_session, tmp_path_factory: pytest.TempPathFactory):
+    """The samples run once by `storydesk spark` (``run_spark``): the SparkRun and its --out folder."""
+    from storydesk.spark import run_spark
+
+    out = tmp_path_factory.mktemp("spark-samples")
+    return run_spark([str(SAMPLES)], str(out), session=spark_session, progress=False), out
