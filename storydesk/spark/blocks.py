@@ -1,18 +1,17 @@
 """Scale-out, clustering: articles in blocks of publication days, each block clustered on its own by the
-cluster stage's ``Clusterer``, then stories merged across each border between two blocks.
+cluster stage's ``Clusterer``, then the stories that may belong with another block's clustered again.
 
 One meaning: every block is clustered with the document frequencies of the whole corpus (so a pair of
 articles scores as it does in one run), and no story spans more than ``Params.window_days`` of
-publication dates, so only the stories within that many days of a border can belong together. Those
-stories' articles are clustered again, together, by the same code; two stories merge when most of the
-articles of each land in one group. Undated articles are one block of their own; as in one run, where
-an undated article may join a dated story, each undated story is then clustered again together with the
-dated stories nearest it (by mean vector), and merges with one the same way.
+publication dates, so only the stories within that many days of a border between two blocks can belong
+with the other side. Undated articles are one block of their own; as in one run, where an undated
+article may join a dated story, each undated story may belong with the dated stories nearest it (by mean
+vector). The stories that may belong together form connected sets ("meetings"); the articles of each set
+are clustered again, together, by the same code, and that clustering replaces the set's stories.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -118,41 +117,6 @@ def centroid(group: Group, vectors: dict[str, bytes]) -> np.ndarray:
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
-def undated_meetings(
-    undated: Sequence[Group], dated: Sequence[Group], vectors: dict[str, bytes], params: Params = DEFAULT
-) -> list[tuple[list[Group], list[Group]]]:
-    """(undated stories, dated stories) to cluster again together: each undated story with the ``k``
-    dated stories nearest its mean vector at ``context_cos`` or more (the stories a run would consider
-    for it), in connected sets so that each story is in one task."""
-    if not undated or not dated:
-        return []
-    near = _nearest(
-        np.vstack([centroid(g, vectors) for g in undated]),
-        np.vstack([centroid(g, vectors) for g in dated]),
-        params,
-    )
-    parent = list(range(len(undated) + len(dated)))
-
-    def find(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for index, found in enumerate(near):
-        for other in found:
-            parent[find(len(undated) + other)] = find(index)
-    sets: dict[int, tuple[list[Group], list[Group]]] = {}
-    for index, group in enumerate(undated):
-        if near[index]:
-            sets.setdefault(find(index), ([], []))[0].append(group)
-    for other, group in enumerate(dated):
-        root = find(len(undated) + other)
-        if root in sets:
-            sets[root][1].append(group)
-    return list(sets.values())
-
-
 def _nearest(queries: np.ndarray, stories: np.ndarray, params: Params) -> list[list[int]]:
     """For each query vector, the stories among its ``k`` nearest at ``context_cos`` or more."""
     import faiss
@@ -166,53 +130,69 @@ def _nearest(queries: np.ndarray, stories: np.ndarray, params: Params) -> list[l
     ]
 
 
-def merge_pairs(
-    left: Sequence[Group], right: Sequence[Group], regrouped: Sequence[Sequence[str]]
-) -> list[tuple[str, str]]:
-    """(seed, seed) of a left and a right story that belong together: most of each one's articles are
-    in one group when the stories by the border are clustered again together."""
-    group_of = {aid: index for index, members in enumerate(regrouped) for aid in members}
+def meetings(
+    groups: Sequence[Group], vectors: dict[str, bytes], block_days: int = BLOCK_DAYS, params: Params = DEFAULT
+) -> list[list[Group]]:
+    """The sets of stories to cluster again together: those within the window of one block border (when
+    both sides have some), and each undated story with the ``k`` dated stories nearest its mean vector at
+    ``context_cos`` or more (those a run would consider for it); connected, so a story is in one set."""
+    parent = list(range(len(groups)))
 
-    def home(group: Group) -> int | None:
-        counts = Counter(group_of[aid] for aid in group.members if aid in group_of)
-        if not counts:
-            return None
-        best, held = min(counts.items(), key=lambda item: (-item[1], item[0]))
-        return best if 2 * held > len(group.members) else None
+    def find(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
 
-    right_home: dict[int, list[str]] = {}
-    for group in right:
-        spot = home(group)
-        if spot is not None:
-            right_home.setdefault(spot, []).append(group.seed)
-    pairs = []
-    for group in left:
-        spot = home(group)
-        if spot is not None:
-            pairs += [(group.seed, other) for other in right_home.get(spot, [])]
-    return pairs
+    for one, other in _border_links(groups, block_days, params) + _undated_links(groups, vectors, params):
+        parent[find(other)] = find(one)
+    sets: dict[int, list[Group]] = {}
+    for node, group in enumerate(groups):
+        sets.setdefault(find(node), []).append(group)
+    return [found for found in sets.values() if len(found) > 1]
 
 
-def merged_stories(
-    groups: Sequence[Group], pairs: Iterable[tuple[str, str]], keys: dict[str, tuple]
-) -> list[list[str]]:
-    """The stories after merging: members of linked groups together, each story's seed (the earliest
-    article in clustering order, ``keys``) first."""
-    parent = {group.seed: group.seed for group in groups}
+def _border_links(groups: Sequence[Group], block_days: int, params: Params) -> list[tuple[int, int]]:
+    """Pairs of story indexes near the same border, chained (first with each other)."""
+    of_block: dict[int, list[int]] = {}
+    for node, group in enumerate(groups):
+        of_block.setdefault(group.block, []).append(node)
+    links = []
+    for block in sorted(of_block):
+        if block == UNDATED or block + 1 not in of_block:
+            continue
+        day = (block + 1) * block_days
+        sides = [_near(groups, of_block[side], day, params) for side in (block, block + 1)]
+        if sides[0] and sides[1]:
+            near = sides[0] + sides[1]
+            links += [(near[0], node) for node in near[1:]]
+    return links
 
-    def find(seed: str) -> str:
-        while parent[seed] != seed:
-            parent[seed] = parent[parent[seed]]
-            seed = parent[seed]
-        return seed
 
-    for one, other in pairs:
-        first, second = sorted((find(one), find(other)), key=lambda seed: keys[seed])
-        parent[second] = first
-    together: dict[str, list[str]] = {}
-    for group in groups:
-        together.setdefault(find(group.seed), []).extend(group.members)
-    return [[seed] + sorted(set(members) - {seed}) for seed, members in together.items()]
+def _near(groups: Sequence[Group], nodes: list[int], day: int, params: Params) -> list[int]:
+    kept = {id(group) for group in near_border([groups[node] for node in nodes], day, params)}
+    return [node for node in nodes if id(groups[node]) in kept]
+
+
+def _undated_links(
+    groups: Sequence[Group], vectors: dict[str, bytes], params: Params
+) -> list[tuple[int, int]]:
+    """(undated story, dated story) index pairs: each undated story with the dated ones nearest it."""
+    undated = [node for node, group in enumerate(groups) if group.block == UNDATED]
+    dated = [node for node, group in enumerate(groups) if group.block != UNDATED]
+    if not undated or not dated:
+        return []
+    found = _nearest(
+        np.vstack([centroid(groups[node], vectors) for node in undated]),
+        np.vstack([centroid(groups[node], vectors) for node in dated]),
+        params,
+    )
+    return [(node, dated[row]) for node, rows in zip(undated, found, strict=True) for row in rows]
+
+
+def stories_of(groups: Iterable[Group]) -> list[list[str]]:
+    """Each story's article ids, its seed first (the story id is made from it, as the cluster stage does)."""
+    return [[group.seed] + [aid for aid in group.members if aid != group.seed] for group in groups]
 
 
 def clustering_key(article: Article) -> tuple:

@@ -46,8 +46,8 @@ class SparkRun:
     stories: list[Story] = field(default_factory=list)
     out_dir: str = ""
     blocks: int = 0  # clustering blocks with articles
-    borders: int = 0  # block borders whose stories were clustered again together
-    merged: int = 0  # story pairs merged across a border
+    borders: int = 0  # sets of stories clustered again together (by a block border, or undated)
+    merged: int = 0  # stories in those sets
     seconds: dict[str, float] = field(default_factory=dict)  # per phase
     tables: dict[str, int] = field(default_factory=dict)  # Parquet rows per table
 
@@ -232,9 +232,7 @@ def _cluster(sc: SparkContext, store: Store, run: SparkRun, block_days: int) -> 
     found: list[blocks.Group] = jobs.flatMap(
         lambda item: blocks.cluster_block(item[0], item[1], *shared.value)
     ).collect()
-    pairs = _border_merges(sc, found, by_block, shared, block_days, run)
-    keys = {article.id: blocks.clustering_key(article) for article in articles}
-    stories = blocks.merged_stories(found, pairs, keys)
+    stories = _met_again(sc, found, by_block, shared, block_days, run)
     save_memberships(store, {aid: story_id(ids[0]) for ids in stories for aid in ids})
     shared.unpersist()
 
@@ -273,58 +271,41 @@ def _blocks(
     return by_block
 
 
-def _border_merges(
+def _met_again(
     sc: SparkContext,
     found: list[blocks.Group],
     by_block: dict[int, list[blocks.Member]],
     shared: Any,
     block_days: int,
     run: SparkRun,
-) -> list[tuple[str, str]]:
-    """Story pairs merged across block borders, each border clustered again on an executor."""
-    of_block: dict[int, list[blocks.Group]] = {}
-    for group in found:
-        of_block.setdefault(group.block, []).append(group)
+) -> list[list[str]]:
+    """The stories after each set of stories that may belong together is clustered again on an executor
+    (``blocks.meetings``); each story's seed first."""
     member_of = {m.article.id: m for block in by_block.values() for m in block}
-    borders = []
-    for block in sorted(of_block):
-        if block == blocks.UNDATED or block + 1 not in of_block:
-            continue
-        day = (block + 1) * block_days
-        left = blocks.near_border(of_block[block], day)
-        right = blocks.near_border(of_block[block + 1], day)
-        if left and right:
-            ids = sorted(
-                {aid for group in left + right for aid in group.members},
-                key=lambda aid: blocks.clustering_key(member_of[aid].article),
-            )
-            borders.append((left, right, [member_of[aid] for aid in ids]))
-    vectors = {aid: member.vector for aid, member in member_of.items()}
-    dated = [group for block, groups in of_block.items() if block != blocks.UNDATED for group in groups]
-    for undated, near in blocks.undated_meetings(of_block.get(blocks.UNDATED, []), dated, vectors):
-        ids = sorted(
-            {aid for group in undated + near for aid in group.members},
-            key=lambda aid: blocks.clustering_key(member_of[aid].article),
+    sets = blocks.meetings(found, {aid: member.vector for aid, member in member_of.items()}, block_days)
+    run.borders, run.merged = len(sets), sum(len(stories) for stories in sets)
+    tasks_in = [_meeting_task(stories, member_of) for stories in sets]
+    again: list[blocks.Group] = []
+    if tasks_in:
+        again = (
+            sc.parallelize(tasks_in, len(tasks_in))
+            .flatMap(lambda task: blocks.cluster_block(task[0], task[1], *shared.value))
+            .collect()
         )
-        borders.append((undated, near, [member_of[aid] for aid in ids]))
-    run.borders = len(borders)
-    if not borders:
-        return []
-    pairs = (
-        sc.parallelize(borders, len(borders))
-        .flatMap(lambda border: _merge_border(border, shared.value))
-        .collect()
+    met = {group.seed for stories in sets for group in stories}
+    return blocks.stories_of([group for group in found if group.seed not in met] + again)
+
+
+def _meeting_task(
+    stories: list[blocks.Group], member_of: dict[str, blocks.Member]
+) -> tuple[int, list[blocks.Member]]:
+    """(block, members in clustering order) of one set of stories to cluster again together."""
+    ids = sorted(
+        {aid for group in stories for aid in group.members},
+        key=lambda aid: blocks.clustering_key(member_of[aid].article),
     )
-    run.merged = len(pairs)
-    return pairs
-
-
-def _merge_border(
-    border: tuple[list[blocks.Group], list[blocks.Group], list[blocks.Member]], corpus: tuple[np.ndarray, int]
-) -> list[tuple[str, str]]:
-    left, right, members = border
-    regrouped = blocks.cluster_members(members, *corpus)
-    return blocks.merge_pairs(left, right, [story for story in regrouped.members if story])
+    dated = [group.block for group in stories if group.block != blocks.UNDATED]
+    return (min(dated) if dated else blocks.UNDATED), [member_of[aid] for aid in ids]
 
 
 # ---- reconcile ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Clustering in blocks of publication days (no Spark needed): the block of a date, the stories by a border,
-the majority rule that merges two stories across it, the merged stories' seeds, and a block clustered with
-its own frequencies giving what the cluster stage gives."""
+the sets of stories clustered again together (by a border, undated with dated), the stories' seeds, and a
+block clustered with its own frequencies giving what the cluster stage gives."""
 
 from __future__ import annotations
 
@@ -21,11 +21,10 @@ from storydesk.spark.blocks import (
     cluster_members,
     clustering_key,
     features,
-    merge_pairs,
-    merged_stories,
+    meetings,
     near_border,
+    stories_of,
     term_counts,
-    undated_meetings,
 )
 
 DAY = dt.date(2025, 12, 2).toordinal()
@@ -85,76 +84,60 @@ def test_near_border_keeps_the_order_of_the_groups():
     assert [group.seed for group in near_border(groups, BORDER)] == ["c", "a", "b"]
 
 
-@pytest.mark.parametrize(
-    "left, right, regrouped, pairs",
-    [
-        # both stories land whole in the first regrouped group
-        ({"a": "abc"}, {"d": "de"}, ["abcde"], [("a", "d")]),
-        # ... or in a later one
-        ({"a": "abc"}, {"d": "de"}, ["x", "abcde"], [("a", "d")]),
-        # most (2 of 3) of the left story's articles and all of the right one's
-        ({"a": "abc"}, {"d": "d"}, ["c", "abd"], [("a", "d")]),
-        # half is not most: no merge
-        ({"a": "ab"}, {"d": "d"}, ["a", "bd"], []),
-        ({"a": "a"}, {"d": "de"}, ["ad", "e"], []),
-        # the two stories land in different groups
-        ({"a": "ab"}, {"d": "de"}, ["ab", "de"], []),
-        # two right stories join one left story
-        ({"a": "ab"}, {"d": "d", "e": "e"}, ["abde"], [("a", "d"), ("a", "e")]),
-        # two left stories, each with its own right one
-        ({"a": "a", "b": "b"}, {"d": "d", "e": "e"}, ["be", "ad"], [("a", "d"), ("b", "e")]),
-        # articles not clustered again count as not held
-        ({"a": "abc"}, {"d": "d"}, ["ad"], []),
-        ({"a": "abc"}, {"d": "d"}, [], []),
-    ],
-)
-def test_merge_pairs_majority_rule(left, right, regrouped, pairs):
-    lefts = [_group(seed, list(members)) for seed, members in left.items()]
-    rights = [_group(seed, list(members)) for seed, members in right.items()]
-    assert sorted(merge_pairs(lefts, rights, [list(group) for group in regrouped])) == pairs
+def _dated(seed: str, members: list[str], first: int, last: int) -> Group:
+    return Group(first // BLOCK_DAYS, seed, members, first, last)
 
 
-DAYS = {"a": 5, "b": 1, "c": 7, "d": 3, "e": 9, "f": 2, "g": 8, "h": 4}  # publication days in December
-KEYS = {aid: (0, f"2025-12-{day:02d}", aid) for aid, day in DAYS.items()}
+def _seeds(found: list[list[Group]]) -> list[list[str]]:
+    return sorted(sorted(group.seed for group in stories) for stories in found)
+
+
+ONES = {aid: np.ones(384, np.float32).tobytes() for aid in "abcdefgh"}
+EDGE = 10 * BLOCK_DAYS  # a border day: block 9 ends the day before, block 10 starts on it
 
 
 @pytest.mark.parametrize(
-    "groups, pairs, stories",
+    "groups, sets",
     [
-        # nothing merges: each group is a story, its seed first
-        ([("a", "a"), ("c", "cd")], [], [["a"], ["c", "d"]]),
-        # the merged story's seed is its earliest article by clustering order (d: day 3, before a: 5)
-        ([("a", "ab"), ("d", "dc")], [("a", "d")], [["d", "a", "b", "c"]]),
-        # the pair's order does not matter
-        ([("a", "ab"), ("d", "dc")], [("d", "a")], [["d", "a", "b", "c"]]),
-        # a chain across two borders: one story, seeded by the earliest of the three (f: day 2)
-        ([("a", "a"), ("c", "c"), ("f", "fg")], [("a", "c"), ("c", "f")], [["f", "a", "c", "g"]]),
-        # two links into one story, and one group left alone
+        # a story on each side within the window of the border: clustered again together
+        ([("a", EDGE - 2, EDGE - 1), ("b", EDGE, EDGE + 1)], [["a", "b"]]),
+        # one side too far from the border: nothing to do
+        ([("a", EDGE - WINDOW - 3, EDGE - WINDOW - 2), ("b", EDGE, EDGE + 1)], []),
+        # near on one side only: nothing to do
+        ([("a", EDGE - 2, EDGE - 1), ("b", EDGE - 5, EDGE - 4)], []),
+        # every story near the border is in the set, whichever side
+        ([("a", EDGE - 2, EDGE - 1), ("b", EDGE - 3, EDGE - 3), ("c", EDGE, EDGE)], [["a", "b", "c"]]),
+        # two borders, two sets
         (
-            [("a", "a"), ("c", "c"), ("e", "e"), ("h", "h")],
-            [("c", "e"), ("a", "e")],
-            [["a", "c", "e"], ["h"]],
+            [
+                ("a", EDGE - 1, EDGE - 1),
+                ("b", EDGE, EDGE),
+                ("c", EDGE + BLOCK_DAYS - 1, EDGE + BLOCK_DAYS - 1),
+                ("d", EDGE + BLOCK_DAYS, EDGE + BLOCK_DAYS),
+            ],
+            [["a", "b"], ["c", "d"]],
         ),
-        # a pair found twice
-        ([("a", "a"), ("d", "d")], [("a", "d"), ("d", "a")], [["d", "a"]]),
     ],
 )
-def test_merged_stories(groups, pairs, stories):
-    made = [_group(seed, list(members)) for seed, members in groups]
-    got = merged_stories(made, pairs, KEYS)
-    assert sorted(got) == sorted(stories)
+def test_meetings_by_a_border(groups, sets):
+    made = [_dated(seed, [seed], first, last) for seed, first, last in groups]
+    assert _seeds(meetings(made, ONES)) == sets
 
 
-def test_merged_stories_seed_matches_the_clustering_key():
-    articles = [
-        Article(id="late", text="x", source="", published="2025-12-09"),
-        Article(id="early", text="x", source="", published="2025-12-01"),
-        Article(id="undated", text="x", source="", published=None),
+def test_stories_of_puts_each_seed_first():
+    groups = [_group("d", ["a", "b", "d"]), _group("c", ["c"])]
+    assert stories_of(groups) == [["d", "a", "b"], ["c"]]
+
+
+def test_meeting_sets_are_connected():
+    """A story near a border and near an undated story's mean vector joins both in one set."""
+    vectors = dict(ONES)
+    made = [
+        _dated("a", ["a"], EDGE - 1, EDGE - 1),
+        _dated("b", ["b"], EDGE, EDGE),
+        Group(UNDATED, "u", ["c"], None, None),
     ]
-    keys = {article.id: clustering_key(article) for article in articles}
-    groups = [_group("undated", ["undated"]), _group("late", ["late"]), _group("early", ["early"])]
-    got = merged_stories(groups, [("undated", "late"), ("late", "early")], keys)
-    assert got == [["early", "late", "undated"]]  # dated before undated, earliest first
+    assert _seeds(meetings(made, vectors)) == [["a", "b", "u"]]
 
 
 # ---- a block clustered as one run would ----------------------------------------------------------
@@ -276,17 +259,15 @@ def test_undated_stories_meet_the_dated_stories_nearest_them():
         "u3": _unit(rng),  # like no dated story
     }
     vectors = {aid: vector.tobytes() for aid, vector in vectors.items()}
-    dated = [_group("d1", ["d1", "d2"], 10, 11), _group("s1", ["s1"], 12, 12), _group("b1", ["b1"], 40, 40)]
-    undated = [_group("u1", ["u1"]), _group("u2", ["u2"]), _group("u3", ["u3"])]
-    meetings = undated_meetings(undated, dated, vectors)
+    dated = [_dated("d1", ["d1", "d2"], 10, 11), _dated("s1", ["s1"], 12, 12), _dated("b1", ["b1"], 400, 400)]
+    undated = [Group(UNDATED, seed, [seed], None, None) for seed in ("u1", "u2", "u3")]
     # both undated reports of the talks meet the talks' story, in one set; the others meet nothing
-    assert [([g.seed for g in left], [g.seed for g in right]) for left, right in meetings] == [
-        (["u1", "u2"], ["d1"])
-    ]
+    assert _seeds(meetings(dated + undated, vectors)) == [["d1", "u1", "u2"]]
 
 
 @pytest.mark.parametrize("undated, dated", [([], ["d"]), (["u"], []), ([], [])])
 def test_undated_meetings_need_both_kinds(undated, dated):
     vectors = {aid: np.ones(384, np.float32).tobytes() for aid in undated + dated}
-    groups = [[_group(seed, [seed]) for seed in seeds] for seeds in (undated, dated)]
-    assert undated_meetings(*groups, vectors) == []
+    groups = [Group(UNDATED, seed, [seed], None, None) for seed in undated]
+    groups += [_dated(seed, [seed], 10, 10) for seed in dated]
+    assert meetings(groups, vectors) == []
