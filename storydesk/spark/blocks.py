@@ -4,10 +4,11 @@ cluster stage's ``Clusterer``, then the stories that may belong with another blo
 One meaning: every block is clustered with the document frequencies of the whole corpus (so a pair of
 articles scores as it does in one run), and no story spans more than ``Params.window_days`` of
 publication dates, so only the stories within that many days of a border between two blocks can belong
-with the other side. Undated articles are one block of their own; as in one run, where an undated
-article may join a dated story, each undated story may belong with the dated stories nearest it (by mean
-vector). The stories that may belong together form connected sets ("meetings"); the articles of each set
-are clustered again, together, by the same code, and that clustering replaces the set's stories.
+with the other side, and only with the stories there nearest its mean vector (those a run would cluster
+it with). Undated articles are one block of their own; as in one run, where an undated article may join a
+dated story, each undated story may belong with the dated stories nearest it. The stories that may belong
+together form connected sets ("meetings"); the articles of each set are clustered again, together, by the
+same code, and that clustering replaces the set's stories.
 """
 
 from __future__ import annotations
@@ -133,9 +134,10 @@ def _nearest(queries: np.ndarray, stories: np.ndarray, params: Params) -> list[l
 def meetings(
     groups: Sequence[Group], vectors: dict[str, bytes], block_days: int = BLOCK_DAYS, params: Params = DEFAULT
 ) -> list[list[Group]]:
-    """The sets of stories to cluster again together: those within the window of one block border (when
-    both sides have some), and each undated story with the ``k`` dated stories nearest its mean vector at
-    ``context_cos`` or more (those a run would consider for it); connected, so a story is in one set."""
+    """The sets of stories to cluster again together: each story within the window of a block border with
+    the stories across it, and each undated story with the dated stories, that are nearest its mean
+    vector (``k`` at ``context_cos`` or more: those a run would consider for it); connected, so that a
+    story is in one set."""
     parent = list(range(len(groups)))
 
     def find(node: int) -> int:
@@ -144,7 +146,9 @@ def meetings(
             node = parent[node]
         return node
 
-    for one, other in _border_links(groups, block_days, params) + _undated_links(groups, vectors, params):
+    for one, other in _border_links(groups, block_days, vectors, params) + _undated_links(
+        groups, vectors, params
+    ):
         parent[find(other)] = find(one)
     sets: dict[int, list[Group]] = {}
     for node, group in enumerate(groups):
@@ -152,8 +156,12 @@ def meetings(
     return [found for found in sets.values() if len(found) > 1]
 
 
-def _border_links(groups: Sequence[Group], block_days: int, params: Params) -> list[tuple[int, int]]:
-    """Pairs of story indexes near the same border, chained (first with each other)."""
+def _border_links(
+    groups: Sequence[Group], block_days: int, vectors: dict[str, bytes], params: Params
+) -> list[tuple[int, int]]:
+    """(story, story) index pairs across a border: each story within the window of the border with the
+    stories on the other side nearest its mean vector (``k`` at ``context_cos`` or more, the stories a
+    run would cluster it with); stories alike no one across the border stay as their block made them."""
     of_block: dict[int, list[int]] = {}
     for node, group in enumerate(groups):
         of_block.setdefault(group.block, []).append(node)
@@ -162,11 +170,23 @@ def _border_links(groups: Sequence[Group], block_days: int, params: Params) -> l
         if block == UNDATED or block + 1 not in of_block:
             continue
         day = (block + 1) * block_days
-        sides = [_near(groups, of_block[side], day, params) for side in (block, block + 1)]
-        if sides[0] and sides[1]:
-            near = sides[0] + sides[1]
-            links += [(near[0], node) for node in near[1:]]
+        left, right = (_near(groups, of_block[side], day, params) for side in (block, block + 1))
+        links += _alike(groups, left, right, vectors, params)
     return links
+
+
+def _alike(
+    groups: Sequence[Group], queries: list[int], stories: list[int], vectors: dict[str, bytes], params: Params
+) -> list[tuple[int, int]]:
+    """(query, story) index pairs: each query story with the stories nearest its mean vector."""
+    if not queries or not stories:
+        return []
+    found = _nearest(
+        np.vstack([centroid(groups[node], vectors) for node in queries]),
+        np.vstack([centroid(groups[node], vectors) for node in stories]),
+        params,
+    )
+    return [(node, stories[row]) for node, rows in zip(queries, found, strict=True) for row in rows]
 
 
 def _near(groups: Sequence[Group], nodes: list[int], day: int, params: Params) -> list[int]:
@@ -180,14 +200,7 @@ def _undated_links(
     """(undated story, dated story) index pairs: each undated story with the dated ones nearest it."""
     undated = [node for node, group in enumerate(groups) if group.block == UNDATED]
     dated = [node for node, group in enumerate(groups) if group.block != UNDATED]
-    if not undated or not dated:
-        return []
-    found = _nearest(
-        np.vstack([centroid(groups[node], vectors) for node in undated]),
-        np.vstack([centroid(groups[node], vectors) for node in dated]),
-        params,
-    )
-    return [(node, dated[row]) for node, rows in zip(undated, found, strict=True) for row in rows]
+    return _alike(groups, undated, dated, vectors, params)
 
 
 def stories_of(groups: Iterable[Group]) -> list[list[str]]:

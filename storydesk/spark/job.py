@@ -15,7 +15,7 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -287,9 +287,14 @@ def _met_again(
     tasks_in = [_meeting_task(stories, member_of) for stories in sets]
     again: list[blocks.Group] = []
     if tasks_in:
+        dealt = _balanced(tasks_in, 8 * sc.defaultParallelism, lambda task: len(task[1]))
         again = (
-            sc.parallelize(tasks_in, len(tasks_in))
-            .flatMap(lambda task: blocks.cluster_block(task[0], task[1], *shared.value))
+            sc.parallelize(dealt, len(dealt))
+            .flatMap(
+                lambda sets: [
+                    g for task in sets for g in blocks.cluster_block(task[0], task[1], *shared.value)
+                ]
+            )
             .collect()
         )
     met = {group.seed for stories in sets for group in stories}
@@ -321,10 +326,25 @@ def _reconcile(sc: SparkContext, store: Store, show: bool = False) -> None:
     for chunk in _chunks(todo, _chunk_size(sc, 8) // 4, "dossiers", show):
         inputs = [_story_inputs(store, story) for story in chunk]
         by_id = {story.id: story for story in chunk}
-        built = sc.parallelize(inputs, _slices(sc, len(inputs), 8)).mapPartitions(tasks.assemble)
+        groups = _balanced(inputs, 8 * sc.defaultParallelism, lambda entry: len(entry[1]))
+        built = sc.parallelize(groups, len(groups)).flatMap(tasks.assemble)
         for story_id, dossier in built.collect():
             save_dossier(store, story_id, input_hash(store, by_id[story_id]), dossier)
     api.reconcile(store, progress=False)  # every dossier is current now: links entities across stories
+
+
+def _balanced(items: Sequence[Item], most: int, size: Callable[[Item], int]) -> list[list[Item]]:
+    """Items dealt into at most ``most`` tasks, largest first into the lightest task (by ``size``
+    squared: clustering a set and reconciling a story cost more than their size), so that one task of
+    large items does not leave the other executors idle."""
+    count = max(1, min(len(items), most))
+    loads = [0] * count
+    dealt: list[list[Item]] = [[] for _ in range(count)]
+    for item in sorted(items, key=lambda entry: -size(entry)):  # sorted() is stable: ties keep their order
+        lightest = min(range(count), key=lambda index: (loads[index], index))
+        dealt[lightest].append(item)
+        loads[lightest] += size(item) ** 2
+    return [group for group in dealt if group]
 
 
 def _story_inputs(store: Store, story: Story) -> tuple[Story, list[Article], dict[str, Any]]:
