@@ -1,8 +1,8 @@
 """Spark merge model: what clustering in blocks of publication days and merging across their borders costs,
 and a model of it for E executors, checked against a run of the same tasks on 2 processes.
 
-No Spark: the clustering of `storydesk spark` (job.py's ``_cluster``, then ``_met_again``, or
-``_border_merges`` in the job.py before it, called as they are, with a stand-in SparkContext that runs
+No Spark: the clustering of `storydesk spark` (job.py's ``_cluster``, then ``_met_again``, called as
+they are, with a stand-in SparkContext that runs
 each task here and times it) over a synthetic corpus of ``--n`` articles (default 50,000: at 100,000
 the whole script would take more than 15 minutes on this 2-core machine under load: about 4.5 ms an
 article for the sequential pass measured at 50,000, so some 8 minutes at 100,000, then the 2-process
@@ -194,6 +194,10 @@ class LocalRDD:
 
 
 class LocalContext:
+    # So many "cores" that job.py deals each meeting set into a task of its own: the model times and
+    # schedules sets one by one (on a cluster the job deals them into 8 tasks per core, largest first).
+    defaultParallelism = 1 << 20  # noqa: N815 (Spark's name)
+
     def __init__(self) -> None:
         self.stages: list[Stage] = []
 
@@ -233,12 +237,8 @@ def cluster_in_blocks(corpus: Corpus, block_days: int) -> Clustered:
     found = jobs.flatMap(lambda item: blocks.cluster_block(item[0], item[1], *shared.value)).collect()
     run = SimpleNamespace(borders=0, merged=0)
     t0 = time.perf_counter()
-    if hasattr(job, "_met_again"):  # each set of stories that may belong together clustered again
-        stories = job._met_again(sc, found, by_block, shared, block_days, run)  # type: ignore[arg-type]
-    else:  # the earlier job.py: stories merged across each border
-        pairs = job._border_merges(sc, found, by_block, shared, block_days, run)  # type: ignore[arg-type]
-        keys = {article.id: blocks.clustering_key(article) for article in corpus.articles}
-        stories = blocks.merged_stories(found, pairs, keys)
+    # each set of stories that may belong together clustered again (sets dealt into tasks)
+    stories = job._met_again(sc, found, by_block, shared, block_days, run)  # type: ignore[arg-type]
     t_borders = time.perf_counter() - t0 - sum(sc.stage("borders").seconds)
     wall = time.perf_counter() - began
     return Clustered(
@@ -254,9 +254,7 @@ def cluster_in_blocks(corpus: Corpus, block_days: int) -> Clustered:
 
 
 # what SparkRun.borders / .merged count in this job.py
-BORDERS, MERGED = (
-    ("meetings", "stories in meetings") if hasattr(job, "_met_again") else ("borders", "story pairs merged")
-)
+BORDERS, MERGED = ("meetings", "stories in meetings")
 
 
 # ---- the model ----------------------------------------------------------------------------------
@@ -290,12 +288,10 @@ def _block_task(index: int) -> float:
 
 
 def _border_task(index: int) -> float:
-    task = _POOL["borders"][index]
+    sets = _POOL["borders"][index]  # one task: the meeting sets dealt to it
     began = time.perf_counter()
-    if hasattr(job, "_met_again"):
-        blocks.cluster_block(task[0], task[1], *_POOL["corpus"])
-    else:
-        job._merge_border(task, _POOL["corpus"])
+    for block, members in sets:
+        blocks.cluster_block(block, members, *_POOL["corpus"])
     return time.perf_counter() - began
 
 
@@ -323,7 +319,7 @@ def on_pool(c: Clustered, processes: int) -> dict[str, tuple[float, float, float
 
 
 def border_share(c: Clustered, total: int) -> tuple[int, float]:
-    ids = {m.article.id for border in c.context.stage("borders").items for m in border[-1]}
+    ids = {m.article.id for sets in c.context.stage("borders").items for _, members in sets for m in members}
     return len(ids), len(ids) / total
 
 
