@@ -194,6 +194,12 @@ def _linked_folders(top: Path, dirs: list[str], root: str) -> Iterator[Rejection
         yield link if isinstance(link, Rejection) else Rejection(shown_path(top / name), LINK_BROKEN)
 
 
+def passed_over(name: str) -> bool:
+    """Whether a file found in a folder is passed over without a word: hidden, or the folder's own
+    documentation (a README beside a corpus is not news)."""
+    return name.startswith(".") or bool(_NOT_NEWS_RE.match(name))
+
+
 def walk(folder: Path) -> Iterator[Path | Rejection]:
     """Files under a folder, recursively, in a stable order, or a Rejection for what is not read.
 
@@ -211,7 +217,7 @@ def walk(folder: Path) -> Iterator[Path | Rejection]:
         dirs[:] = sorted(dir_name for dir_name in dirs if not dir_name.startswith("."))
         yield from _linked_folders(top, dirs, root)
         for name in sorted(names):
-            if not name.startswith(".") and not _NOT_NEWS_RE.match(name):
+            if not passed_over(name):
                 yield _entry(top / name, root)
     yield from _unlisted(errors)
 

@@ -159,8 +159,12 @@ def _cleaned(
         yield from _placeable(
             sc.parallelize(chunk, _slices(sc, len(chunk), 16)).mapPartitions(tasks.read_files).collect()
         )
-    for uri in remote:  # one given Hadoop path (a file, folder or glob) at a time
-        yield from _placeable(_remote_files(sc, uri, len(files)).mapPartitions(tasks.read_files).collect())
+    listed = [entry for uri in remote for entry in _remote_listing(sc, uri)]
+    yield from (entry for entry in listed if isinstance(entry, Rejection))
+    uris = [entry for entry in listed if isinstance(entry, str)]
+    for first in range(0, len(uris), _chunk_size(sc, 16)):
+        some = uris[first : first + _chunk_size(sc, 16)]
+        yield from _placeable(_remote_files(sc, some, len(files)).mapPartitions(tasks.read_files).collect())
 
 
 def _chunk_size(sc: SparkContext, per_task: int = ARTICLES_PER_TASK) -> int:
@@ -172,9 +176,37 @@ def _is_uri(path: str) -> bool:
     return "://" in path
 
 
-def _remote_files(sc: SparkContext, uri: str, offset: int) -> Any:
-    """(order, URI, bytes) of every file under a Hadoop path (HDFS, S3, …), in path order."""
-    found: Any = sc.binaryFiles(uri).sortByKey()
+def _remote_listing(sc: SparkContext, uri: str) -> list[str | Rejection]:
+    """The files under a Hadoop path (a file, a folder read recursively, or a glob), as URIs in path
+    order, passing over what a folder walk passes over; or why there are none."""
+    from ..ingest.folders import passed_over
+
+    jvm: Any = sc._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    try:
+        filesystem = path.getFileSystem(sc._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
+        statuses = filesystem.globStatus(path) or []
+        found: list[str] = []
+        for status in statuses:
+            if not status.isDirectory():  # a file given (or globbed) is read whatever its name
+                found.append(status.getPath().toString())
+                continue
+            base = status.getPath().toString().rstrip("/")
+            files = filesystem.listFiles(status.getPath(), True)
+            while files.hasNext():
+                name = files.next().getPath().toString()
+                if not any(passed_over(part) for part in name[len(base) :].split("/") if part):
+                    found.append(name)
+    except Exception as exc:  # the filesystem refused (no such bucket, no credentials): name it
+        return [Rejection(uri, f"unreadable: {str(exc).splitlines()[0][:200]}")]
+    if not found:
+        return [Rejection(uri, "no such file or folder, or nothing to read in it")]
+    return [*sorted(found)]
+
+
+def _remote_files(sc: SparkContext, uris: list[str], offset: int) -> Any:
+    """(order, URI, bytes) of the given files on a Hadoop filesystem (HDFS, S3, …), in path order."""
+    found: Any = sc.binaryFiles(",".join(uris)).sortByKey()
     return found.zipWithIndex().map(lambda item: (offset + item[1], item[0][0], item[0][1]))
 
 

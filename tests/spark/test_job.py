@@ -235,3 +235,18 @@ def test_cli_spark_without_java_says_so_in_one_line(tmp_path, monkeypatch):
     assert res.stderr == f"error: {reason}\n" and "Java" in res.stderr and "Traceback" not in res.stderr
     assert res.stdout == ""
     assert not (tmp_path / "out").exists()  # nothing written before Spark could start
+
+
+def test_a_hadoop_uri_gives_the_same_articles_and_stories(spark_session, spark_samples, tmp_path):
+    """The samples read through Hadoop's filesystem (a file:// URI, as hdfs:// or s3a:// would be): the
+    same ids and stories as the local path, README passed over, the bad files named by their URI."""
+    run = run_spark(
+        [SAMPLES.resolve().as_uri()], str(tmp_path / "out"), session=spark_session, progress=False
+    )
+    local, _ = spark_samples
+    assert sorted(run.report.added) == sorted(local.report.added)
+    assert sorted(story.id for story in run.stories) == sorted(story.id for story in local.stories)
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in run.report.rejected) == sorted(
+        r.path.rsplit("/", 1)[-1] for r in local.report.rejected
+    )
+    assert all(r.path.startswith("file:") for r in run.report.rejected)
