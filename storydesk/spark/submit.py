@@ -10,7 +10,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ..cli import cli
+    from storydesk.cli import cli  # absolute: spark-submit runs this file as a script
 
     cli(["spark", *(sys.argv[1:] if argv is None else argv)])
 

@@ -5,6 +5,7 @@ command line's one-line answers."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,3 +251,29 @@ def test_a_hadoop_uri_gives_the_same_articles_and_stories(spark_session, spark_s
         r.path.rsplit("/", 1)[-1] for r in local.report.rejected
     )
     assert all(r.path.startswith("file:") for r in run.report.rejected)
+
+
+def test_spark_submit_runs_the_submit_file(spark_samples, tmp_path):
+    """The cluster form the README gives, here on a local master: spark-submit starts the driver, which
+    keeps the submitted master, and writes what `storydesk spark` writes."""
+    import subprocess
+    import sys
+
+    submit = Path(sys.executable).with_name("spark-submit")
+    if not submit.exists():
+        pytest.skip("spark-submit is not beside this interpreter (pyspark installs it)")
+    from storydesk.spark import submit as submit_file
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(submit), "--master", "local[1]", submit_file.__file__, str(SAMPLES), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    local, local_out = spark_samples
+    assert f"{local.report.read} articles" in done.stdout
+    assert (out / "index.json").read_bytes() == (local_out / "index.json").read_bytes()
