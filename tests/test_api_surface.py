@@ -29,6 +29,8 @@ POSITIONAL = {
     "article_versions": ["store", "article_id"],
     "set_leanings": ["path", "store"],
     "clear_leanings": ["store"],
+    "spark": ["paths", "out_dir"],
+    "import_parquet": ["folder", "store"],
 }
 CLASSES = ["Comparison", "RunResult", "StoryList"]
 
