@@ -50,36 +50,11 @@ HZ = os.sysconf("SC_CLK_TCK")
 # ---- load: what other processes used of the machine while a run was timed -------------------------
 
 
-def _proc_stats() -> dict[int, tuple[int, int]]:
-    """{pid: (parent pid, busy ticks of the process and its reaped children)} of every live process."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        out[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
-    return out
-
-
 def _busy_ticks() -> tuple[int, int]:
     """(busy ticks of the whole machine, busy ticks of this process tree)."""
-    with open("/proc/stat") as f:
-        cpu = [int(v) for v in f.readline().split()[1:]]
-    total = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
-    stats = _proc_stats()
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    ours, todo = 0, [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        ours += stats.get(pid, (0, 0))[1]
-        todo += children.get(pid, [])
-    return total, ours
+    from cluster_common import busy_ticks
+
+    return busy_ticks()
 
 
 @dataclass

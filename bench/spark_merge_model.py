@@ -339,26 +339,9 @@ def others(began: tuple[int, int, float]) -> str:
 
 def busy() -> tuple[int, int, float]:
     """(busy ticks of the machine, of this process tree, now) from /proc."""
-    with open("/proc/stat") as f:
-        cpu = [int(v) for v in f.readline().split()[1:]]
-    stats: dict[int, tuple[int, int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                raw = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = raw[raw.rindex(")") + 2 :].split()
-            stats[int(entry)] = (int(fields[1]), sum(int(v) for v in fields[11:15]))
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
-    ours, todo = 0, [os.getpid()]
-    while todo:
-        pid = todo.pop()
-        ours += stats.get(pid, (0, 0))[1]
-        todo += children.get(pid, [])
-    return sum(cpu) - cpu[3] - cpu[4], ours, time.perf_counter()
+    from cluster_common import busy_ticks
+
+    return (*busy_ticks(), time.perf_counter())
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from .store import DEFAULT_DB
 
 if TYPE_CHECKING:
     from .ingest.watch import WatchRound
+    from .models import IngestReport
 
 db_option = click.option(
     "--db",
@@ -281,14 +282,16 @@ def one_shot_options(command: Callable[..., None]) -> Callable[..., None]:
 def one_shot(paths: tuple[str, ...], out: str, db: str | None) -> None:
     """`run` and `analyze`: exit 0 when an article was read, 1 when none could be (click: 2 on usage)."""
     result = api.run(list(paths), out, db=db)
-    _print_rejections(result.report)
-    if not result.report.read:
+    _print_run(result.report, len(result.stories), str(Path(out) / "index.html"))
+
+
+def _print_run(report: IngestReport, stories: int, where: str) -> None:
+    """A one-shot run's rejections and its line; exit 1 when no article could be read."""
+    _print_rejections(report)
+    if not report.read:
         click.echo("error: no article could be read; check the paths and the reasons above", err=True)
         sys.exit(1)
-    click.echo(
-        f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
-        f"{len(result.stories)} stories -> {Path(out) / 'index.html'}"
-    )
+    click.echo(f"{report.read} articles, {len(report.rejected)} rejected, {stories} stories -> {where}")
 
 
 @cli.command()
@@ -315,14 +318,7 @@ def spark(paths: tuple[str, ...], out: str, master: str | None, db: str | None) 
     Example: storydesk spark samples/ --out out-spark/ --master 'local[2]'
     """
     result = api.spark(list(paths), out, master=master, db=db)
-    _print_rejections(result.report)
-    if not result.report.read:
-        click.echo("error: no article could be read; check the paths and the reasons above", err=True)
-        sys.exit(1)
-    click.echo(
-        f"{result.report.read} articles, {len(result.report.rejected)} rejected, "
-        f"{len(result.stories)} stories -> {out}"
-    )
+    _print_run(result.report, len(result.stories), out)
 
 
 @cli.command(name="import")
