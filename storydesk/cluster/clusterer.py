@@ -113,17 +113,38 @@ class Clusterer:
         weights = np.log((self.n_docs + 1) / (self.df[tids] + 1.0)) + 1.0
         return tids, (weights / max(float(np.linalg.norm(weights)), 1e-12)).astype(np.float32)
 
-    def split_group(self, feats: Sequence[Features], vecs: np.ndarray, group: list[int]) -> list[list[int]]:
-        """Split a group in two when, beyond the words all its members share, it holds two events (once:
-        on ECB+ train/dev, splitting the halves again cost F1)."""
+    def split_group(
+        self, feats: Sequence[Features], vecs: np.ndarray, group: list[int], depth: int = 0
+    ) -> list[list[int]]:
+        """Split a group in two when, beyond the words all its members share, it holds two events.
+
+        Most groups split once (on ECB+ train/dev, splitting the halves again cost F1). Undated short
+        texts never met the publication window, so a topic's stories of different years meet in their
+        group: it may part smaller halves, and its halves split again (Params.undated_split_*).
+        """
         params = self.params
+        undated = _undated_short(feats, params)
         if len(group) < params.split_min:
             return [group]
+        part, below = (
+            (params.undated_split_part, params.undated_split_threshold)
+            if undated
+            else (params.split_part, params.split_threshold)
+        )
         sim = self._residual_similarity(feats, vecs)
-        labels = bipartition(sim, max(params.split_part, int(np.ceil(params.split_share * len(group)))))
-        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= params.split_threshold:
+        labels = bipartition(sim, max(part, int(np.ceil(params.split_share * len(group)))))
+        if labels is None or float(sim[np.ix_(labels, ~labels)].mean()) >= below:
             return [group]
-        return sorted([[group[i] for i in np.flatnonzero(side)] for side in (labels, ~labels)])
+        halves = [np.flatnonzero(side).tolist() for side in (labels, ~labels)]
+        if not undated or depth >= params.undated_split_depth:
+            return sorted([[group[i] for i in half] for half in halves])
+        return sorted(
+            piece
+            for half in halves
+            for piece in self.split_group(
+                [feats[i] for i in half], vecs[half], [group[i] for i in half], depth + 1
+            )
+        )
 
     def _residual_similarity(self, feats: Sequence[Features], vecs: np.ndarray) -> np.ndarray:
         """Pairwise similarity of a group's members on what they do not all share: terms weighted by
@@ -336,6 +357,13 @@ class Clusterer:
         return ranked + [member for member in self.members[story] if member not in set(ranked)]
 
 
+def _undated_short(feats: Sequence[Features], params: Params) -> bool:
+    """No member has a date and the median member is short (excerpts, feed summaries)."""
+    return all(feat.day is None for feat in feats) and (
+        float(np.median([feat.words for feat in feats])) < params.undated_split_words
+    )
+
+
 def _slim(feat: Features, entities: int) -> Features:
     """What clustering an article again needs of its features (kept in memory for many articles)."""
     return Features(
@@ -348,6 +376,7 @@ def _slim(feat: Features, entities: int) -> Features:
         feat.term_ids.astype(np.int32),
         feat.term_counts.astype(np.float32),
         entities=feat.entities[:entities],
+        words=feat.words,
     )
 
 

@@ -123,6 +123,7 @@ class Features:
     term_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     entities: list[str] = field(default_factory=list)  # entity norms, most frequent first
     lead_entities: list[str] = field(default_factory=list)  # entities of the title and first sentences
+    words: int = 0  # words of the text
 
     @property
     def embed_text(self) -> str:
@@ -288,4 +289,5 @@ def article_features(
         tcounts,
         entities=[entity for entity, _ in sorted(ent_counts.items(), key=lambda item: (-item[1], item[0]))],
         lead_entities=lead_ents,
+        words=len(text.split()),
     )

@@ -206,8 +206,9 @@ def test_ecb_test_topics_through_the_product_floor():
         pytest.skip("bench data not beside this checkout")
     arts, gold = ecb_test()
     records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title} for a in arts]
-    # measured 0.929 (bench/cluster_ecb.py --product); the TF-IDF baseline 0.861
-    assert bcubed_f1(_product(records, "test-ecb"), gold) >= 0.92
+    # measured 0.909 (bench/cluster_ecb.py --product; 0.929 before the undated split rules and
+    # entity_weight 0.1 of Params, chosen on NeuS train and ECB+ train+dev); the TF-IDF baseline 0.861
+    assert bcubed_f1(_product(records, "test-ecb"), gold) >= 0.90
 
 
 @pytest.mark.slow
@@ -218,5 +219,5 @@ def test_neus_val_undated_excerpts_through_the_product_floor():
     import cluster_neus
 
     records, gold = cluster_neus.load("val")
-    # measured 0.789 (bench/cluster_neus.py); the TF-IDF baseline 0.853 (the target: 0.90)
-    assert bcubed_f1(_product(records, "test-neus-val"), gold) >= 0.77
+    # measured 0.857 (bench/cluster_neus.py); the TF-IDF baseline 0.853 (the target: 0.90)
+    assert bcubed_f1(_product(records, "test-neus-val"), gold) >= 0.85
