@@ -34,7 +34,7 @@ from .judge import (
 
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
-CLOSE = 0.70  # cosine at which a judged join needs no shared number
+CLOSE = 0.55  # cosine at which a judged join needs no shared number (see judge_train's same_claim)
 ALSO_SAID = (
     0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
 )
