@@ -150,11 +150,12 @@ def test_compare_cli_names_a_missing_file(tmp_path: Path):
     assert result.exit_code == 2 and "no such file" in result.stderr and "Traceback" not in result.output
 
 
-# Floors just under what bench/compare_pairs.py prints (in-sample: the judgement is trained on these).
+# Floors just under what compare gives on the first 1,200 pairs of each set (in-sample: the judgement is
+# trained on these; bench/compare_pairs.py prints the whole sets): 0.830, 0.826 and 0.284.
 FLOORS = [
     ("mrpc", "corroborates", 0.82),
-    ("claimdiff", "corroborates", 0.74),
-    ("claimdiff", "disputes", 0.22),
+    ("claimdiff", "corroborates", 0.81),
+    ("claimdiff", "disputes", 0.26),
 ]
 
 
