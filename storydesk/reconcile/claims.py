@@ -34,7 +34,8 @@ from .judge import (
 
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
-CLOSE = 0.55  # cosine at which a judged join needs no shared number (see judge_train's same_claim)
+CLOSE = 0.70  # cosine at which a judged join needs no shared number (see judge_train's SAME_CLAIM)
+SAME_REMARK = 0.70  # cosine at which two sentences of one claim are one remark, worded alike
 ALSO_SAID = (
     0.6  # P(corroborates) and cosine at which another outlet says it too, in words too far apart to join
 )
@@ -316,11 +317,18 @@ def build_claims(
 
 
 def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], group: list[int]) -> list[Conflict]:
-    """One statement that outlets put in different people's mouths (attribution.py)."""
+    """One remark that outlets put in different people's mouths (attribution.py).
+
+    A claim joins one fact however it is worded, and two people often state the same fact; only the
+    same remark (close wording, or the same quoted words) can have been credited to the wrong person.
+    """
+    credited = [us[k] for k in group if us[k].holder]
+    if len(credited) < 2 or not _one_remark(ctx, credited):
+        return []
     credits = [
         Credit(unit.holder, unit.article, unit.text, unit.holder_text, unit.start)
-        for unit in (us[k] for k in group)
-        if unit.holder
+        for unit in credited
+        if unit.holder  # (always: narrows the type)
     ]
     first = us[group[0]]
     return attribution_conflicts(
@@ -329,6 +337,17 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], group: li
         credits,
         ("holder", first.article, first.start),
         "who said: " + " ".join(first.text.split()[:10]) + "…",
+    )
+
+
+def _one_remark(ctx: Context, units_: list[Unit]) -> bool:
+    """Every two of these sentences are worded alike (cosine SAME_REMARK) or quote the same words."""
+    vecs = ctx.vectors([unit.text for unit in units_])
+    sims = vecs @ vecs.T
+    return all(
+        sims[i, j] >= SAME_REMARK or _shared_quotation(units_[i].text, units_[j].text)
+        for i in range(len(units_))
+        for j in range(i + 1, len(units_))
     )
 
 

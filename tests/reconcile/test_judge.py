@@ -151,11 +151,11 @@ def test_compare_cli_names_a_missing_file(tmp_path: Path):
 
 
 # Floors just under what compare gives on the first 1,200 pairs of each set (in-sample: the judgement is
-# trained on these; bench/compare_pairs.py prints the whole sets): 0.830, 0.826 and 0.284.
+# trained on these; bench/compare_pairs.py prints the whole sets): 0.833, 0.825 and 0.332.
 FLOORS = [
     ("mrpc", "corroborates", 0.82),
     ("claimdiff", "corroborates", 0.81),
-    ("claimdiff", "disputes", 0.26),
+    ("claimdiff", "disputes", 0.31),
 ]
 
 
