@@ -123,9 +123,9 @@ class Clusterer:
         group: it may part smaller halves, and its halves split again (Params.undated_split_*).
         """
         params = self.params
-        undated = _undated_short(feats, params)
         if len(group) < params.split_min:
             return [group]
+        undated = _undated_short(feats, params)
         part, below = (
             (params.undated_split_part, params.undated_split_threshold)
             if undated

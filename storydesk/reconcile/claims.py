@@ -322,14 +322,13 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], group: li
     A claim joins one fact however it is worded, and two people often state the same fact; only the
     same remark (close wording, or the same quoted words) can have been credited to the wrong person.
     """
-    credited = [us[k] for k in group if us[k].holder]
-    if len(credited) < 2 or not _one_remark(ctx, credited):
-        return []
     credits = [
         Credit(unit.holder, unit.article, unit.text, unit.holder_text, unit.start)
-        for unit in credited
-        if unit.holder  # (always: narrows the type)
+        for unit in (us[k] for k in group)
+        if unit.holder
     ]
+    if len(credits) < 2 or not _one_remark(ctx, [credit.sentence for credit in credits]):
+        return []
     first = us[group[0]]
     return attribution_conflicts(
         ctx,
@@ -340,14 +339,14 @@ def _holder_conflict(ctx: Context, index: EntityIndex, us: list[Unit], group: li
     )
 
 
-def _one_remark(ctx: Context, units_: list[Unit]) -> bool:
+def _one_remark(ctx: Context, texts: list[str]) -> bool:
     """Every two of these sentences are worded alike (cosine SAME_REMARK) or quote the same words."""
-    vecs = ctx.vectors([unit.text for unit in units_])
+    vecs = ctx.vectors(texts)
     sims = vecs @ vecs.T
     return all(
-        sims[i, j] >= SAME_REMARK or _shared_quotation(units_[i].text, units_[j].text)
-        for i in range(len(units_))
-        for j in range(i + 1, len(units_))
+        sims[i, j] >= SAME_REMARK or _shared_quotation(texts[i], texts[j])
+        for i in range(len(texts))
+        for j in range(i + 1, len(texts))
     )
 
 

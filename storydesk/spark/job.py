@@ -162,8 +162,7 @@ def _cleaned(
     listed = [entry for uri in remote for entry in _remote_listing(sc, uri)]
     yield from (entry for entry in listed if isinstance(entry, Rejection))
     uris = [entry for entry in listed if isinstance(entry, str)]
-    for first in range(0, len(uris), _chunk_size(sc, 16)):
-        some = uris[first : first + _chunk_size(sc, 16)]
+    for some in _chunks(uris, _chunk_size(sc, 16)):
         yield from _placeable(_remote_files(sc, some, len(files)).mapPartitions(tasks.read_files).collect())
 
 
@@ -204,7 +203,7 @@ def _remote_listing(sc: SparkContext, uri: str) -> list[str | Rejection]:
     return [*sorted(found)]
 
 
-def _remote_files(sc: SparkContext, uris: list[str], offset: int) -> Any:
+def _remote_files(sc: SparkContext, uris: Sequence[str], offset: int) -> Any:
     """(order, URI, bytes) of the given files on a Hadoop filesystem (HDFS, S3, …), in path order."""
     found: Any = sc.binaryFiles(",".join(uris)).sortByKey()
     return found.zipWithIndex().map(lambda item: (offset + item[1], item[0][0], item[0][1]))
@@ -323,8 +322,10 @@ def _met_again(
         again = (
             sc.parallelize(dealt, len(dealt))
             .flatMap(
-                lambda sets: [
-                    g for task in sets for g in blocks.cluster_block(task[0], task[1], *shared.value)
+                lambda dealt_tasks: [
+                    group
+                    for task in dealt_tasks
+                    for group in blocks.cluster_block(task[0], task[1], *shared.value)
                 ]
             )
             .collect()

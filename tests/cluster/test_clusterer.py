@@ -224,7 +224,7 @@ def test_neus_val_undated_excerpts_through_the_product_floor():
     assert bcubed_f1(_product(records, "test-neus-val"), gold) >= 0.85
 
 
-def _briefs(published: str | None, words_each: int = 40) -> list[Article]:
+def _briefs(published: str | None) -> list[Article]:
     """Three stories of one topic, two short reports each, told apart only by their own names and numbers."""
     topic = "The city council voted on the harbour budget after a long debate about ferries and fares."
     own = [
@@ -237,7 +237,7 @@ def _briefs(published: str | None, words_each: int = 40) -> list[Article]:
         for copy in range(2):
             detail = f"{person} of {place} proposed {number} berths. {person} said {place} needs {number}."
             text = " ".join([topic, detail, detail if copy else topic])
-            text = " ".join(text.split()[:words_each])
+            text = " ".join(text.split()[:40])  # short: under Params.undated_split_words
             arts.append(Article(id=f"b{story}{copy}", text=text, source=f"o{copy}", published=published))
     return arts
 
