@@ -177,9 +177,9 @@ FEATURES = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Text:
-    """One side of a pair, read once: its words, names, numbers and cue counts."""
+    """One side of a pair, read once: its words, names, numbers and cue counts (shared: never changed)."""
 
     text: str
     words: list[str] = field(default_factory=list)  # lowercased, ascii
@@ -195,6 +195,11 @@ class Text:
 
     @classmethod
     def read(cls, text: str) -> Text:
+        """The text read, from a cache: a dossier's sentence meets many others, compare's sides repeat."""
+        return _read(text)
+
+    @classmethod
+    def parse(cls, text: str) -> Text:
         ascii_text = anyascii(text)
         words = [word.lower().replace("’", "'") for word in WORD_OR_NUMBER_RE.findall(ascii_text)]
         low = set(words)
@@ -211,6 +216,11 @@ class Text:
             trigrams=_ngrams(words, 3),
             chargrams=_chargrams(text),
         )
+
+
+@lru_cache(maxsize=16384)
+def _read(text: str) -> Text:
+    return Text.parse(text)
 
 
 @dataclass
@@ -597,7 +607,7 @@ def same_claim_probabilities(
     if not pairs:
         return np.zeros(0)
     model = model or default_judge()
-    read = {k: Text.read(texts[k]) for pair in pairs for k in pair}
+    read = {k: Text.read(texts[k]) for k in {k for pair in pairs for k in pair}}
     rows = []
     for i, j in pairs:
         cos = float(vectors[i] @ vectors[j])
