@@ -11,10 +11,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from .errors import ModelError
+from .ids import short_hash
 
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIM = 384
@@ -57,19 +59,40 @@ def _model():
     return tok, sess, {i.name for i in sess.get_inputs()}
 
 
-# text -> vector while a ``reuse`` block is open (one story's reconciliation encodes a sentence once)
+class VectorStore(Protocol):
+    """Where vectors of texts outlive a run (the store's ``text_vectors``): float16 bytes by text key."""
+
+    def load_vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]: ...
+
+    def save_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None: ...
+
+
+# text -> vector while a ``reuse`` block is open (one story's reconciliation encodes a sentence once),
+# and the store behind it, if any
 _ACTIVE_CACHE: dict[str, np.ndarray] | None = None
+_ACTIVE_STORE: VectorStore | None = None
 
 
 @contextmanager
-def reuse(cache: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
-    """Within the block, ``encode`` reads and fills ``cache``, so stages sharing texts encode them once."""
-    global _ACTIVE_CACHE
-    previous, _ACTIVE_CACHE = _ACTIVE_CACHE, cache
+def reuse(cache: dict[str, np.ndarray], kept: VectorStore | None = None) -> Iterator[dict[str, np.ndarray]]:
+    """Within the block, ``encode`` reads and fills ``cache``, so stages sharing texts encode them once.
+
+    With ``kept``, a text not in the cache is looked up there before it is encoded, and what is encoded
+    is saved there: a later run (a story that gained an article, a new reconcile version) encodes only
+    new texts. The store keeps float16, so a vector is rounded to float16 as soon as it is encoded: the
+    first run then gives exactly what a later one, reading the store, does."""
+    global _ACTIVE_CACHE, _ACTIVE_STORE
+    previous = _ACTIVE_CACHE, _ACTIVE_STORE
+    _ACTIVE_CACHE, _ACTIVE_STORE = cache, kept
     try:
         yield cache
     finally:
-        _ACTIVE_CACHE = previous
+        _ACTIVE_CACHE, _ACTIVE_STORE = previous
+
+
+def text_key(text: str) -> str:
+    """The key of a text's vector in the store."""
+    return short_hash(text, n=20)
 
 
 def encode(texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
@@ -77,12 +100,36 @@ def encode(texts: Sequence[str], batch_size: int = BATCH) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     cache = _ACTIVE_CACHE
-    if cache is not None:
-        todo = list(dict.fromkeys(text for text in texts if text not in cache))
-        if todo:
-            cache.update(zip(todo, _encode_all(todo, batch_size), strict=True))
-        return np.stack([cache[text] for text in texts])
-    return _encode_all(texts, batch_size)
+    if cache is None:
+        return _encode_all(texts, batch_size)
+    todo = list(dict.fromkeys(text for text in texts if text not in cache))
+    if todo and _ACTIVE_STORE is not None:
+        todo = _from_store(_ACTIVE_STORE, todo, cache)
+    if todo:
+        cache.update(zip(todo, _encode_kept(todo, batch_size), strict=True))
+    return np.stack([cache[text] for text in texts])
+
+
+def _from_store(kept: VectorStore, texts: list[str], cache: dict[str, np.ndarray]) -> list[str]:
+    """Fill the cache with the texts the store holds; return those it does not."""
+    keys = {text: text_key(text) for text in texts}
+    found = kept.load_vectors(MODEL_ID, list(keys.values()))
+    for text, key in keys.items():
+        if key in found:
+            cache[text] = np.frombuffer(found[key], dtype=np.float16).astype(np.float32)
+    return [text for text in texts if text not in cache]
+
+
+def _encode_kept(texts: list[str], batch_size: int) -> np.ndarray:
+    """Encode texts, saving them to the active store as float16 (and returning them as stored)."""
+    vectors = _encode_all(texts, batch_size)
+    if _ACTIVE_STORE is None:
+        return vectors
+    half = vectors.astype(np.float16)
+    _ACTIVE_STORE.save_vectors(
+        MODEL_ID, [(text_key(text), row.tobytes()) for text, row in zip(texts, half, strict=True)]
+    )
+    return half.astype(np.float32)
 
 
 def _encode_all(texts: Sequence[str], batch_size: int) -> np.ndarray:

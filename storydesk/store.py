@@ -11,7 +11,7 @@ import os
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -36,6 +36,7 @@ from .models import (
 )
 
 DEFAULT_DB = "storydesk.db"
+_IN_CHUNK = 900  # values bound in one "IN (...)", under the smallest variable limit SQLite builds use
 
 # Named migrations, applied in order, each once. Never edit one that has shipped: add a new one.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -406,6 +407,19 @@ MIGRATIONS: list[tuple[str, str]] = [
             leaning TEXT NOT NULL,
             position INTEGER NOT NULL                             -- the leaning's rank, left to right
         );
+        """,
+    ),
+    (
+        # A cache of the sentence vectors the dossiers compare, so a sentence is embedded once, not once per
+        # rebuild of its story. Keyed by a hash of the text (embed.text_key); safe to empty.
+        "0010_text_vectors",
+        """
+        CREATE TABLE text_vectors (
+            model TEXT NOT NULL,
+            text_key TEXT NOT NULL,
+            vector BLOB NOT NULL,                                 -- float16, little-endian
+            PRIMARY KEY (model, text_key)
+        ) WITHOUT ROWID;
         """,
     ),
 ]
@@ -903,6 +917,30 @@ class Store:
             if row:
                 out[aid] = (row[0], row[1])
         return out
+
+    def load_vectors(self, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """text key -> float16 bytes, for the keys the cache holds."""
+        out: dict[str, bytes] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            out.update(
+                self.conn.execute(
+                    f"SELECT text_key, vector FROM text_vectors WHERE model = ? AND text_key IN ({marks})",
+                    (model, *chunk),
+                ).fetchall()
+            )
+        return out
+
+    def save_vectors(self, model: str, rows: Sequence[tuple[str, bytes]]) -> None:
+        """Keep (text key, float16 bytes) rows; a read-only store only reads its cache."""
+        if self.readonly:
+            return
+        with self.writing():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO text_vectors (model, text_key, vector) VALUES (?, ?, ?)",
+                [(model, key, vector) for key, vector in rows],
+            )
 
     # ---- stories ---------------------------------------------------------------------------
 

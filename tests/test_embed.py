@@ -1,7 +1,13 @@
+"""embed: sentence vectors, and the store's cache of them."""
+
+from __future__ import annotations
+
 import numpy as np
 import pytest
 
-from storydesk.embed import DIM, encode
+from storydesk import embed
+from storydesk.embed import DIM, encode, reuse
+from storydesk.store import Store
 
 
 @pytest.mark.slow
@@ -20,3 +26,37 @@ def test_paraphrases_are_closer_than_other_topics():
 
 def test_empty_input():
     assert encode([]).shape == (0, DIM)
+
+
+TEXTS = [
+    "The envoy arrived in the capital on Tuesday.",
+    "A magnitude 6 earthquake struck the coast overnight.",
+]
+
+
+def _model_must_not_run(monkeypatch) -> None:
+    def refuse(texts, batch_size):
+        raise AssertionError(f"encoded again: {texts}")
+
+    monkeypatch.setattr(embed, "_encode_all", refuse)
+
+
+@pytest.mark.slow
+def test_a_kept_store_is_read_before_the_model_and_gives_what_was_first_returned(store, monkeypatch):
+    with reuse({}, store):
+        first = encode(TEXTS)
+    assert store.conn.execute("SELECT count(*) FROM text_vectors").fetchone()[0] == 2
+    _model_must_not_run(monkeypatch)
+    with reuse({}, store):
+        again = encode(list(reversed(TEXTS)))
+    assert np.array_equal(again, first[::-1])
+
+
+@pytest.mark.slow
+def test_a_read_only_store_is_read_and_never_written(tmp_path, monkeypatch):
+    Store(tmp_path / "ro.db").close()
+    with Store(tmp_path / "ro.db", readonly=True) as readonly, reuse({}, readonly):
+        out = encode(TEXTS[:1])
+    assert out.shape == (1, DIM)
+    with Store(tmp_path / "ro.db") as reopened:
+        assert reopened.conn.execute("SELECT count(*) FROM text_vectors").fetchone()[0] == 0

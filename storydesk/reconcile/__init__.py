@@ -35,7 +35,7 @@ def build_dossier(store: Store, story: Story) -> Dossier:
     """Build a story's dossier from the stored articles and analyses (no cache)."""
     articles = list(store.iter_articles(sorted(story.article_ids)))
     analyses = {article.id: store.load_analysis(article.id) for article in articles}
-    return assemble(story, articles, analyses)
+    return assemble(story, articles, analyses, kept_vectors=store)
 
 
 def stored_dossier(store: Store, story: Story) -> tuple[str, Dossier | None]:

@@ -6,11 +6,14 @@ Text folds, hashes, disjoint sets and credit wording, which other stages share, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from ..embed import VectorStore
 from ..models import Analysis, Article, Sentence
 
 
@@ -39,6 +42,7 @@ class Context:
 
     articles: list[Article]
     analyses: dict[str, Analysis]
+    kept_vectors: VectorStore | None = None  # the store's vector cache, when there is a store
     _vec_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -92,7 +96,15 @@ class Context:
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of texts, each encoded once per story (the cache is shared with the summary)."""
-        from ..embed import encode, reuse
+        from ..embed import encode
 
-        with reuse(self._vec_cache):
+        with self.encoding():
             return encode(texts)
+
+    @contextmanager
+    def encoding(self) -> Iterator[None]:
+        """Within the block every ``embed.encode`` reads the story's cache, then the store's."""
+        from ..embed import reuse
+
+        with reuse(self._vec_cache, self.kept_vectors):
+            yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..embed import VectorStore
 from ..models import (
     DOSSIER_SCHEMA,
     Analysis,
@@ -66,9 +67,7 @@ def _summary(ctx: Context, claims: list[Claim], conflicts: list[Conflict]) -> li
         from .summary import summarize
     except ImportError:  # the summary stage is not installed: the dossier stays valid without it
         return []
-    from ..embed import reuse
-
-    with reuse(ctx._vec_cache):  # the summary's sentences are mostly the claims' already encoded
+    with ctx.encoding():  # the summary's sentences are mostly the claims' already encoded
         return summarize(ctx.articles, ctx.analyses, claims, max_sentences=8, avoid=_outvoted(conflicts))
 
 
@@ -92,9 +91,16 @@ def _head(story: Story, ctx: Context) -> StoryHead:
     )
 
 
-def assemble(story: Story, articles: list[Article], analyses: dict[str, Analysis]) -> Dossier:
-    """The dossier of one story: same input, same dossier (everything sorted by stable keys)."""
-    ctx = Context(list(articles), dict(analyses))
+def assemble(
+    story: Story,
+    articles: list[Article],
+    analyses: dict[str, Analysis],
+    kept_vectors: VectorStore | None = None,
+) -> Dossier:
+    """The dossier of one story: same input, same dossier (everything sorted by stable keys).
+
+    ``kept_vectors`` (the store) keeps the sentence vectors between builds."""
+    ctx = Context(list(articles), dict(analyses), kept_vectors)
     index = resolve_entities(ctx)
     attach_roles(ctx, index, [role for article in ctx.articles for role in ctx.analyses[article.id].roles])
     quotes, quote_conflicts = reconcile_quotes(ctx, index)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from storydesk import embed
 from storydesk.embed import DIM, encode, reuse
+from storydesk.reconcile import build_dossier, stored_dossier
+from storydesk.store import Store
 
 
 @pytest.mark.slow
@@ -19,3 +25,19 @@ def test_reuse_reads_and_fills_the_cache():
     # outside the block nothing is read from the cache
     assert not np.array_equal(encode(["already known"])[0], planted)
     assert np.allclose(out[1], encode(["Peskov said the meeting had no time limit."])[0], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_rebuilt_dossier_encodes_nothing_and_equals_the_first(samples_db, tmp_path, monkeypatch):
+    """The first build kept every sentence vector in the store: a rebuild reads them all back."""
+    db = Path(shutil.copy(samples_db, tmp_path / "storydesk.db"))
+    with Store(db) as store:
+        story = max(store.list_stories(), key=lambda story: len(story.article_ids))
+        _, stored = stored_dossier(store, story)
+        monkeypatch.setattr(embed, "_encode_all", _refuse)
+        again = build_dossier(store, story)
+    assert stored is not None and again.to_json() == stored.to_json()
+
+
+def _refuse(texts, batch_size):
+    raise AssertionError(f"encoded again: {texts[:3]}")
