@@ -4,6 +4,12 @@ Issue 10's target: the whole run within 1.25x of spaCy alone (nlp.pipe, the same
 script so that both meet the same machine load. Sets: the 210 ECB+ test articles and the first N PolNeAR
 train articles. Each run starts on a fresh database (nothing cached); the model loads are timed apart.
 
+Also printed, per set:
+- the embedding inside the run (every text ``embed`` encoded, for clustering and the dossiers): texts/s,
+  against the ONNX model alone on the same texts in one call at its best batch size (the limit);
+- a second run after the last tenth of the articles arrives (the stories it joins are clustered and
+  rebuilt), with the store's sentence vectors kept, and again with them deleted first.
+
     .venv/bin/python bench/run_speed.py [--n 200] [--processes 2] [--only ecb|polnear]
 """
 
@@ -49,16 +55,73 @@ def spacy_alone(texts: list[str], processes: int) -> float:
     return time.perf_counter() - t0
 
 
-def whole_run(records: list[dict]) -> float:
-    """Seconds for api.run (ingest, analyze, cluster, reconcile, report) on a fresh database."""
+class EmbedLog:
+    """Every text the product encodes during a run, with the time the model took (wraps embed._encode_all)."""
+
+    def __init__(self) -> None:
+        from storydesk import embed
+
+        self.texts: list[str] = []
+        self.seconds = 0.0
+        self._inner = embed._encode_all
+        embed._encode_all = self._encode_all
+
+    def _encode_all(self, texts, batch_size):
+        started = time.perf_counter()
+        try:
+            return self._inner(texts, batch_size)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.texts += list(texts)
+
+    def close(self) -> None:
+        from storydesk import embed
+
+        embed._encode_all = self._inner
+
+
+def run_into(records: list[dict], folder: Path, name: str) -> float:
+    """Seconds for api.run (ingest, analyze, cluster, reconcile, report) of records into folder's store."""
     from storydesk import api
 
+    path = folder / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    t0 = time.perf_counter()
+    api.run([str(path)], folder / "out", progress=False)
+    return time.perf_counter() - t0
+
+
+def whole_run(records: list[dict]) -> float:
+    """Seconds for api.run on a fresh database."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "records.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        t0 = time.perf_counter()
-        api.run([str(path)], Path(tmp) / "out", progress=False)
-        return time.perf_counter() - t0
+        return run_into(records, Path(tmp), "records")
+
+
+def best_batch(texts: list[str]) -> tuple[int, float]:
+    """(batch size, texts/s) of the ONNX model alone over the texts in one call, at its best batch size."""
+    from storydesk import embed
+
+    rates = {}
+    for size in (8, 16, 32, 64):
+        started = time.perf_counter()
+        embed._encode_all(texts, size)
+        rates[size] = len(texts) / (time.perf_counter() - started)
+    size = max(rates, key=rates.__getitem__)
+    return size, rates[size]
+
+
+def later_tenth(records: list[dict], keep_vectors: bool) -> tuple[float, float]:
+    """(seconds of a second run that adds the last tenth, of spaCy alone on that tenth's texts)."""
+    import sqlite3
+
+    cut = len(records) - max(1, len(records) // 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_into(records[:cut], Path(tmp), "first")
+        if not keep_vectors:
+            with sqlite3.connect(Path(tmp) / "out" / "storydesk.db") as conn:
+                conn.execute("DELETE FROM text_vectors")
+        again = run_into(records[cut:], Path(tmp), "later")
+    return again, spacy_alone([r["text"] for r in records[cut:]], 1)
 
 
 def warm_models() -> float:
@@ -85,11 +148,25 @@ def main() -> None:
             continue
         records = load()
         alone = spacy_alone([r["text"] for r in records], args.processes)
+        log = EmbedLog()
         run = whole_run(records)
+        log.close()
         print(
             f"{name:<8} n={len(records):<4} spaCy alone {alone:6.1f}s  storydesk analyze {run:6.1f}s  "
             f"ratio {run / alone:.2f} (target <= 1.25)"
         )
+        size, limit = best_batch(log.texts)
+        print(
+            f"{'':<8} embedding in the run: {len(log.texts)} texts in {log.seconds:.1f}s, "
+            f"{len(log.texts) / log.seconds:.0f} texts/s; the model alone on them, one call, best batch "
+            f"{size}: {limit:.0f} texts/s (ratio {limit * log.seconds / len(log.texts):.2f})"
+        )
+        for keep in (True, False):
+            again, tenth_alone = later_tenth(records, keep)
+            print(
+                f"{'':<8} last tenth added in a second run, vectors {'kept' if keep else 'deleted'}: "
+                f"{again:.1f}s (spaCy alone on the tenth, 1 process: {tenth_alone:.1f}s)"
+            )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIM = 384
 MAX_TOKENS = 256
 BATCH = 32
+TOKENIZE = 2048  # texts tokenized together
+BATCH_TOKENS = 512  # tokens of one batch, padding included (chosen on ECB+ test dossiers: 256 / 1024 slower)
 
 
 def _tokenizer_path() -> Path:
@@ -133,20 +135,44 @@ def _encode_kept(texts: list[str], batch_size: int) -> np.ndarray:
 
 
 def _encode_all(texts: Sequence[str], batch_size: int) -> np.ndarray:
+    """Encode texts in batches of like length, put back in input order.
+
+    A batch holds at most ``batch_size`` texts and ``BATCH_TOKENS`` tokens with its padding: on 2 cores
+    the model runs faster on a few long texts or many short ones than on a fixed count (the dossiers'
+    sentences 148 -> 169 texts/s on ECB+ test, the same vectors). Texts are tokenized ``TOKENIZE``
+    at a time, in order of length, so that a large call never holds every text's tokens at once."""
     tokenizer, session, inputs = _model()
-    # Sorting by length keeps padding small; the result is put back in input order.
-    order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
+    by_chars = sorted(range(len(texts)), key=lambda index: len(texts[index]))
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        out[idx] = _encode_batch(tokenizer, session, inputs, [texts[index] or " " for index in idx])
+    for first in range(0, len(by_chars), TOKENIZE):
+        chunk = by_chars[first : first + TOKENIZE]
+        encodings = tokenizer.encode_batch([texts[index] or " " for index in chunk])
+        lengths = [sum(encoding.attention_mask) for encoding in encodings]
+        order = sorted(range(len(chunk)), key=lengths.__getitem__)
+        start = 0
+        while start < len(order):
+            end = _batch_end(order, lengths, start, batch_size)
+            batch = [encodings[index] for index in order[start:end]]
+            rows = [chunk[index] for index in order[start:end]]
+            out[rows] = _encode_batch(session, inputs, batch, lengths[order[end - 1]])
+            start = end
     return out
 
 
-def _encode_batch(tok, sess, inputs: set[str], texts: list[str]) -> np.ndarray:
-    enc = tok.encode_batch(texts)
-    ids = np.array([encoding.ids for encoding in enc], dtype=np.int64)
-    mask = np.array([encoding.attention_mask for encoding in enc], dtype=np.int64)
+def _batch_end(order: list[int], lengths: list[int], start: int, batch_size: int) -> int:
+    """Where the batch that begins at ``start`` of the length order ends."""
+    end = start + 1
+    while end < len(order) and end - start < batch_size:
+        if (end - start + 1) * lengths[order[end]] > BATCH_TOKENS:  # sorted: the next text is the longest
+            break
+        end += 1
+    return end
+
+
+def _encode_batch(sess, inputs: set[str], encodings: list, width: int) -> np.ndarray:
+    # the tokenizer padded every text to the longest of the call: a batch is cut to its own longest
+    ids = np.array([encoding.ids[:width] for encoding in encodings], dtype=np.int64)
+    mask = np.array([encoding.attention_mask[:width] for encoding in encodings], dtype=np.int64)
     feed = {"input_ids": ids, "attention_mask": mask}
     if "token_type_ids" in inputs:
         feed["token_type_ids"] = np.zeros_like(ids)
