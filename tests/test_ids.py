@@ -34,3 +34,10 @@ def test_short_hash_is_pinned() -> None:
     assert short_hash("e", "PERSON", "jane doe") == "f3a911e55d"
     assert len(short_hash("anything", n=20)) == 20
     assert short_hash("a", "b") != short_hash("a\x1fb", "")
+
+
+def test_text_vector_key_is_pinned() -> None:
+    """The store's sentence vectors are found by this key: a change would orphan every one kept."""
+    from storydesk.embed import text_key
+
+    assert text_key("Peskov said the talks were useful.") == "d706638fe3ed42fe764b"
