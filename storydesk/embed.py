@@ -139,7 +139,7 @@ def _encode_all(texts: Sequence[str], batch_size: int) -> np.ndarray:
 
     A batch holds at most ``batch_size`` texts and ``BATCH_TOKENS`` tokens with its padding: on 2 cores
     the model runs faster on a few long texts or many short ones than on a fixed count (the dossiers'
-    sentences 148 -> 169 texts/s on ECB+ test, the same vectors). Texts are tokenized ``TOKENIZE``
+    sentences 143 -> 170 texts/s on ECB+ test, the same vectors). Texts are tokenized ``TOKENIZE``
     at a time, in order of length, so that a large call never holds every text's tokens at once."""
     tokenizer, session, inputs = _model()
     by_chars = sorted(range(len(texts)), key=lambda index: len(texts[index]))
