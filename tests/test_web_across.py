@@ -148,7 +148,7 @@ def test_opening_an_entity_page_from_an_outlet_page(browser, base: str, samples_
 def test_following_a_dossier_citation_opens_the_article_at_its_evidence(browser, base: str) -> None:
     page = browser.new_page()
     page.goto(base + "/")
-    page.click("table a >> nth=0")
+    page.click("table a:has-text('Storm Hedda')")  # a story told by several outlets
     page.click("td.claim summary >> visible=true >> nth=0")  # a claim of the matrix, opened
     evidence = page.locator("td.claim details[open] a.ev").first
     said = evidence.inner_text()
@@ -231,11 +231,12 @@ def test_the_story_list_filters_by_outlet_entity_and_dates(base: str, samples_db
 def test_the_story_list_is_paged(base: str, samples_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from storydesk import web
 
-    monkeypatch.setattr(web, "PAGE_SIZE", 1)  # the samples hold two stories: two pages of one
-    first, second = get(base + "/")[2], get(base + "/?page=2")[2]
-    assert first.count('<a href="/stories/') == 1 and second.count('<a href="/stories/') == 1
-    assert first != second and "older → (page 2 of 2)" in first and "← newer (page 1 of 2)" in second
-    assert get(base + "/?page=99")[2] == second  # past the end: the last page
+    monkeypatch.setattr(web, "PAGE_SIZE", 1)  # the samples hold three stories: three pages of one
+    first, second, last = (get(base + f"/?page={number}")[2] for number in (1, 2, 3))
+    assert all(page.count('<a href="/stories/') == 1 for page in (first, second, last))
+    assert len({first, second, last}) == 3 and "older → (page 2 of 3)" in first
+    assert "← newer (page 1 of 3)" in second and "← newer (page 2 of 3)" in last
+    assert get(base + "/?page=99")[2] == last  # past the end: the last page
 
 
 def test_a_page_of_stories_is_ordered_and_filtered_as_the_whole_list(samples_db: Path) -> None:

@@ -164,8 +164,10 @@ def pair_similarity(
     right: np.ndarray,
     params: Params,
     ents: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    days: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Mixed dense and sparse cosine of article pairs, plus main-entity agreement (see Params)."""
+    """Mixed dense and sparse cosine of article pairs, plus main-entity agreement, less a share per day
+    between publication dates (``days``: one per article, NaN when undated; see Params)."""
     if not len(left):
         return np.zeros(0)
     dense_sim = np.einsum("ij,ij->i", vecs[left], vecs[right])
@@ -176,7 +178,15 @@ def pair_similarity(
         sim = (
             sim + params.entity_weight * ent_sim - params.conflict * ((ent_sim <= 0) & has[left] & has[right])
         )
+    if days is not None and params.day_penalty:
+        apart = np.nan_to_num(np.abs(days[left] - days[right]), nan=0.0)  # undated: no penalty
+        sim = sim - params.day_penalty * np.minimum(apart, params.day_penalty_days)
     return sim
+
+
+def publication_days(feats: Sequence[Features]) -> np.ndarray:
+    """Each article's ordinal day of publication, NaN when it has none."""
+    return np.array([np.nan if feat.pub_day is None else feat.pub_day for feat in feats], dtype=np.float64)
 
 
 def batch_groups(
@@ -192,7 +202,7 @@ def batch_groups(
     so two large groups do not merge on the strength of a few close pairs.
     """
     left, right = neighbour_pairs(np.ascontiguousarray(vecs, dtype=np.float32), params.k)
-    sims = pair_similarity(vecs, sparse, left, right, params, ents)
+    sims = pair_similarity(vecs, sparse, left, right, params, ents, publication_days(feats))
     graph = _LinkGraph([DaySpan.of(feat) for feat in feats], params)
     graph.link(left.tolist(), right.tolist(), sims.tolist())
     graph.merge_closest()

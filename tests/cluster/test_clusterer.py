@@ -181,10 +181,11 @@ def test_allsides_subset_bcubed_floor():
     assert bcubed_f1(cluster_articles(arts), gold) >= ALLSIDES_FLOOR
 
 
-ECB_TEST_FLOOR = 0.95  # measured 0.957 (bench/cluster_ecb.py; train 0.945, dev 0.983, all 0.949)
-ECB_TWO_RUNS_FLOOR = 0.92  # measured 0.931
-ALLSIDES_FLOOR = 0.77  # measured 0.782 on these 120 stories (0.803 on all 506; was 0.840 before the
-# ECB+-tuned lower linkage threshold and entity weight)
+ECB_TEST_FLOOR = 0.95  # measured 0.952 (bench/cluster_ecb.py; train 0.928, dev 0.983, all 0.945)
+ECB_TWO_RUNS_FLOOR = 0.92  # measured 0.945 in bench/cluster_ecb.py's two runs
+# measured 0.918 on these 120 stories (0.825 before the per-day penalty and 14-day window of Params;
+# all 506: 0.918 in memory, 0.917 through the product, bench/cluster_allsides.py)
+ALLSIDES_FLOOR = 0.90
 
 
 def test_params_are_hashable_for_state_checks():
@@ -207,9 +208,9 @@ def test_ecb_test_topics_through_the_product_floor():
         pytest.skip("bench data not beside this checkout")
     arts, gold = ecb_test()
     records = [{"id": a.id, "text": a.text, "source": a.source, "title": a.title} for a in arts]
-    # measured 0.909 (bench/cluster_ecb.py --product; 0.929 before the undated split rules and
-    # entity_weight 0.1 of Params, chosen on NeuS train and ECB+ train+dev); the TF-IDF baseline 0.861
-    assert bcubed_f1(_product(records, "test-ecb"), gold) >= 0.90
+    # measured 0.919 (bench/cluster_ecb.py --product; 0.909 before the per-day penalty and 14-day window
+    # of Params, chosen on ECB+ train+dev and AllSides); the TF-IDF baseline 0.861
+    assert bcubed_f1(_product(records, "test-ecb"), gold) >= 0.91
 
 
 @pytest.mark.slow
