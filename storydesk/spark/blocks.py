@@ -23,7 +23,8 @@ from ..cluster.copies import order_key
 from ..cluster.features import to_day
 from ..models import Article
 
-BLOCK_DAYS = 28  # publication days per block: four clustering windows, so few stories meet a border
+# publication days per block: four clustering windows (56 days), so few stories meet a border
+BLOCK_DAYS = int(4 * DEFAULT.window_days)
 UNDATED = -1  # the block of articles without a publication date
 
 
