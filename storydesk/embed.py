@@ -81,8 +81,9 @@ def reuse(cache: dict[str, np.ndarray], kept: VectorStore | None = None) -> Iter
 
     With ``kept``, a text not in the cache is looked up there before it is encoded, and what is encoded
     is saved there: a later run (a story that gained an article, a new reconcile version) encodes only
-    new texts. The store keeps float16, so a vector is rounded to float16 as soon as it is encoded: the
-    first run then gives exactly what a later one, reading the store, does."""
+    new texts. The store keeps float16, so within the block a vector is rounded to float16 as soon as it
+    is encoded, with ``kept`` or without: a first run, a later one reading the store and a build with no
+    store (a Spark executor) see the same vectors."""
     global _ACTIVE_CACHE, _ACTIVE_STORE
     previous = _ACTIVE_CACHE, _ACTIVE_STORE
     _ACTIVE_CACHE, _ACTIVE_STORE = cache, kept
@@ -123,14 +124,16 @@ def _from_store(kept: VectorStore, texts: list[str], cache: dict[str, np.ndarray
 
 
 def _encode_kept(texts: list[str], batch_size: int) -> np.ndarray:
-    """Encode texts, saving them to the active store as float16 (and returning them as stored)."""
-    vectors = _encode_all(texts, batch_size)
-    if _ACTIVE_STORE is None:
-        return vectors
-    half = vectors.astype(np.float16)
-    _ACTIVE_STORE.save_vectors(
-        MODEL_ID, [(text_key(text), row.tobytes()) for text, row in zip(texts, half, strict=True)]
-    )
+    """Encode texts rounded to float16 as the store keeps them, and save them to the active store if any.
+
+    Rounded with no store too: a dossier built on a Spark executor, which has none, then sees the
+    vectors a single machine's build reads from its store, and ties among near-equal sentences fall alike.
+    """
+    half = _encode_all(texts, batch_size).astype(np.float16)
+    if _ACTIVE_STORE is not None:
+        _ACTIVE_STORE.save_vectors(
+            MODEL_ID, [(text_key(text), row.tobytes()) for text, row in zip(texts, half, strict=True)]
+        )
     return half.astype(np.float32)
 
 

@@ -60,3 +60,14 @@ def test_a_read_only_store_is_read_and_never_written(tmp_path, monkeypatch):
     assert out.shape == (1, DIM)
     with Store(tmp_path / "ro.db") as reopened:
         assert reopened.conn.execute("SELECT count(*) FROM text_vectors").fetchone()[0] == 0
+
+
+@pytest.mark.slow
+def test_a_build_without_a_store_sees_the_vectors_a_store_keeps(store):
+    # a Spark executor builds dossiers with no store: its vectors must be the stored (float16) ones
+    with reuse({}, store):
+        kept = encode(TEXTS)
+    with reuse({}):
+        alone = encode(TEXTS)
+    assert np.array_equal(alone, kept)
+    assert np.array_equal(alone, alone.astype(np.float16).astype(np.float32))

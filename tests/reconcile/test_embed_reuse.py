@@ -24,7 +24,8 @@ def test_reuse_reads_and_fills_the_cache():
     assert "Peskov said the meeting had no time limit." in cache
     # outside the block nothing is read from the cache
     assert not np.array_equal(encode(["already known"])[0], planted)
-    assert np.allclose(out[1], encode(["Peskov said the meeting had no time limit."])[0], atol=1e-5)
+    # inside the block a new vector is rounded to float16, as the store keeps it
+    assert np.allclose(out[1], encode(["Peskov said the meeting had no time limit."])[0], atol=1e-3)
 
 
 @pytest.mark.slow
