@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from storydesk.cluster.features import Features
-from storydesk.cluster.linkage import DaySpan, bipartition
+from storydesk.cluster.linkage import DaySpan, bipartition, pair_similarity
 from storydesk.cluster.params import Params
 
 
@@ -68,3 +68,22 @@ def test_text_date_window(days, other, ok):
 def test_near_the_publication_days(day, ok):
     assert DaySpan(0, 50, 10, 13).near(day, 7.0) is ok
     assert DaySpan(0, 50).near(day, 7.0)  # no publication date: always near
+
+
+@pytest.mark.parametrize(
+    "first, second, lost",
+    [
+        (100.0, 100.0, 0.0),  # the same day
+        (100.0, 101.0, 0.1),  # a day apart
+        (100.0, 102.0, 0.2),
+        (100.0, 130.0, 0.3),  # at most three days' worth
+        (np.nan, 130.0, 0.0),  # one undated: no penalty
+    ],
+)
+def test_a_pair_loses_a_share_of_its_score_per_day_apart(first: float, second: float, lost: float) -> None:
+    vecs = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    sparse = [(np.array([1]), np.array([1.0], dtype=np.float32))] * 2
+    left, right = np.array([0]), np.array([1])
+    same_day = pair_similarity(vecs, sparse, left, right, Params(), days=np.array([100.0, 100.0]))
+    apart = pair_similarity(vecs, sparse, left, right, Params(), days=np.array([first, second]))
+    assert apart[0] == pytest.approx(same_day[0] - lost)
