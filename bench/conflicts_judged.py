@@ -1,4 +1,5 @@
-"""Conflicts and disputed claims as a reader judges them: precision by kind on ECB+ train/dev and AllSides.
+"""Conflicts, disputed and corroborated claims as a reader judges them: precision by kind on ECB+ train/dev
+and AllSides.
 
 Run: .venv/bin/python bench/conflicts_judged.py [--corpus ecb-train ecb-dev allsides] [--unlabelled FILE]
                                                 [--show-wrong] [--dump FILE] [--jobs N] [--code DIR]
@@ -18,7 +19,8 @@ Corpora, each through the product path (``api.ingest`` of a JSON-lines file of r
 Every conflict (kind, subject, positions with value, articles, sources and evidence) and every disputed
 claim (text, occurrences, and the denial conflicts that dispute it) is dumped to a JSONL (``--dump``), each
 with a stable key: sha1 of its kind and its sorted, white-space-folded evidence sentences (for a disputed
-claim: its occurrences' sentences and the contesting sentences), so a label survives a code change that
+claim: its occurrences' sentences and the contesting sentences; for a corroborated claim: its occurrences'
+sentences, right when every one of them states the claim's fact), so a label survives a code change that
 leaves the flagged item itself unchanged.
 
 Labels are read from tests/reconcile/data/conflict_labels.jsonl (``{"key", "kind", "corpus", "right",
@@ -61,6 +63,8 @@ LABELS = ROOT / "tests" / "reconcile" / "data" / "conflict_labels.jsonl"
 CORPORA = ("ecb-train", "ecb-dev", "allsides")
 KINDS = ("number", "date", "role", "entity", "denial", "quote")
 DISPUTED = "disputed"  # the kind of a disputed-claim item
+CORROBORATED = "corroborated"  # the kind of a corroborated-claim item: right when every occurrence says it
+CLAIM_KINDS = (DISPUTED, CORROBORATED)
 DUMP = Path("/tmp/storydesk-conflicts-judged.jsonl")
 
 
@@ -243,7 +247,7 @@ def _sources(d: dict) -> dict[str, str]:
 
 
 def items_of(corpus: str, d: dict) -> list[dict]:
-    """The dossier's conflicts and disputed claims as items to judge."""
+    """The dossier's conflicts, disputed claims and corroborated claims as items to judge."""
     src = _sources(d)
     story = {"id": d["story"]["id"], "title": d["story"]["title"], "articles": d["story"]["article_count"]}
     out = []
@@ -270,6 +274,8 @@ def items_of(corpus: str, d: dict) -> list[dict]:
         )
     denials = [c for c in d["conflicts"] if c["kind"] == "denial"]
     for cl in d["claims"]:
+        if cl["status"] == CORROBORATED:
+            out.append(_corroborated_item(corpus, story, cl, src))
         if cl["status"] != "disputed":
             continue
         texts = {fold(o["text"]) for o in cl["occurrences"]}
@@ -299,14 +305,7 @@ def items_of(corpus: str, d: dict) -> list[dict]:
                 "story": story,
                 "id": cl["id"],
                 "subject": cl["text"],
-                "occurrences": [
-                    {
-                        "article": o["article"],
-                        "source": src.get(o["article"], o["article"]),
-                        "text": o["text"],
-                    }
-                    for o in cl["occurrences"]
-                ],
+                "occurrences": _occurrences(cl, src),
                 "disputed_by": [
                     {"id": c["id"], "subject": c["subject"], "positions": c["positions"]} for c in by
                 ],
@@ -315,9 +314,30 @@ def items_of(corpus: str, d: dict) -> list[dict]:
     return out
 
 
+def _occurrences(cl: dict, src: dict[str, str]) -> list[dict]:
+    return [
+        {"article": o["article"], "source": src.get(o["article"], o["article"]), "text": o["text"]}
+        for o in cl["occurrences"]
+    ]
+
+
+def _corroborated_item(corpus: str, story: dict, cl: dict, src: dict[str, str]) -> dict:
+    """A corroborated claim to judge: do all its occurrences state the same fact?"""
+    return {
+        "key": item_key(CORROBORATED, [o["text"] for o in cl["occurrences"]]),
+        "kind": CORROBORATED,
+        "corpus": corpus,
+        "story": story,
+        "id": cl["id"],
+        "subject": cl["text"],
+        "occurrences": _occurrences(cl, src),
+        "disputed_by": [],
+    }
+
+
 def evidence_of(item: dict) -> list[str]:
     """The item's sentences as a reader meets them (first of each position; the claim, then its counters)."""
-    if item["kind"] == DISPUTED:
+    if item["kind"] in CLAIM_KINDS:
         ev = [o["text"] for o in item["occurrences"]]
         ev += [
             e
@@ -411,7 +431,7 @@ def show_wrong(items: list[dict], labels: dict[str, dict], examples: int = 3) ->
 
 def all_evidence(item: dict) -> set[str]:
     """Every sentence of the item, folded."""
-    if item["kind"] == DISPUTED:
+    if item["kind"] in CLAIM_KINDS:
         ev = [o["text"] for o in item["occurrences"]]
         ev += [e for c in item["disputed_by"] for p in c["positions"] for e in p.get("evidence", [])]
     else:
@@ -540,10 +560,18 @@ def main() -> None:
 
     args.dump.write_text("".join(json.dumps(it, ensure_ascii=False) + "\n" for it in items), encoding="utf-8")
     labels = read_labels(args.labels)
-    conflicts = [it for it in items if it["kind"] != DISPUTED]
+    conflicts = [it for it in items if it["kind"] not in CLAIM_KINDS]
     disputed = [it for it in items if it["kind"] == DISPUTED]
+    corroborated = [it for it in items if it["kind"] == CORROBORATED]
     table("conflicts (precision over the labelled)", conflicts, labels, KINDS, args.corpus)
     table("disputed claims", disputed, labels, (DISPUTED,), args.corpus)
+    table(
+        "corroborated claims (right: every occurrence states it)",
+        corroborated,
+        labels,
+        (CORROBORATED,),
+        args.corpus,
+    )
     stale(items, labels, args.corpus)
     if args.show_wrong:
         show_wrong(items, labels)

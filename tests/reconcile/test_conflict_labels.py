@@ -19,9 +19,12 @@ FIELDS = {"key", "kind", "corpus", "right", "why", "subject", "evidence"}
 
 
 def _kinds() -> set[str]:
-    """The dossier's conflict kinds, and "disputed" for a disputed claim."""
+    """The dossier's conflict kinds, and "disputed" / "corroborated" for a claim of that status."""
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    return set(schema["properties"]["conflicts"]["items"]["properties"]["kind"]["enum"]) | {"disputed"}
+    return set(schema["properties"]["conflicts"]["items"]["properties"]["kind"]["enum"]) | {
+        "disputed",
+        "corroborated",
+    }
 
 
 @pytest.fixture(scope="module")
