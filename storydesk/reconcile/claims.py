@@ -17,7 +17,7 @@ import numpy as np
 from ..credits import is_credit
 from ..groups import UnionFind
 from ..ids import short_hash
-from ..models import Claim, Conflict, Occurrence, Position
+from ..models import Analysis, Claim, Conflict, Occurrence, Position
 from ..text import fold_ascii, quote_share
 from .attribution import Credit, attribution_conflicts
 from .common import Context, trim_span
@@ -30,6 +30,7 @@ from .judge import (
     opposes,
     same_claim_cut,
     same_claim_probabilities,
+    same_figure,
 )
 
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
@@ -70,6 +71,7 @@ class Unit:
     places: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
     days: set[str] = field(default_factory=set)
+    counts: dict[str, set[float]] = field(default_factory=dict)  # counted noun -> exact values given
 
     @property
     def negated(self) -> bool:
@@ -145,9 +147,22 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
                     places,
                     nums,
                     days,
+                    _counts(an, start, end),
                 )
             )
     return out
+
+
+def _counts(an: Analysis, start: int, end: int) -> dict[str, set[float]]:
+    """The exact figures a span gives, by what they count ("40 homes": home -> {40}); an approximate
+    one ("about 40") or an ordinal is no figure to set against another."""
+    counts: dict[str, set[float]] = {}
+    for quantity in an.quantities:
+        if quantity.value is None or not quantity.noun or quantity.approx or quantity.ordinal:
+            continue
+        if start <= quantity.start < end:
+            counts.setdefault(quantity.noun.lower(), set()).add(quantity.value)
+    return counts
 
 
 def judged_pairs(ctx: Context, us: list[Unit]) -> dict[tuple[int, int], tuple[float, float]]:
@@ -174,11 +189,20 @@ def _joinable(unit: Unit, other: Unit, probability: float, cosine: float, cut: f
     Same-story sentences are all on one topic; without the second condition, two remarks by the same
     people on the same talks join as one claim. Close wording: a cosine of CLOSE, or the same quoted words.
     """
-    if probability < min(cut, ALSO_SAID) or _elsewhere(unit, other):
+    if probability < min(cut, ALSO_SAID) or _elsewhere(unit, other) or _other_count(unit, other):
         return False
     if _shared_quotation(unit.text, other.text):
         return True  # the same quoted words: a likely join is enough
     return probability >= cut and (cosine >= CLOSE or bool(unit.numbers & other.numbers))
+
+
+def _other_count(unit: Unit, other: Unit) -> bool:
+    """The two give different figures for the same counted thing: a possible conflict, not one claim."""
+    for noun, values in unit.counts.items():
+        others = other.counts.get(noun)
+        if others and not values & others and not any(same_figure(a, b) for a in values for b in others):
+            return True
+    return False
 
 
 _QUOTATION = re.compile(r"[\"“]([^\"“”]{8,})[\"”]")

@@ -288,12 +288,13 @@ def _clash(text_a: Text, text_b: Text) -> int:
     clashes = 0
     for value, noun in text_a.numbers.items():
         others = counted_b.get(noun)
-        if noun and others and value not in others and not any(_near(value, other) for other in others):
+        if noun and others and value not in others and not any(same_figure(value, other) for other in others):
             clashes += 1
     return clashes
 
 
-def _near(value: float, other: float) -> bool:
+def same_figure(value: float, other: float) -> bool:
+    """Two figures equal within rounding (2%): 2,116 and 2,117 points are one figure."""
     return abs(value - other) <= 0.02 * max(abs(value), abs(other))
 
 
@@ -333,7 +334,7 @@ def pair_features(
     nums_shared = sum(
         1
         for value in text_a.numbers
-        if value in text_b.numbers or any(_near(value, other) for other in text_b.numbers)
+        if value in text_b.numbers or any(same_figure(value, other) for other in text_b.numbers)
     )
     neg_xor = float((text_a.negations > 0) != (text_b.negations > 0))
     clash = min(_clash(text_a, text_b), 3)
