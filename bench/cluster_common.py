@@ -28,9 +28,10 @@ def bcubed(pred: Sequence[Sequence[str]], gold: dict[str, str]) -> tuple[float, 
 
 def cached_vectors(texts: Sequence[str], name: str) -> np.ndarray:
     """Embeddings of ``texts``, cached on disk by content (re-running a bench does not re-embed)."""
-    from storydesk.embed import encode
+    from storydesk.embed import MODEL_ID, encode
 
-    key = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:16]
+    # keyed on the model too: another model gives other vectors
+    key = hashlib.sha1("\x00".join([MODEL_ID, *texts]).encode()).hexdigest()[:16]
     path = CACHE / f"{name}-{key}.npy"
     if path.exists():
         return np.load(path)
