@@ -94,7 +94,7 @@ def main() -> None:
     left, right = [row["a"] for row in rows], [row["b"] for row in rows]
     texts = left + right
     tokenizer = embed._model()[0]
-    tokens = sum(len(encoding.ids) for encoding in tokenizer.encode_batch(texts))
+    tokens = sum(sum(encoding.attention_mask) for encoding in tokenizer.encode_batch(texts))  # not padding
     limit = sgemm_rate()
     print(
         f"{len(texts)} MRPC texts, {tokens / len(texts):.0f} tokens on average; "
