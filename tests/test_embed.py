@@ -71,29 +71,3 @@ def test_a_build_without_a_store_sees_the_vectors_a_store_keeps(store):
         alone = encode(TEXTS)
     assert np.array_equal(alone, kept)
     assert np.array_equal(alone, alone.astype(np.float16).astype(np.float32))
-
-
-@pytest.mark.slow
-def test_the_int8_model_is_derived_once_into_the_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("STORYDESK_CACHE", str(tmp_path / "cache"))
-    first = embed.model_path()
-    assert first.parent == tmp_path / "cache" and first.stat().st_size > 1_000_000
-    stamp = first.stat().st_mtime_ns
-    assert embed.model_path() == first and first.stat().st_mtime_ns == stamp  # not derived again
-    assert [path.name for path in (tmp_path / "cache").iterdir()] == [first.name]  # no leftovers
-
-
-@pytest.mark.slow
-def test_the_derived_model_matches_the_one_in_use(tmp_path, monkeypatch):
-    monkeypatch.setenv("STORYDESK_CACHE", str(tmp_path / "cache"))
-    derived = embed.model_path().read_bytes()
-    monkeypatch.delenv("STORYDESK_CACHE")
-    assert derived == embed.model_path().read_bytes()  # the same file wherever it is derived
-
-
-def test_an_unwritable_cache_says_what_to_do(tmp_path, monkeypatch):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("STORYDESK_CACHE", str(blocker / "cache"))
-    with pytest.raises(embed.ModelError, match="STORYDESK_CACHE"):
-        embed.model_path()
