@@ -276,7 +276,7 @@ def items_of(corpus: str, d: dict) -> list[dict]:
     for cl in d["claims"]:
         if cl["status"] == CORROBORATED:
             out.append(_corroborated_item(corpus, story, cl, src))
-        if cl["status"] != "disputed":
+        if cl["status"] != DISPUTED:
             continue
         texts = {fold(o["text"]) for o in cl["occurrences"]}
         by = [

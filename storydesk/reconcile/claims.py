@@ -200,7 +200,7 @@ def _other_count(unit: Unit, other: Unit) -> bool:
     """The two give different figures for the same counted thing: a possible conflict, not one claim."""
     for noun, values in unit.counts.items():
         others = other.counts.get(noun)
-        if others and not values & others and not any(same_figure(a, b) for a in values for b in others):
+        if others and not any(same_figure(a, b) for a in values for b in others):
             return True
     return False
 
