@@ -32,6 +32,7 @@ from .judge import (
     same_claim_probabilities,
     same_figure,
 )
+from .measures import measure, measure_noun
 
 CANDIDATE = 0.45  # cosine below which two sentences are never judged as one statement
 TOPIC = 0.40  # cosine: at least about the same thing (for a denial)
@@ -71,7 +72,7 @@ class Unit:
     places: set[str] = field(default_factory=set)
     numbers: set[float] = field(default_factory=set)
     days: set[str] = field(default_factory=set)
-    counts: dict[str, set[float]] = field(default_factory=dict)  # counted noun -> exact values given
+    counts: dict[str, set[float]] = field(default_factory=dict)  # measure (measures.py) -> exact values
 
     @property
     def negated(self) -> bool:
@@ -154,14 +155,14 @@ def units(ctx: Context, index: EntityIndex) -> list[Unit]:
 
 
 def _counts(an: Analysis, start: int, end: int) -> dict[str, set[float]]:
-    """The exact figures a span gives, by what they count ("40 homes": home -> {40}); an approximate
-    one ("about 40") or an ordinal is no figure to set against another."""
+    """The exact figures a span gives, by what they measure ("40 homes": "|home" -> {40}); an approximate
+    one ("about 40"), an ordinal or a bare amount with no counted noun is no figure to set against another."""
     counts: dict[str, set[float]] = {}
     for quantity in an.quantities:
-        if quantity.value is None or not quantity.noun or quantity.approx or quantity.ordinal:
+        if quantity.value is None or quantity.approx or quantity.ordinal or not measure_noun(quantity):
             continue
         if start <= quantity.start < end:
-            counts.setdefault(quantity.noun.lower(), set()).add(quantity.value)
+            counts.setdefault(measure(quantity), set()).add(quantity.value)
     return counts
 
 
@@ -198,8 +199,8 @@ def _joinable(unit: Unit, other: Unit, probability: float, cosine: float, cut: f
 
 def _other_count(unit: Unit, other: Unit) -> bool:
     """The two give different figures for the same counted thing: a possible conflict, not one claim."""
-    for noun, values in unit.counts.items():
-        others = other.counts.get(noun)
+    for measured, values in unit.counts.items():
+        others = other.counts.get(measured)
         if others and not any(same_figure(a, b) for a in values for b in others):
             return True
     return False

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from ..credits import is_credit
 from ..groups import UnionFind
 from ..ids import short_hash
-from ..models import Conflict, Position, Quantity
+from ..models import Conflict, Position
 from .claims import Unit
 from .common import Context, trim_span
 from .entities import EntityIndex, normalise_role
+from .measures import measure_noun, measure_unit
 
 TOPIC = 0.50  # cosine of two sentences about the same thing
 SAME_DATE_EVENT = 0.85  # cosine of statements whose dates are compared
@@ -27,19 +28,6 @@ SAME_VALUE = 1e-6
 _VAGUE = {"other", "one", "more", "time", "thing", "way", "some", "many", "few", "several", "those", "these"}
 MAX_POSITIONS = 3  # a measure given many values is many things counted, not one disputed figure
 
-_UNITS = [
-    (re.compile(r"^(?:%|percent|per cent|pct)$", re.I), "%"),
-    (re.compile(r"^percentage points?$", re.I), "pp"),
-    (re.compile(r"^(?:sq\.? ?km|square kilomet(?:er|re)s?|km2|km²)$", re.I), "km2"),
-    (re.compile(r"^(?:sq\.? ?mi(?:les?)?|square miles?)$", re.I), "mi2"),
-    (re.compile(r"^(?:km|kilomet(?:er|re)s?)$", re.I), "km"),
-    (re.compile(r"^(?:mi|miles?)$", re.I), "mi"),
-    (re.compile(r"^(?:\$|usd|dollars?|us\$)$", re.I), "usd"),
-    (re.compile(r"^(?:€|eur|euros?)$", re.I), "eur"),
-    (re.compile(r"^(?:£|gbp|pounds?)$", re.I), "gbp"),
-]
-# nouns that count the parts of a plan, a list or a text: one measure however an outlet words it
-_PARTS = {"point", "item", "step", "clause", "provision", "article", "plank", "action"}
 _APPROX_BAND = {
     "about": (0.9, 1.1),
     "around": (0.9, 1.1),
@@ -78,61 +66,6 @@ class Num:
     kind: frozenset[str] = frozenset()  # words between the number and its noun ("state" senators)
 
 
-_TIME = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|century)s?$", re.I)
-
-
-def _unit(quantity: Quantity) -> str:
-    """A unit of measure ("%", "km2", "usd", "year"); "" when the number counts things."""
-    unit = (quantity.unit or "").strip()
-    for rx, name in _UNITS:
-        if rx.match(unit):
-            return name
-    if "%" in quantity.text or re.search(r"\bper ?cent\b", quantity.text, re.I):
-        return "%"
-    if _TIME.match(unit):
-        return _lemma(unit)
-    return ""
-
-
-_IRREGULAR = {
-    "people": "person",
-    "men": "man",
-    "women": "woman",
-    "children": "child",
-    "feet": "foot",
-    "teeth": "tooth",
-    "mice": "mouse",
-    "geese": "goose",
-    "persons": "person",
-}
-
-
-def _lemma(word: str) -> str:
-    lowered = word.lower().strip("-")
-    if lowered in _IRREGULAR:
-        return _IRREGULAR[lowered]
-    if re.search(r"(?:ch|sh|x|ss|z)es$", lowered):
-        return lowered[:-2]
-    if lowered.endswith("ies") and len(lowered) > 4:
-        return lowered[:-3] + "y"
-    if lowered.endswith("s") and not lowered.endswith("ss") and len(lowered) > 3:
-        return lowered[:-1]
-    return lowered
-
-
-def _noun(quantity: Quantity) -> str:
-    """What is counted, as a lemma; parts of a plan fold into one measure."""
-    noun = quantity.noun or ""
-    if quantity.unit and not _unit(quantity):
-        noun = quantity.unit  # "19-point plan": what is counted is the points
-    parts = [_lemma(word) for word in re.split(r"[\s-]+", noun) if word]
-    if not parts:
-        return ""
-    if any(part in _PARTS for part in parts):
-        return "part"
-    return parts[-1]
-
-
 def numbers(ctx: Context) -> list[Num]:
     out = []
     for article in ctx.articles:
@@ -147,7 +80,7 @@ def numbers(ctx: Context) -> list[Num]:
             if is_credit(text):
                 continue
             value, ordinal = float(quantity.value), quantity.ordinal
-            unit, noun = _unit(quantity), _noun(quantity)
+            unit, noun = measure_unit(quantity), measure_noun(quantity)
             after = article.text[quantity.end : quantity.end + 60]
             if _INCREMENT.match(after) or _INCREMENT_BEFORE.search(
                 article.text[max(0, quantity.start - 12) : quantity.start]

@@ -18,13 +18,13 @@ def _unit(counts: dict[str, set[float]]) -> Unit:
 @pytest.mark.parametrize(
     ("first", "second", "other"),
     [
-        ({"job": {845000.0}}, {"job": {870000.0}}, True),  # two forecasts of one count
-        ({"victim": {3.0}}, {"victim": {2.0}}, True),
-        ({"job": {845000.0}}, {"job": {845000.0}}, False),  # the same figure
-        ({"point": {2116.0}}, {"point": {2117.0}}, False),  # within rounding: the same figure
-        ({"job": {845000.0}}, {"worker": {870000.0}}, False),  # different things counted
-        ({"job": {845000.0, 5.7}}, {"job": {5.7}}, False),  # one figure shared
-        ({}, {"job": {870000.0}}, False),  # one gives no figure
+        ({"|job": {845000.0}}, {"|job": {870000.0}}, True),  # two forecasts of one count
+        ({"|victim": {3.0}}, {"|victim": {2.0}}, True),
+        ({"|job": {845000.0}}, {"|job": {845000.0}}, False),  # the same figure
+        ({"|part": {2116.0}}, {"|part": {2117.0}}, False),  # within rounding: the same figure
+        ({"|job": {845000.0}}, {"|worker": {870000.0}}, False),  # different things counted
+        ({"|job": {845000.0, 5.7}}, {"|job": {5.7}}, False),  # one figure shared
+        ({}, {"|job": {870000.0}}, False),  # one gives no figure
     ],
 )
 def test_other_count(first, second, other):
