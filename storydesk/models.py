@@ -7,6 +7,7 @@ article's cleaned text (``Article.text``), so any statement can be shown in plac
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import cache
 from types import UnionType
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
@@ -357,11 +358,18 @@ def to_json(value: Any) -> Any:
 
 def from_json(cls: type[Model], data: dict[str, Any]) -> Model:
     """The dataclass ``cls`` from what ``to_json`` wrote (keys it does not know are an error)."""
-    hints = get_type_hints(cls)
-    unknown = set(data) - {item.name for item in fields(cast(Any, cls))}
+    hints, known = _shape(cast(type, cls))
+    unknown = set(data) - known
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
     return cls(**{name: _typed(hints[name], value) for name, value in data.items()})
+
+
+@cache
+def _shape(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A dataclass's resolved field types and names, read once per class: resolving the hints is most of
+    the cost of reading a dossier back (thousands of small objects)."""
+    return get_type_hints(cls), frozenset(item.name for item in fields(cast(Any, cls)))
 
 
 def _typed(hint: Any, value: Any) -> Any:
