@@ -169,8 +169,8 @@ def _counts(an: Analysis, start: int, end: int) -> dict[str, set[float]]:
 def judged_pairs(ctx: Context, us: list[Unit]) -> dict[tuple[int, int], tuple[float, float]]:
     """(P(corroborates) from the judgement in judge.py, cosine) for units of different articles close
     enough."""
-    if not us:
-        return {}
+    if len({unit.article for unit in us}) < 2:
+        return {}  # nothing to align across articles: no sentence needs embedding
     vecs = ctx.vectors([unit.text for unit in us])
     sim = vecs @ vecs.T
     pairs = [
@@ -293,10 +293,7 @@ def find_denials(
             own = own | (prev.places & rare) | places.get(index_of[id(prev)], set())
             follows[k] = index_of[id(prev)]
         places[k] = own
-    if not us:
-        return []
-    vecs = ctx.vectors([unit.text for unit in us])
-    out = []
+    found: list[tuple[int, int, str, bool]] = []  # (claim, counter, subject, needs the topic check)
     for i, ua in enumerate(us):
         if not is_claim_of_gain(ua.text, ua.stance == "claim"):
             continue
@@ -306,16 +303,24 @@ def find_denials(
             if i == j or group_of[i] == group_of[j] or (ua.article == ub.article and ub.start < ua.start):
                 continue
             shared = places[i] & places[j] & (taken | (places[i] if follows.get(j) == i else set()))
+            if not shared or (ua.holder and ua.holder == ub.holder) or not opposes(ub.text, ub.stance):
+                continue
+            # the most specific place
+            subject = min(shared, key=lambda place: (freq[place], index.by_id[place].name))
             # the sentence right after a claim that points back at it needs no topic check
-            if not shared or (follows.get(j) != i and float(vecs[i] @ vecs[j]) < TOPIC):
-                continue
-            if ua.holder and ua.holder == ub.holder:
-                continue
-            if opposes(ub.text, ub.stance):
-                # the most specific place
-                subject = min(shared, key=lambda place: (freq[place], index.by_id[place].name))
-                out.append((i, j, subject))
-    return out
+            found.append((i, j, subject, follows.get(j) != i))
+    return _on_topic(ctx, us, found)
+
+
+def _on_topic(
+    ctx: Context, us: list[Unit], found: list[tuple[int, int, str, bool]]
+) -> list[tuple[int, int, str]]:
+    """The candidate denials whose two sentences are about the same thing (only those asked are embedded)."""
+    asked = sorted({k for i, j, _subject, check in found if check for k in (i, j)})
+    vecs = dict(zip(asked, ctx.vectors([us[k].text for k in asked]), strict=True)) if asked else {}
+    return [
+        (i, j, subject) for i, j, subject, check in found if not check or float(vecs[i] @ vecs[j]) >= TOPIC
+    ]
 
 
 def build_claims(

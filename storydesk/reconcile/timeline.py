@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+import numpy as np
+
 from ..models import TimelineEntry
 from .claims import usable
 from .common import Context, trim_span
@@ -49,7 +51,9 @@ def build_timeline(ctx: Context) -> list[TimelineEntry]:
     events = _events(ctx)
     if not events:
         return []
-    vecs = ctx.vectors([event[3] for event in events])
+    # only events of different articles merge: one article's events need no embedding
+    one_article = len({event[1] for event in events}) == 1
+    vecs = np.zeros((len(events), 0)) if one_article else ctx.vectors([event[3] for event in events])
     by_day: dict[str, list[int]] = defaultdict(list)
     for i, event in enumerate(events):
         by_day[event[0]].append(i)

@@ -42,3 +42,17 @@ def test_a_rebuilt_dossier_encodes_nothing_and_equals_the_first(samples_db, tmp_
 
 def _refuse(texts, batch_size):
     raise AssertionError(f"encoded again: {texts[:3]}")
+
+
+@pytest.mark.slow
+def test_a_one_article_story_embeds_no_sentence(samples_db, tmp_path, monkeypatch):
+    """Nothing is compared across articles in a story of one article: its dossier needs no embedding."""
+    db = Path(shutil.copy(samples_db, tmp_path / "storydesk.db"))
+    with Store(db) as store:
+        store.conn.execute("DELETE FROM text_vectors")  # nothing kept to read back either
+        story = min(store.list_stories(), key=lambda story: (len(story.article_ids), story.id))
+        assert len(story.article_ids) == 1, "the samples should hold a one-article story"
+        monkeypatch.setattr(embed, "_encode_all", _refuse)
+        dossier = build_dossier(store, story)
+    assert dossier.summary and dossier.claims
+    assert all(item.articles == story.article_ids for item in dossier.summary)
