@@ -7,6 +7,7 @@ the reference is the ARTICLE part only (the headline is stripped: neither system
     .venv/bin/python bench/summary_neus.py                 # val, both systems
     .venv/bin/python bench/summary_neus.py --split train --limit 600 --tune
     .venv/bin/python bench/summary_neus.py --split train --limit 800 --fit   # how the weights were set
+    .venv/bin/python bench/summary_neus.py --one-article   # each excerpt alone: a story of one article
 
 It also prints both systems against the reference *with* the headline, for comparison only.
 """
@@ -228,6 +229,29 @@ def fit(stories) -> None:
         print(f"fit {name}: {v:.3f}")
 
 
+def lead(
+    articles: list[Article], max_sentences: int = NEUS_SENTENCES, max_words: int = NEUS_WORDS
+) -> list[str]:
+    """The first sentences (of four words or more), up to the same budget."""
+    sents = [s.text for a in articles for s in summary.split_sentences(a) if len(s.text.split()) >= 4]
+    return _cut(sents, max_sentences, max_words)
+
+
+def one_article(stories: list[tuple[list[Article], str]]) -> None:
+    """Each excerpt summarised alone (a story of one article: storydesk compares its sentences by TF-IDF,
+    no embedding), scored against its story's reference, beside the lead and LexRank on the same excerpt."""
+    singles = [([article], ref) for arts, ref in stories for article in arts]
+    print(f"{len(singles)} excerpts, each a story of one article")
+    for name, system in [("lead", lead), ("lexrank", lexrank), ("storydesk", ours)]:
+        t = time.perf_counter()
+        r = rouge([" ".join(system(arts)) for arts, _ in singles], [ref for _, ref in singles])
+        print(
+            f"{name:10s} ROUGE-1 {r[0]:.2f}  ROUGE-2 {r[1]:.2f}  ROUGE-L {r[2]:.2f}  "
+            f"({time.perf_counter() - t:.1f}s)",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="val", choices=["train", "val"])
@@ -235,8 +259,16 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true", help="grid over lengths and weights (use on train)")
     ap.add_argument("--no-lengths", action="store_true", help="with --tune: skip the length grid")
     ap.add_argument("--fit", action="store_true", help="fit the score weights (use on train)")
+    ap.add_argument(
+        "--one-article",
+        action="store_true",
+        help="summarise each excerpt alone, as a story of one article (against its story's reference)",
+    )
     args = ap.parse_args()
     stories = load(args.split, args.limit)
+    if args.one_article:
+        one_article(stories)
+        return
     print(
         f"NeuS {args.split}: {len(stories)} stories; reference = target summary without its headline; "
         f"storydesk at {NEUS_SENTENCES} sentences/{NEUS_WORDS} words (the dossier uses up to 8 sentences)"

@@ -8,7 +8,7 @@ from ..store import Store
 from .dossier import SCHEMA, assemble
 
 # Bump when reconciliation changes what it writes: cached dossiers are rebuilt.
-VERSION = "reconcile-18"
+VERSION = "reconcile-19"
 
 __all__ = [
     "SCHEMA",

@@ -168,12 +168,13 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .,'()/-]{1,40}\s(--|—|–)\s+(?=[A-Z“\"]
 _END = re.compile(r"[.!][\"'”’)\]]*$")
 
 
-def usable(text: str) -> bool:
-    """A statement fit for a summary: a full sentence, not a caption, question or bare quote."""
+def usable(text: str, whole: bool = True) -> bool:
+    """A statement fit for a summary: a full sentence, not a caption, question or bare quote (``whole``
+    False: a sentence cut off at its end will do, for a story whose articles have no whole one)."""
     words = text.split()
     if not MIN_SUMMARY_WORDS <= len(words) <= MAX_SUMMARY_WORDS:
         return False
-    if not _END.search(text) or text.rstrip("\"'”’)] ").endswith("?"):
+    if (whole and not _END.search(text)) or text.rstrip("\"'”’)] ").endswith("?"):
         return False  # headlines, subheads, questions
     if CAPTION_RE.search(text) or _CAPTION_DATE.search(text):
         return False
@@ -226,8 +227,9 @@ def _line(text: str, start: int, end: int) -> str:
 
 
 def candidates(
-    articles: list[Article], analyses: dict[str, Analysis], claims: list[Claim]
+    articles: list[Article], analyses: dict[str, Analysis], claims: list[Claim], whole: bool = True
 ) -> list[Candidate]:
+    """The sentences a summary may pick (``whole``: see ``usable``)."""
     by_id = {article.id: article for article in articles}
     claim_spans = _claim_index(claims)
     out: list[Candidate] = []
@@ -243,7 +245,7 @@ def candidates(
                 text, lead = text[dateline.end() :], lead + dateline.end()
             line_start = art.text.rfind("\n", 0, sentence.start) + 1
             if (
-                not usable(text)
+                not usable(text, whole)
                 or CAPTION_RE.search(_line(art.text, sentence.start, sentence.end))
                 or not balanced_quotes(art.text[line_start : sentence.start])
             ):
@@ -419,7 +421,10 @@ def summarize(
     """
     from ..embed import encode
 
-    cands = candidates(articles, analyses or {}, claims or [])
+    # a brief or an excerpt cut off mid-sentence has no whole sentence: its summary is its cut sentence
+    cands = candidates(articles, analyses or {}, claims or []) or candidates(
+        articles, analyses or {}, claims or [], whole=False
+    )
     if avoid:
         cands = [
             cand

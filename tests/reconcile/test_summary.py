@@ -221,3 +221,25 @@ def test_shared_words_favour_what_other_outlets_say(other: str, more_shared: int
     cands = [cand for cand in candidates(arts, {}, []) if cand.article == "a"]
     shared = _shared_words(cands, arts, {article.id: article for article in arts})
     assert int(shared.argmax()) == more_shared
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a feed brief cut off mid-sentence: its cut sentence is its summary, not nothing
+        (
+            "The harbour board of Port Veylen voted on Monday to close the old ferry pier to traffic until",
+            "The harbour board of Port Veylen voted on Monday to close the old ferry pier to traffic until",
+        ),
+        # with a whole sentence there, the cut one is not taken
+        (
+            "The harbour board of Port Veylen voted on Monday to close the old ferry pier. Repairs will",
+            "The harbour board of Port Veylen voted on Monday to close the old ferry pier.",
+        ),
+    ],
+)
+def test_a_story_of_cut_sentences_still_gets_a_summary(text, expected):
+    brief = Article(id="brief", text=text, source="Veylen Courier", title="Ferry pier to close")
+    picked = summary.summarize([brief], None, None)
+    assert [item.text for item in picked] == [expected]
+    assert picked[0].articles == ["brief"]
