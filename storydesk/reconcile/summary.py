@@ -437,7 +437,8 @@ def summarize(
         return []
     # One article: nothing to match across outlets, so the sentences are compared by their words and no
     # sentence of the story is embedded (most stories of an archive have one article). On NeuS val
-    # excerpts summarised one by one this scores as the embeddings do (ROUGE-1 35.5 against 35.4).
+    # excerpts summarised one by one this scored as the embeddings did (ROUGE-1 35.5 against 35.4;
+    # bench/summary_neus.py --one-article).
     lexical = len({cand.article for cand in cands}) == 1
     if lexical:
         sim, title_like = _lexical_similarity(cands, articles)
