@@ -51,6 +51,7 @@ _IRREGULAR = {
 
 
 def lemma(word: str) -> str:
+    """A plain singular of an English noun ("churches" -> "church", "people" -> "person")."""
     lowered = word.lower().strip("-")
     if lowered in _IRREGULAR:
         return _IRREGULAR[lowered]
