@@ -76,6 +76,11 @@ def _cut(texts: list[str], max_sentences: int, max_words: int) -> list[str]:
     return out
 
 
+def _sentences(articles: list[Article]) -> list[str]:
+    """The baselines' sentences: the articles' own, in order, of four words or more."""
+    return [s.text for a in articles for s in summary.split_sentences(a) if len(s.text.split()) >= 4]
+
+
 def lexrank(
     articles: list[Article],
     max_sentences: int = LEXRANK_SENTENCES,
@@ -86,7 +91,7 @@ def lexrank(
     """LexRank (Erkan & Radev 2004): TF-IDF cosine graph, thresholded, PageRank by power iteration."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    sents = [s.text for a in articles for s in summary.split_sentences(a) if len(s.text.split()) >= 4]
+    sents = _sentences(articles)
     if not sents:
         return []
     tfidf = TfidfVectorizer(stop_words="english").fit_transform(sents)
@@ -200,7 +205,7 @@ def features(articles: list[Article]) -> tuple[list[summary.Candidate], np.ndarr
         "support": (support - 1) / max(1, n_sources - 1),
         "quote_penalty": -np.array([c.quote_share for c in cands]),
         "shared_words": summary._shared_words(cands, articles, {a.id: a for a in articles}),
-        "title": summary._title_likeness(cands, articles, vecs),
+        "title": summary._title_likeness(cands, summary._titles(articles), vecs),
         "concepts": np.array([sum(weight[b] for b in g) / norm for g in grams]),
         "length": -np.clip(np.array([len(c.text.split()) for c in cands]) - 20, 0, None) / 20,
     }
@@ -232,9 +237,8 @@ def fit(stories) -> None:
 def lead(
     articles: list[Article], max_sentences: int = NEUS_SENTENCES, max_words: int = NEUS_WORDS
 ) -> list[str]:
-    """The first sentences (of four words or more), up to the same budget."""
-    sents = [s.text for a in articles for s in summary.split_sentences(a) if len(s.text.split()) >= 4]
-    return _cut(sents, max_sentences, max_words)
+    """The first sentences, up to the same budget."""
+    return _cut(_sentences(articles), max_sentences, max_words)
 
 
 def one_article(stories: list[tuple[list[Article], str]]) -> None:

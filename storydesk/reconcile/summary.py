@@ -329,24 +329,23 @@ def _shared_words(cands: list[Candidate], articles: list[Article], by_id: dict[s
     return out
 
 
-def _title_likeness(cands: list[Candidate], articles: list[Article], vecs: np.ndarray) -> np.ndarray:
+def _titles(articles: list[Article]) -> list[str]:
+    """The outlets' headlines, each once."""
+    return sorted({article.title.strip() for article in articles if article.title and article.title.strip()})
+
+
+def _title_likeness(cands: list[Candidate], titles: list[str], vecs: np.ndarray) -> np.ndarray:
     from ..embed import encode
 
-    titles = sorted(
-        {article.title.strip() for article in articles if article.title and article.title.strip()}
-    )
     if not titles:
         return np.zeros(len(cands), dtype=np.float32)
     return np.clip(vecs @ encode(titles).T, 0, None).mean(1)
 
 
-def _lexical_similarity(cands: list[Candidate], articles: list[Article]) -> tuple[np.ndarray, np.ndarray]:
+def _lexical_similarity(cands: list[Candidate], titles: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Cosine of the candidates' TF-IDF vectors, and their mean cosine to the headlines."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    titles = sorted(
-        {article.title.strip() for article in articles if article.title and article.title.strip()}
-    )
     texts = [cand.text for cand in cands]
     try:
         vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit(texts + titles)
@@ -441,7 +440,7 @@ def summarize(
     # bench/summary_neus.py --one-article).
     lexical = len({cand.article for cand in cands}) == 1
     if lexical:
-        sim, title_like = _lexical_similarity(cands, articles)
+        sim, title_like = _lexical_similarity(cands, _titles(articles))
     else:
         vecs = encode([cand.text for cand in cands])
         sim = vecs @ vecs.T
@@ -451,7 +450,7 @@ def summarize(
     if weights.shared_words:
         extra["shared_words"] = _shared_words(cands, articles, by_id)
     if weights.title:
-        extra["title"] = title_like if lexical else _title_likeness(cands, articles, vecs)
+        extra["title"] = title_like if lexical else _title_likeness(cands, _titles(articles), vecs)
     score = _scores(cands, sim, n_sources, weights, extra)
     grams, weight, norm = _concepts(cands)
     picked: list[int] = []
